@@ -1,0 +1,59 @@
+#pragma once
+// Errors as values: every expected failure (bad input, not found, conflict, Daraja down) is an
+// Error inside a Result<T>. The message is safe to show to API clients.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+namespace haven::core {
+
+enum class ErrorCode {
+    kValidation,           // 400 VALIDATION_ERROR
+    kBadJson,              // 400 INVALID_JSON
+    kUnauthenticated,      // 401 UNAUTHORIZED
+    kForbidden,            // 403 FORBIDDEN
+    kNotFound,             // 404 NOT_FOUND
+    kMethodNotAllowed,     // 405 METHOD_NOT_ALLOWED
+    kConflict,             // 409 CONFLICT
+    kPayloadTooLarge,      // 413 PAYLOAD_TOO_LARGE
+    kUnsupportedMedia,     // 415 UNSUPPORTED_MEDIA_TYPE
+    kIdempotencyMismatch,  // 422 IDEMPOTENCY_KEY_REUSED
+    kUnprocessable,        // 422 UNPROCESSABLE
+    kRateLimited,          // 429 RATE_LIMITED
+    kInternal,             // 500 INTERNAL_ERROR
+    kUpstream,             // 502 DARAJA_ERROR (Daraja answered with its error envelope)
+    kUpstreamUnavailable,  // 503 DARAJA_UNAVAILABLE (no answer, timeout, connection refused)
+};
+
+/// One invalid field in a request, listed in error.details.
+struct FieldError {
+    std::string field;
+    std::string message;
+};
+
+struct Error {
+    ErrorCode code = ErrorCode::kInternal;
+    std::string message;
+    std::vector<FieldError> details;  // per-field problems for kValidation
+    nlohmann::json extra;             // e.g. Daraja's {errorCode, errorMessage} for kUpstream
+
+    static Error Validation(std::string field, std::string message) {
+        Error e{ErrorCode::kValidation, message, {}, nullptr};
+        e.details.push_back({std::move(field), std::move(message)});
+        return e;
+    }
+    static Error Make(ErrorCode code, std::string message) { return Error{code, std::move(message), {}, nullptr}; }
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+
+inline tl::unexpected<Error> Fail(ErrorCode code, std::string message) {
+    return tl::unexpected<Error>(Error::Make(code, std::move(message)));
+}
+inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+
+}  // namespace haven::core

@@ -1,0 +1,89 @@
+#pragma once
+// Domain records as stored and returned by the API. Money is whole shillings (int64_t); times are
+// UTC ISO-8601 strings ("2026-11-28T04:16:30Z") produced by the store.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace haven::core {
+
+enum class Role { kAdmin, kManager, kViewer };
+
+struct Agency {
+    int64_t id = 0;
+    std::string name;
+};
+
+struct User {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string email;
+    std::string password_hash;  // argon2id (libsodium crypto_pwhash_str)
+    Role role = Role::kViewer;
+    std::string created_at;
+};
+
+struct Lease {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string tenant_name;
+    std::string phone_number;  // normalised 2547XXXXXXXX / 2541XXXXXXXX
+    std::string unit;
+    int64_t monthly_rent = 0;
+    std::string account_reference;
+    std::string created_at;
+};
+
+enum class TxStatus { kPending, kSuccess, kFailed };
+
+/// An STK Push (M-Pesa Express) request and its outcome.
+struct StkTransaction {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::optional<int64_t> lease_id;
+    std::optional<int64_t> user_id;  // who initiated it
+    std::string phone_number;
+    int64_t amount = 0;
+    std::string account_reference;
+    std::string transaction_desc;
+    std::string merchant_request_id;   // empty until Daraja answers
+    std::string checkout_request_id;   // empty until Daraja answers
+    TxStatus status = TxStatus::kPending;
+    std::optional<int64_t> result_code;
+    std::string result_desc;
+    std::string mpesa_receipt_number;
+    std::string transaction_date;  // M-Pesa's yyyyMMddHHmmss (EAT) from the callback, as given
+    std::string created_at;
+    std::string updated_at;
+};
+
+struct Payment {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    int64_t lease_id = 0;
+    int64_t transaction_id = 0;
+    int64_t amount = 0;
+    std::string mpesa_receipt_number;
+    std::string phone_number;
+    std::string paid_at;
+};
+
+/// One entry of a transaction's timeline: request sent, Daraja's answer, callback received.
+struct TxEvent {
+    int64_t id = 0;
+    std::string kind;  // "request_sent" | "daraja_response" | "daraja_error" | "callback" | "query"
+    std::string payload;  // JSON text, secrets and full phone numbers removed
+    std::string created_at;
+};
+
+struct AuditEntry {
+    std::optional<int64_t> agency_id;
+    std::optional<int64_t> actor_user_id;
+    std::string actor;    // email, "daraja", "system"
+    std::string action;   // "stk.initiate", "lease.create", "auth.login", "callback.stk" ...
+    std::string target;   // "transaction:12", "lease:3"
+    std::string request_id;
+    std::string outcome;  // "success" | "denied" | "error: ..." 
+};
+
+}  // namespace haven::core

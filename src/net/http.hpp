@@ -1,0 +1,51 @@
+#pragma once
+// Beast-free view of HTTP used by handlers, services' adapters and tests. The server (server.hpp)
+// parses Beast messages into these and back; nothing outside net/ and sim/ includes Beast.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace haven::net {
+
+/// Case-insensitive header lookup (HTTP header names are case-insensitive).
+struct CaseLess {
+    bool operator()(std::string_view a, std::string_view b) const;
+    using is_transparent = void;
+};
+using Headers = std::map<std::string, std::string, CaseLess>;
+
+struct Request {
+    std::string method;   // "GET", "POST", ...
+    std::string target;   // raw target, "/api/v1/leases?limit=2"
+    std::string path;     // percent-decoded path without the query, "/api/v1/leases"
+    std::map<std::string, std::string> query;   // decoded query parameters
+    std::map<std::string, std::string> params;  // route parameters, e.g. {"id": "42"}
+    Headers headers;
+    std::string body;
+    std::string remote_ip;
+    std::string request_id;  // set by the server before dispatch (also in the Request-Id header)
+
+    std::optional<std::string> Header(std::string_view name) const;
+    std::optional<std::string> Query(std::string_view name) const;
+    std::string Param(std::string_view name) const;  // "" when absent
+};
+
+struct Response {
+    int status = 200;
+    Headers headers;
+    std::string body;
+
+    static Response Json(int status, const nlohmann::json& body);
+    static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+};
+
+using Handler = std::function<Response(Request&)>;
+
+}  // namespace haven::net

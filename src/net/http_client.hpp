@@ -1,0 +1,48 @@
+#pragma once
+// Outbound HTTP/1.1 and HTTPS client (used for Daraja calls and for the simulator's callbacks).
+// Blocking facade over async Beast: call it from the worker pool, never from the I/O thread.
+// Every call has a deadline covering resolve, connect, TLS handshake, write and read.
+// HTTPS: verify_peer, system CA paths or a given CA file, SNI and host name verification.
+#include <chrono>
+#include <string>
+
+#include "core/error.hpp"
+#include "net/http.hpp"
+#include "net/runtime.hpp"
+
+namespace haven::net {
+
+struct ClientRequest {
+    std::string method = "GET";
+    std::string url;  // http://host:port/path?query or https://...
+    Headers headers;
+    std::string body;
+    std::chrono::milliseconds timeout{10000};
+};
+
+struct ClientResponse {
+    int status = 0;
+    Headers headers;
+    std::string body;
+};
+
+struct TlsOptions {
+    std::string ca_file;      // PEM bundle to trust; empty = system default paths
+    bool verify_peer = true;
+};
+
+class HttpClient {
+public:
+    explicit HttpClient(Runtime& runtime, TlsOptions tls = {});
+    ~HttpClient();
+    /// kUpstreamUnavailable on DNS/connect/TLS/timeout failures (message says which); any HTTP
+    /// status, including 4xx/5xx, is a successful ClientResponse.
+    core::Result<ClientResponse> Send(const ClientRequest& request);
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace haven::net

@@ -1,0 +1,41 @@
+#pragma once
+// Route table: (verb, pattern) -> handler. Patterns use {name} segments: "/api/v1/leases/{id}".
+// A path that matches only with another verb is a 405 with Allow; no match at all is a 404.
+#include <string>
+#include <vector>
+
+#include "net/http.hpp"
+
+namespace haven::net {
+
+struct RouteInfo {
+    std::string method;
+    std::string pattern;
+};
+
+class Router {
+public:
+    void Add(std::string method, std::string pattern, Handler handler);
+
+    enum class MatchKind { kFound, kWrongMethod, kNotFound };
+    struct Match {
+        MatchKind kind = MatchKind::kNotFound;
+        const Handler* handler = nullptr;
+        std::map<std::string, std::string> params;
+        std::string allow;  // "GET, POST" for kWrongMethod
+    };
+    Match Find(const std::string& method, const std::string& path) const;
+
+    std::vector<RouteInfo> Routes() const;
+
+private:
+    struct Route {
+        std::string method;
+        std::string pattern;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+}  // namespace haven::net

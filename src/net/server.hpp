@@ -1,0 +1,61 @@
+#pragma once
+// HTTP/1.1 server: a listener that never dies (accept errors are logged, the loop goes on), one
+// coroutine per connection (set a deadline before each read, keep-alive), dispatch of each request
+// to the Router on the worker pool, static files from a web root as the fallback for GET.
+// Cross-cutting middleware lives here: Request-Id, security headers, body size limit (413),
+// per-IP rate limit (429 + Retry-After), one access-log line per request.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "net/http.hpp"
+#include "net/router.hpp"
+#include "net/runtime.hpp"
+
+namespace haven::net {
+
+struct ServerOptions {
+    std::string name = "http";          // used in log lines ("gateway", "simulator")
+    std::string host = "127.0.0.1";
+    uint16_t port = 0;                   // 0 = pick a free port; read it back with Port()
+    size_t max_body_bytes = 1 << 20;     // larger bodies get 413
+    std::chrono::seconds idle_timeout{30};
+    int max_connections = 10000;
+    // Rate limit per client IP: a token bucket. 0 disables it.
+    double rate_limit_per_second = 0;
+    double rate_limit_burst = 0;
+    bool security_headers = true;        // CSP, X-Frame-Options, HSTS, nosniff, Referrer-Policy
+    std::string content_security_policy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+    std::string web_root;                // static files served for unmatched GETs; empty = none
+    // Shapes error bodies (404/405/413/429/500) produced by the server itself.
+    std::function<Response(int status, const std::string& code, const std::string& message,
+                           const std::string& request_id)>
+        error_body;
+    // TLS: when both are set the server speaks HTTPS only.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    bool access_log = true;
+};
+
+class Server {
+public:
+    Server(Runtime& runtime, const Router& router, ServerOptions options);
+    ~Server();
+    /// Binds and starts accepting; returns the bound port. Throws std::runtime_error on bind failure.
+    uint16_t Start();
+    void Stop();
+    uint16_t Port() const;
+    int LiveConnections() const;
+
+    struct Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace haven::net

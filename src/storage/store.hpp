@@ -1,0 +1,118 @@
+#pragma once
+// One storage interface with domain methods only; MakeStore(url) picks SQLite or PostgreSQL.
+// Every method is blocking and thread-safe: call it from the worker pool. Unique violations are
+// ErrorCode::kConflict, a missing row kNotFound; other database failures kInternal.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/models.hpp"
+
+namespace haven::storage {
+
+using core::Result;
+
+struct StkFilter {
+    int64_t agency_id = 0;
+    std::optional<core::TxStatus> status;
+    std::optional<int64_t> lease_id;
+    std::optional<std::string> phone_number;  // normalised
+    std::optional<std::string> from;          // created_at >= from (ISO-8601 UTC)
+    std::optional<std::string> to;            // created_at <  to
+    std::optional<int64_t> before_id;         // cursor: rows with id < before_id (newest first)
+    int limit = 50;
+};
+
+/// The outcome M-Pesa reported for an STK push (from a callback or an STK query).
+struct StkOutcome {
+    core::TxStatus status = core::TxStatus::kFailed;  // kSuccess or kFailed
+    int64_t result_code = 0;
+    std::string result_desc;
+    std::string mpesa_receipt_number;
+    std::string transaction_date;
+    std::optional<int64_t> paid_amount;  // Amount from CallbackMetadata
+};
+
+struct ApplyResult {
+    bool applied = false;  // false: the row was already final (duplicate or late delivery)
+    core::StkTransaction transaction;
+    std::optional<core::Payment> payment;  // created by this call
+};
+
+enum class IdempotencyState { kNew, kReplay, kMismatch, kInProgress };
+struct IdempotencyRecord {
+    IdempotencyState state = IdempotencyState::kNew;
+    int status = 0;          // stored response, for kReplay
+    std::string body;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    /// Applies pending migrations from migrations/<backend>/NNN_name.sql; returns how many ran.
+    virtual Result<int> Migrate() = 0;
+
+    // Agencies and users
+    virtual Result<core::Agency> FindOrCreateAgency(const std::string& name) = 0;
+    virtual Result<core::User> InsertUser(const core::User& user) = 0;  // kConflict on email
+    virtual Result<core::User> FindUserByEmail(const std::string& email) = 0;
+    virtual Result<core::User> FindUserById(int64_t id) = 0;
+    virtual Result<core::User> UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) = 0;
+
+    // Leases (agency-scoped: another agency's lease is kNotFound)
+    virtual Result<core::Lease> InsertLease(const core::Lease& lease) = 0;
+    virtual Result<core::Lease> FindLease(int64_t agency_id, int64_t id) = 0;
+    virtual Result<std::vector<core::Lease>> ListLeases(int64_t agency_id) = 0;
+    virtual Result<std::vector<core::Payment>> ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) = 0;
+
+    // STK transactions
+    /// Written before Daraja is called: status PENDING, no Daraja ids yet.
+    virtual Result<core::StkTransaction> InsertStk(const core::StkTransaction& tx) = 0;
+    /// Records Daraja's synchronous acceptance.
+    virtual Result<core::StkTransaction> SetStkDarajaIds(int64_t id, const std::string& merchant_request_id,
+                                                         const std::string& checkout_request_id) = 0;
+    /// Daraja refused the request synchronously: PENDING -> FAILED with the given description.
+    virtual Result<core::StkTransaction> MarkStkRejected(int64_t id, const std::string& result_desc) = 0;
+    virtual Result<core::StkTransaction> FindStk(int64_t agency_id, int64_t id) = 0;
+    virtual Result<core::StkTransaction> FindStkByCheckoutId(int64_t agency_id, const std::string& checkout_id) = 0;
+    /// Callback lookup, not agency-scoped.
+    virtual Result<core::StkTransaction> FindStkByCheckoutIdAnyAgency(const std::string& checkout_id) = 0;
+    virtual Result<std::vector<core::StkTransaction>> ListStk(const StkFilter& filter) = 0;
+    /// PENDING rows created before `older_than` that have a CheckoutRequestID (for reconciliation).
+    virtual Result<std::vector<core::StkTransaction>> ListStalePendingStk(const std::string& older_than, int limit) = 0;
+    /// Atomically moves a PENDING row to its final state and, on success with a lease, inserts
+    /// exactly one payment. A row already final is left untouched (applied = false).
+    virtual Result<ApplyResult> ApplyStkOutcome(const std::string& checkout_id, const StkOutcome& outcome) = 0;
+
+    // Timeline and callbacks
+    virtual Result<void> AddStkEvent(int64_t transaction_id, const std::string& kind, const std::string& payload) = 0;
+    virtual Result<std::vector<core::TxEvent>> ListStkEvents(int64_t transaction_id) = 0;
+    /// A callback whose reference (CheckoutRequestID...) matches nothing: kept, never dropped.
+    virtual Result<void> InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
+                                                 const std::string& payload) = 0;
+    virtual Result<int64_t> CountUnmatchedCallbacks(const std::string& reference) = 0;
+
+    // Idempotency keys (scope = route, e.g. "POST /api/v1/mpesa/stk-push")
+    /// Claims the key; a second claim sees kReplay (stored answer), kInProgress, or kMismatch
+    /// when the request hash differs.
+    virtual Result<IdempotencyRecord> ClaimIdempotencyKey(int64_t agency_id, const std::string& scope,
+                                                          const std::string& key, const std::string& request_hash) = 0;
+    virtual Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
+                                                int status, const std::string& body) = 0;
+    /// Frees a claim whose request failed before anything was sent, so the client may retry.
+    virtual Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) = 0;
+
+    // Audit log
+    virtual Result<void> InsertAudit(const core::AuditEntry& entry) = 0;
+    virtual Result<int64_t> CountAudit(const std::string& action, const std::string& outcome_prefix) = 0;
+};
+
+/// "sqlite:./data/haven.db", "sqlite::memory:", "postgres://user:pass@host:5432/db" (or postgresql://).
+/// The migrations (src/storage/migrations/<backend>/NNN_name.sql) are compiled into the binary.
+Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url);
+
+}  // namespace haven::storage
