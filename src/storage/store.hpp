@@ -58,6 +58,7 @@ public:
 
     // Agencies and users
     virtual Result<core::Agency> FindOrCreateAgency(const std::string& name) = 0;
+    virtual Result<core::Agency> FindAgency(int64_t id) = 0;  // kNotFound when absent
     virtual Result<core::User> InsertUser(const core::User& user) = 0;  // kConflict on email
     virtual Result<core::User> FindUserByEmail(const std::string& email) = 0;
     virtual Result<core::User> FindUserById(int64_t id) = 0;
