@@ -1,0 +1,48 @@
+#pragma once
+// Private to net/ and sim/: what the server and client need from the Runtime (io_context, pool),
+// plus RunBlocking (STYLE.md P6). Includes Asio/Beast, so keep it out of other folders.
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <type_traits>
+
+#include "net/asio.hpp"
+#include "net/runtime.hpp"
+
+namespace haven::net {
+
+struct Runtime::Impl {
+    explicit Impl(int worker_threads) : pool(static_cast<std::size_t>(worker_threads > 0 ? worker_threads : 1)) {}
+
+    asio::io_context io;
+    asio::thread_pool pool;
+    std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+    std::thread io_thread;
+    std::atomic<std::thread::id> io_thread_id{};
+    std::atomic<bool> running{false};
+    std::mutex mu;
+    bool started = false;
+    bool stopped = false;
+
+    /// True when called from the I/O thread (blocking there would deadlock the process).
+    bool OnIoThread() const { return std::this_thread::get_id() == io_thread_id.load(); }
+};
+
+/// Runs f on the worker pool and resumes the awaiting coroutine on its own executor (STYLE.md P6).
+/// An exception thrown by f is rethrown at the co_await.
+template <class F>
+asio::awaitable<std::invoke_result_t<F>> RunBlocking(asio::thread_pool& pool, F f) {
+    using R = std::invoke_result_t<F>;
+    co_return co_await asio::co_spawn(
+        pool.get_executor(), [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
+        asio::use_awaitable);
+}
+
+/// Completion handler for co_spawn that logs an escaped exception instead of swallowing it (Boost trap 2).
+void LogSpawnException(const char* what, std::exception_ptr e);
+inline auto LogOnError(const char* what) {
+    return [what](std::exception_ptr e) { LogSpawnException(what, e); };
+}
+
+}  // namespace haven::net
