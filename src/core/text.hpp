@@ -1,0 +1,31 @@
+#pragma once
+// Free-text request fields and path ids.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace haven::core {
+
+/// Reads body[field] as text: it must be a JSON string which, after trimming surrounding whitespace, is
+/// non-empty, valid UTF-8, free of control characters and at most max_len characters long (counted in
+/// Unicode code points, so "é" is one). Longer text is an error — it is never cut.
+/// With required = false, a missing or null field (or one that is blank after trimming) yields "".
+/// Errors: Error::Validation(field, ...) saying which rule failed (missing, not a string, empty, too long,
+/// invalid characters). A body that is not a JSON object counts as the field missing.
+Result<std::string> RequireText(const nlohmann::json& body, std::string_view field, size_t max_len,
+                                bool required = true);
+
+/// Number of Unicode code points in UTF-8 text (continuation bytes are not counted).
+size_t Utf8Length(std::string_view text);
+
+/// Parses a path id: a positive decimal int64 written with digits only ("42"). Signs, spaces, leading zeros,
+/// zero, overflow and anything else give std::nullopt.
+std::optional<int64_t> ParseId(std::string_view text);
+
+}  // namespace haven::core

@@ -1,0 +1,231 @@
+#include "service/auth.hpp"
+
+#include <sodium.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <array>
+
+#include <nlohmann/json.hpp>
+
+#include "core/state.hpp"
+#include "core/text.hpp"
+
+namespace haven::service {
+namespace {
+
+using core::ErrorCode;
+using core::Fail;
+
+bool EnsureSodium() {
+    static const bool ok = sodium_init() >= 0;
+    return ok;
+}
+
+constexpr char kB64Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int B64Value(char c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '-') return 62;
+    if (c == '_') return 63;
+    return -1;
+}
+
+std::array<unsigned char, 32> HmacSha256(std::string_view secret, std::string_view data) {
+    std::array<unsigned char, 32> mac{};
+    unsigned int len = 0;
+    static const unsigned char kEmptyKey = 0;
+    const void* key = secret.empty() ? static_cast<const void*>(&kEmptyKey) : secret.data();
+    HMAC(EVP_sha256(), key, static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(data.data()),
+         data.size(), mac.data(), &len);
+    return mac;
+}
+
+core::Error InvalidToken() { return core::Error::Make(ErrorCode::kUnauthenticated, "invalid token"); }
+
+// Reads a JSON integer claim; unsigned values that do not fit int64 are rejected.
+bool ReadInt(const nlohmann::json& obj, const char* key, int64_t& out) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return false;
+    if (it->is_number_unsigned()) {
+        auto u = it->get<uint64_t>();
+        if (u > static_cast<uint64_t>(INT64_MAX)) return false;
+        out = static_cast<int64_t>(u);
+        return true;
+    }
+    if (it->is_number_integer()) {
+        out = it->get<int64_t>();
+        return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+core::Result<std::string> HashPassword(std::string_view password) {
+    if (!EnsureSodium()) return Fail(ErrorCode::kInternal, "crypto library failed to start");
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        return Fail(ErrorCode::kInternal, "password hashing failed");
+    }
+    return std::string(out);
+}
+
+bool VerifyPassword(std::string_view hash, std::string_view password) {
+    if (!EnsureSodium()) return false;
+    // crypto_pwhash_str_verify reads a NUL-terminated string of at most STRBYTES-1 characters.
+    if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES || hash.find('\0') != std::string_view::npos) {
+        return false;
+    }
+    std::string terminated(hash);
+    return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
+}
+
+std::string Base64UrlEncode(std::string_view data) {
+    std::string out;
+    out.reserve((data.size() * 4 + 2) / 3);
+    size_t i = 0;
+    auto byte = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(data[k])); };
+    for (; i + 3 <= data.size(); i += 3) {
+        uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+        out.push_back(kB64Alphabet[(n >> 18) & 63]);
+        out.push_back(kB64Alphabet[(n >> 12) & 63]);
+        out.push_back(kB64Alphabet[(n >> 6) & 63]);
+        out.push_back(kB64Alphabet[n & 63]);
+    }
+    size_t rest = data.size() - i;
+    if (rest == 1) {
+        uint32_t n = byte(i) << 16;
+        out.push_back(kB64Alphabet[(n >> 18) & 63]);
+        out.push_back(kB64Alphabet[(n >> 12) & 63]);
+    } else if (rest == 2) {
+        uint32_t n = (byte(i) << 16) | (byte(i + 1) << 8);
+        out.push_back(kB64Alphabet[(n >> 18) & 63]);
+        out.push_back(kB64Alphabet[(n >> 12) & 63]);
+        out.push_back(kB64Alphabet[(n >> 6) & 63]);
+    }
+    return out;
+}
+
+bool Base64UrlDecode(std::string_view text, std::string& out) {
+    out.clear();
+    if (text.size() % 4 == 1) return false;
+    out.reserve(text.size() * 3 / 4);
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : text) {
+        int v = B64Value(c);
+        if (v < 0) return false;
+        buffer = (buffer << 6) | static_cast<uint32_t>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+        }
+    }
+    // Leftover bits (2 or 4) must be zero for a canonical encoding.
+    return (buffer & ((1u << bits) - 1)) == 0;
+}
+
+std::string IssueJwt(const Claims& claims, std::string_view secret) {
+    static const std::string kHeader = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})");
+    nlohmann::json payload = {
+        {"sub", std::to_string(claims.user_id)},
+        {"agency_id", claims.agency_id},
+        {"role", std::string(core::ToString(claims.role))},
+        {"email", claims.email},
+        {"iat", claims.iat},
+        {"exp", claims.exp},
+    };
+    std::string signing_input = kHeader + "." + Base64UrlEncode(payload.dump());
+    auto mac = HmacSha256(secret, signing_input);
+    return signing_input + "." + Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+}
+
+core::Result<Claims> VerifyJwt(std::string_view token, std::string_view secret, int64_t now_unix) {
+    if (secret.empty() || token.size() > 8192) return Fail(InvalidToken());
+    size_t dot1 = token.find('.');
+    if (dot1 == std::string_view::npos) return Fail(InvalidToken());
+    size_t dot2 = token.find('.', dot1 + 1);
+    if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos) {
+        return Fail(InvalidToken());
+    }
+    std::string_view header_b64 = token.substr(0, dot1);
+    std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
+    std::string_view signature_b64 = token.substr(dot2 + 1);
+
+    // Header first: only HS256 is ever accepted, whatever the token claims.
+    std::string header_text;
+    if (header_b64.empty() || !Base64UrlDecode(header_b64, header_text)) return Fail(InvalidToken());
+    auto header = nlohmann::json::parse(header_text, nullptr, false);
+    if (header.is_discarded() || !header.is_object()) return Fail(InvalidToken());
+    auto alg = header.find("alg");
+    if (alg == header.end() || !alg->is_string() || alg->get_ref<const std::string&>() != "HS256") {
+        return Fail(InvalidToken());
+    }
+    if (auto typ = header.find("typ"); typ != header.end()) {
+        if (!typ->is_string() || typ->get_ref<const std::string&>() != "JWT") return Fail(InvalidToken());
+    }
+    if (header.contains("crit")) return Fail(InvalidToken());
+
+    std::string signature;
+    if (!Base64UrlDecode(signature_b64, signature) || signature.size() != 32) return Fail(InvalidToken());
+    auto expected = HmacSha256(secret, token.substr(0, dot2));
+    if (CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) != 0) return Fail(InvalidToken());
+
+    std::string payload_text;
+    if (payload_b64.empty() || !Base64UrlDecode(payload_b64, payload_text)) return Fail(InvalidToken());
+    auto payload = nlohmann::json::parse(payload_text, nullptr, false);
+    if (payload.is_discarded() || !payload.is_object()) return Fail(InvalidToken());
+
+    Claims claims;
+    auto sub = payload.find("sub");
+    if (sub == payload.end() || !sub->is_string()) return Fail(InvalidToken());
+    auto user_id = core::ParseId(sub->get_ref<const std::string&>());
+    if (!user_id) return Fail(InvalidToken());
+    claims.user_id = *user_id;
+    if (!ReadInt(payload, "agency_id", claims.agency_id) || !ReadInt(payload, "iat", claims.iat) ||
+        !ReadInt(payload, "exp", claims.exp)) {
+        return Fail(InvalidToken());
+    }
+    auto role = payload.find("role");
+    if (role == payload.end() || !role->is_string()) return Fail(InvalidToken());
+    auto parsed_role = core::ParseRole(role->get_ref<const std::string&>());
+    if (!parsed_role) return Fail(InvalidToken());
+    claims.role = *parsed_role;
+    auto email = payload.find("email");
+    if (email == payload.end() || !email->is_string()) return Fail(InvalidToken());
+    claims.email = email->get<std::string>();
+
+    if (now_unix >= claims.exp) return Fail(ErrorCode::kUnauthenticated, "token expired");
+    return claims;
+}
+
+std::string RandomToken(size_t bytes) {
+    EnsureSodium();
+    std::string raw(bytes, '\0');
+    if (bytes > 0) randombytes_buf(raw.data(), bytes);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes * 2);
+    for (char c : raw) {
+        auto b = static_cast<unsigned char>(c);
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 15]);
+    }
+    sodium_memzero(raw.data(), raw.size());
+    return out;
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    if (a.empty()) return true;
+    return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+}  // namespace haven::service
