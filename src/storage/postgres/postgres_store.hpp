@@ -1,0 +1,14 @@
+#pragma once
+// PostgreSQL backend over libpq: a small pool of connections, text parameters (PQexecParams).
+#include <memory>
+#include <string>
+
+#include "storage/store.hpp"
+
+namespace haven::storage {
+
+/// Connects to `url` ("postgres://user:pass@host:5432/db", libpq URI syntax, so "?options=-csearch_path%3Dx"
+/// works). Fails with kInternal when the server cannot be reached. Does not migrate.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url);
+
+}  // namespace haven::storage

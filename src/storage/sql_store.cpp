@@ -1,0 +1,602 @@
+#include "storage/sql_store.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "storage/migrations.hpp"
+
+namespace haven::storage {
+
+using core::ErrorCode;
+using core::Fail;
+
+namespace {
+
+constexpr int kMaxListLimit = 200;
+
+constexpr const char* kUserCols = "id, agency_id, email, password_hash, role, created_at";
+constexpr const char* kLeaseCols =
+    "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, created_at";
+constexpr const char* kStkCols =
+    "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
+    "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "
+    "transaction_date, created_at, updated_at";
+constexpr const char* kPaymentCols =
+    "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at";
+
+std::string Cat(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (std::string_view p : parts) out.append(p);
+    return out;
+}
+
+const char* RoleText(core::Role role) {
+    switch (role) {
+        case core::Role::kAdmin:
+            return "admin";
+        case core::Role::kManager:
+            return "manager";
+        case core::Role::kViewer:
+            return "viewer";
+    }
+    return "viewer";
+}
+
+core::Role RoleFromText(std::string_view text) {
+    if (text == "admin") return core::Role::kAdmin;
+    if (text == "manager") return core::Role::kManager;
+    return core::Role::kViewer;
+}
+
+const char* StatusText(core::TxStatus status) {
+    switch (status) {
+        case core::TxStatus::kPending:
+            return "PENDING";
+        case core::TxStatus::kSuccess:
+            return "SUCCESS";
+        case core::TxStatus::kFailed:
+            return "FAILED";
+    }
+    return "PENDING";
+}
+
+core::TxStatus StatusFromText(std::string_view text) {
+    if (text == "SUCCESS") return core::TxStatus::kSuccess;
+    if (text == "FAILED") return core::TxStatus::kFailed;
+    return core::TxStatus::kPending;
+}
+
+SqlParam OptText(const std::string& s) {
+    if (s.empty()) return std::monostate{};
+    return s;
+}
+
+SqlParam OptInt(const std::optional<int64_t>& v) {
+    if (!v) return std::monostate{};
+    return *v;
+}
+
+/// Typed access to a text row.
+class RowReader {
+public:
+    explicit RowReader(const SqlRow& row) : row_(row) {}
+    std::string Text() {
+        const auto& v = row_.at(i_++);
+        return v ? *v : std::string();
+    }
+    std::optional<int64_t> OptInt() {
+        const auto& v = row_.at(i_++);
+        if (!v || v->empty()) return std::nullopt;
+        int64_t out = 0;
+        std::from_chars(v->data(), v->data() + v->size(), out);
+        return out;
+    }
+    int64_t Int() { return OptInt().value_or(0); }
+
+private:
+    const SqlRow& row_;
+    size_t i_ = 0;
+};
+
+core::Agency ReadAgency(const SqlRow& row) {
+    RowReader r(row);
+    core::Agency a;
+    a.id = r.Int();
+    a.name = r.Text();
+    return a;
+}
+
+core::User ReadUser(const SqlRow& row) {
+    RowReader r(row);
+    core::User u;
+    u.id = r.Int();
+    u.agency_id = r.Int();
+    u.email = r.Text();
+    u.password_hash = r.Text();
+    u.role = RoleFromText(r.Text());
+    u.created_at = r.Text();
+    return u;
+}
+
+core::Lease ReadLease(const SqlRow& row) {
+    RowReader r(row);
+    core::Lease l;
+    l.id = r.Int();
+    l.agency_id = r.Int();
+    l.tenant_name = r.Text();
+    l.phone_number = r.Text();
+    l.unit = r.Text();
+    l.monthly_rent = r.Int();
+    l.account_reference = r.Text();
+    l.created_at = r.Text();
+    return l;
+}
+
+core::StkTransaction ReadStk(const SqlRow& row) {
+    RowReader r(row);
+    core::StkTransaction t;
+    t.id = r.Int();
+    t.agency_id = r.Int();
+    t.lease_id = r.OptInt();
+    t.user_id = r.OptInt();
+    t.phone_number = r.Text();
+    t.amount = r.Int();
+    t.account_reference = r.Text();
+    t.transaction_desc = r.Text();
+    t.merchant_request_id = r.Text();
+    t.checkout_request_id = r.Text();
+    t.status = StatusFromText(r.Text());
+    t.result_code = r.OptInt();
+    t.result_desc = r.Text();
+    t.mpesa_receipt_number = r.Text();
+    t.transaction_date = r.Text();
+    t.created_at = r.Text();
+    t.updated_at = r.Text();
+    return t;
+}
+
+core::Payment ReadPayment(const SqlRow& row) {
+    RowReader r(row);
+    core::Payment p;
+    p.id = r.Int();
+    p.agency_id = r.Int();
+    p.lease_id = r.Int();
+    p.transaction_id = r.Int();
+    p.amount = r.Int();
+    p.mpesa_receipt_number = r.Text();
+    p.phone_number = r.Text();
+    p.paid_at = r.Text();
+    return p;
+}
+
+template <class T, class Reader>
+Result<T> One(Result<SqlResult> res, Reader read, const char* what) {
+    if (!res) return Fail(res.error());
+    if (res->rows.empty()) return Fail(ErrorCode::kNotFound, std::string(what) + " not found");
+    return read(res->rows.front());
+}
+
+template <class T, class Reader>
+Result<std::vector<T>> Many(Result<SqlResult> res, Reader read) {
+    if (!res) return Fail(res.error());
+    std::vector<T> out;
+    out.reserve(res->rows.size());
+    for (const SqlRow& row : res->rows) out.push_back(read(row));
+    return out;
+}
+
+/// Escapes LIKE wildcards so a prefix matches literally (with ESCAPE '\').
+std::string LikePrefix(std::string_view prefix) {
+    std::string out;
+    for (char c : prefix) {
+        if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+        out.push_back(c);
+    }
+    out.push_back('%');
+    return out;
+}
+
+}  // namespace
+
+std::string NowIso8601() {
+    std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+SqlStore::SqlStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {}
+
+Result<SqlResult> SqlStore::Run(const std::string& sql, const SqlParams& params) {
+    auto conn = db_->Acquire();
+    if (!conn) return Fail(conn.error());
+    return (*conn)->Run(sql, params);
+}
+
+template <class T, class F>
+Result<T> SqlStore::InTransaction(F&& body) {
+    auto conn = db_->Acquire();
+    if (!conn) return Fail(conn.error());
+    SqlConnection& c = **conn;
+    if (auto begun = c.Run(db_->BeginStatement(), {}); !begun) return Fail(begun.error());
+    Result<T> out = body(c);
+    if (!out) {
+        (void)c.Run("ROLLBACK", {});
+        return out;
+    }
+    if (auto committed = c.Run("COMMIT", {}); !committed) {
+        (void)c.Run("ROLLBACK", {});
+        return Fail(committed.error());
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------- migrations
+
+Result<int> SqlStore::Migrate() {
+    auto handle = db_->Acquire();
+    if (!handle) return Fail(handle.error());
+    SqlConnection& c = **handle;
+    if (auto locked = db_->LockForMigration(c); !locked) return Fail(locked.error());
+    struct Unlock {
+        SqlDatabase& db;
+        SqlConnection& c;
+        ~Unlock() { db.UnlockAfterMigration(c); }
+    } unlock{*db_, c};
+
+    auto created = c.RunScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)");
+    if (!created) return Fail(created.error());
+    auto applied = c.Run("SELECT version FROM schema_migrations", {});
+    if (!applied) return Fail(applied.error());
+    std::vector<int64_t> done;
+    for (const SqlRow& row : applied->rows) done.push_back(RowReader(row).Int());
+
+    int count = 0;
+    for (const Migration& m : MigrationsFor(db_->Backend())) {
+        if (std::find(done.begin(), done.end(), m.version) != done.end()) continue;
+        if (auto r = c.Run(db_->BeginStatement(), {}); !r) return Fail(r.error());
+        auto script = c.RunScript(m.sql);
+        Result<SqlResult> recorded = script ? c.Run("INSERT INTO schema_migrations (version, name, applied_at) "
+                                                    "VALUES (?, ?, ?)",
+                                                    {int64_t{m.version}, std::string(m.name), NowIso8601()})
+                                            : Result<SqlResult>(Fail(script.error()));
+        if (recorded) recorded = c.Run("COMMIT", {});
+        if (!recorded) {
+            (void)c.Run("ROLLBACK", {});
+            spdlog::error("storage: migration {} failed: {}", m.name, recorded.error().message);
+            return Fail(ErrorCode::kInternal, "database migration " + std::string(m.name) + " failed");
+        }
+        spdlog::info("storage: applied migration {}/{}", db_->Backend(), m.name);
+        ++count;
+    }
+    return count;
+}
+
+// ---------------------------------------------------------------------------------------------- agencies, users
+
+Result<core::Agency> SqlStore::FindOrCreateAgency(const std::string& name) {
+    auto ins = Run("INSERT INTO agencies (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                   {name, NowIso8601()});
+    if (!ins) return Fail(ins.error());
+    return One<core::Agency>(Run("SELECT id, name FROM agencies WHERE name = ?", {name}), ReadAgency, "agency");
+}
+
+Result<core::Agency> SqlStore::FindAgency(int64_t id) {
+    return One<core::Agency>(Run("SELECT id, name FROM agencies WHERE id = ?", {id}), ReadAgency, "agency");
+}
+
+Result<core::User> SqlStore::InsertUser(const core::User& user) {
+    auto res = Run(Cat({"INSERT INTO users (agency_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) "
+                        "RETURNING ",
+                        kUserCols}),
+                   {user.agency_id, user.email, user.password_hash, std::string(RoleText(user.role)), NowIso8601()});
+    if (!res && res.error().code == ErrorCode::kConflict) {
+        return Fail(ErrorCode::kConflict, "a user with this email already exists");
+    }
+    return One<core::User>(std::move(res), ReadUser, "user");
+}
+
+Result<core::User> SqlStore::FindUserByEmail(const std::string& email) {
+    return One<core::User>(Run(Cat({"SELECT ", kUserCols, " FROM users WHERE lower(email) = lower(?)"}), {email}),
+                           ReadUser, "user");
+}
+
+Result<core::User> SqlStore::FindUserById(int64_t id) {
+    return One<core::User>(Run(Cat({"SELECT ", kUserCols, " FROM users WHERE id = ?"}), {id}), ReadUser, "user");
+}
+
+Result<core::User> SqlStore::UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) {
+    return One<core::User>(
+        Run(Cat({"UPDATE users SET password_hash = ?, role = ? WHERE id = ? RETURNING ", kUserCols}),
+            {hash, std::string(RoleText(role)), id}),
+        ReadUser, "user");
+}
+
+// ---------------------------------------------------------------------------------------------- leases, payments
+
+Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
+    return One<core::Lease>(
+        Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, "
+                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                 kLeaseCols}),
+            {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
+             lease.account_reference, NowIso8601()}),
+        ReadLease, "lease");
+}
+
+Result<core::Lease> SqlStore::FindLease(int64_t agency_id, int64_t id) {
+    return One<core::Lease>(
+        Run(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND id = ?"}), {agency_id, id}), ReadLease,
+        "lease");
+}
+
+Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
+    return Many<core::Lease>(Run(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}),
+                                 {agency_id}),
+                             ReadLease);
+}
+
+Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) {
+    if (lease_id) {
+        return Many<core::Payment>(
+            Run(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
+                {agency_id, *lease_id}),
+            ReadPayment);
+    }
+    return Many<core::Payment>(
+        Run(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? ORDER BY id DESC"}), {agency_id}),
+        ReadPayment);
+}
+
+// ---------------------------------------------------------------------------------------------- STK transactions
+
+Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx) {
+    // created_at may be given (imports, tests); otherwise it is now.
+    std::string created = tx.created_at.empty() ? NowIso8601() : tx.created_at;
+    return One<core::StkTransaction>(
+        Run(Cat({"INSERT INTO stk_transactions (agency_id, lease_id, user_id, phone_number, amount, "
+                 "account_reference, transaction_desc, merchant_request_id, checkout_request_id, status, "
+                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING ",
+                 kStkCols}),
+            {tx.agency_id, OptInt(tx.lease_id), OptInt(tx.user_id), tx.phone_number, tx.amount, tx.account_reference,
+             tx.transaction_desc, OptText(tx.merchant_request_id), OptText(tx.checkout_request_id), created,
+             created}),
+        ReadStk, "transaction");
+}
+
+Result<core::StkTransaction> SqlStore::SetStkDarajaIds(int64_t id, const std::string& merchant_request_id,
+                                                       const std::string& checkout_request_id) {
+    return One<core::StkTransaction>(
+        Run(Cat({"UPDATE stk_transactions SET merchant_request_id = ?, checkout_request_id = ?, updated_at = ? "
+                 "WHERE id = ? RETURNING ",
+                 kStkCols}),
+            {OptText(merchant_request_id), OptText(checkout_request_id), NowIso8601(), id}),
+        ReadStk, "transaction");
+}
+
+Result<core::StkTransaction> SqlStore::MarkStkRejected(int64_t id, const std::string& result_desc) {
+    auto res = Run(Cat({"UPDATE stk_transactions SET status = 'FAILED', result_desc = ?, updated_at = ? "
+                        "WHERE id = ? AND status = 'PENDING' RETURNING ",
+                        kStkCols}),
+                   {OptText(result_desc), NowIso8601(), id});
+    if (!res) return Fail(res.error());
+    if (!res->rows.empty()) return ReadStk(res->rows.front());
+    // Already final: left untouched, returned as it is.
+    return One<core::StkTransaction>(Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE id = ?"}), {id}),
+                                     ReadStk, "transaction");
+}
+
+Result<core::StkTransaction> SqlStore::FindStk(int64_t agency_id, int64_t id) {
+    return One<core::StkTransaction>(
+        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
+        ReadStk, "transaction");
+}
+
+Result<core::StkTransaction> SqlStore::FindStkByCheckoutId(int64_t agency_id, const std::string& checkout_id) {
+    return One<core::StkTransaction>(
+        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND checkout_request_id = ?"}),
+            {agency_id, checkout_id}),
+        ReadStk, "transaction");
+}
+
+Result<core::StkTransaction> SqlStore::FindStkByCheckoutIdAnyAgency(const std::string& checkout_id) {
+    return One<core::StkTransaction>(
+        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}),
+        ReadStk, "transaction");
+}
+
+Result<std::vector<core::StkTransaction>> SqlStore::ListStk(const StkFilter& filter) {
+    std::string sql = Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ?"});
+    SqlParams params{filter.agency_id};
+    if (filter.status) {
+        sql += " AND status = ?";
+        params.emplace_back(std::string(StatusText(*filter.status)));
+    }
+    if (filter.lease_id) {
+        sql += " AND lease_id = ?";
+        params.emplace_back(*filter.lease_id);
+    }
+    if (filter.phone_number) {
+        sql += " AND phone_number = ?";
+        params.emplace_back(*filter.phone_number);
+    }
+    if (filter.from) {
+        sql += " AND created_at >= ?";
+        params.emplace_back(*filter.from);
+    }
+    if (filter.to) {
+        sql += " AND created_at < ?";
+        params.emplace_back(*filter.to);
+    }
+    if (filter.before_id) {
+        sql += " AND id < ?";
+        params.emplace_back(*filter.before_id);
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
+    return Many<core::StkTransaction>(Run(sql, params), ReadStk);
+}
+
+Result<std::vector<core::StkTransaction>> SqlStore::ListStalePendingStk(const std::string& older_than, int limit) {
+    return Many<core::StkTransaction>(
+        Run(Cat({"SELECT ", kStkCols,
+                 " FROM stk_transactions WHERE status = 'PENDING' AND checkout_request_id IS NOT NULL "
+                 "AND created_at < ? ORDER BY id LIMIT ?"}),
+            {older_than, int64_t{std::clamp(limit, 1, kMaxListLimit)}}),
+        ReadStk);
+}
+
+Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, const StkOutcome& outcome) {
+    if (outcome.status == core::TxStatus::kPending) {
+        return Fail(ErrorCode::kValidation, "an STK outcome must be SUCCESS or FAILED");
+    }
+    if (checkout_id.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
+    return InTransaction<ApplyResult>([&](SqlConnection& c) -> Result<ApplyResult> {
+        // The conditional UPDATE is the guard: only one caller can move the row out of PENDING
+        // (PostgreSQL re-checks the WHERE clause after waiting on the row lock).
+        std::string now = NowIso8601();
+        auto updated = c.Run(Cat({"UPDATE stk_transactions SET status = ?, result_code = ?, result_desc = ?, "
+                                  "mpesa_receipt_number = ?, transaction_date = ?, updated_at = ? "
+                                  "WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ",
+                                  kStkCols}),
+                             {std::string(StatusText(outcome.status)), outcome.result_code,
+                              OptText(outcome.result_desc), OptText(outcome.mpesa_receipt_number),
+                              OptText(outcome.transaction_date), now, checkout_id});
+        if (!updated) return Fail(updated.error());
+        ApplyResult result;
+        if (updated->rows.empty()) {
+            auto current = One<core::StkTransaction>(
+                c.Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}),
+                      {checkout_id}),
+                ReadStk, "transaction");
+            if (!current) return Fail(current.error());
+            result.applied = false;
+            result.transaction = std::move(*current);
+            return result;
+        }
+        result.applied = true;
+        result.transaction = ReadStk(updated->rows.front());
+        const core::StkTransaction& tx = result.transaction;
+        if (outcome.status == core::TxStatus::kSuccess && tx.lease_id) {
+            auto payment = One<core::Payment>(
+                c.Run(Cat({"INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, "
+                           "phone_number, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                           kPaymentCols}),
+                      {tx.agency_id, *tx.lease_id, tx.id, outcome.paid_amount.value_or(tx.amount),
+                       OptText(outcome.mpesa_receipt_number), tx.phone_number, now}),
+                ReadPayment, "payment");
+            if (!payment) return Fail(payment.error());
+            result.payment = std::move(*payment);
+        }
+        return result;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------- timeline, callbacks
+
+Result<void> SqlStore::AddStkEvent(int64_t transaction_id, const std::string& kind, const std::string& payload) {
+    auto res = Run("INSERT INTO stk_events (transaction_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                   {transaction_id, kind, payload, NowIso8601()});
+    if (!res) return Fail(res.error());
+    return {};
+}
+
+Result<std::vector<core::TxEvent>> SqlStore::ListStkEvents(int64_t transaction_id) {
+    return Many<core::TxEvent>(
+        Run("SELECT id, kind, payload, created_at FROM stk_events WHERE transaction_id = ? ORDER BY id",
+            {transaction_id}),
+        [](const SqlRow& row) {
+            RowReader r(row);
+            core::TxEvent e;
+            e.id = r.Int();
+            e.kind = r.Text();
+            e.payload = r.Text();
+            e.created_at = r.Text();
+            return e;
+        });
+}
+
+Result<void> SqlStore::InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
+                                               const std::string& payload) {
+    auto res = Run("INSERT INTO unmatched_callbacks (kind, reference, payload, received_at) VALUES (?, ?, ?, ?)",
+                   {kind, reference, payload, NowIso8601()});
+    if (!res) return Fail(res.error());
+    return {};
+}
+
+Result<int64_t> SqlStore::CountUnmatchedCallbacks(const std::string& reference) {
+    return One<int64_t>(Run("SELECT COUNT(*) FROM unmatched_callbacks WHERE reference = ?", {reference}),
+                        [](const SqlRow& row) { return RowReader(row).Int(); }, "count");
+}
+
+// ---------------------------------------------------------------------------------------------- idempotency
+
+Result<IdempotencyRecord> SqlStore::ClaimIdempotencyKey(int64_t agency_id, const std::string& scope,
+                                                        const std::string& key, const std::string& request_hash) {
+    // A claim released between our INSERT and SELECT is claimed again: retry a few times.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        auto ins = Run("INSERT INTO idempotency_keys (agency_id, scope, key, request_hash, created_at) "
+                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (agency_id, scope, key) DO NOTHING",
+                       {agency_id, scope, key, request_hash, NowIso8601()});
+        if (!ins) return Fail(ins.error());
+        if (ins->affected == 1) return IdempotencyRecord{IdempotencyState::kNew, 0, {}};
+        auto row = Run("SELECT request_hash, status, body FROM idempotency_keys "
+                       "WHERE agency_id = ? AND scope = ? AND key = ?",
+                       {agency_id, scope, key});
+        if (!row) return Fail(row.error());
+        if (row->rows.empty()) continue;
+        RowReader r(row->rows.front());
+        std::string stored_hash = r.Text();
+        std::optional<int64_t> status = r.OptInt();
+        std::string body = r.Text();
+        if (stored_hash != request_hash) return IdempotencyRecord{IdempotencyState::kMismatch, 0, {}};
+        if (!status) return IdempotencyRecord{IdempotencyState::kInProgress, 0, {}};
+        return IdempotencyRecord{IdempotencyState::kReplay, static_cast<int>(*status), std::move(body)};
+    }
+    return Fail(ErrorCode::kInternal, "idempotency key could not be claimed");
+}
+
+Result<void> SqlStore::CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
+                                              int status, const std::string& body) {
+    auto res = Run("UPDATE idempotency_keys SET status = ?, body = ? WHERE agency_id = ? AND scope = ? AND key = ?",
+                   {int64_t{status}, body, agency_id, scope, key});
+    if (!res) return Fail(res.error());
+    if (res->affected == 0) return Fail(ErrorCode::kNotFound, "idempotency key not found");
+    return {};
+}
+
+Result<void> SqlStore::ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) {
+    // Only an unfinished claim is released; a stored answer stays.
+    auto res = Run("DELETE FROM idempotency_keys WHERE agency_id = ? AND scope = ? AND key = ? AND status IS NULL",
+                   {agency_id, scope, key});
+    if (!res) return Fail(res.error());
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------- audit
+
+Result<void> SqlStore::InsertAudit(const core::AuditEntry& entry) {
+    auto res = Run("INSERT INTO audit_log (agency_id, actor_user_id, actor, action, target, request_id, outcome, at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                   {OptInt(entry.agency_id), OptInt(entry.actor_user_id), entry.actor, entry.action, entry.target,
+                    entry.request_id, entry.outcome, NowIso8601()});
+    if (!res) return Fail(res.error());
+    return {};
+}
+
+Result<int64_t> SqlStore::CountAudit(const std::string& action, const std::string& outcome_prefix) {
+    return One<int64_t>(Run("SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome LIKE ? ESCAPE '\\'",
+                            {action, LikePrefix(outcome_prefix)}),
+                        [](const SqlRow& row) { return RowReader(row).Int(); }, "count");
+}
+
+}  // namespace haven::storage

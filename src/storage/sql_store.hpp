@@ -1,0 +1,112 @@
+#pragma once
+// The Store written once in portable SQL (SQLite 3.35+ and PostgreSQL both have RETURNING and
+// ON CONFLICT DO NOTHING) over a tiny connection interface that each backend implements.
+// Statements use `?` placeholders; the PostgreSQL backend rewrites them to $1, $2, ...
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "storage/store.hpp"
+
+namespace haven::storage {
+
+using SqlParam = std::variant<std::monostate, int64_t, std::string>;  // monostate = NULL
+using SqlParams = std::vector<SqlParam>;
+using SqlRow = std::vector<std::optional<std::string>>;  // every value as text; nullopt = NULL
+
+struct SqlResult {
+    std::vector<SqlRow> rows;
+    int64_t affected = 0;  // rows changed by INSERT/UPDATE/DELETE
+};
+
+/// One database connection, used by one thread at a time.
+class SqlConnection {
+public:
+    virtual ~SqlConnection() = default;
+    /// Runs one statement. Unique violation -> kConflict; foreign-key violation -> kNotFound;
+    /// check violation -> kValidation; anything else kInternal (details logged, not returned).
+    virtual Result<SqlResult> Run(const std::string& sql, const SqlParams& params) = 0;
+    /// Runs several statements without parameters (a migration file).
+    virtual Result<void> RunScript(std::string_view sql) = 0;
+};
+
+/// Exclusive use of one connection; the deleter gives it back.
+using ConnectionHandle = std::unique_ptr<SqlConnection, std::function<void(SqlConnection*)>>;
+
+class SqlDatabase {
+public:
+    virtual ~SqlDatabase() = default;
+    /// "sqlite" | "postgres": selects migrations/<backend>/.
+    virtual std::string_view Backend() const = 0;
+    /// The statement that opens a write transaction ("BEGIN IMMEDIATE" on SQLite).
+    virtual std::string BeginStatement() const = 0;
+    /// Blocks until a connection is free.
+    virtual Result<ConnectionHandle> Acquire() = 0;
+    /// Serialises concurrent Migrate() calls from several processes (no-op where not needed).
+    virtual Result<void> LockForMigration(SqlConnection& conn) { return {}; }
+    virtual void UnlockAfterMigration(SqlConnection& conn) {}
+};
+
+/// The current UTC time as "YYYY-MM-DDTHH:MM:SSZ".
+std::string NowIso8601();
+
+class SqlStore final : public Store {
+public:
+    explicit SqlStore(std::unique_ptr<SqlDatabase> db);
+
+    Result<int> Migrate() override;
+
+    Result<core::Agency> FindOrCreateAgency(const std::string& name) override;
+    Result<core::Agency> FindAgency(int64_t id) override;
+    Result<core::User> InsertUser(const core::User& user) override;
+    Result<core::User> FindUserByEmail(const std::string& email) override;
+    Result<core::User> FindUserById(int64_t id) override;
+    Result<core::User> UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) override;
+
+    Result<core::Lease> InsertLease(const core::Lease& lease) override;
+    Result<core::Lease> FindLease(int64_t agency_id, int64_t id) override;
+    Result<std::vector<core::Lease>> ListLeases(int64_t agency_id) override;
+    Result<std::vector<core::Payment>> ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) override;
+
+    Result<core::StkTransaction> InsertStk(const core::StkTransaction& tx) override;
+    Result<core::StkTransaction> SetStkDarajaIds(int64_t id, const std::string& merchant_request_id,
+                                                 const std::string& checkout_request_id) override;
+    Result<core::StkTransaction> MarkStkRejected(int64_t id, const std::string& result_desc) override;
+    Result<core::StkTransaction> FindStk(int64_t agency_id, int64_t id) override;
+    Result<core::StkTransaction> FindStkByCheckoutId(int64_t agency_id, const std::string& checkout_id) override;
+    Result<core::StkTransaction> FindStkByCheckoutIdAnyAgency(const std::string& checkout_id) override;
+    Result<std::vector<core::StkTransaction>> ListStk(const StkFilter& filter) override;
+    Result<std::vector<core::StkTransaction>> ListStalePendingStk(const std::string& older_than, int limit) override;
+    Result<ApplyResult> ApplyStkOutcome(const std::string& checkout_id, const StkOutcome& outcome) override;
+
+    Result<void> AddStkEvent(int64_t transaction_id, const std::string& kind, const std::string& payload) override;
+    Result<std::vector<core::TxEvent>> ListStkEvents(int64_t transaction_id) override;
+    Result<void> InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
+                                         const std::string& payload) override;
+    Result<int64_t> CountUnmatchedCallbacks(const std::string& reference) override;
+
+    Result<IdempotencyRecord> ClaimIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
+                                                  const std::string& request_hash) override;
+    Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
+                                        int status, const std::string& body) override;
+    Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) override;
+
+    Result<void> InsertAudit(const core::AuditEntry& entry) override;
+    Result<int64_t> CountAudit(const std::string& action, const std::string& outcome_prefix) override;
+
+private:
+    /// Runs one statement on a pooled connection.
+    Result<SqlResult> Run(const std::string& sql, const SqlParams& params);
+    /// Runs `body` inside BEGIN ... COMMIT on one connection; rolls back when it fails.
+    template <class T, class F>
+    Result<T> InTransaction(F&& body);
+
+    std::unique_ptr<SqlDatabase> db_;
+};
+
+}  // namespace haven::storage

@@ -1,0 +1,23 @@
+#include "storage/store.hpp"
+
+#include <string_view>
+
+#include "storage/postgres/postgres_store.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+
+namespace haven::storage {
+
+Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url) {
+    std::string_view url = database_url;
+    if (url.starts_with("sqlite:")) {
+        std::string_view path = url.substr(7);
+        // "sqlite:///abs/path" and "sqlite://rel/path" are accepted too.
+        if (path.starts_with("//")) path.remove_prefix(2);
+        return OpenSqliteStore(std::string(path));
+    }
+    if (url.starts_with("postgres://") || url.starts_with("postgresql://")) return OpenPostgresStore(database_url);
+    return core::Fail(core::Error::Validation(
+        "DATABASE_URL", "DATABASE_URL must start with sqlite: (e.g. sqlite:./data/haven.db) or postgres://"));
+}
+
+}  // namespace haven::storage

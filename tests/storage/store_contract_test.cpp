@@ -1,0 +1,620 @@
+// One contract suite for every Store backend: SQLite always (a temp file per test), PostgreSQL when
+// HAVEN_TEST_POSTGRES_URL is set (a fresh schema per test). Without the variable the PostgreSQL
+// instantiation is not registered at all, so the test count says what actually ran.
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include "storage/store.hpp"
+
+namespace haven::storage {
+namespace {
+
+using core::ErrorCode;
+using core::TxStatus;
+
+std::string PostgresUrl() {
+    const char* url = std::getenv("HAVEN_TEST_POSTGRES_URL");
+    return url ? url : "";
+}
+
+std::vector<std::string> Backends() {
+    std::vector<std::string> out{"sqlite"};
+    if (!PostgresUrl().empty()) out.push_back("postgres");
+    return out;
+}
+
+std::string UniqueSuffix() {
+    static std::atomic<int> counter{0};
+    return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+}
+
+/// Runs one statement on a separate admin connection; returns an error text or "".
+std::string PgExec(const std::string& url, const std::string& sql) {
+    PGconn* conn = PQconnectdb(url.c_str());
+    std::string err;
+    if (PQstatus(conn) != CONNECTION_OK) {
+        err = PQerrorMessage(conn);
+    } else {
+        PGresult* res = PQexec(conn, sql.c_str());
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) err = PQresultErrorMessage(res);
+        PQclear(res);
+    }
+    PQfinish(conn);
+    return err;
+}
+
+std::string WithSearchPath(const std::string& url, const std::string& schema) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+}
+
+bool IsIso8601Utc(const std::string& s) {
+    static const std::regex kIso(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$)");
+    return std::regex_match(s, kIso);
+}
+
+class StoreContract : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        if (GetParam() == "sqlite") {
+            dir_ = std::filesystem::temp_directory_path() / ("haven-store-" + UniqueSuffix());
+            url_ = "sqlite:" + (dir_ / "nested" / "haven.db").string();  // the parent is created by the store
+        } else {
+            schema_ = "haven_t_" + UniqueSuffix();
+            ASSERT_EQ(PgExec(PostgresUrl(), "CREATE SCHEMA " + schema_), "");
+            url_ = WithSearchPath(PostgresUrl(), schema_);
+        }
+        auto store = MakeStore(url_);
+        ASSERT_TRUE(store) << store.error().message;
+        store_ = std::move(*store);
+        auto migrated = store_->Migrate();
+        ASSERT_TRUE(migrated) << migrated.error().message;
+        ASSERT_GE(*migrated, 1);
+
+        auto a = store_->FindOrCreateAgency("Agency A");
+        auto b = store_->FindOrCreateAgency("Agency B");
+        ASSERT_TRUE(a && b);
+        agency_a_ = a->id;
+        agency_b_ = b->id;
+        auto lease = store_->InsertLease(MakeLease(agency_a_, "254708374149"));
+        ASSERT_TRUE(lease) << lease.error().message;
+        lease_a_ = lease->id;
+    }
+
+    void TearDown() override {
+        store_.reset();
+        if (!dir_.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(dir_, ec);
+        }
+        if (!schema_.empty()) EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
+    }
+
+    static core::Lease MakeLease(int64_t agency_id, const std::string& phone) {
+        core::Lease l;
+        l.agency_id = agency_id;
+        l.tenant_name = "Jane Wanjiku";
+        l.phone_number = phone;
+        l.unit = "B4";
+        l.monthly_rent = 25000;
+        l.account_reference = "B4-RENT";
+        return l;
+    }
+
+    core::StkTransaction MakeStk(std::optional<int64_t> lease_id, int64_t amount = 1000,
+                                 const std::string& phone = "254708374149") {
+        core::StkTransaction t;
+        t.agency_id = agency_a_;
+        t.lease_id = lease_id;
+        t.phone_number = phone;
+        t.amount = amount;
+        t.account_reference = "B4-RENT";
+        t.transaction_desc = "Rent";
+        return t;
+    }
+
+    /// Inserts a PENDING transaction that Daraja accepted with `checkout_id`.
+    core::StkTransaction InsertAccepted(const std::string& checkout_id, std::optional<int64_t> lease_id) {
+        auto tx = store_->InsertStk(MakeStk(lease_id));
+        EXPECT_TRUE(tx) << tx.error().message;
+        auto set = store_->SetStkDarajaIds(tx->id, "MR-" + checkout_id, checkout_id);
+        EXPECT_TRUE(set) << set.error().message;
+        return *set;
+    }
+
+    static StkOutcome Success(const std::string& receipt, std::optional<int64_t> paid = std::nullopt) {
+        StkOutcome o;
+        o.status = TxStatus::kSuccess;
+        o.result_code = 0;
+        o.result_desc = "The service request is processed successfully.";
+        o.mpesa_receipt_number = receipt;
+        o.transaction_date = "20261128071630";
+        o.paid_amount = paid;
+        return o;
+    }
+
+    static StkOutcome Failure() {
+        StkOutcome o;
+        o.status = TxStatus::kFailed;
+        o.result_code = 1032;
+        o.result_desc = "Request cancelled by user";
+        return o;
+    }
+
+    std::filesystem::path dir_;
+    std::string schema_;
+    std::string url_;
+    std::unique_ptr<Store> store_;
+    int64_t agency_a_ = 0;
+    int64_t agency_b_ = 0;
+    int64_t lease_a_ = 0;
+};
+
+TEST_P(StoreContract, MigrateTwiceIsNoOp) {
+    auto again = store_->Migrate();
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(*again, 0);
+
+    // A second process opening the same database finds everything applied too.
+    store_.reset();
+    auto reopened = MakeStore(url_);
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    auto third = (*reopened)->Migrate();
+    ASSERT_TRUE(third);
+    EXPECT_EQ(*third, 0);
+    auto lease = (*reopened)->FindLease(agency_a_, lease_a_);
+    EXPECT_TRUE(lease) << "data survives reopening";
+}
+
+TEST_P(StoreContract, AgenciesAreFoundOrCreatedByName) {
+    auto again = store_->FindOrCreateAgency("Agency A");
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->id, agency_a_);
+    auto found = store_->FindAgency(agency_b_);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->name, "Agency B");
+    auto missing = store_->FindAgency(987654);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, UserEmailConflictIsConflict) {
+    core::User u;
+    u.agency_id = agency_a_;
+    u.email = "admin@example.com";
+    u.password_hash = "$argon2id$v=19$hash";
+    u.role = core::Role::kAdmin;
+    auto inserted = store_->InsertUser(u);
+    ASSERT_TRUE(inserted) << inserted.error().message;
+    EXPECT_GT(inserted->id, 0);
+    EXPECT_EQ(inserted->role, core::Role::kAdmin);
+    EXPECT_TRUE(IsIso8601Utc(inserted->created_at)) << inserted->created_at;
+
+    u.email = "Admin@Example.com";  // the same address in other case
+    u.agency_id = agency_b_;
+    auto dup = store_->InsertUser(u);
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+
+    auto by_email = store_->FindUserByEmail("ADMIN@example.com");
+    ASSERT_TRUE(by_email);
+    EXPECT_EQ(by_email->id, inserted->id);
+    EXPECT_EQ(by_email->password_hash, "$argon2id$v=19$hash");
+
+    auto updated = store_->UpdateUserPassword(inserted->id, "$argon2id$new", core::Role::kViewer);
+    ASSERT_TRUE(updated);
+    auto by_id = store_->FindUserById(inserted->id);
+    ASSERT_TRUE(by_id);
+    EXPECT_EQ(by_id->password_hash, "$argon2id$new");
+    EXPECT_EQ(by_id->role, core::Role::kViewer);
+
+    EXPECT_EQ(store_->FindUserByEmail("nobody@example.com").error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->UpdateUserPassword(999999, "x", core::Role::kAdmin).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, AnotherAgencysRecordsAreNotFound) {
+    auto lease = store_->FindLease(agency_a_, lease_a_);
+    ASSERT_TRUE(lease);
+    EXPECT_EQ(lease->monthly_rent, 25000);
+    EXPECT_EQ(store_->FindLease(agency_b_, lease_a_).error().code, ErrorCode::kNotFound);
+
+    auto tx = InsertAccepted("ws_CO_scope", lease_a_);
+    EXPECT_TRUE(store_->FindStk(agency_a_, tx.id));
+    EXPECT_EQ(store_->FindStk(agency_b_, tx.id).error().code, ErrorCode::kNotFound);
+    EXPECT_TRUE(store_->FindStkByCheckoutId(agency_a_, "ws_CO_scope"));
+    EXPECT_EQ(store_->FindStkByCheckoutId(agency_b_, "ws_CO_scope").error().code, ErrorCode::kNotFound);
+    EXPECT_TRUE(store_->FindStkByCheckoutIdAnyAgency("ws_CO_scope"));
+
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_scope", Success("RKT1")));
+    EXPECT_EQ(store_->ListPayments(agency_a_, std::nullopt)->size(), 1u);
+    EXPECT_TRUE(store_->ListPayments(agency_b_, std::nullopt)->empty());
+    EXPECT_TRUE(store_->ListPayments(agency_b_, lease_a_)->empty());
+    EXPECT_EQ(store_->ListLeases(agency_a_)->size(), 1u);
+    EXPECT_TRUE(store_->ListLeases(agency_b_)->empty());
+    StkFilter filter;
+    filter.agency_id = agency_b_;
+    EXPECT_TRUE(store_->ListStk(filter)->empty());
+}
+
+TEST_P(StoreContract, StkLifecycleFields) {
+    auto tx = store_->InsertStk(MakeStk(lease_a_, 1500));
+    ASSERT_TRUE(tx) << tx.error().message;
+    EXPECT_EQ(tx->status, TxStatus::kPending);
+    EXPECT_TRUE(tx->checkout_request_id.empty());
+    EXPECT_FALSE(tx->result_code);
+    EXPECT_EQ(tx->lease_id, lease_a_);
+    EXPECT_FALSE(tx->user_id);
+    EXPECT_TRUE(IsIso8601Utc(tx->created_at)) << tx->created_at;
+    EXPECT_TRUE(IsIso8601Utc(tx->updated_at)) << tx->updated_at;
+
+    // Two rows still waiting for Daraja may both have no CheckoutRequestID.
+    auto other = store_->InsertStk(MakeStk(std::nullopt));
+    ASSERT_TRUE(other) << other.error().message;
+
+    auto set = store_->SetStkDarajaIds(tx->id, "29115-34620561-1", "ws_CO_191220191020363925");
+    ASSERT_TRUE(set);
+    EXPECT_EQ(set->merchant_request_id, "29115-34620561-1");
+    EXPECT_EQ(set->checkout_request_id, "ws_CO_191220191020363925");
+    auto dup = store_->SetStkDarajaIds(other->id, "x", "ws_CO_191220191020363925");
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(store_->SetStkDarajaIds(999999, "x", "y").error().code, ErrorCode::kNotFound);
+
+    auto rejected = store_->MarkStkRejected(other->id, "Invalid PhoneNumber");
+    ASSERT_TRUE(rejected);
+    EXPECT_EQ(rejected->status, TxStatus::kFailed);
+    EXPECT_EQ(rejected->result_desc, "Invalid PhoneNumber");
+    auto rejected_again = store_->MarkStkRejected(other->id, "something else");
+    ASSERT_TRUE(rejected_again);
+    EXPECT_EQ(rejected_again->result_desc, "Invalid PhoneNumber") << "a final row is not rewritten";
+    EXPECT_EQ(store_->MarkStkRejected(999999, "x").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, SuccessCreatesExactlyOnePayment) {
+    auto tx = InsertAccepted("ws_CO_ok", lease_a_);
+    auto applied = store_->ApplyStkOutcome("ws_CO_ok", Success("NLJ7RT61SV"));
+    ASSERT_TRUE(applied) << applied.error().message;
+    EXPECT_TRUE(applied->applied);
+    EXPECT_EQ(applied->transaction.status, TxStatus::kSuccess);
+    EXPECT_EQ(applied->transaction.result_code, 0);
+    EXPECT_EQ(applied->transaction.mpesa_receipt_number, "NLJ7RT61SV");
+    EXPECT_EQ(applied->transaction.transaction_date, "20261128071630");
+    ASSERT_TRUE(applied->payment);
+    EXPECT_EQ(applied->payment->transaction_id, tx.id);
+    EXPECT_EQ(applied->payment->lease_id, lease_a_);
+    EXPECT_EQ(applied->payment->agency_id, agency_a_);
+    EXPECT_EQ(applied->payment->amount, 1000) << "the transaction amount when M-Pesa gives none";
+    EXPECT_EQ(applied->payment->mpesa_receipt_number, "NLJ7RT61SV");
+    EXPECT_EQ(applied->payment->phone_number, "254708374149");
+    EXPECT_TRUE(IsIso8601Utc(applied->payment->paid_at));
+
+    auto payments = store_->ListPayments(agency_a_, lease_a_);
+    ASSERT_TRUE(payments);
+    ASSERT_EQ(payments->size(), 1u);
+    EXPECT_EQ((*payments)[0].id, applied->payment->id);
+}
+
+TEST_P(StoreContract, PaidAmountFromCallbackIsUsed) {
+    InsertAccepted("ws_CO_paid", lease_a_);
+    auto applied = store_->ApplyStkOutcome("ws_CO_paid", Success("RKT2", 999));
+    ASSERT_TRUE(applied && applied->payment);
+    EXPECT_EQ(applied->payment->amount, 999);
+}
+
+TEST_P(StoreContract, DuplicateApplyChangesNothing) {
+    InsertAccepted("ws_CO_dup", lease_a_);
+    auto first = store_->ApplyStkOutcome("ws_CO_dup", Success("FIRST1"));
+    ASSERT_TRUE(first && first->applied);
+    auto second = store_->ApplyStkOutcome("ws_CO_dup", Success("SECOND2", 5));
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_FALSE(second->applied);
+    EXPECT_FALSE(second->payment);
+    EXPECT_EQ(second->transaction.mpesa_receipt_number, "FIRST1");
+    EXPECT_EQ(second->transaction.updated_at, first->transaction.updated_at);
+    auto payments = store_->ListPayments(agency_a_, std::nullopt);
+    ASSERT_EQ(payments->size(), 1u);
+    EXPECT_EQ((*payments)[0].amount, 1000);
+}
+
+TEST_P(StoreContract, FailedAfterSuccessDoesNotMoveBack) {
+    InsertAccepted("ws_CO_late", lease_a_);
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_late", Success("OK123")));
+    auto late = store_->ApplyStkOutcome("ws_CO_late", Failure());
+    ASSERT_TRUE(late);
+    EXPECT_FALSE(late->applied);
+    EXPECT_EQ(late->transaction.status, TxStatus::kSuccess);
+    EXPECT_EQ(late->transaction.result_code, 0);
+    EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_late")->status, TxStatus::kSuccess);
+}
+
+TEST_P(StoreContract, FailureAndLeaselessSuccessCreateNoPayment) {
+    InsertAccepted("ws_CO_fail", lease_a_);
+    auto failed = store_->ApplyStkOutcome("ws_CO_fail", Failure());
+    ASSERT_TRUE(failed);
+    EXPECT_TRUE(failed->applied);
+    EXPECT_EQ(failed->transaction.status, TxStatus::kFailed);
+    EXPECT_EQ(failed->transaction.result_code, 1032);
+    EXPECT_EQ(failed->transaction.result_desc, "Request cancelled by user");
+    EXPECT_FALSE(failed->payment);
+
+    InsertAccepted("ws_CO_nolease", std::nullopt);
+    auto ok = store_->ApplyStkOutcome("ws_CO_nolease", Success("NOLEASE1"));
+    ASSERT_TRUE(ok);
+    EXPECT_TRUE(ok->applied);
+    EXPECT_FALSE(ok->payment);
+    EXPECT_TRUE(store_->ListPayments(agency_a_, std::nullopt)->empty());
+
+    auto unknown = store_->ApplyStkOutcome("ws_CO_nobody", Success("X"));
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, ConcurrentDuplicateCallbacksCreateOnePayment) {
+    InsertAccepted("ws_CO_race", lease_a_);
+    constexpr int kThreads = 20;
+    std::atomic<int> applied{0};
+    std::atomic<int> payments{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&] {
+            auto r = store_->ApplyStkOutcome("ws_CO_race", Success("RACE1"));
+            if (!r) {
+                ++errors;
+                return;
+            }
+            if (r->applied) ++applied;
+            if (r->payment) ++payments;
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(applied.load(), 1);
+    EXPECT_EQ(payments.load(), 1);
+    EXPECT_EQ(store_->ListPayments(agency_a_, lease_a_)->size(), 1u);
+}
+
+TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgressRelease) {
+    const std::string scope = "POST /api/v1/mpesa/stk-push";
+    auto first = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a");
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first->state, IdempotencyState::kNew);
+
+    auto busy = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a");
+    ASSERT_TRUE(busy);
+    EXPECT_EQ(busy->state, IdempotencyState::kInProgress);
+
+    auto mismatch = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-b");
+    ASSERT_TRUE(mismatch);
+    EXPECT_EQ(mismatch->state, IdempotencyState::kMismatch);
+
+    // Keys are per agency and per scope.
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_b_, scope, "key-1", "hash-b")->state, IdempotencyState::kNew);
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, "POST /other", "key-1", "hash-b")->state,
+              IdempotencyState::kNew);
+
+    ASSERT_TRUE(store_->CompleteIdempotencyKey(agency_a_, scope, "key-1", 201, R"({"id":7})"));
+    auto replay = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a");
+    ASSERT_TRUE(replay);
+    EXPECT_EQ(replay->state, IdempotencyState::kReplay);
+    EXPECT_EQ(replay->status, 201);
+    EXPECT_EQ(replay->body, R"({"id":7})");
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-b")->state, IdempotencyState::kMismatch);
+
+    // Releasing a completed key keeps the stored answer.
+    ASSERT_TRUE(store_->ReleaseIdempotencyKey(agency_a_, scope, "key-1"));
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a")->state, IdempotencyState::kReplay);
+
+    // Releasing an unfinished claim lets the client retry.
+    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-2", "hash-c")->state, IdempotencyState::kNew);
+    ASSERT_TRUE(store_->ReleaseIdempotencyKey(agency_a_, scope, "key-2"));
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-2", "hash-d")->state, IdempotencyState::kNew);
+
+    EXPECT_EQ(store_->CompleteIdempotencyKey(agency_a_, scope, "missing", 200, "{}").error().code,
+              ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, ConcurrentClaimsHaveOneWinner) {
+    std::atomic<int> winners{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 10; ++i) {
+        threads.emplace_back([&] {
+            auto r = store_->ClaimIdempotencyKey(agency_a_, "scope", "same", "h");
+            if (!r) {
+                ++errors;
+            } else if (r->state == IdempotencyState::kNew) {
+                ++winners;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(winners.load(), 1);
+}
+
+TEST_P(StoreContract, ListStkFiltersAndPages) {
+    auto lease_b = store_->InsertLease(MakeLease(agency_a_, "254711000002"));
+    ASSERT_TRUE(lease_b);
+    std::vector<int64_t> ids;
+    // Seven rows: created one day apart, alternate leases, two phones.
+    for (int i = 0; i < 7; ++i) {
+        auto t = MakeStk(i % 2 == 0 ? lease_a_ : lease_b->id, 100 + i, i < 4 ? "254708374149" : "254711000002");
+        t.created_at = "2026-11-2" + std::to_string(i) + "T10:00:00Z";
+        auto inserted = store_->InsertStk(t);
+        ASSERT_TRUE(inserted) << inserted.error().message;
+        EXPECT_EQ(inserted->created_at, t.created_at);
+        ids.push_back(inserted->id);
+        ASSERT_TRUE(store_->SetStkDarajaIds(inserted->id, "MR", "ws_CO_list_" + std::to_string(i)));
+    }
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_list_1", Success("L1")));
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_list_4", Failure()));
+
+    auto ids_of = [](const std::vector<core::StkTransaction>& txs) {
+        std::vector<int64_t> out;
+        for (const auto& t : txs) out.push_back(t.id);
+        return out;
+    };
+
+    StkFilter all;
+    all.agency_id = agency_a_;
+    auto listed = store_->ListStk(all);
+    ASSERT_TRUE(listed) << listed.error().message;
+    EXPECT_EQ(ids_of(*listed), (std::vector<int64_t>{ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}));
+
+    StkFilter pending = all;
+    pending.status = TxStatus::kPending;
+    EXPECT_EQ(ids_of(*store_->ListStk(pending)), (std::vector<int64_t>{ids[6], ids[5], ids[3], ids[2], ids[0]}));
+    StkFilter success = all;
+    success.status = TxStatus::kSuccess;
+    EXPECT_EQ(ids_of(*store_->ListStk(success)), (std::vector<int64_t>{ids[1]}));
+
+    StkFilter by_lease = all;
+    by_lease.lease_id = lease_b->id;
+    EXPECT_EQ(ids_of(*store_->ListStk(by_lease)), (std::vector<int64_t>{ids[5], ids[3], ids[1]}));
+
+    StkFilter by_phone = all;
+    by_phone.phone_number = "254711000002";
+    EXPECT_EQ(ids_of(*store_->ListStk(by_phone)), (std::vector<int64_t>{ids[6], ids[5], ids[4]}));
+
+    StkFilter window = all;
+    window.from = "2026-11-22T00:00:00Z";
+    window.to = "2026-11-25T10:00:00Z";  // exclusive
+    EXPECT_EQ(ids_of(*store_->ListStk(window)), (std::vector<int64_t>{ids[4], ids[3], ids[2]}));
+
+    StkFilter combined = window;
+    combined.phone_number = "254708374149";
+    combined.status = TxStatus::kPending;
+    EXPECT_EQ(ids_of(*store_->ListStk(combined)), (std::vector<int64_t>{ids[3], ids[2]}));
+
+    // Cursor paging: three at a time, newest first, no row twice, none missed.
+    StkFilter page = all;
+    page.limit = 3;
+    std::vector<int64_t> seen;
+    for (int guard = 0; guard < 10; ++guard) {
+        auto rows = store_->ListStk(page);
+        ASSERT_TRUE(rows);
+        if (rows->empty()) break;
+        EXPECT_LE(rows->size(), 3u);
+        for (const auto& r : *rows) seen.push_back(r.id);
+        page.before_id = rows->back().id;
+    }
+    EXPECT_EQ(seen, ids_of(*listed));
+
+    StkFilter tiny = all;
+    tiny.limit = 0;  // clamped to 1
+    EXPECT_EQ(store_->ListStk(tiny)->size(), 1u);
+    StkFilter huge = all;
+    huge.limit = 100000;  // clamped to 200
+    EXPECT_EQ(store_->ListStk(huge)->size(), 7u);
+
+    auto stale = store_->ListStalePendingStk("2026-11-23T00:00:00Z", 50);
+    ASSERT_TRUE(stale);
+    EXPECT_EQ(ids_of(*stale), (std::vector<int64_t>{ids[0], ids[2]}));
+}
+
+TEST_P(StoreContract, StalePendingNeedsCheckoutId) {
+    auto t = MakeStk(lease_a_);
+    t.created_at = "2020-01-01T00:00:00Z";
+    ASSERT_TRUE(store_->InsertStk(t));  // never reached Daraja: nothing to query
+    auto stale = store_->ListStalePendingStk("2030-01-01T00:00:00Z", 10);
+    ASSERT_TRUE(stale);
+    EXPECT_TRUE(stale->empty());
+}
+
+TEST_P(StoreContract, TimelineIsOrdered) {
+    auto tx = InsertAccepted("ws_CO_events", lease_a_);
+    ASSERT_TRUE(store_->AddStkEvent(tx.id, "request_sent", R"({"Amount":1000})"));
+    ASSERT_TRUE(store_->AddStkEvent(tx.id, "daraja_response", R"({"ResponseCode":"0"})"));
+    ASSERT_TRUE(store_->AddStkEvent(tx.id, "callback", R"({"ResultCode":0})"));
+    auto events = store_->ListStkEvents(tx.id);
+    ASSERT_TRUE(events);
+    ASSERT_EQ(events->size(), 3u);
+    EXPECT_EQ((*events)[0].kind, "request_sent");
+    EXPECT_EQ((*events)[1].kind, "daraja_response");
+    EXPECT_EQ((*events)[2].kind, "callback");
+    EXPECT_EQ((*events)[2].payload, R"({"ResultCode":0})");
+    EXPECT_TRUE(IsIso8601Utc((*events)[0].created_at));
+    EXPECT_EQ(store_->AddStkEvent(999999, "callback", "{}").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, UnmatchedCallbacksAreKept) {
+    ASSERT_TRUE(store_->InsertUnmatchedCallback("stk", "ws_CO_ghost", R"({"Body":{}})"));
+    ASSERT_TRUE(store_->InsertUnmatchedCallback("stk", "ws_CO_ghost", R"({"Body":{}})"));
+    ASSERT_TRUE(store_->InsertUnmatchedCallback("stk", "ws_CO_other", "{}"));
+    EXPECT_EQ(*store_->CountUnmatchedCallbacks("ws_CO_ghost"), 2);
+    EXPECT_EQ(*store_->CountUnmatchedCallbacks("ws_CO_other"), 1);
+    EXPECT_EQ(*store_->CountUnmatchedCallbacks("ws_CO_none"), 0);
+}
+
+TEST_P(StoreContract, AuditInsertAndCount) {
+    core::AuditEntry e;
+    e.agency_id = agency_a_;
+    e.actor = "admin@example.com";
+    e.action = "auth.login";
+    e.target = "user:1";
+    e.request_id = "req-1";
+    e.outcome = "success";
+    ASSERT_TRUE(store_->InsertAudit(e));
+    e.outcome = "denied";
+    ASSERT_TRUE(store_->InsertAudit(e));
+    e.outcome = "error: 100% broken";
+    ASSERT_TRUE(store_->InsertAudit(e));
+    core::AuditEntry system;  // no agency, no user
+    system.actor = "daraja";
+    system.action = "callback.stk";
+    system.target = "transaction:1";
+    system.request_id = "req-2";
+    system.outcome = "success";
+    ASSERT_TRUE(store_->InsertAudit(system));
+
+    EXPECT_EQ(*store_->CountAudit("auth.login", ""), 3);
+    EXPECT_EQ(*store_->CountAudit("auth.login", "success"), 1);
+    EXPECT_EQ(*store_->CountAudit("auth.login", "error"), 1);
+    EXPECT_EQ(*store_->CountAudit("auth.login", "error: 100%"), 1);
+    EXPECT_EQ(*store_->CountAudit("auth.login", "error: 1_0"), 0) << "LIKE wildcards are literal";
+    EXPECT_EQ(*store_->CountAudit("auth.login", "%"), 0) << "LIKE wildcards are literal";
+    EXPECT_EQ(*store_->CountAudit("auth.login", "SUCCESS"), 0) << "prefix match is case-sensitive";
+    EXPECT_EQ(*store_->CountAudit("callback.stk", "success"), 1);
+    EXPECT_EQ(*store_->CountAudit("lease.create", ""), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(MakeStore, RejectsUnknownScheme) {
+    auto store = MakeStore("mysql://localhost/haven");
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, ErrorCode::kValidation);
+    EXPECT_NE(store.error().message.find("DATABASE_URL"), std::string::npos);
+}
+
+TEST(MakeStore, SqliteInMemoryWorks) {
+    auto store = MakeStore("sqlite::memory:");
+    ASSERT_TRUE(store) << store.error().message;
+    auto migrated = (*store)->Migrate();
+    ASSERT_TRUE(migrated) << migrated.error().message;
+    EXPECT_GE(*migrated, 1);
+    EXPECT_EQ(*(*store)->Migrate(), 0);
+    EXPECT_TRUE((*store)->FindOrCreateAgency("Mem"));
+}
+
+TEST(MakeStore, UnreachablePostgresFailsCleanly) {
+    // Port 1 on loopback: nothing listens there.
+    auto store = MakeStore("postgres://haven:secret@127.0.0.1:1/haven");
+    ASSERT_FALSE(store);
+    EXPECT_EQ(store.error().code, ErrorCode::kInternal);
+    EXPECT_EQ(store.error().message.find("secret"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace haven::storage
