@@ -1,0 +1,196 @@
+import { api, ApiError } from '../api.js';
+import { displayPhone, el, formatDateTime, formatKES, formatPhoneAsTyped, normalizePhone, phoneError } from '../format.js';
+import { canWrite, errorText, initPage, showMessage } from '../nav.js';
+import '../../components/mpesa-payment.js';
+
+let user = null;
+
+function leaseTable(leases) {
+    return el('table', { class: 'data stack lease-table' },
+        el('caption', { class: 'visually-hidden', text: 'Leases' }),
+        el('thead', {}, el('tr', {}, ['Unit', 'Tenant', 'Phone', 'Rent', 'Paid'].map((h, i) =>
+            el('th', { scope: 'col', class: i >= 3 ? 'num' : null, text: h })))),
+        el('tbody', {}, leases.map((l) => el('tr', { 'data-id': String(l.id) },
+            el('td', { 'data-label': 'Unit' }, el('a', { href: `/leases.html?id=${encodeURIComponent(l.id)}`, class: 'lease-link', text: l.unit })),
+            el('td', { 'data-label': 'Tenant', text: l.tenantName }),
+            el('td', { 'data-label': 'Phone', text: displayPhone(l.phoneNumber) }),
+            el('td', { 'data-label': 'Rent', class: 'num', text: formatKES(l.monthlyRent) }),
+            el('td', { 'data-label': 'Paid', class: 'num', text: formatKES(l.totalPaid ?? 0) })))));
+}
+
+async function loadList() {
+    const box = document.getElementById('lease-list');
+    try {
+        const leases = await api('/api/v1/leases');
+        box.replaceChildren(leases && leases.length ? leaseTable(leases)
+            : el('p', { class: 'empty', text: canWrite(user) ? 'No leases yet. Create the first one.' : 'No leases yet.' }));
+    } catch (err) {
+        box.replaceChildren(el('p', { class: 'notice notice-error', role: 'alert', text: errorText(err) }));
+    }
+}
+
+function setupCreate() {
+    const card = document.getElementById('create-card');
+    if (!canWrite(user)) return;
+    card.hidden = false;
+    const form = document.getElementById('create-form');
+    const phone = form.elements.phoneNumber;
+    phone.addEventListener('input', () => {
+        if (phone.selectionStart === phone.value.length) phone.value = formatPhoneAsTyped(phone.value);
+    });
+    const errorFor = (name) => document.getElementById({
+        tenantName: 'l-tenant-error', phoneNumber: 'l-phone-error', unit: 'l-unit-error', monthlyRent: 'l-rent-error', accountReference: 'l-ref-error',
+    }[name]);
+    const setError = (name, message) => {
+        const box = errorFor(name);
+        box.textContent = message || '';
+        box.hidden = !message;
+        if (message) form.elements[name].setAttribute('aria-invalid', 'true');
+        else form.elements[name].removeAttribute('aria-invalid');
+    };
+    form.elements.unit.addEventListener('input', () => {
+        const ref = form.elements.accountReference;
+        if (!ref.dataset.touched) ref.value = form.elements.unit.value.replace(/[^A-Za-z0-9-]/g, '').slice(0, 12);
+    });
+    form.elements.accountReference.addEventListener('input', (e) => { e.target.dataset.touched = '1'; });
+    form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const errorBox = document.getElementById('create-error');
+        errorBox.hidden = true;
+        const values = {
+            tenantName: form.elements.tenantName.value.trim(),
+            phoneNumber: normalizePhone(phone.value),
+            unit: form.elements.unit.value.trim(),
+            monthlyRent: Number(form.elements.monthlyRent.value),
+            accountReference: form.elements.accountReference.value.trim(),
+        };
+        setError('tenantName', values.tenantName ? '' : 'Enter the tenant’s name.');
+        setError('phoneNumber', phoneError(phone.value));
+        setError('unit', values.unit ? '' : 'Enter the unit.');
+        setError('monthlyRent', Number.isInteger(values.monthlyRent) && values.monthlyRent > 0 ? '' : 'Enter the rent in whole shillings.');
+        setError('accountReference', values.accountReference && values.accountReference.length <= 12 ? '' : 'Enter up to 12 characters.');
+        const bad = form.querySelector('[aria-invalid="true"]');
+        if (bad) {
+            bad.focus();
+            return;
+        }
+        const submit = form.querySelector('button[type="submit"]');
+        submit.disabled = true;
+        try {
+            const lease = await api('/api/v1/leases', { method: 'POST', body: values });
+            form.reset();
+            delete form.elements.accountReference.dataset.touched;
+            showMessage(`Lease for ${lease.tenantName} (${lease.unit}) created.`, 'ok');
+            location.assign(`/leases.html?id=${encodeURIComponent(lease.id)}`);
+        } catch (err) {
+            if (err instanceof ApiError) for (const d of err.details) if (d && form.elements[d.field]) setError(d.field, d.message);
+            errorBox.textContent = errorText(err);
+            errorBox.hidden = false;
+        } finally {
+            submit.disabled = false;
+        }
+    });
+}
+
+function paymentsTable(payments) {
+    if (!payments.length) return el('p', { class: 'empty', text: 'No payments yet.' });
+    return el('table', { class: 'data stack payments-table' },
+        el('caption', { class: 'visually-hidden', text: 'Payments' }),
+        el('thead', {}, el('tr', {}, ['Paid', 'Amount', 'Receipt', 'Phone'].map((h, i) => el('th', { scope: 'col', class: i === 1 ? 'num' : null, text: h })))),
+        el('tbody', {}, payments.map((p) => el('tr', { 'data-id': String(p.id) },
+            el('td', { 'data-label': 'Paid', text: formatDateTime(p.paidAt) }),
+            el('td', { 'data-label': 'Amount', class: 'num', text: formatKES(p.amount) }),
+            el('td', { 'data-label': 'Receipt', class: 'payment-receipt' },
+                p.transactionId ? el('a', { href: `/transactions.html?id=${encodeURIComponent(p.transactionId)}`, text: p.mpesaReceiptNumber || String(p.transactionId) })
+                    : (p.mpesaReceiptNumber || '—')),
+            el('td', { 'data-label': 'Phone', text: displayPhone(p.phoneNumber) })))));
+}
+
+async function loadDetail(id) {
+    const section = document.getElementById('lease-detail');
+    section.hidden = false;
+    const [lease, payments] = await Promise.all([
+        api(`/api/v1/leases/${encodeURIComponent(id)}`),
+        api(`/api/v1/leases/${encodeURIComponent(id)}/payments`),
+    ]);
+    document.getElementById('detail-title').textContent = `${lease.unit} · ${lease.tenantName}`;
+    document.getElementById('detail-fields').replaceChildren(
+        el('dt', { text: 'Tenant' }), el('dd', { text: lease.tenantName }),
+        el('dt', { text: 'Phone' }), el('dd', { text: displayPhone(lease.phoneNumber) }),
+        el('dt', { text: 'Unit' }), el('dd', { text: lease.unit }),
+        el('dt', { text: 'Monthly rent' }), el('dd', { text: formatKES(lease.monthlyRent) }),
+        el('dt', { text: 'Account reference' }), el('dd', { text: lease.accountReference }),
+        el('dt', { text: 'Total paid' }), el('dd', { id: 'lease-total-paid', text: formatKES(lease.totalPaid ?? 0) }),
+        el('dt', { text: 'Created' }), el('dd', { text: formatDateTime(lease.createdAt) }));
+    const link = lease.paymentLink ? new URL(lease.paymentLink, location.origin).href : '';
+    const linkInput = document.getElementById('pay-link');
+    linkInput.value = link;
+    document.getElementById('open-link').href = link || '#';
+    document.getElementById('lease-payments').replaceChildren(paymentsTable(payments || []));
+    return lease;
+}
+
+function setupDetail(lease) {
+    document.getElementById('copy-link').addEventListener('click', async (event) => {
+        const input = document.getElementById('pay-link');
+        try {
+            await navigator.clipboard.writeText(input.value);
+            event.target.textContent = 'Copied';
+        } catch {
+            input.select();
+            event.target.textContent = 'Press Ctrl+C';
+        }
+    });
+    const button = document.getElementById('request-rent');
+    if (!canWrite(user)) return;
+    button.hidden = false;
+    const area = document.getElementById('request-area');
+    button.addEventListener('click', () => {
+        area.hidden = false;
+        button.hidden = true;
+        const payment = el('mpesa-payment', {
+            amount: String(lease.monthlyRent),
+            'lease-id': String(lease.id),
+            'account-reference': (lease.accountReference || 'Rent').slice(0, 12),
+            'transaction-desc': 'Rent payment',
+            phone: lease.phoneNumber,
+        });
+        const close = el('button', { type: 'button', class: 'btn btn-ghost btn-small', text: 'Close' });
+        close.addEventListener('click', () => {
+            area.replaceChildren();
+            area.hidden = true;
+            button.hidden = false;
+            button.focus();
+        });
+        payment.addEventListener('success', async (event) => {
+            showMessage(`Rent received: receipt ${event.detail.mpesaReceiptNumber || ''}.`, 'ok');
+            try {
+                await loadDetail(lease.id);
+            } catch (err) {
+                showMessage(errorText(err), 'error');
+            }
+        });
+        area.replaceChildren(el('div', { class: 'card-head' }, el('h3', { class: 'card-title', text: 'Request rent' }), close), payment);
+        const input = payment.querySelector('input');
+        if (input) input.focus();
+    });
+}
+
+async function main() {
+    ({ user } = await initPage());
+    const id = new URLSearchParams(location.search).get('id');
+    setupCreate();
+    const list = loadList();
+    if (id) {
+        try {
+            const lease = await loadDetail(id);
+            setupDetail(lease);
+            document.getElementById('detail-title').focus();
+        } catch (err) {
+            showMessage(`Could not load the lease: ${errorText(err)}`, 'error');
+        }
+    }
+    await list;
+}
+
+main();
