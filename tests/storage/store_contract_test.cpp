@@ -41,6 +41,7 @@ std::string UniqueSuffix() {
 /// Runs one statement on a separate admin connection; returns an error text or "".
 std::string PgExec(const std::string& url, const std::string& sql) {
     PGconn* conn = PQconnectdb(url.c_str());
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
     std::string err;
     if (PQstatus(conn) != CONNECTION_OK) {
         err = PQerrorMessage(conn);
@@ -96,7 +97,9 @@ protected:
             std::error_code ec;
             std::filesystem::remove_all(dir_, ec);
         }
-        if (!schema_.empty()) EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
+        if (!schema_.empty()) {
+            EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
+        }
     }
 
     static core::Lease MakeLease(int64_t agency_id, const std::string& phone) {
