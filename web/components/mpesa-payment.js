@@ -47,6 +47,14 @@ const kOutcomes = {
         title: 'The phone is busy',
         next: 'The phone is handling another M-Pesa request. Wait a minute, then tap Retry.',
     },
+    REJECTED: {
+        title: 'M-Pesa could not send the prompt',
+        next: 'No money was taken. Wait a moment, then tap Retry.',
+    },
+    PUSH_FAILED: {
+        title: 'The prompt did not reach the phone',
+        next: 'No money was taken. Check that the phone is on and has network, then tap Retry.',
+    },
     LOCAL_TIMEOUT: {
         title: 'Still waiting for M-Pesa',
         next: 'We have not heard back from M-Pesa yet. Check the phone for an M-Pesa message before paying again, '
@@ -301,6 +309,7 @@ export class MpesaPayment extends HTMLElement {
 
     _startWaiting(pushResult) {
         this._checkoutRequestId = pushResult.checkoutRequestId;
+        this.dataset.checkoutRequestId = pushResult.checkoutRequestId || '';
         this._transaction = { ...pushResult, status: 'PENDING' };
         this._showWaiting(pushResult.customerMessage || '');
         this._pollStatus(this._pollTimeout);
