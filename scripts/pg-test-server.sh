@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL 15 cluster for the tests.
 #   scripts/pg-test-server.sh start [PORT]   # prints postgres://postgres@127.0.0.1:PORT/haven_test
-#   scripts/pg-test-server.sh stop [PORT]    # stops it (the last one started when PORT is omitted)
+#   scripts/pg-test-server.sh stop [PORT|URL] # stops it (the last one started when omitted)
 # Listens on 127.0.0.1 only, trust auth, fsync off. As root, the cluster runs as the `postgres` OS user.
 # The state lives in ${HAVEN_PG_ROOT:-/tmp}/haven-pg.PORT; "current" there points at the last one started.
 set -euo pipefail
@@ -70,7 +70,9 @@ start() {
 
 stop() {
   local dir
-  if [ -n "${1:-}" ]; then dir="$ROOT/haven-pg.$1"; else dir=$(readlink "$CURRENT_LINK" 2>/dev/null || true); fi
+  local port=${1:-}
+  if [[ "$port" == *://* ]]; then port=${port##*:}; port=${port%%/*}; fi  # postgres://...:PORT/db
+  if [ -n "$port" ]; then dir="$ROOT/haven-pg.$port"; else dir=$(readlink "$CURRENT_LINK" 2>/dev/null || true); fi
   [ -n "$dir" ] && [ -d "$dir" ] || { echo "pg-test-server: nothing to stop" >&2; return 0; }
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
   [ "$(readlink "$CURRENT_LINK" 2>/dev/null || true)" = "$dir" ] && rm -f "$CURRENT_LINK"

@@ -2,6 +2,7 @@
 // HAVEN_TEST_POSTGRES_URL is set (a fresh schema per test). Without the variable the PostgreSQL
 // instantiation is not registered at all, so the test count says what actually ran.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
@@ -618,6 +619,59 @@ TEST(MakeStore, UnreachablePostgresFailsCleanly) {
     EXPECT_EQ(store.error().code, ErrorCode::kInternal);
     EXPECT_EQ(store.error().message.find("secret"), std::string::npos);
 }
+
+/// PostgreSQL only: the server drops every pooled connection (restart, admin kill); the store reconnects
+/// instead of failing the next requests. Registered only when HAVEN_TEST_POSTGRES_URL is set.
+class PostgresReconnect : public ::testing::Test {
+public:
+    void TestBody() override {
+        const std::string schema = "haven_t_" + UniqueSuffix();
+        ASSERT_EQ(PgExec(PostgresUrl(), "CREATE SCHEMA " + schema), "");
+        // application_name = schema, so only this test's connections are killed.
+        auto store = MakeStore(WithSearchPath(PostgresUrl(), schema) + "&application_name=" + schema);
+        ASSERT_TRUE(store) << store.error().message;
+        ASSERT_TRUE((*store)->Migrate());
+        ASSERT_TRUE((*store)->FindOrCreateAgency("Before"));
+
+        ASSERT_EQ(PgExec(PostgresUrl(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE application_name = '" + schema + "'"),
+                  "");
+        // pg_terminate_backend only signals: wait (with a deadline) until the backends are gone.
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (PgCount(PostgresUrl(), "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + schema +
+                                          "'") != 0) {
+            ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "backends were not terminated";
+            std::this_thread::yield();
+        }
+
+        auto after = (*store)->FindOrCreateAgency("After");
+        EXPECT_TRUE(after) << after.error().message;
+        auto before = (*store)->FindOrCreateAgency("Before");
+        EXPECT_TRUE(before) << before.error().message;
+        store->reset();
+        EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema + " CASCADE"), "");
+    }
+
+private:
+    static int64_t PgCount(const std::string& url, const std::string& sql) {
+        PGconn* conn = PQconnectdb(url.c_str());
+        int64_t n = -1;
+        if (PQstatus(conn) == CONNECTION_OK) {
+            PGresult* res = PQexec(conn, sql.c_str());
+            if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) n = std::stoll(PQgetvalue(res, 0, 0));
+            PQclear(res);
+        }
+        PQfinish(conn);
+        return n;
+    }
+};
+
+const bool kPostgresReconnectRegistered = [] {
+    if (PostgresUrl().empty()) return false;
+    ::testing::RegisterTest("PostgresStore", "ReconnectsAfterServerDropsConnections", nullptr, nullptr, __FILE__,
+                            __LINE__, []() -> ::testing::Test* { return new PostgresReconnect; });
+    return true;
+}();
 
 }  // namespace
 }  // namespace haven::storage

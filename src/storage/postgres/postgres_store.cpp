@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include "storage/sql_store.hpp"
@@ -49,7 +50,13 @@ public:
     explicit PgConnection(PGconn* conn) : conn_(conn) {}
     ~PgConnection() override { PQfinish(conn_); }
 
-    bool Healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
+    /// An idle connection has nothing to read: if its socket is readable, the server sent an error
+    /// and/or closed it (restart, pg_terminate_backend, idle timeout), so it is not reused. No round trip.
+    bool Healthy() {
+        if (PQstatus(conn_) != CONNECTION_OK || PQtransactionStatus(conn_) != PQTRANS_IDLE) return false;
+        pollfd pfd{PQsocket(conn_), POLLIN, 0};
+        return pfd.fd >= 0 && ::poll(&pfd, 1, 0) == 0;
+    }
 
     Result<SqlResult> Run(const std::string& sql, const SqlParams& params) override {
         std::vector<std::string> storage;
@@ -165,7 +172,7 @@ public:
 
     Result<std::unique_ptr<PgConnection>> Connect() {
         // expand_dbname = 1: "dbname" holds the whole URL; connect_timeout is added without editing it.
-        const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
+        const char* keys[] = {"dbname", "connect_timeout", "fallback_application_name", nullptr};
         const char* values[] = {url_.c_str(), kConnectTimeoutSeconds, "haven-mpesa", nullptr};
         PGconn* raw = PQconnectdbParams(keys, values, 1);
         auto conn = std::make_unique<PgConnection>(raw);
