@@ -174,6 +174,7 @@ struct HttpClient::Impl {
         beast::flat_buffer buffer;
         bhttp::response_parser<bhttp::string_body> parser;
         parser.body_limit(kMaxResponseBody);
+        if (msg.method() == bhttp::verb::head) parser.skip(true);  // a HEAD answer has no body
         co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::ssl::error::stream_truncated) {
             // the peer closed without close_notify; harmless once the response is complete

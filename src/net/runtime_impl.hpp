@@ -31,12 +31,16 @@ struct Runtime::Impl {
 
 /// Runs f on the worker pool and resumes the awaiting coroutine on its own executor (STYLE.md P6).
 /// An exception thrown by f is rethrown at the co_await.
+///
+/// g++ 12 BUG: a lambda temporary written inside a co_await expression is destroyed TWICE (double free of
+/// its captures). Never write `co_await RunBlocking(pool, [x] {...})`; name it first:
+///     auto work = [x] { ... };
+///     auto value = co_await RunBlocking(pool, std::move(work));
 template <class F>
 asio::awaitable<std::invoke_result_t<F>> RunBlocking(asio::thread_pool& pool, F f) {
     using R = std::invoke_result_t<F>;
-    co_return co_await asio::co_spawn(
-        pool.get_executor(), [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); },
-        asio::use_awaitable);
+    auto task = [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); };
+    co_return co_await asio::co_spawn(pool.get_executor(), std::move(task), asio::use_awaitable);
 }
 
 /// Completion handler for co_spawn that logs an escaped exception instead of swallowing it (Boost trap 2).

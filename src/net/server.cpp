@@ -274,13 +274,14 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 co_return ErrorResponse(404, "no route for " + req.path, req.request_id);
             }
             if (web_root.empty()) co_return ErrorResponse(404, "no route for " + req.path, req.request_id);
-            auto self = shared_from_this();
-            co_return co_await RunBlocking(rt.pool, [self, &req]() { return self->ServeStatic(req); });
+            auto serve = [this, &req]() { return ServeStatic(req); };
+            co_return co_await RunBlocking(rt.pool, std::move(serve));
         }
         req.params = std::move(match.params);
         const Handler* handler = match.handler;
-        auto self = shared_from_this();
-        co_return co_await RunBlocking(rt.pool, [self, handler, &req]() -> Response {
+        // raw `this`: the session coroutine holds a shared_ptr for as long as we run
+        Impl* self = this;
+        auto run = [self, handler, &req]() -> Response {
             try {
                 return (*handler)(req);
             } catch (const std::exception& e) {
@@ -291,7 +292,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                               self->options.name, req.method, req.path, req.request_id);
             }
             return self->ErrorResponse(500, "internal error (request id " + req.request_id + ")", req.request_id);
-        });
+        };
+        co_return co_await RunBlocking(rt.pool, std::move(run));
     }
 
     static Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {
@@ -326,7 +328,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
 
     template <class Stream>
-    asio::awaitable<bool> Write(Stream& stream, Response res, bool keep_alive, bool head, unsigned version) {
+    asio::awaitable<bool> Write(Stream& stream, Response& res, bool keep_alive, bool head, unsigned version) {
         bhttp::response<bhttp::string_body> msg;
         msg.version(version);
         msg.result(static_cast<unsigned>(res.status));
@@ -360,7 +362,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
 
     template <class Stream>
-    asio::awaitable<void> Serve(Stream& stream, std::string remote_ip) {
+    asio::awaitable<void> Serve(Stream& stream, const std::string& remote_ip) {
         beast::flat_buffer buffer;
         boost::system::error_code ec;
         for (;;) {
@@ -380,7 +382,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                          : ErrorResponse(431, "request headers are too large", request_id);
                 ApplyDefaults(res, request_id);
                 int status = res.status;
-                bool ok = co_await Write(stream, std::move(res), false, false, 11);
+                bool ok = co_await Write(stream, res, false, false, 11);
                 Log(std::string(msg.method_string()), RawPath(msg.target()), status, started, request_id);
                 if (ok) co_await Drain(stream);
                 break;
@@ -392,7 +394,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                     std::string request_id = NewRequestId();
                     Response res = ErrorResponse(400, "malformed HTTP request", request_id);
                     ApplyDefaults(res, request_id);
-                    co_await Write(stream, std::move(res), false, false, 11);
+                    co_await Write(stream, res, false, false, 11);
                 }
                 break;  // eof / timeout / reset: not an error
             }
@@ -420,7 +422,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             ApplyDefaults(res, req.request_id);
             const int status = res.status;
             const bool keep_alive = msg.keep_alive() && !stopping.load();
-            bool ok = co_await Write(stream, std::move(res), keep_alive, req.method == "HEAD", msg.version());
+            bool ok = co_await Write(stream, res, keep_alive, req.method == "HEAD", msg.version());
             Log(req.method, RawPath(req.target), status, started, req.request_id);
             if (!ok || !keep_alive) break;
         }
@@ -500,7 +502,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 continue;
             }
             ++live;
-            asio::co_spawn(rt.io, Session(std::move(socket)), LogOnError("http session"));
+            auto on_done = LogOnError("http session");
+            asio::co_spawn(rt.io, Session(std::move(socket)), std::move(on_done));
         }
     }
 };

@@ -1,0 +1,380 @@
+#include "net/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "net/http_client.hpp"
+#include "test_tls.hpp"
+
+namespace haven::net {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Polls cond until it holds or the deadline passes (no sleeps to wait for events).
+template <class F>
+bool Eventually(F cond, std::chrono::milliseconds deadline = 5000ms) {
+    auto until = std::chrono::steady_clock::now() + deadline;
+    while (std::chrono::steady_clock::now() < until) {
+        if (cond()) return true;
+        std::this_thread::sleep_for(2ms);
+    }
+    return cond();
+}
+
+class ServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        runtime_.Start();
+        router_.Add("POST", "/api/echo/{id}", [](Request& req) {
+            auto body = nlohmann::json::parse(req.body, nullptr, false);
+            return Response::Json(200, {{"id", req.Param("id")}, {"body", body}, {"request_id", req.request_id}});
+        });
+        router_.Add("GET", "/api/query", [](Request& req) {
+            return Response::Json(200, {{"a", req.Query("a").value_or("")}, {"b", req.Query("b").value_or("")},
+                                        {"path", req.path}});
+        });
+        router_.Add("GET", "/api/custom-header", [](Request&) {
+            Response res = Response::Text(200, "ok");
+            res.headers["X-Frame-Options"] = "SAMEORIGIN";
+            res.headers["X-Powered-By"] = "something";
+            return res;
+        });
+        router_.Add("GET", "/api/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
+        router_.Add("PUT", "/api/items/{id}", [](Request&) { return Response::Text(200, "put"); });
+        router_.Add("DELETE", "/api/items/{id}", [](Request&) { return Response::Text(200, "deleted"); });
+    }
+
+    void TearDown() override {
+        if (server_) server_->Stop();
+        server_.reset();
+        runtime_.Stop();
+    }
+
+    void StartServer(ServerOptions options = {}) {
+        options.access_log = false;
+        server_ = std::make_unique<Server>(runtime_, router_, std::move(options));
+        port_ = server_->Start();
+        ASSERT_NE(port_, 0);
+    }
+
+    core::Result<ClientResponse> Call(std::string method, std::string path, std::string body = "",
+                                      Headers headers = {}) {
+        ClientRequest req;
+        req.method = std::move(method);
+        req.url = "http://127.0.0.1:" + std::to_string(port_) + path;
+        req.body = std::move(body);
+        req.headers = std::move(headers);
+        req.timeout = 10000ms;
+        return client_.Send(req);
+    }
+
+    Runtime runtime_{4};
+    Router router_;
+    HttpClient client_{runtime_};
+    std::unique_ptr<Server> server_;
+    uint16_t port_ = 0;
+};
+
+TEST_F(ServerTest, JsonRoundTripWithRouteParams) {
+    StartServer();
+    auto res = Call("POST", "/api/echo/42", R"({"amount":10})", {{"Content-Type", "application/json"}});
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->headers.at("content-type"), "application/json; charset=utf-8");
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_EQ(body["id"], "42");
+    EXPECT_EQ(body["body"]["amount"], 10);
+    ASSERT_TRUE(res->headers.count("Request-Id"));
+    EXPECT_EQ(res->headers.at("Request-Id").size(), 32u);
+    EXPECT_EQ(body["request_id"], res->headers.at("Request-Id"));
+}
+
+TEST_F(ServerTest, DecodesQueryParameters) {
+    StartServer();
+    auto res = Call("GET", "/api/query?a=1&b=x%20y+z");
+    ASSERT_TRUE(res) << res.error().message;
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_EQ(body["a"], "1");
+    EXPECT_EQ(body["b"], "x y z");
+    EXPECT_EQ(body["path"], "/api/query");
+}
+
+TEST_F(ServerTest, ReusesAValidIncomingRequestId) {
+    StartServer();
+    auto res = Call("GET", "/api/query", "", {{"X-Request-Id", "abc-123_XYZ"}});
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->headers.at("Request-Id"), "abc-123_XYZ");
+}
+
+TEST_F(ServerTest, ReplacesAnInvalidIncomingRequestId) {
+    StartServer();
+    auto bad_chars = Call("GET", "/api/query", "", {{"Request-Id", "abc<script>"}});
+    ASSERT_TRUE(bad_chars);
+    EXPECT_NE(bad_chars->headers.at("Request-Id"), "abc<script>");
+    EXPECT_EQ(bad_chars->headers.at("Request-Id").size(), 32u);
+    auto too_long = Call("GET", "/api/query", "", {{"Request-Id", std::string(65, 'a')}});
+    ASSERT_TRUE(too_long);
+    EXPECT_NE(too_long->headers.at("Request-Id"), std::string(65, 'a'));
+}
+
+TEST_F(ServerTest, AddsSecurityHeadersAndNoServerBanner) {
+    StartServer();
+    auto res = Call("GET", "/api/query");
+    ASSERT_TRUE(res);
+    const auto& h = res->headers;
+    EXPECT_EQ(h.at("Content-Security-Policy"), ServerOptions{}.content_security_policy);
+    EXPECT_EQ(h.at("X-Frame-Options"), "DENY");
+    EXPECT_EQ(h.at("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(h.at("Strict-Transport-Security"), "max-age=31536000; includeSubDomains");
+    EXPECT_EQ(h.at("Referrer-Policy"), "no-referrer");
+    EXPECT_EQ(h.at("Cross-Origin-Opener-Policy"), "same-origin");
+    EXPECT_EQ(h.count("X-Powered-By"), 0u);
+    EXPECT_EQ(h.count("Server"), 0u);
+}
+
+TEST_F(ServerTest, HandlerHeadersWinOverDefaultsButNeverPoweredBy) {
+    StartServer();
+    auto res = Call("GET", "/api/custom-header");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->headers.at("X-Frame-Options"), "SAMEORIGIN");
+    EXPECT_EQ(res->headers.count("X-Powered-By"), 0u);
+}
+
+TEST_F(ServerTest, SecurityHeadersCanBeDisabled) {
+    ServerOptions options;
+    options.security_headers = false;
+    StartServer(options);
+    auto res = Call("GET", "/api/query");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->headers.count("Content-Security-Policy"), 0u);
+    EXPECT_EQ(res->headers.count("Request-Id"), 1u);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413) {
+    ServerOptions options;
+    options.max_body_bytes = 1024;
+    StartServer(options);
+    auto res = Call("POST", "/api/echo/1", std::string(4096, 'x'));
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->status, 413);
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_EQ(body["success"], false);
+    EXPECT_EQ(body["error"]["code"], "PAYLOAD_TOO_LARGE");
+    EXPECT_TRUE(res->headers.count("Request-Id"));
+    // a body at the limit still goes through
+    auto ok = Call("POST", "/api/echo/1", std::string(1024, 'x'));
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(ok->status, 200);
+}
+
+TEST_F(ServerTest, RateLimitAnswers429WithRetryAfterAfterTheBurst) {
+    ServerOptions options;
+    options.rate_limit_per_second = 0.01;  // refills one token in 100 s: the burst is all there is
+    options.rate_limit_burst = 3;
+    StartServer(options);
+    for (int i = 0; i < 3; ++i) {
+        auto res = Call("GET", "/api/query");
+        ASSERT_TRUE(res);
+        EXPECT_EQ(res->status, 200) << "request " << i;
+    }
+    auto limited = Call("GET", "/api/query");
+    ASSERT_TRUE(limited);
+    EXPECT_EQ(limited->status, 429);
+    ASSERT_TRUE(limited->headers.count("Retry-After"));
+    EXPECT_GE(std::stoi(limited->headers.at("Retry-After")), 1);
+    EXPECT_EQ(nlohmann::json::parse(limited->body)["error"]["code"], "RATE_LIMITED");
+}
+
+TEST_F(ServerTest, WrongMethodIs405WithAllow) {
+    StartServer();
+    auto res = Call("POST", "/api/items/9");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 405);
+    EXPECT_EQ(res->headers.at("Allow"), "DELETE, PUT");
+    EXPECT_EQ(nlohmann::json::parse(res->body)["error"]["code"], "METHOD_NOT_ALLOWED");
+}
+
+TEST_F(ServerTest, UnknownPathIs404Json) {
+    StartServer();
+    auto res = Call("POST", "/api/nothing-here");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404);
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_EQ(body["success"], false);
+    EXPECT_EQ(body["error"]["code"], "NOT_FOUND");
+    auto get = Call("GET", "/nothing");
+    ASSERT_TRUE(get);
+    EXPECT_EQ(get->status, 404);
+}
+
+TEST_F(ServerTest, CustomErrorBodyShapesServerErrors) {
+    ServerOptions options;
+    options.error_body = [](int status, const std::string& code, const std::string&, const std::string& rid) {
+        return Response::Json(status, {{"ResultCode", code}, {"rid", rid}});
+    };
+    StartServer(options);
+    auto res = Call("GET", "/missing");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 404);
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_EQ(body["ResultCode"], "NOT_FOUND");
+    EXPECT_EQ(body["rid"], res->headers.at("Request-Id"));
+}
+
+TEST_F(ServerTest, HandlerExceptionIs500WithRequestId) {
+    StartServer();
+    auto res = Call("GET", "/api/boom");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 500);
+    auto body = nlohmann::json::parse(res->body);
+    EXPECT_EQ(body["error"]["code"], "INTERNAL_ERROR");
+    const auto rid = res->headers.at("Request-Id");
+    EXPECT_EQ(body["error"]["request_id"], rid);
+    EXPECT_NE(body["error"]["message"].get<std::string>().find(rid), std::string::npos);
+    EXPECT_EQ(body.dump().find("kaboom"), std::string::npos) << "exception text must not leak to clients";
+    // the server survives
+    auto after = Call("GET", "/api/query");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200);
+}
+
+TEST_F(ServerTest, HeadOnAGetRouteHasNoBody) {
+    StartServer();
+    auto res = Call("HEAD", "/api/query");
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->status, 200);
+    EXPECT_TRUE(res->body.empty());
+}
+
+TEST_F(ServerTest, HandlersRunConcurrentlyOnTheWorkerPool) {
+    constexpr int kParallel = 4;
+    std::mutex mu;
+    std::condition_variable cv;
+    int arrived = 0;
+    router_.Add("GET", "/api/rendezvous", [&](Request&) {
+        std::unique_lock lock(mu);
+        ++arrived;
+        cv.notify_all();
+        // every handler must be inside at the same time: a serial server would never get there
+        bool all = cv.wait_for(lock, 10s, [&] { return arrived >= kParallel; });
+        return Response::Text(all ? 200 : 503, all ? "together" : "alone");
+    });
+    StartServer();
+    std::vector<std::future<core::Result<ClientResponse>>> calls;
+    for (int i = 0; i < kParallel; ++i) {
+        calls.push_back(std::async(std::launch::async, [this] { return Call("GET", "/api/rendezvous"); }));
+    }
+    for (auto& call : calls) {
+        auto res = call.get();
+        ASSERT_TRUE(res) << res.error().message;
+        EXPECT_EQ(res->status, 200);
+        EXPECT_EQ(res->body, "together");
+    }
+}
+
+TEST_F(ServerTest, ManyConcurrentClientsAllAnswered) {
+    StartServer();
+    std::vector<std::future<int>> workers;
+    for (int t = 0; t < 8; ++t) {
+        workers.push_back(std::async(std::launch::async, [this, t] {
+            int ok = 0;
+            for (int i = 0; i < 10; ++i) {
+                auto res = Call("POST", "/api/echo/" + std::to_string(t * 100 + i), "{}");
+                if (res && res->status == 200 &&
+                    nlohmann::json::parse(res->body)["id"] == std::to_string(t * 100 + i)) {
+                    ++ok;
+                }
+            }
+            return ok;
+        }));
+    }
+    int total = 0;
+    for (auto& w : workers) total += w.get();
+    EXPECT_EQ(total, 80);
+    EXPECT_TRUE(Eventually([this] { return server_->LiveConnections() == 0; }));
+}
+
+TEST_F(ServerTest, StopClosesTheListener) {
+    StartServer();
+    ASSERT_TRUE(Call("GET", "/api/query"));
+    server_->Stop();
+    auto res = Call("GET", "/api/query");
+    ASSERT_FALSE(res);
+    EXPECT_EQ(res.error().code, core::ErrorCode::kUpstreamUnavailable);
+}
+
+class StaticFilesTest : public ServerTest {
+protected:
+    void SetUp() override {
+        ServerTest::SetUp();
+        dir_ = testing::MakeTempDir("haven-net-static");
+        std::filesystem::create_directories(dir_ + "/web/app");
+        Write(dir_ + "/web/index.html", "<h1>home</h1>");
+        Write(dir_ + "/web/app/index.html", "<h1>app</h1>");
+        Write(dir_ + "/web/app/main.js", "export const x = 1;");
+        Write(dir_ + "/web/style.css", "body{}");
+        Write(dir_ + "/secret.txt", "top secret");
+        ServerOptions options;
+        options.web_root = dir_ + "/web";
+        StartServer(options);
+    }
+    void TearDown() override {
+        ServerTest::TearDown();
+        std::filesystem::remove_all(dir_);
+    }
+    static void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+    std::string dir_;
+};
+
+TEST_F(StaticFilesTest, ServesIndexForRoot) {
+    auto res = Call("GET", "/");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->body, "<h1>home</h1>");
+    EXPECT_EQ(res->headers.at("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_EQ(res->headers.at("X-Frame-Options"), "DENY");
+}
+
+TEST_F(StaticFilesTest, ServesFilesWithContentTypes) {
+    auto js = Call("GET", "/app/main.js");
+    ASSERT_TRUE(js);
+    EXPECT_EQ(js->status, 200);
+    EXPECT_EQ(js->body, "export const x = 1;");
+    EXPECT_EQ(js->headers.at("Content-Type"), "text/javascript; charset=utf-8");
+    auto css = Call("GET", "/style.css?v=2");
+    ASSERT_TRUE(css);
+    EXPECT_EQ(css->headers.at("Content-Type"), "text/css; charset=utf-8");
+    auto dir = Call("GET", "/app/");
+    ASSERT_TRUE(dir);
+    EXPECT_EQ(dir->body, "<h1>app</h1>");
+}
+
+TEST_F(StaticFilesTest, RefusesTraversal) {
+    for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/app/../../secret.txt", "/..%2fsecret.txt"}) {
+        auto res = Call("GET", path);
+        ASSERT_TRUE(res) << path;
+        EXPECT_EQ(res->status, 404) << path;
+        EXPECT_EQ(res->body.find("top secret"), std::string::npos) << path;
+    }
+}
+
+TEST_F(StaticFilesTest, MissingFileIs404AndApiRoutesStillWin) {
+    auto missing = Call("GET", "/nope.js");
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 404);
+    auto api = Call("GET", "/api/query?a=5");
+    ASSERT_TRUE(api);
+    EXPECT_EQ(nlohmann::json::parse(api->body)["a"], "5");
+}
+
+}  // namespace
+}  // namespace haven::net

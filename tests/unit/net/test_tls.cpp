@@ -1,0 +1,68 @@
+#include "test_tls.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+namespace haven::net::testing {
+
+std::string MakeTempDir(const std::string& prefix) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    return pattern;
+}
+
+namespace {
+
+void AddExtension(X509* cert, int nid, const char* value) {
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    if (!ext) throw std::runtime_error("X509V3_EXT_conf_nid failed");
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+}
+
+}  // namespace
+
+TestCert MakeSelfSignedCert(const std::string& dir, const std::string& name) {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    if (!key) throw std::runtime_error("EVP_EC_gen failed");
+    X509* cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), static_cast<long>(std::rand() % 100000 + 1));
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 3600L * 24);
+    X509_set_pubkey(cert, key);
+    X509_NAME* subject = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
+                               -1, 0);
+    X509_set_issuer_name(cert, subject);
+    AddExtension(cert, NID_basic_constraints, "critical,CA:TRUE");
+    AddExtension(cert, NID_key_usage, "critical,digitalSignature,keyCertSign");
+    AddExtension(cert, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+    AddExtension(cert, NID_subject_key_identifier, "hash");
+    if (X509_sign(cert, key, EVP_sha256()) == 0) throw std::runtime_error("X509_sign failed");
+
+    TestCert out{dir + "/" + name + ".pem", dir + "/" + name + "-key.pem"};
+    FILE* f = std::fopen(out.cert_file.c_str(), "wb");
+    if (!f) throw std::runtime_error("cannot write cert");
+    PEM_write_X509(f, cert);
+    std::fclose(f);
+    f = std::fopen(out.key_file.c_str(), "wb");
+    if (!f) throw std::runtime_error("cannot write key");
+    PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(f);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return out;
+}
+
+}  // namespace haven::net::testing
