@@ -1,0 +1,146 @@
+// B2C payment request v1 and v3 and its Result (REFERENCE §5).
+#include <spdlog/spdlog.h>
+
+#include "sim/core.hpp"
+
+namespace haven::sim {
+
+namespace {
+
+constexpr const char* kB2cQueueUrl = "https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit";
+
+struct B2cRequest {
+    std::string originator_id;
+    std::string conversation_id;
+    std::string initiator;
+    std::string credential;
+    std::string command_id;
+    int64_t amount = 0;
+    std::string party_a;
+    std::string party_b;
+    std::string result_url;
+    std::string queue_timeout_url;
+};
+
+Json ReferenceItems() { return Json::array({KeyValue("QueueTimeoutURL", kB2cQueueUrl)}); }
+
+std::string ReasonFor(const std::string& command_id) {
+    if (command_id == "SalaryPayment") return "Salary Payment via API";
+    if (command_id == "PromotionPayment") return "Promotion Payment via API";
+    return "Business Payment to Customer via API";
+}
+
+/// Decides and books the outcome; returns the Result to post.
+Delivery Outcome(Core& c, const B2cRequest& r, const std::optional<RuleThen>& rule) {
+    auto now = c.Now();
+    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
+    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
+    if (rule && rule->queue_timeout) {
+        return {"b2c.timeout", r.queue_timeout_url,
+                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
+    }
+    std::lock_guard lock(c.mu);
+    if (code == "0" && !c.ledger.CanPay(r.amount, c.options.b2c_charge_cents)) code = "1";
+    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    Json body;
+    if (code == "0") {
+        LedgerEntry entry;
+        entry.kind = EntryKind::kB2c;
+        entry.receipt = c.ids.Receipt(now);
+        entry.amount = r.amount;
+        entry.charge_cents = c.options.b2c_charge_cents;
+        entry.msisdn = r.party_b;
+        entry.shortcode = r.party_a;
+        entry.conversation_id = r.conversation_id;
+        entry.originator_conversation_id = r.originator_id;
+        entry.command_id = r.command_id;
+        entry.reason = ReasonFor(r.command_id);
+        entry.time = now;
+        std::string receipt = entry.receipt;
+        c.ledger.Pay(std::move(entry));
+        const Balances& b = c.ledger.Accounts();
+        Json params = Json::array({KeyValue("TransactionAmount", r.amount), KeyValue("TransactionReceipt", receipt),
+                                   KeyValue("ReceiverPartyPublicName", CustomerPublicName(c, r.party_b)),
+                                   KeyValue("TransactionCompletedDateTime", FormatEat(now, "%d.%m.%Y %H:%M:%S")),
+                                   KeyValue("B2CUtilityAccountAvailableFunds", CentsToNumber(b.utility_cents)),
+                                   KeyValue("B2CWorkingAccountAvailableFunds", CentsToNumber(b.working_cents)),
+                                   KeyValue("B2CRecipientIsRegisteredCustomer", "Y"),
+                                   KeyValue("B2CChargesPaidAccountAvailableFunds",
+                                            CentsToNumber(b.charges_paid_cents))});
+        body = ResultEnvelope(0, desc, r.originator_id, r.conversation_id, receipt, params, ReferenceItems());
+    } else {
+        // Insufficient funds carries a real-looking receipt, other failures a zero-padded one.
+        std::string tx = code == "1" ? c.ids.Receipt(now) : c.ids.ZeroReceipt(now);
+        body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, tx, Json::array(),
+                              ReferenceItems());
+    }
+    spdlog::info("simulator: B2C {} to {} ended with {}", r.conversation_id, MaskPhone(r.party_b), code);
+    return {"b2c.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+}
+
+net::Response Payment(Core& c, net::Request& req, int version) {
+    if (auto e = c.CheckBearer(req)) return *e;
+    Json body;
+    if (auto e = c.ParseJson(req, version == 3 ? "OriginatorConversationID" : "InitiatorName", body)) return *e;
+    RuleSubject subject;
+    subject.amount = ParseWholeAmount(FieldText(body, "Amount").value_or(""));
+    subject.phone = FieldText(body, "PartyB");
+    auto rule = c.MatchRule("b2c", subject);
+    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+
+    B2cRequest r;
+    if (version == 3) {
+        r.originator_id = FieldText(body, "OriginatorConversationID").value_or("");
+        if (r.originator_id.empty()) return c.BadRequest("OriginatorConversationID");
+    }
+    if (auto e = ReadInitiator(c, body, "InitiatorName", r.initiator, r.credential)) return *e;
+    r.command_id = FieldText(body, "CommandID").value_or("");
+    if (r.command_id != "BusinessPayment" && r.command_id != "SalaryPayment" && r.command_id != "PromotionPayment") {
+        return c.BadRequest("CommandID");
+    }
+    auto amount = ParseWholeAmount(FieldText(body, "Amount").value_or(""));
+    if (!amount || *amount < c.options.b2c_min_amount || *amount > c.options.max_amount) return c.BadRequest("Amount");
+    r.amount = *amount;
+    r.party_a = FieldText(body, "PartyA").value_or("");
+    if (!IsShortcode(r.party_a)) return c.BadRequest("PartyA");
+    r.party_b = FieldText(body, "PartyB").value_or("");
+    if (!IsMsisdn(r.party_b)) return c.BadRequest("PartyB");
+    auto remarks = FieldText(body, "Remarks").value_or("");
+    if (remarks.empty() || remarks.size() > 100) return c.BadRequest("Remarks");
+    if (auto e = ReadUrl(c, body, "QueueTimeOutURL", r.queue_timeout_url)) return *e;
+    if (auto e = ReadUrl(c, body, "ResultURL", r.result_url)) return *e;
+
+    auto now = c.Now();
+    r.conversation_id = c.ids.ConversationId(now);
+    if (version == 3) {
+        std::lock_guard lock(c.mu);
+        if (!c.originator_ids.insert(r.originator_id).second) {
+            return c.DarajaError("500.002.1001", "Duplicate OriginatorConversationID.");
+        }
+    } else {
+        r.originator_id = c.ids.RequestStyleId();
+    }
+    Json ack = AsyncAck(r.originator_id, r.conversation_id);
+    Core* core = &c;
+    if (rule && rule->out_of_order) {
+        core->Deliver(Outcome(c, r, rule));
+    } else {
+        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
+    }
+    // Daraja's ack lists ConversationID first for B2C.
+    return net::Response::Json(200, {{"ConversationID", ack["ConversationID"]},
+                                     {"OriginatorConversationID", ack["OriginatorConversationID"]},
+                                     {"ResponseCode", "0"},
+                                     {"ResponseDescription", ack["ResponseDescription"]}});
+}
+
+}  // namespace
+
+void RegisterB2c(net::Router& router, const std::shared_ptr<Core>& core) {
+    AddDarajaRoute(router, core, "POST", "/mpesa/b2c/v1/paymentrequest",
+                   [](Core& c, net::Request& req) { return Payment(c, req, 1); });
+    AddDarajaRoute(router, core, "POST", "/mpesa/b2c/v3/paymentrequest",
+                   [](Core& c, net::Request& req) { return Payment(c, req, 3); });
+}
+
+}  // namespace haven::sim

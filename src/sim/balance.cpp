@@ -1,0 +1,73 @@
+// Account balance query and its Result (REFERENCE §7).
+#include "sim/core.hpp"
+
+namespace haven::sim {
+
+namespace {
+
+constexpr const char* kBalanceQueueUrl = "https://internalsandbox.safaricom.co.ke/mpesa/abresults/v1/submit";
+
+struct BalanceRequest {
+    std::string originator_id;
+    std::string conversation_id;
+    std::string initiator;
+    std::string credential;
+    std::string result_url;
+    std::string queue_timeout_url;
+};
+
+Delivery Outcome(Core& c, const BalanceRequest& r, const std::optional<RuleThen>& rule) {
+    auto now = c.Now();
+    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
+    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
+    if (rule && rule->queue_timeout) {
+        return {"balance.timeout", r.queue_timeout_url,
+                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
+    }
+    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    Json refs = Json::array({KeyValue("QueueTimeoutURL", kBalanceQueueUrl)});
+    Json params = Json::array();
+    if (code == "0") {
+        std::lock_guard lock(c.mu);
+        params.push_back(KeyValue("AccountBalance", c.ledger.AccountBalanceString()));
+    }
+    params.push_back(KeyValue("BOCompletedTime", EatNumber(now)));
+    Json body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now),
+                               params, refs);
+    return {"balance.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+}
+
+net::Response Query(Core& c, net::Request& req) {
+    if (auto e = c.CheckBearer(req)) return *e;
+    Json body;
+    if (auto e = c.ParseJson(req, "Initiator", body)) return *e;
+    auto rule = c.MatchRule("balance", {});
+    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+
+    BalanceRequest r;
+    if (auto e = ReadInitiator(c, body, "Initiator", r.initiator, r.credential)) return *e;
+    if (FieldText(body, "CommandID").value_or("") != "AccountBalance") return c.BadRequest("CommandID");
+    if (!IsShortcode(FieldText(body, "PartyA").value_or(""))) return c.BadRequest("PartyA");
+    auto identifier = FieldText(body, "IdentifierType");
+    if (identifier && !IsDigits(*identifier)) return c.BadRequest("IdentifierType");
+    if (auto e = ReadUrl(c, body, "QueueTimeOutURL", r.queue_timeout_url)) return *e;
+    if (auto e = ReadUrl(c, body, "ResultURL", r.result_url)) return *e;
+
+    r.originator_id = c.ids.RequestStyleId();
+    r.conversation_id = c.ids.ConversationId(c.Now());
+    Core* core = &c;
+    if (rule && rule->out_of_order) {
+        core->Deliver(Outcome(c, r, rule));
+    } else {
+        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
+    }
+    return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
+}
+
+}  // namespace
+
+void RegisterBalance(net::Router& router, const std::shared_ptr<Core>& core) {
+    AddDarajaRoute(router, core, "POST", "/mpesa/accountbalance/v1/query", Query);
+}
+
+}  // namespace haven::sim

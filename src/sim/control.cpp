@@ -1,0 +1,185 @@
+// Control and inspection API under /sim/v1/ (no auth: it is a test tool): rules, the virtual phone,
+// request and callback logs, the ledger, reset, and the certificate for SecurityCredential.
+#include "sim/core.hpp"
+
+namespace haven::sim {
+
+namespace {
+
+net::Response WithCors(net::Response res) {
+    res.headers["Access-Control-Allow-Origin"] = "*";
+    res.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS";
+    res.headers["Access-Control-Allow-Headers"] = "Content-Type";
+    res.headers["Cache-Control"] = "no-store";
+    return res;
+}
+
+net::Response ControlError(int status, const std::string& code, const std::string& message) {
+    return net::Response::Json(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+Json PromptJson(const StkSession& s) {
+    return {{"checkoutRequestId", s.checkout_request_id},
+            {"merchantRequestId", s.merchant_request_id},
+            {"phoneNumber", s.phone},
+            {"amount", s.amount},
+            {"accountReference", s.account_reference},
+            {"businessShortCode", s.shortcode},
+            {"createdAt", FormatEat(s.created, "%Y-%m-%dT%H:%M:%S+03:00")},
+            {"expiresAt", FormatEat(s.expires, "%Y-%m-%dT%H:%M:%S+03:00")}};
+}
+
+net::Response GetRules(Core& c, net::Request&) {
+    std::lock_guard lock(c.mu);
+    return net::Response::Json(200, {{"rules", c.rules.ToJson()}});
+}
+
+net::Response PostRules(Core& c, net::Request& req) {
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return ControlError(400, "INVALID_JSON", "body is not valid JSON");
+    auto rules = ParseRules(body);
+    if (!rules) return ControlError(400, "VALIDATION_ERROR", rules.error().message);
+    bool replace = body.is_object() && body.value("replace", false);
+    std::lock_guard lock(c.mu);
+    c.rules.Add(std::move(*rules), replace);
+    return net::Response::Json(200, {{"rules", c.rules.ToJson()}});
+}
+
+net::Response DeleteRules(Core& c, net::Request&) {
+    std::lock_guard lock(c.mu);
+    c.rules.Clear();
+    return net::Response::Json(200, {{"rules", Json::array()}});
+}
+
+net::Response Pending(Core& c, net::Request&) {
+    Json prompts = Json::array();
+    std::lock_guard lock(c.mu);
+    std::vector<const StkSession*> waiting;
+    for (const auto& [id, s] : c.stk) {
+        if (!s.final && s.waiting_phone) waiting.push_back(&s);
+    }
+    std::sort(waiting.begin(), waiting.end(), [](auto* a, auto* b) { return a->created < b->created; });
+    for (const auto* s : waiting) prompts.push_back(PromptJson(*s));
+    return net::Response::Json(200, {{"prompts", prompts}});
+}
+
+net::Response Resolve(Core& c, net::Request& req) {
+    std::string id = req.Param("checkoutRequestId");
+    Json body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return ControlError(400, "INVALID_JSON", "body must be a JSON object");
+    std::string action = FieldText(body, "action").value_or("");
+    std::string code;
+    if (action == "accept") {
+        std::string pin = FieldText(body, "pin").value_or("");
+        code = (!c.options.phone_pin.empty() && pin != c.options.phone_pin) ? "2001" : "0";
+    } else if (action == "wrong_pin") {
+        code = "2001";
+    } else if (action == "cancel") {
+        code = "1032";
+    } else if (action == "ignore" || action == "timeout") {
+        code = "1037";  // the user never answers: ended now instead of waiting for interactive_timeout
+    } else if (action == "expire") {
+        code = "1019";
+    } else if (action == "insufficient_funds") {
+        code = "1";
+    } else if (action == "result") {
+        code = FieldText(body, "resultCode").value_or("");
+        if (code.empty()) return ControlError(400, "VALIDATION_ERROR", "resultCode is required for action result");
+    } else {
+        return ControlError(400, "VALIDATION_ERROR",
+                            "action must be accept, wrong_pin, cancel, ignore, expire, insufficient_funds or result");
+    }
+    {
+        std::lock_guard lock(c.mu);
+        auto it = c.stk.find(id);
+        if (it == c.stk.end()) return ControlError(404, "NOT_FOUND", "no STK prompt " + id);
+        if (it->second.final) return ControlError(409, "CONFLICT", "prompt already ended with " + it->second.result_code);
+    }
+    auto delivery = FinalizeStk(c, id, code);
+    if (!delivery) return ControlError(409, "CONFLICT", "prompt already ended");
+    Core* core = &c;
+    core->Schedule(std::chrono::milliseconds(0), [core, d = *delivery]() { core->Deliver(d); });
+    std::lock_guard lock(c.mu);
+    const StkSession& s = c.stk.at(id);
+    return net::Response::Json(200, {{"checkoutRequestId", id},
+                                     {"resultCode", s.result_code},
+                                     {"resultDesc", s.result_desc},
+                                     {"mpesaReceiptNumber", s.receipt}});
+}
+
+net::Response ListStk(Core& c, net::Request&) {
+    Json list = Json::array();
+    std::lock_guard lock(c.mu);
+    for (const auto& [id, s] : c.stk) {
+        Json j = PromptJson(s);
+        j["final"] = s.final;
+        j["waitingForPhone"] = s.waiting_phone;
+        if (s.final) {
+            j["resultCode"] = s.result_code;
+            j["resultDesc"] = s.result_desc;
+            j["mpesaReceiptNumber"] = s.receipt;
+        }
+        list.push_back(j);
+    }
+    return net::Response::Json(200, {{"transactions", list}});
+}
+
+net::Response Requests(Core& c, net::Request&) {
+    std::lock_guard lock(c.mu);
+    Json list = Json::array();
+    for (const auto& r : c.request_log) list.push_back(r);
+    return net::Response::Json(200, {{"requests", list}});
+}
+
+net::Response Callbacks(Core& c, net::Request&) {
+    std::lock_guard lock(c.mu);
+    Json list = Json::array();
+    for (const auto& r : c.callback_log) list.push_back(r);
+    return net::Response::Json(200, {{"callbacks", list}});
+}
+
+net::Response LedgerView(Core& c, net::Request&) {
+    std::lock_guard lock(c.mu);
+    return net::Response::Json(200, c.ledger.ToJson());
+}
+
+net::Response Reset(Core& c, net::Request&) {
+    c.ResetState();
+    return net::Response::Json(200, {{"reset", true}});
+}
+
+net::Response Certificate(Core& c, net::Request&) {
+    return net::Response::Text(200, c.key.CertificatePem(), "application/x-pem-file");
+}
+
+}  // namespace
+
+void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core) {
+    std::weak_ptr<Core> weak = core;
+    auto add = [&](const std::string& method, const std::string& path,
+                   std::function<net::Response(Core&, net::Request&)> fn) {
+        router.Add(method, path, [weak, fn](net::Request& req) {
+            auto c = weak.lock();
+            if (!c) return net::Response::Json(503, {{"error", {{"code", "STOPPED"}, {"message", "stopped"}}}});
+            return WithCors(fn(*c, req));
+        });
+    };
+    add("GET", "/sim/v1/certificate", Certificate);
+    add("GET", "/sim/v1/rules", GetRules);
+    add("POST", "/sim/v1/rules", PostRules);
+    add("DELETE", "/sim/v1/rules", DeleteRules);
+    add("GET", "/sim/v1/stk/pending", Pending);
+    add("GET", "/sim/v1/stk", ListStk);
+    add("POST", "/sim/v1/stk/{checkoutRequestId}/resolve", Resolve);
+    add("GET", "/sim/v1/requests", Requests);
+    add("GET", "/sim/v1/callbacks", Callbacks);
+    add("GET", "/sim/v1/ledger", LedgerView);
+    add("POST", "/sim/v1/reset", Reset);
+    for (const char* path : {"/sim/v1/rules", "/sim/v1/stk/pending", "/sim/v1/stk/{checkoutRequestId}/resolve",
+                             "/sim/v1/requests", "/sim/v1/callbacks", "/sim/v1/reset", "/sim/v1/ledger",
+                             "/sim/v1/certificate", "/sim/v1/stk"}) {
+        router.Add("OPTIONS", path, [](net::Request&) { return WithCors(net::Response::Text(204, "")); });
+    }
+}
+
+}  // namespace haven::sim

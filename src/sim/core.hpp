@@ -1,0 +1,177 @@
+#pragma once
+// Private to sim/: the simulator's shared state and the helpers every API file uses. One mutex
+// guards all state; handlers run on the worker pool (never the I/O thread), so blocking work
+// (RSA, outbound callbacks, slowMs) is allowed here.
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "net/http.hpp"
+#include "net/http_client.hpp"
+#include "net/router.hpp"
+#include "net/runtime.hpp"
+#include "sim/credential.hpp"
+#include "sim/ids.hpp"
+#include "sim/ledger.hpp"
+#include "sim/rules.hpp"
+#include "sim/simulator.hpp"
+#include "sim/wire.hpp"
+
+namespace haven::sim {
+
+using Json = nlohmann::json;
+
+struct StkSession {
+    std::string merchant_request_id;
+    std::string checkout_request_id;
+    std::string phone;
+    std::string shortcode;
+    std::string party_b;
+    std::string transaction_type;
+    std::string callback_url;
+    std::string account_reference;
+    int64_t amount = 0;
+    TimePoint created;
+    TimePoint expires;
+    bool waiting_phone = false;
+    bool final = false;
+    std::string result_code;
+    std::string result_desc;
+    std::string receipt;
+    TimePoint completed;
+    RuleThen plan;
+};
+
+struct C2bRegistration {
+    std::string shortcode;
+    std::string response_type;
+    std::string confirmation_url;
+    std::string validation_url;
+    int version = 1;
+};
+
+struct AccessToken {
+    TimePoint expires;
+};
+
+/// A planned callback: where, what, how many times (0 = never).
+struct Delivery {
+    std::string kind;
+    std::string url;
+    Json body;
+    int times = 1;
+};
+
+class Core : public std::enable_shared_from_this<Core> {
+public:
+    Core(net::Runtime& runtime, SimulatorOptions options, CredentialKey key);
+
+    net::Runtime& runtime;
+    const SimulatorOptions options;
+    net::HttpClient client;
+    IdGenerator ids;
+    CredentialKey key;
+    std::atomic<bool> stopped{false};
+
+    std::mutex mu;  // guards everything below
+    Ledger ledger;
+    RuleSet rules;
+    std::map<std::string, AccessToken> tokens;
+    std::map<std::string, StkSession> stk;
+    std::map<std::string, std::string> phone_locks;  // MSISDN -> CheckoutRequestID
+    std::set<std::string> originator_ids;            // B2C v3 ids seen
+    std::map<std::string, C2bRegistration> c2b;     // by shortcode
+    std::deque<Json> request_log;
+    std::deque<Json> callback_log;
+    uint64_t epoch = 0;  // bumped by reset: scheduled work from an older epoch does nothing
+    uint64_t next_log_id = 1;
+
+    TimePoint Now() const;
+    /// Daraja's envelope {requestId, errorCode, errorMessage}; HTTP status from the code's first digits.
+    net::Response DarajaError(const std::string& code, const std::string& message, std::string request_id = {},
+                              int status = 0);
+    net::Response BadRequest(const std::string& field) {
+        return DarajaError("400.002.02", "Bad Request - Invalid " + field);
+    }
+    /// Bearer token check: 404.001.04 for a missing/malformed header, 404.001.03 for unknown/expired.
+    std::optional<net::Response> CheckBearer(const net::Request& req);
+    /// Content type + JSON object parse. first_field names the 400.002.02 for a non-JSON content type.
+    std::optional<net::Response> ParseJson(const net::Request& req, const std::string& first_field, Json& out);
+    /// First matching rule (counts the hit).
+    std::optional<RuleThen> MatchRule(const std::string& api, const RuleSubject& subject);
+    /// slowMs, invalidateToken and httpStatus/errorCode of a matched rule; a response means "answer this".
+    std::optional<net::Response> ApplySyncFaults(const std::optional<RuleThen>& rule, const net::Request& req);
+    /// The rule's delayMs or callback_delay.
+    std::chrono::milliseconds OutcomeDelay(const std::optional<RuleThen>& rule) const;
+
+    /// Runs fn on the worker pool after delay, unless the simulator stopped or was reset meanwhile.
+    void Schedule(std::chrono::milliseconds delay, std::function<void()> fn);
+    /// One POST attempt, recorded in the callback log. Blocking (worker pool only).
+    core::Result<net::ClientResponse> PostJson(const std::string& kind, const std::string& url, const Json& body,
+                                               int attempt, std::chrono::milliseconds timeout);
+    /// Delivers d.times copies, each with up to callback_retries extra attempts. Blocking.
+    void Deliver(const Delivery& d);
+
+    /// 0 when the initiator and its SecurityCredential are good, 2001 otherwise. Blocking (RSA).
+    int CheckInitiator(const std::string& initiator, const std::string& credential);
+
+    void LogRequest(const net::Request& req, int status);
+    void ResetState();
+};
+
+/// Registers POST (or GET) plus 405.001 answers for the other verbs; logs each request.
+void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, const std::string& method,
+                    const std::string& path, std::function<net::Response(Core&, net::Request&)> fn);
+
+// Builders shared by results (REFERENCE §1.4): one-item Key/Value lists collapse to a bare object.
+Json KeyValueList(Json items);
+Json KeyValue(const std::string& key, Json value);
+Json KeyOnly(const std::string& key);
+Json ResultEnvelope(Json result_code, const std::string& desc, const std::string& originator_id,
+                    const std::string& conversation_id, const std::string& transaction_id, Json parameters,
+                    Json reference_items, int result_type = 0);
+/// Usual ResultDesc for a result code (B2C/reversal/balance/status).
+std::string ResultDescFor(const std::string& code);
+/// Result code as Daraja writes it: a number when numeric, else the string ("R000002").
+Json ResultCodeJson(const std::string& code);
+/// The Daraja-like "ack" for B2C-family requests.
+Json AsyncAck(const std::string& originator_id, const std::string& conversation_id);
+/// The "queued too long" notification for QueueTimeOutURL (REFERENCE §5.4, shape unconfirmed).
+Json QueueTimeoutBody(const std::string& originator_id, const std::string& conversation_id,
+                      const std::string& transaction_id);
+
+/// Initiator name + SecurityCredential shape (non-empty base64); fills both or answers 400.002.02.
+std::optional<net::Response> ReadInitiator(Core& c, const Json& body, const char* initiator_key, std::string& initiator,
+                                           std::string& credential);
+/// A required http(s) URL field; 400.002.02 Invalid <key> otherwise.
+std::optional<net::Response> ReadUrl(Core& c, const Json& body, const char* key, std::string& url);
+/// "<MSISDN> - <customer name>" / "<shortcode> - <org name>".
+std::string CustomerPublicName(const Core& c, const std::string& msisdn);
+std::string OrgPublicName(const std::string& shortcode);
+
+void RegisterOauth(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterStk(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterB2c(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterReversal(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterBalance(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterStatus(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterC2b(net::Router& router, const std::shared_ptr<Core>& core);
+void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core);
+
+/// STK outcome helpers used by the control API (virtual phone).
+/// Makes the session final with code (no-op when already final) and returns the callbacks to send.
+std::optional<Delivery> FinalizeStk(Core& core, const std::string& checkout_request_id, const std::string& code,
+                                    std::optional<std::string> desc = std::nullopt);
+std::string StkResultDesc(const std::string& code, bool for_query);
+Json StkCallbackBody(const StkSession& s);
+Json StkQueryBody(const StkSession& s);
+
+}  // namespace haven::sim

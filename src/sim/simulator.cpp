@@ -1,0 +1,166 @@
+#include "sim/simulator.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "net/server.hpp"
+#include "sim/core.hpp"
+
+namespace haven::sim {
+
+struct Simulator::Impl {
+    net::Runtime& runtime;
+    SimulatorOptions options;
+    std::shared_ptr<Core> core;
+    net::Router router;
+    std::unique_ptr<net::Server> server;
+    std::string tls_cert_file;
+    std::string temp_dir;
+    uint16_t port = 0;
+    bool tls = false;
+
+    Impl(net::Runtime& rt, SimulatorOptions opts) : runtime(rt), options(std::move(opts)) {}
+    ~Impl() {
+        if (!temp_dir.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(temp_dir, ec);
+        }
+    }
+};
+
+namespace {
+
+std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+net::Response ServerError(Core* core, int status, const std::string& code, const std::string& message,
+                          const std::string& request_id) {
+    (void)code;
+    (void)message;
+    std::string daraja_code = "500.003.1001";
+    std::string text = "Internal Server Error";
+    if (status == 404) {
+        daraja_code = "404.001.01";
+        text = "Resource not found";
+    } else if (status == 405) {
+        daraja_code = "405.001";
+        text = "Method Not Allowed";
+    } else if (status == 413 || status == 400) {
+        daraja_code = "400.002.05";
+        text = "Invalid Request Payload";
+    } else if (status == 429) {
+        daraja_code = "500.003.02";
+        text = "Error Occurred: Spike Arrest Violation";
+    }
+    std::string id = request_id.empty() ? core->ids.RequestStyleId() : request_id;
+    return core->DarajaError(daraja_code, text, id);
+}
+
+}  // namespace
+
+Simulator::Simulator(net::Runtime& runtime, SimulatorOptions options)
+    : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
+
+Simulator::~Simulator() { Stop(); }
+
+uint16_t Simulator::Start() {
+    if (impl_->server) return impl_->port;
+    const auto& opts = impl_->options;
+    auto key = opts.credential_cert_file.empty() ? CredentialKey::Generate()
+                                                 : CredentialKey::Load(opts.credential_cert_file,
+                                                                       opts.credential_key_file);
+    if (!key) throw std::runtime_error("simulator key: " + key.error().message);
+
+    std::vector<Rule> rules;
+    if (!opts.scenario_file.empty()) {
+        auto doc = nlohmann::json::parse(ReadFile(opts.scenario_file), nullptr, false);
+        if (doc.is_discarded()) throw std::runtime_error("scenario file " + opts.scenario_file + " is not JSON");
+        auto parsed = ParseRules(doc);
+        if (!parsed) throw std::runtime_error("scenario file " + opts.scenario_file + ": " + parsed.error().message);
+        rules = std::move(*parsed);
+    }
+
+    net::ServerOptions server_options;
+    server_options.name = "simulator";
+    server_options.host = opts.host;
+    server_options.port = opts.port;
+    server_options.security_headers = false;  // Daraja (Apigee) sends none of the browser headers
+    server_options.access_log = opts.access_log;
+    if (!opts.tls_cert_file.empty() && !opts.tls_key_file.empty()) {
+        server_options.tls_cert_file = opts.tls_cert_file;
+        server_options.tls_key_file = opts.tls_key_file;
+        impl_->tls_cert_file = opts.tls_cert_file;
+    } else if (opts.tls_self_signed) {
+        std::string pattern = (std::filesystem::temp_directory_path() / "haven-sim-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory");
+        impl_->temp_dir = pattern;
+        impl_->tls_cert_file = pattern + "/cert.pem";
+        WriteFile(impl_->tls_cert_file, key->CertificatePem());
+        WriteFile(pattern + "/key.pem", key->PrivateKeyPem());
+        std::filesystem::permissions(pattern + "/key.pem", std::filesystem::perms::owner_read |
+                                                               std::filesystem::perms::owner_write);
+        server_options.tls_cert_file = impl_->tls_cert_file;
+        server_options.tls_key_file = pattern + "/key.pem";
+    }
+    impl_->tls = !server_options.tls_cert_file.empty();
+
+    impl_->core = std::make_shared<Core>(impl_->runtime, opts, std::move(*key));
+    impl_->core->rules.Add(std::move(rules), true);
+    Core* core = impl_->core.get();
+    std::weak_ptr<Core> weak = impl_->core;
+    server_options.error_body = [weak](int status, const std::string& code, const std::string& message,
+                                       const std::string& request_id) {
+        auto c = weak.lock();
+        if (!c) return net::Response::Json(status, {{"errorCode", code}, {"errorMessage", message}});
+        return ServerError(c.get(), status, code, message, request_id);
+    };
+    (void)core;
+
+    RegisterOauth(impl_->router, impl_->core);
+    RegisterStk(impl_->router, impl_->core);
+    RegisterB2c(impl_->router, impl_->core);
+    RegisterReversal(impl_->router, impl_->core);
+    RegisterBalance(impl_->router, impl_->core);
+    RegisterStatus(impl_->router, impl_->core);
+    RegisterC2b(impl_->router, impl_->core);
+    RegisterControl(impl_->router, impl_->core);
+
+    impl_->server = std::make_unique<net::Server>(impl_->runtime, impl_->router, server_options);
+    impl_->port = impl_->server->Start();
+    spdlog::info("simulator: Daraja simulator listening on {}", BaseUrl());
+    return impl_->port;
+}
+
+void Simulator::Stop() {
+    if (!impl_->server) return;
+    impl_->core->stopped = true;
+    impl_->server->Stop();
+    impl_->server.reset();
+}
+
+std::string Simulator::BaseUrl() const {
+    return std::string(impl_->tls ? "https" : "http") + "://" + impl_->options.host + ":" +
+           std::to_string(impl_->port);
+}
+
+std::string Simulator::CertificatePem() const { return impl_->core ? impl_->core->key.CertificatePem() : ""; }
+
+std::string Simulator::TlsCertificateFile() const { return impl_->tls_cert_file; }
+
+}  // namespace haven::sim

@@ -1,0 +1,106 @@
+// Transaction status query and its Result (REFERENCE §8), answered from the ledger.
+#include "sim/core.hpp"
+
+namespace haven::sim {
+
+namespace {
+
+struct StatusRequest {
+    std::string originator_id;
+    std::string conversation_id;
+    std::string initiator;
+    std::string credential;
+    std::string transaction_id;
+    std::string original_conversation_id;
+    std::string occasion;
+    bool has_occasion = false;
+    std::string result_url;
+    std::string queue_timeout_url;
+};
+
+Json ParamsFor(const Core& c, const LedgerEntry& e) {
+    bool outgoing = e.kind == EntryKind::kB2c || e.kind == EntryKind::kReversal;
+    std::string debit = outgoing ? OrgPublicName(e.shortcode) : CustomerPublicName(c, e.msisdn);
+    std::string credit = outgoing ? CustomerPublicName(c, e.msisdn) : OrgPublicName(e.shortcode);
+    Json charges = e.charge_cents > 0 ? KeyValue("DebitPartyCharges", "Fee For B2C Payment|KES|" +
+                                                                          FormatCents(e.charge_cents))
+                                      : KeyOnly("DebitPartyCharges");
+    return Json::array({KeyValue("DebitPartyName", debit), KeyValue("CreditPartyName", credit),
+                        KeyValue("OriginatorConversationID", e.originator_conversation_id),
+                        KeyValue("InitiatedTime", EatNumber(e.time)),
+                        KeyValue("DebitAccountType", outgoing ? "Utility Account" : "MMF Account For Customer"),
+                        charges, KeyOnly("TransactionReason"), KeyValue("ReasonType", e.reason),
+                        KeyValue("TransactionStatus", e.reversed ? "Reversed" : "Completed"),
+                        KeyValue("FinalisedTime", EatNumber(e.time)), KeyValue("Amount", e.amount),
+                        KeyValue("ConversationID", e.conversation_id), KeyValue("ReceiptNo", e.receipt)});
+}
+
+Delivery Outcome(Core& c, const StatusRequest& r, const std::optional<RuleThen>& rule) {
+    auto now = c.Now();
+    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
+    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
+    if (rule && rule->queue_timeout) {
+        return {"status.timeout", r.queue_timeout_url,
+                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
+    }
+    Json refs = Json::array({r.has_occasion ? KeyValue("Occasion", r.occasion) : KeyOnly("Occasion")});
+    Json params = Json::array();
+    {
+        std::lock_guard lock(c.mu);
+        const LedgerEntry* e = nullptr;
+        if (!r.transaction_id.empty()) e = c.ledger.FindByReceipt(r.transaction_id);
+        if (e == nullptr) e = c.ledger.FindByConversationId(r.original_conversation_id);
+        // Not stated anywhere what Daraja answers for an unknown receipt: we use 2032.
+        if (code == "0" && e == nullptr) code = "2032";
+        if (code == "0") params = ParamsFor(c, *e);
+    }
+    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    Json body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now),
+                               params, refs);
+    return {"status.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+}
+
+net::Response Query(Core& c, net::Request& req) {
+    if (auto e = c.CheckBearer(req)) return *e;
+    Json body;
+    if (auto e = c.ParseJson(req, "Initiator", body)) return *e;
+    auto rule = c.MatchRule("status", {});
+    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+
+    StatusRequest r;
+    if (auto e = ReadInitiator(c, body, "Initiator", r.initiator, r.credential)) return *e;
+    if (FieldText(body, "CommandID").value_or("") != "TransactionStatusQuery") return c.BadRequest("CommandID");
+    r.transaction_id = FieldText(body, "TransactionID").value_or("");
+    r.original_conversation_id = FieldTextAny(body, {"OriginalConversationID", "OriginatorConversationID"}).value_or("");
+    if (r.transaction_id.empty() && r.original_conversation_id.empty()) return c.BadRequest("TransactionID");
+    if (!r.transaction_id.empty() && !IsReceipt(r.transaction_id)) return c.BadRequest("TransactionID");
+    std::string party_a = FieldText(body, "PartyA").value_or("");
+    if (!IsShortcode(party_a) && !IsMsisdn(party_a)) return c.BadRequest("PartyA");
+    auto identifier = FieldText(body, "IdentifierType");
+    if (identifier && !IsDigits(*identifier)) return c.BadRequest("IdentifierType");
+    if (auto e = ReadUrl(c, body, "ResultURL", r.result_url)) return *e;
+    if (auto e = ReadUrl(c, body, "QueueTimeOutURL", r.queue_timeout_url)) return *e;
+    if (FieldText(body, "Remarks").value_or("").size() > 100) return c.BadRequest("Remarks");
+    if (auto occasion = FieldText(body, "Occasion"); occasion && !occasion->empty()) {
+        r.occasion = *occasion;
+        r.has_occasion = true;
+    }
+
+    r.originator_id = c.ids.RequestStyleId();
+    r.conversation_id = c.ids.ConversationId(c.Now());
+    Core* core = &c;
+    if (rule && rule->out_of_order) {
+        core->Deliver(Outcome(c, r, rule));
+    } else {
+        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
+    }
+    return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
+}
+
+}  // namespace
+
+void RegisterStatus(net::Router& router, const std::shared_ptr<Core>& core) {
+    AddDarajaRoute(router, core, "POST", "/mpesa/transactionstatus/v1/query", Query);
+}
+
+}  // namespace haven::sim
