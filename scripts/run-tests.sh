@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every test: unit, storage contract (SQLite and PostgreSQL), simulator, integration, browser.
+# Starts a throwaway PostgreSQL server for the storage contract suite and stops it at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-build}
+
+pg_url=$(./scripts/pg-test-server.sh start)
+trap './scripts/pg-test-server.sh stop "$pg_url" >/dev/null 2>&1 || true' EXIT
+export HAVEN_TEST_POSTGRES_URL="$pg_url"
+
+status=0
+(cd "$BUILD_DIR" && ctest --output-on-failure --timeout 600 -j 2) || status=1
+
+HAVEN_BIN="$(pwd)/$BUILD_DIR/haven-mpesa" ./tests/browser/run.sh || status=1
+exit $status

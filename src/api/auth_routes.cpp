@@ -1,0 +1,69 @@
+// POST /api/v1/auth/login, GET /api/v1/auth/me
+#include <chrono>
+
+#include "api/dto.hpp"
+#include "api/respond.hpp"
+#include "api/routes.hpp"
+#include "core/text.hpp"
+
+namespace haven::api {
+
+using core::ErrorCode;
+using nlohmann::json;
+
+namespace {
+
+std::string AgencyName(const ApiContext& ctx, int64_t agency_id) {
+    auto agency = ctx.store.FindAgency(agency_id);
+    return agency ? agency->name : std::string{};
+}
+
+net::Response Login(net::Request& req, ApiContext& ctx) {
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    auto email = core::RequireText(*body, "email", 254);
+    // The password is taken byte for byte: spaces are part of it.
+    const auto& raw_password = (*body)["password"];
+    const bool password_ok = raw_password.is_string() && !raw_password.get<std::string>().empty() &&
+                             raw_password.get<std::string>().size() <= 1024;
+    if (!email || !password_ok) {
+        core::Error err = core::Error::Make(ErrorCode::kValidation, "email and password are required");
+        if (!email) err.details.push_back(email.error().details.front());
+        if (!password_ok) err.details.push_back({"password", "password is required"});
+        return ErrorResponse(err);
+    }
+    const std::string password = raw_password.get<std::string>();
+    auto user = ctx.store.FindUserByEmail(*email);
+    // Verify against a real hash even for unknown emails, so timing does not reveal which exist.
+    static const std::string kDummyHash = service::HashPassword("not-a-real-password").value_or("");
+    const bool ok = service::VerifyPassword(user ? user->password_hash : kDummyHash, password) && user.has_value();
+    if (!ok) {
+        Audit(ctx, req, std::nullopt, "auth.login", "user:" + *email, "denied");
+        return ErrorResponse(ErrorCode::kUnauthenticated, "wrong email or password");
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    service::Claims claims{user->id, user->agency_id, user->role, user->email, now, now + ctx.settings.jwt_ttl_seconds};
+    Audit(ctx, req, claims, "auth.login", "user:" + std::to_string(user->id), "success");
+    return Ok({{"token", service::IssueJwt(claims, ctx.settings.jwt_secret)},
+               {"expiresIn", ctx.settings.jwt_ttl_seconds},
+               {"user", UserJson(*user, AgencyName(ctx, user->agency_id))}});
+}
+
+net::Response Me(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    auto user = ctx.store.FindUserById(claims->user_id);
+    if (!user) return ErrorResponse(ErrorCode::kUnauthenticated, "this account no longer exists: log in again");
+    return Ok(UserJson(*user, AgencyName(ctx, user->agency_id)));
+}
+
+}  // namespace
+
+void RegisterAuthRoutes(net::Router& router, ApiContext& ctx) {
+    router.Add("POST", "/api/v1/auth/login", [&ctx](net::Request& req) { return Login(req, ctx); });
+    router.Add("GET", "/api/v1/auth/me", [&ctx](net::Request& req) { return Me(req, ctx); });
+}
+
+}  // namespace haven::api

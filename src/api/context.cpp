@@ -1,0 +1,93 @@
+#include "api/context.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace haven::api {
+
+using core::ErrorCode;
+
+std::string ApiContext::CallbackUrlWithSecret() const {
+    const char sep = settings.callback_url.find('?') == std::string::npos ? '?' : '&';
+    return settings.callback_url + sep + "secret=" + settings.callback_secret;
+}
+
+core::Result<service::Claims> Authenticate(const net::Request& req, const ApiContext& ctx) {
+    auto header = req.Header("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!header || header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0) {
+        return core::Fail(ErrorCode::kUnauthenticated, "log in first: send Authorization: Bearer <token>");
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto claims = service::VerifyJwt(std::string_view(*header).substr(kBearer.size()), ctx.settings.jwt_secret, now);
+    if (!claims) {
+        return core::Fail(ErrorCode::kUnauthenticated, "your session is not valid (" + claims.error().message +
+                                                           "): log in again");
+    }
+    return claims;
+}
+
+core::Result<void> RequireRole(const service::Claims& claims, std::initializer_list<core::Role> allowed) {
+    for (auto role : allowed) {
+        if (claims.role == role) return {};
+    }
+    return core::Fail(ErrorCode::kForbidden, "your role may not do this; ask an agency admin");
+}
+
+void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
+           const std::string& action, const std::string& target, const std::string& outcome) {
+    core::AuditEntry entry;
+    if (claims) {
+        entry.agency_id = claims->agency_id;
+        entry.actor_user_id = claims->user_id;
+        entry.actor = claims->email;
+    } else {
+        entry.actor = "anonymous";
+    }
+    entry.action = action;
+    entry.target = target;
+    entry.request_id = req.request_id;
+    entry.outcome = outcome;
+    auto r = ctx.store.InsertAudit(entry);
+    if (!r) spdlog::error("audit log write failed: {}", r.error().message);
+}
+
+net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler handler) {
+    return [&ctx, action = std::move(action), handler = std::move(handler)](net::Request& req) {
+        net::Response res = handler(req);
+        auto claims = Authenticate(req, ctx);
+        std::string target = action.substr(0, action.find('.'));
+        for (const auto& [name, value] : req.params) {
+            if (name != "token") target += ":" + value;  // a pay-link token is a credential
+        }
+        if (req.params.empty()) {
+            auto body = nlohmann::json::parse(res.body, nullptr, false);
+            if (body.is_object() && body.contains("data") && body["data"].is_object()) {
+                const auto& data = body["data"];
+                if (data.contains("transactionId")) target += ":" + data["transactionId"].dump();
+                else if (data.contains("id")) target += ":" + data["id"].dump();
+            }
+        }
+        std::string outcome = "success";
+        if (res.status == 401 || res.status == 403) {
+            outcome = "denied";
+        } else if (res.status >= 300) {
+            auto body = nlohmann::json::parse(res.body, nullptr, false);
+            std::string code = body.is_object() && body.contains("error") && body["error"].is_object()
+                                   ? body["error"].value("code", "")
+                                   : "";
+            outcome = "error: " + (code.empty() ? std::to_string(res.status) : code);
+        }
+        Audit(ctx, req, claims ? std::optional<service::Claims>(*claims) : std::nullopt, action, target, outcome);
+        return res;
+    };
+}
+
+service::Actor ActorFrom(const service::Claims& claims, const net::Request& req) {
+    return service::Actor{claims.agency_id, claims.user_id, claims.email, req.request_id};
+}
+
+}  // namespace haven::api

@@ -1,0 +1,56 @@
+#pragma once
+// What every handler needs, wired once by app/. Handlers run on the worker pool, so they may
+// call the store and Daraja directly.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/models.hpp"
+#include "daraja/client.hpp"
+#include "net/http.hpp"
+#include "net/http_client.hpp"
+#include "service/auth.hpp"
+#include "service/stk_service.hpp"
+#include "storage/store.hpp"
+
+namespace haven::api {
+
+struct ApiSettings {
+    std::string environment;       // simulator | sandbox | production
+    std::string shortcode;
+    std::string jwt_secret;
+    int64_t jwt_ttl_seconds = 3600;
+    std::string callback_url;      // MPESA_CALLBACK_URL, without the secret
+    std::string callback_secret;   // appended as ?secret=... and checked on every callback
+    std::string simulator_url;     // control API of the built-in simulator ("" outside simulator mode)
+};
+
+struct ApiContext {
+    storage::Store& store;
+    daraja::DarajaClient& daraja;
+    net::HttpClient& http;
+    ApiSettings settings;
+
+    /// The callback URL handed to Daraja (secret included).
+    std::string CallbackUrlWithSecret() const;
+    service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
+};
+
+/// Bearer JWT -> claims; kUnauthenticated when missing, malformed, expired or badly signed.
+core::Result<service::Claims> Authenticate(const net::Request& req, const ApiContext& ctx);
+/// kForbidden unless the role is one of the allowed ones.
+core::Result<void> RequireRole(const service::Claims& claims, std::initializer_list<core::Role> allowed);
+
+/// Writes an audit row; failures are logged, never thrown.
+void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
+           const std::string& action, const std::string& target, const std::string& outcome);
+
+/// Wraps an authenticated write: after the handler answers, one audit row records who (from the
+/// bearer token, "anonymous" without one), the action, the target (path id or the created id) and
+/// the outcome derived from the status ("success", "denied", "error: <CODE>").
+net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler handler);
+
+service::Actor ActorFrom(const service::Claims& claims, const net::Request& req);
+
+}  // namespace haven::api

@@ -1,0 +1,95 @@
+#include "api/dto.hpp"
+
+#include "core/result_codes.hpp"
+#include "core/state.hpp"
+
+namespace haven::api {
+
+using nlohmann::json;
+
+namespace {
+json OptionalText(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+}  // namespace
+
+json LeaseJson(const core::Lease& lease) {
+    return {{"id", lease.id},
+            {"tenantName", lease.tenant_name},
+            {"phoneNumber", lease.phone_number},
+            {"unit", lease.unit},
+            {"monthlyRent", lease.monthly_rent},
+            {"accountReference", lease.account_reference},
+            {"createdAt", lease.created_at}};
+}
+
+json PaymentJson(const core::Payment& p) {
+    return {{"id", p.id},
+            {"leaseId", p.lease_id},
+            {"transactionId", p.transaction_id},
+            {"amount", p.amount},
+            {"mpesaReceiptNumber", OptionalText(p.mpesa_receipt_number)},
+            {"phoneNumber", p.phone_number},
+            {"paidAt", p.paid_at}};
+}
+
+json UserJson(const core::User& user, const std::string& agency_name) {
+    return {{"id", user.id},
+            {"email", user.email},
+            {"role", core::ToString(user.role)},
+            {"agencyId", user.agency_id},
+            {"agencyName", agency_name}};
+}
+
+json TransactionJson(const core::StkTransaction& tx) {
+    return {{"id", tx.id},
+            {"kind", "stk"},
+            {"status", core::ToString(tx.status)},
+            {"amount", tx.amount},
+            {"phoneNumber", tx.phone_number},
+            {"accountReference", tx.account_reference},
+            {"transactionDesc", tx.transaction_desc},
+            {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
+            {"merchantRequestId", OptionalText(tx.merchant_request_id)},
+            {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
+            {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
+            {"resultCode", tx.result_code ? json(*tx.result_code) : json(nullptr)},
+            {"resultDescription", OptionalText(tx.result_desc)},
+            {"transactionDate", OptionalText(tx.transaction_date)},
+            {"createdAt", tx.created_at},
+            {"updatedAt", tx.updated_at}};
+}
+
+json StatusJson(const core::StkTransaction& tx) {
+    return {{"id", tx.id},
+            {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
+            {"merchantRequestId", OptionalText(tx.merchant_request_id)},
+            {"status", core::ToString(tx.status)},
+            {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
+            {"amount", tx.amount},
+            {"phoneNumber", tx.phone_number},
+            {"accountReference", tx.account_reference},
+            {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
+            {"transactionDate", OptionalText(tx.transaction_date)},
+            {"createdAt", tx.created_at},
+            {"updatedAt", tx.updated_at}};
+}
+
+json DetailedStatusJson(const core::StkTransaction& tx) {
+    json out = StatusJson(tx);
+    out["resultCode"] = tx.result_code ? json(*tx.result_code) : json(nullptr);
+    out["resultDescription"] = OptionalText(tx.result_desc);
+    if (tx.status == core::TxStatus::kPending) {
+        out["outcome"] = "PENDING";
+        out["userMessage"] = "Waiting for you to enter your M-Pesa PIN on your phone.";
+    } else if (!tx.result_code) {
+        // Refused by Daraja before any prompt reached the phone.
+        out["outcome"] = "REJECTED";
+        out["userMessage"] = "M-Pesa could not send the payment prompt. No money was taken. Please try again later.";
+    } else {
+        auto info = core::DescribeResultCode(std::to_string(*tx.result_code));
+        out["outcome"] = info.outcome;
+        out["userMessage"] = info.user_message;
+    }
+    return out;
+}
+
+}  // namespace haven::api

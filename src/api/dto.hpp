@@ -1,0 +1,19 @@
+#pragma once
+// Domain records -> the JSON our clients see (camelCase, the seed's field names).
+#include <nlohmann/json.hpp>
+
+#include "core/models.hpp"
+
+namespace haven::api {
+
+nlohmann::json LeaseJson(const core::Lease& lease);
+nlohmann::json PaymentJson(const core::Payment& payment);
+nlohmann::json UserJson(const core::User& user, const std::string& agency_name);
+/// The full transaction as listed in /mpesa/transactions.
+nlohmann::json TransactionJson(const core::StkTransaction& tx);
+/// /mpesa/status/:checkoutRequestId
+nlohmann::json StatusJson(const core::StkTransaction& tx);
+/// /mpesa/status-detailed/:checkoutRequestId: adds resultCode, resultDescription, userMessage, outcome.
+nlohmann::json DetailedStatusJson(const core::StkTransaction& tx);
+
+}  // namespace haven::api

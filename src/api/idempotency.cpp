@@ -1,0 +1,76 @@
+#include "api/idempotency.hpp"
+
+#include <openssl/evp.h>
+
+#include "api/respond.hpp"
+
+namespace haven::api {
+
+using core::ErrorCode;
+
+namespace {
+
+std::string Sha256Hex(const std::string& data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 15]);
+    }
+    return out;
+}
+
+bool ValidKey(const std::string& key) {
+    if (key.empty() || key.size() > 255) return false;
+    for (unsigned char c : key) {
+        if (c < 0x21 || c > 0x7e) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
+                              const std::string& scope, const nlohmann::json& body,
+                              const std::function<net::Response()>& run) {
+    auto key = req.Header("Idempotency-Key");
+    if (!key) return run();
+    if (!ValidKey(*key)) {
+        return ErrorResponse(core::Error::Validation(
+            "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters (a UUID is ideal)"));
+    }
+    // nlohmann orders object keys, so the same fields in another order hash the same.
+    const std::string hash = Sha256Hex(body.dump());
+    auto claim = ctx.store.ClaimIdempotencyKey(agency_id, scope, *key, hash);
+    if (!claim) return ErrorResponse(claim.error());
+    switch (claim->state) {
+        case storage::IdempotencyState::kReplay: {
+            net::Response res;
+            res.status = claim->status;
+            res.headers["Content-Type"] = "application/json; charset=utf-8";
+            res.headers["Idempotent-Replayed"] = "true";
+            res.body = claim->body;
+            return res;
+        }
+        case storage::IdempotencyState::kMismatch:
+            return ErrorResponse(ErrorCode::kIdempotencyMismatch,
+                                 "this Idempotency-Key was already used with a different request body; "
+                                 "use a new key for a new request");
+        case storage::IdempotencyState::kInProgress:
+            return ErrorResponse(ErrorCode::kConflict,
+                                 "a request with this Idempotency-Key is still being processed; retry in a moment");
+        case storage::IdempotencyState::kNew:
+            break;
+    }
+    net::Response res = run();
+    // Every answer given after the claim is final for this key, failures included: a retry must
+    // not prompt the phone (or pay) a second time when the outcome of the first try is unknown.
+    auto done = ctx.store.CompleteIdempotencyKey(agency_id, scope, *key, res.status, res.body);
+    if (!done) return ErrorResponse(done.error());
+    return res;
+}
+
+}  // namespace haven::api

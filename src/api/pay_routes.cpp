@@ -1,0 +1,78 @@
+// The tenant payment page's API (no login; the signed lease token is the credential):
+// GET /api/v1/pay/{token}, POST /api/v1/pay/{token}/stk-push, GET /api/v1/pay/{token}/status/{checkoutRequestId}
+#include "api/dto.hpp"
+#include "api/respond.hpp"
+#include "api/routes.hpp"
+#include "api/stk_push.hpp"
+#include "core/phone.hpp"
+#include "service/pay_link.hpp"
+
+namespace haven::api {
+
+using core::ErrorCode;
+using nlohmann::json;
+
+namespace {
+
+core::Result<core::Lease> LeaseFromToken(const net::Request& req, ApiContext& ctx) {
+    auto ref = service::VerifyLeaseToken(req.Param("token"), ctx.settings.jwt_secret);
+    if (!ref) return core::Fail(ErrorCode::kNotFound, "this payment link is not valid; ask your agent for a new one");
+    auto lease = ctx.store.FindLease(ref->agency_id, ref->lease_id);
+    if (!lease) return core::Fail(ErrorCode::kNotFound, "this payment link is not valid; ask your agent for a new one");
+    return lease;
+}
+
+std::string PhoneHint(const std::string& phone) {
+    // 254712345678 -> 0712***678: enough for the tenant to recognise, useless to anyone else.
+    if (phone.size() != 12) return "";
+    return "0" + phone.substr(3, 3) + "***" + phone.substr(9);
+}
+
+net::Response Summary(net::Request& req, ApiContext& ctx) {
+    auto lease = LeaseFromToken(req, ctx);
+    if (!lease) return ErrorResponse(lease.error());
+    auto agency = ctx.store.FindAgency(lease->agency_id);
+    return Ok({{"unit", lease->unit},
+               {"tenantName", lease->tenant_name},
+               {"amountDue", lease->monthly_rent},
+               {"accountReference", lease->account_reference},
+               {"agencyName", agency ? agency->name : ""},
+               {"phoneHint", PhoneHint(lease->phone_number)}});
+}
+
+net::Response Push(net::Request& req, ApiContext& ctx) {
+    auto lease = LeaseFromToken(req, ctx);
+    if (!lease) return ErrorResponse(lease.error());
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    // The tenant chooses phone and amount; the lease fixes the reference and where the money is booked.
+    json push = {{"accountReference", lease->account_reference}, {"transactionDesc", "Rent"}};
+    if (body->contains("phoneNumber")) push["phoneNumber"] = (*body)["phoneNumber"];
+    push["amount"] = body->contains("amount") ? (*body)["amount"] : json(lease->monthly_rent);
+    service::Actor actor{lease->agency_id, std::nullopt, "tenant", req.request_id};
+    return StkPushResponse(req, ctx, push, actor, lease->id, "POST /api/v1/pay/stk-push:" + std::to_string(lease->id));
+}
+
+net::Response Status(net::Request& req, ApiContext& ctx) {
+    auto lease = LeaseFromToken(req, ctx);
+    if (!lease) return ErrorResponse(lease.error());
+    auto tx = ctx.store.FindStkByCheckoutId(lease->agency_id, req.Param("checkoutRequestId"));
+    if (!tx || tx->lease_id != lease->id) {
+        return ErrorResponse(ErrorCode::kNotFound, "no payment with this CheckoutRequestID for this lease");
+    }
+    json out = DetailedStatusJson(*tx);
+    out["phoneNumber"] = core::MaskPhone(tx->phone_number);
+    return Ok(out);
+}
+
+}  // namespace
+
+void RegisterPayRoutes(net::Router& router, ApiContext& ctx) {
+    router.Add("GET", "/api/v1/pay/{token}", [&ctx](net::Request& req) { return Summary(req, ctx); });
+    router.Add("POST", "/api/v1/pay/{token}/stk-push",
+               Audited(ctx, "stk.initiate.tenant", [&ctx](net::Request& req) { return Push(req, ctx); }));
+    router.Add("GET", "/api/v1/pay/{token}/status/{checkoutRequestId}",
+               [&ctx](net::Request& req) { return Status(req, ctx); });
+}
+
+}  // namespace haven::api

@@ -1,0 +1,24 @@
+#pragma once
+// The one place that maps ErrorCode to an HTTP status and a public error code, and builds the
+// {"success":...} envelopes every route answers with.
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "net/http.hpp"
+
+namespace haven::api {
+
+int HttpStatus(core::ErrorCode code);
+std::string_view PublicCode(core::ErrorCode code);
+
+net::Response Ok(const nlohmann::json& data, int status = 200);
+net::Response ErrorResponse(const core::Error& error);
+net::Response ErrorResponse(core::ErrorCode code, const std::string& message);
+
+/// Parses a JSON object body: 415 without a JSON content type, 400 INVALID_JSON when malformed.
+core::Result<nlohmann::json> ParseJsonBody(const net::Request& req);
+
+}  // namespace haven::api

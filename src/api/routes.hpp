@@ -1,0 +1,22 @@
+#pragma once
+// Route registration, one function per resource file. A newcomer finds where a request goes here.
+#include "api/context.hpp"
+#include "net/router.hpp"
+
+namespace haven::api {
+
+void RegisterAuthRoutes(net::Router& router, ApiContext& ctx);       // auth_routes.cpp
+void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx);      // lease_routes.cpp
+void RegisterStkRoutes(net::Router& router, ApiContext& ctx);        // stk_routes.cpp
+void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx);// transaction_routes.cpp
+void RegisterPayRoutes(net::Router& router, ApiContext& ctx);        // pay_routes.cpp (tenant page)
+void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);  // simulator_routes.cpp
+void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);       // meta_routes.cpp: config, health, openapi
+
+/// Everything above.
+void RegisterAllRoutes(net::Router& router, ApiContext& ctx);
+
+/// The OpenAPI 3 document served at /api/v1/openapi.json (openapi.json next to this file, compiled in).
+const nlohmann::json& OpenApiDocument();
+
+}  // namespace haven::api

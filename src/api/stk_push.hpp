@@ -1,0 +1,18 @@
+#pragma once
+// Shared by the staff route (POST /api/v1/mpesa/stk-push) and the tenant page (POST /api/v1/pay/{t}/stk-push).
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "api/context.hpp"
+#include "net/http.hpp"
+
+namespace haven::api {
+
+/// Validates the body (every bad field listed), then runs the push under the Idempotency-Key.
+/// `fixed_lease_id` pins the lease (tenant page); otherwise the body's optional leaseId is used.
+net::Response StkPushResponse(const net::Request& req, ApiContext& ctx, const nlohmann::json& body,
+                              const service::Actor& actor, std::optional<int64_t> fixed_lease_id,
+                              const std::string& scope);
+
+}  // namespace haven::api

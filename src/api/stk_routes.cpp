@@ -1,0 +1,120 @@
+// M-Pesa Express: POST /api/v1/mpesa/stk-push, GET /api/v1/mpesa/status/{checkoutRequestId},
+// GET /api/v1/mpesa/status-detailed/{checkoutRequestId}, POST /api/v1/mpesa/callback (Daraja)
+#include <spdlog/spdlog.h>
+
+#include "api/dto.hpp"
+#include "api/idempotency.hpp"
+#include "api/respond.hpp"
+#include "api/routes.hpp"
+#include "api/stk_push.hpp"
+#include "api/validator.hpp"
+#include "core/amount.hpp"
+#include "core/phone.hpp"
+#include "core/text.hpp"
+
+namespace haven::api {
+
+using core::ErrorCode;
+using core::Role;
+using nlohmann::json;
+
+net::Response StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body, const service::Actor& actor,
+                              std::optional<int64_t> fixed_lease_id, const std::string& scope) {
+    Validator v;
+    std::optional<std::string> phone;
+    if (!body.contains("phoneNumber") || !body["phoneNumber"].is_string()) {
+        v.Add("phoneNumber", "phoneNumber is required, e.g. \"0712345678\"");
+    } else {
+        phone = v.Take(core::NormalizePhone(body["phoneNumber"].get<std::string>()));
+    }
+    auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", 1, 250000));
+    auto reference = v.Take(core::RequireText(body, "accountReference", 12));
+    std::optional<std::string> desc;
+    if (body.contains("transactionDesc")) {
+        desc = v.Take(core::RequireText(body, "transactionDesc", 13));
+    } else {
+        desc = "Rent payment";  // Daraja rejects an empty TransactionDesc; 12 chars fits its 13-char limit
+    }
+    std::optional<int64_t> lease_id = fixed_lease_id;
+    if (!fixed_lease_id && body.contains("leaseId") && !body["leaseId"].is_null()) {
+        const auto& raw = body["leaseId"];
+        if (raw.is_number_integer() && raw.get<int64_t>() > 0) {
+            lease_id = raw.get<int64_t>();
+        } else {
+            v.Add("leaseId", "leaseId must be the positive integer id of one of your leases");
+        }
+    }
+    if (!v.ok()) return ErrorResponse(v.Finish());
+
+    return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&] {
+        service::StkPushInput input{*phone, *amount, *reference, *desc, lease_id};
+        auto out = service::InitiateStkPush(input, actor, ctx.StkDeps());
+        if (!out) return ErrorResponse(out.error());
+        return Ok({{"transactionId", out->transaction.id},
+                   {"merchantRequestId", out->ack.merchant_request_id},
+                   {"checkoutRequestId", out->ack.checkout_request_id},
+                   {"responseCode", out->ack.response_code},
+                   {"responseDescription", out->ack.response_description},
+                   {"customerMessage", out->ack.customer_message}});
+    });
+}
+
+namespace {
+
+net::Response StkPush(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
+        return ErrorResponse(allowed.error());
+    }
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    return StkPushResponse(req, ctx, *body, ActorFrom(*claims, req), std::nullopt, "POST /api/v1/mpesa/stk-push");
+}
+
+net::Response Status(net::Request& req, ApiContext& ctx, bool detailed) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    auto tx = ctx.store.FindStkByCheckoutId(claims->agency_id, req.Param("checkoutRequestId"));
+    if (!tx) {
+        if (tx.error().code == ErrorCode::kNotFound) {
+            return ErrorResponse(ErrorCode::kNotFound, "no transaction with this CheckoutRequestID");
+        }
+        return ErrorResponse(tx.error());
+    }
+    return Ok(detailed ? DetailedStatusJson(*tx) : StatusJson(*tx));
+}
+
+net::Response Callback(net::Request& req, ApiContext& ctx) {
+    auto secret = req.Query("secret");
+    if (!secret || !service::ConstantTimeEquals(*secret, ctx.settings.callback_secret)) {
+        Audit(ctx, req, std::nullopt, "callback.stk", "stk_callback", "denied: bad secret");
+        spdlog::warn("stk callback refused: missing or wrong secret (request {})", req.request_id);
+        return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
+    }
+    // Daraja always sends JSON; do not insist on the header so a proxy that drops it loses nothing.
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the callback body is not valid JSON");
+    auto applied = service::ApplyStkCallback(body, req.request_id, ctx.StkDeps());
+    if (!applied) {
+        if (applied.error().code == ErrorCode::kValidation) return ErrorResponse(applied.error());
+        // Storage failed: answer 500 so the sender may retry; nothing was acknowledged.
+        spdlog::error("stk callback not stored: {}", applied.error().message);
+        return ErrorResponse(applied.error());
+    }
+    return net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+}
+
+}  // namespace
+
+void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
+    router.Add("POST", "/api/v1/mpesa/stk-push",
+               Audited(ctx, "stk.initiate", [&ctx](net::Request& req) { return StkPush(req, ctx); }));
+    router.Add("GET", "/api/v1/mpesa/status/{checkoutRequestId}",
+               [&ctx](net::Request& req) { return Status(req, ctx, false); });
+    router.Add("GET", "/api/v1/mpesa/status-detailed/{checkoutRequestId}",
+               [&ctx](net::Request& req) { return Status(req, ctx, true); });
+    router.Add("POST", "/api/v1/mpesa/callback", [&ctx](net::Request& req) { return Callback(req, ctx); });
+}
+
+}  // namespace haven::api

@@ -1,0 +1,227 @@
+#include "app/config.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "service/auth.hpp"
+
+namespace haven::app {
+
+using core::ErrorCode;
+
+namespace {
+
+constexpr const char* kSandboxPasskey = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+
+std::string Trim(std::string s) {
+    auto not_space = [](unsigned char c) { return !std::isspace(c); };
+    s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
+    s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
+    return s;
+}
+
+core::Error Bad(const std::string& var, const std::string& expected, const std::optional<std::string>& got = {}) {
+    std::string msg = var + ": expected " + expected;
+    if (got) msg += ", got '" + *got + "'";
+    return core::Error::Make(ErrorCode::kValidation, msg);
+}
+
+bool AllDigits(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool IsHttpUrl(const std::string& s, bool allow_http) {
+    if (s.rfind("https://", 0) == 0) return s.size() > 8;
+    return allow_http && s.rfind("http://", 0) == 0 && s.size() > 7;
+}
+
+std::string DeriveSecret(const std::string& key, const std::string& label) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(label.data()),
+         label.size(), digest, &len);
+    static const char* kHex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out.push_back(kHex[digest[i] >> 4]);
+        out.push_back(kHex[digest[i] & 15]);
+    }
+    return out;
+}
+
+std::string DefaultWebRoot() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_regular_file("web/index.html", ec)) return fs::absolute("web").string();
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+            if (fs::is_regular_file(dir / "web" / "index.html", ec)) return (dir / "web").string();
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ReadDotEnv(const std::string& path) {
+    std::map<std::string, std::string> out;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+        line = Trim(line);
+        if (line.empty() || line[0] == '#') continue;
+        if (line.rfind("export ", 0) == 0) line = Trim(line.substr(7));
+        auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        std::string key = Trim(line.substr(0, eq));
+        std::string value = Trim(line.substr(eq + 1));
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+            value = value.substr(1, value.size() - 2);
+        } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+            value = Trim(value.substr(0, hash));
+        }
+        out[key] = value;
+    }
+    return out;
+}
+
+Env ProcessEnv(const std::string& dotenv_path) {
+    auto file = std::make_shared<std::map<std::string, std::string>>(ReadDotEnv(dotenv_path));
+    return [file](const std::string& name) -> std::optional<std::string> {
+        if (const char* v = std::getenv(name.c_str())) return std::string(v);
+        auto it = file->find(name);
+        if (it != file->end()) return it->second;
+        return std::nullopt;
+    };
+}
+
+core::Result<Config> LoadConfig(const Env& env) {
+    auto get = [&](const std::string& name) -> std::optional<std::string> {
+        auto v = env(name);
+        if (v) *v = Trim(*v);
+        if (v && v->empty()) return std::nullopt;
+        return v;
+    };
+    auto number = [&](const std::string& name, int64_t min, int64_t max, int64_t fallback) -> core::Result<int64_t> {
+        auto raw = get(name);
+        if (!raw) return fallback;
+        if (!AllDigits(*raw) || raw->size() > 12 || std::stoll(*raw) < min || std::stoll(*raw) > max) {
+            return tl::unexpected(
+                Bad(name, "a whole number from " + std::to_string(min) + " to " + std::to_string(max), raw));
+        }
+        return std::stoll(*raw);
+    };
+    Config c;
+    c.consumer_key = get("MPESA_CONSUMER_KEY").value_or("");
+    c.consumer_secret = get("MPESA_CONSUMER_SECRET").value_or("");
+    const bool has_credentials = !c.consumer_key.empty() || !c.consumer_secret.empty();
+    c.environment = get("MPESA_ENVIRONMENT").value_or(has_credentials ? "sandbox" : "simulator");
+    std::transform(c.environment.begin(), c.environment.end(), c.environment.begin(), ::tolower);
+    if (c.environment != "simulator" && c.environment != "sandbox" && c.environment != "production") {
+        return tl::unexpected(Bad("MPESA_ENVIRONMENT", "simulator, sandbox or production", env("MPESA_ENVIRONMENT")));
+    }
+    const bool sim = c.simulator_mode();
+
+    auto port = number("PORT", 0, 65535, 4000);
+    if (!port) return tl::unexpected(port.error());
+    c.port = static_cast<uint16_t>(*port);
+    c.host = get("HOST").value_or("127.0.0.1");
+    c.database_url = get("DATABASE_URL").value_or("sqlite:./data/haven.db");
+    if (c.database_url.rfind("sqlite:", 0) != 0 && c.database_url.rfind("postgres://", 0) != 0 &&
+        c.database_url.rfind("postgresql://", 0) != 0) {
+        return tl::unexpected(Bad("DATABASE_URL", "sqlite:PATH or postgres://user:password@host:5432/db",
+                                  c.database_url));
+    }
+
+    if (!sim) {
+        for (const char* var : {"MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY",
+                                "MPESA_CALLBACK_URL", "JWT_SECRET"}) {
+            if (!get(var)) {
+                return tl::unexpected(Bad(var, std::string("a value (required when MPESA_ENVIRONMENT=") +
+                                                   c.environment + ")"));
+            }
+        }
+    }
+    c.shortcode = get("MPESA_SHORTCODE").value_or("174379");
+    if (!AllDigits(c.shortcode) || c.shortcode.size() < 5 || c.shortcode.size() > 7) {
+        return tl::unexpected(Bad("MPESA_SHORTCODE", "your paybill or till number, 5 to 7 digits", c.shortcode));
+    }
+    c.passkey = get("MPESA_PASSKEY").value_or(kSandboxPasskey);
+    if (sim && c.consumer_key.empty()) c.consumer_key = "haven-simulator";
+    if (sim && c.consumer_secret.empty()) c.consumer_secret = "haven-simulator";
+    c.transaction_type = get("MPESA_TRANSACTION_TYPE").value_or("CustomerPayBillOnline");
+    if (c.transaction_type != "CustomerPayBillOnline" && c.transaction_type != "CustomerBuyGoodsOnline") {
+        return tl::unexpected(
+            Bad("MPESA_TRANSACTION_TYPE", "CustomerPayBillOnline or CustomerBuyGoodsOnline", c.transaction_type));
+    }
+    c.party_b = get("MPESA_TILL_NUMBER").value_or("");
+
+    c.callback_url = get("MPESA_CALLBACK_URL").value_or("");
+    if (!c.callback_url.empty() && !IsHttpUrl(c.callback_url, c.environment != "production")) {
+        return tl::unexpected(Bad("MPESA_CALLBACK_URL",
+                                  c.environment == "production"
+                                      ? "the public https:// URL of /api/v1/mpesa/callback"
+                                      : "the public http(s):// URL of /api/v1/mpesa/callback",
+                                  c.callback_url));
+    }
+    if (auto base = get("MPESA_BASE_URL")) {
+        if (!IsHttpUrl(*base, true)) return tl::unexpected(Bad("MPESA_BASE_URL", "an http(s):// URL", base));
+        c.base_url = *base;
+        while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
+    } else if (c.environment == "sandbox") {
+        c.base_url = "https://sandbox.safaricom.co.ke";
+    } else if (c.environment == "production") {
+        c.base_url = "https://api.safaricom.co.ke";
+    }
+    c.ca_file = get("MPESA_CA_FILE").value_or("");
+
+    if (auto secret = get("JWT_SECRET")) {
+        if (secret->size() < 32) {
+            return tl::unexpected(Bad("JWT_SECRET", "at least 32 random characters (e.g. openssl rand -hex 32)"));
+        }
+        c.jwt_secret = *secret;
+    } else {
+        c.jwt_secret = service::RandomToken(32);  // simulator mode only: sessions end with the process
+        c.jwt_secret_generated = true;
+    }
+    if (auto secret = get("MPESA_CALLBACK_SECRET")) {
+        if (secret->size() < 16) return tl::unexpected(Bad("MPESA_CALLBACK_SECRET", "at least 16 random characters"));
+        c.callback_secret = *secret;
+    } else {
+        c.callback_secret = DeriveSecret(c.jwt_secret, "haven-mpesa-callback").substr(0, 40);
+    }
+
+    c.web_root = get("WEB_ROOT").value_or(DefaultWebRoot());
+    if (auto v = number("RATE_LIMIT_PER_SECOND", 0, 1000000, 50); v) c.rate_limit_per_second = double(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("RATE_LIMIT_BURST", 0, 1000000, 200); v) c.rate_limit_burst = double(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("RECONCILE_INTERVAL_SECONDS", 1, 86400, 30); v) c.reconcile_interval = std::chrono::seconds(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("RECONCILE_AFTER_SECONDS", 1, 86400, 120); v) c.reconcile_after = std::chrono::seconds(*v);
+    else return tl::unexpected(v.error());
+
+    if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v) c.simulator_port = static_cast<uint16_t>(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("SIMULATOR_CALLBACK_DELAY_MS", 0, 600000, 3000); v) {
+        c.simulator_callback_delay = std::chrono::milliseconds(*v);
+    } else {
+        return tl::unexpected(v.error());
+    }
+    if (auto v = get("SIMULATOR_INTERACTIVE")) {
+        if (*v != "0" && *v != "1" && *v != "true" && *v != "false") {
+            return tl::unexpected(Bad("SIMULATOR_INTERACTIVE", "1 or 0", v));
+        }
+        c.simulator_interactive = (*v == "1" || *v == "true");
+    }
+    c.simulator_scenario = get("SIMULATOR_SCENARIO").value_or("");
+    return c;
+}
+
+}  // namespace haven::app

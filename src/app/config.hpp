@@ -1,0 +1,58 @@
+#pragma once
+// Settings from the environment and an optional .env file (the environment wins), with the
+// variable names Haven users already know. A missing or malformed setting is one clear line.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/error.hpp"
+
+namespace haven::app {
+
+struct Config {
+    std::string environment;  // simulator | sandbox | production
+    std::string consumer_key;
+    std::string consumer_secret;
+    std::string shortcode;
+    std::string passkey;
+    std::string transaction_type;  // CustomerPayBillOnline | CustomerBuyGoodsOnline
+    std::string party_b;           // till number for buy goods (MPESA_TILL_NUMBER)
+    std::string callback_url;      // without the secret
+    std::string callback_secret;
+    std::string base_url;          // Daraja host; the simulator's in simulator mode (set at start)
+    std::string ca_file;           // MPESA_CA_FILE: extra CA bundle for Daraja's TLS
+    std::string database_url;
+    std::string host;
+    uint16_t port = 4000;
+    std::string jwt_secret;
+    bool jwt_secret_generated = false;
+    std::string web_root;
+    double rate_limit_per_second = 50;
+    double rate_limit_burst = 200;
+    size_t max_body_bytes = 64 * 1024;
+    std::chrono::seconds reconcile_interval{30};
+    std::chrono::seconds reconcile_after{120};
+    // Built-in simulator (simulator mode)
+    uint16_t simulator_port = 0;
+    std::chrono::milliseconds simulator_callback_delay{3000};
+    bool simulator_interactive = false;
+    std::string simulator_scenario;
+
+    bool simulator_mode() const { return environment == "simulator"; }
+};
+
+using Env = std::function<std::optional<std::string>(const std::string&)>;
+
+/// Reads KEY=VALUE lines (comments, blank lines, optional quotes, "export " prefix). Missing file = empty.
+std::map<std::string, std::string> ReadDotEnv(const std::string& path);
+
+/// The process environment, falling back to the .env file's values.
+Env ProcessEnv(const std::string& dotenv_path = ".env");
+
+/// kValidation with a message of the form "PORT: expected a number from 1 to 65535, got 'abc'".
+core::Result<Config> LoadConfig(const Env& env);
+
+}  // namespace haven::app

@@ -1,0 +1,159 @@
+#include "app/gateway.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "api/respond.hpp"
+#include "api/routes.hpp"
+#include "daraja/http_daraja_client.hpp"
+#include "net/http_client.hpp"
+#include "net/runtime.hpp"
+#include "net/server.hpp"
+#include "service/auth.hpp"
+#include "sim/simulator.hpp"
+#include "workers/reconciler.hpp"
+
+namespace haven::app {
+
+using core::ErrorCode;
+
+struct Gateway::Impl {
+    Config config;
+    net::Runtime runtime{8};
+    std::unique_ptr<storage::Store> store;
+    std::unique_ptr<sim::Simulator> simulator;
+    std::unique_ptr<net::HttpClient> http;
+    std::unique_ptr<daraja::HttpDarajaClient> daraja;
+    std::unique_ptr<api::ApiContext> ctx;
+    net::Router router;
+    std::unique_ptr<net::Server> server;
+    std::unique_ptr<workers::Reconciler> reconciler;
+    bool started = false;
+};
+
+Gateway::Gateway(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+
+Gateway::~Gateway() { Stop(); }
+
+core::Result<void> Gateway::Start() {
+    auto& s = *impl_;
+    auto& c = s.config;
+    auto store = storage::MakeStore(c.database_url);
+    if (!store) return tl::unexpected(store.error());
+    s.store = std::move(*store);
+    auto migrated = s.store->Migrate();
+    if (!migrated) return tl::unexpected(migrated.error());
+    if (*migrated > 0) spdlog::info("database: applied {} migration(s)", *migrated);
+
+    s.runtime.Start();
+    if (c.simulator_mode()) {
+        sim::SimulatorOptions options;
+        options.host = "127.0.0.1";
+        options.port = c.simulator_port;
+        options.consumer_key = c.consumer_key;
+        options.consumer_secret = c.consumer_secret;
+        options.passkey = c.passkey;
+        options.stk_shortcodes = {c.shortcode};
+        options.callback_delay = c.simulator_callback_delay;
+        options.interactive_stk = c.simulator_interactive;
+        options.scenario_file = c.simulator_scenario;
+        s.simulator = std::make_unique<sim::Simulator>(s.runtime, options);
+        try {
+            s.simulator->Start();
+        } catch (const std::exception& e) {
+            return core::Fail(ErrorCode::kInternal, std::string("the built-in simulator did not start: ") + e.what());
+        }
+        c.base_url = s.simulator->BaseUrl();
+    }
+
+    net::TlsOptions tls;
+    tls.ca_file = c.ca_file;
+    s.http = std::make_unique<net::HttpClient>(s.runtime, tls);
+    daraja::DarajaSettings ds;
+    ds.base_url = c.base_url;
+    ds.consumer_key = c.consumer_key;
+    ds.consumer_secret = c.consumer_secret;
+    ds.shortcode = c.shortcode;
+    ds.passkey = c.passkey;
+    ds.transaction_type = c.transaction_type;
+    ds.party_b = c.party_b;
+    s.daraja = std::make_unique<daraja::HttpDarajaClient>(*s.http, ds, [] { return std::chrono::system_clock::now(); });
+
+    api::ApiSettings settings;
+    settings.environment = c.environment;
+    settings.shortcode = c.shortcode;
+    settings.jwt_secret = c.jwt_secret;
+    settings.callback_url = c.callback_url;
+    settings.callback_secret = c.callback_secret;
+    settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
+    s.ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, *s.daraja, *s.http, settings});
+    api::RegisterAllRoutes(s.router, *s.ctx);
+
+    net::ServerOptions options;
+    options.name = "gateway";
+    options.host = c.host;
+    options.port = c.port;
+    options.max_body_bytes = c.max_body_bytes;
+    options.rate_limit_per_second = c.rate_limit_per_second;
+    options.rate_limit_burst = c.rate_limit_burst;
+    options.web_root = c.web_root;
+    options.error_body = [](int status, const std::string& code, const std::string& message, const std::string&) {
+        auto res = net::Response::Json(status, {{"success", false}, {"error", {{"code", code}, {"message", message}}}});
+        return res;
+    };
+    s.server = std::make_unique<net::Server>(s.runtime, s.router, options);
+    try {
+        c.port = s.server->Start();
+    } catch (const std::exception& e) {
+        return core::Fail(ErrorCode::kInternal, std::string("cannot listen on ") + c.host + ":" +
+                                                    std::to_string(c.port) + ": " + e.what());
+    }
+    if (c.callback_url.empty()) {
+        // Simulator mode: Daraja is on this machine, so it can call us on loopback.
+        c.callback_url = "http://127.0.0.1:" + std::to_string(c.port) + "/api/v1/mpesa/callback";
+        s.ctx->settings.callback_url = c.callback_url;
+    }
+    s.reconciler = std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), c.reconcile_interval,
+                                                         c.reconcile_after);
+    s.reconciler->Start();
+    s.started = true;
+    return {};
+}
+
+void Gateway::Stop() {
+    auto& s = *impl_;
+    if (!s.started) return;
+    s.started = false;
+    if (s.reconciler) s.reconciler->Stop();
+    if (s.server) s.server->Stop();
+    if (s.simulator) s.simulator->Stop();
+    s.runtime.Stop();
+}
+
+uint16_t Gateway::Port() const { return impl_->config.port; }
+std::string Gateway::BaseUrl() const {
+    std::string host = impl_->config.host == "0.0.0.0" ? "127.0.0.1" : impl_->config.host;
+    return "http://" + host + ":" + std::to_string(impl_->config.port);
+}
+std::string Gateway::SimulatorUrl() const { return impl_->simulator ? impl_->simulator->BaseUrl() : ""; }
+const Config& Gateway::config() const { return impl_->config; }
+storage::Store& Gateway::store() { return *impl_->store; }
+const net::Router& Gateway::router() const { return impl_->router; }
+int Gateway::ReconcileNow() { return impl_->reconciler ? impl_->reconciler->RunOnce() : 0; }
+
+core::Result<core::User> AddUser(storage::Store& store, const std::string& email, const std::string& password,
+                                 core::Role role, const std::string& agency) {
+    if (password.size() < 8) return core::Fail(core::Error::Validation("password", "use at least 8 characters"));
+    if (email.find('@') == std::string::npos) return core::Fail(core::Error::Validation("email", "not an email"));
+    auto a = store.FindOrCreateAgency(agency);
+    if (!a) return tl::unexpected(a.error());
+    auto hash = service::HashPassword(password);
+    if (!hash) return tl::unexpected(hash.error());
+    core::User user;
+    user.agency_id = a->id;
+    user.email = email;
+    user.password_hash = *hash;
+    user.role = role;
+    return store.InsertUser(user);
+}
+
+}  // namespace haven::app

@@ -1,0 +1,45 @@
+#pragma once
+// Wiring: config -> store, Daraja client, (in simulator mode) the in-process simulator, the REST
+// routes, the HTTP server and the reconciliation worker. `haven-mpesa serve` and the integration
+// tests both run the gateway through this class.
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "core/error.hpp"
+#include "net/router.hpp"
+#include "storage/store.hpp"
+
+namespace haven::app {
+
+class Gateway {
+public:
+    explicit Gateway(Config config);
+    ~Gateway();
+    Gateway(const Gateway&) = delete;
+    Gateway& operator=(const Gateway&) = delete;
+
+    /// Opens and migrates the database, starts the simulator (simulator mode), then serves.
+    core::Result<void> Start();
+    void Stop();
+
+    uint16_t Port() const;
+    std::string BaseUrl() const;       // http://HOST:PORT
+    std::string SimulatorUrl() const;  // "" outside simulator mode
+    const Config& config() const;
+    storage::Store& store();
+    const net::Router& router() const;
+    /// Runs one reconciliation pass now (tests; the worker runs it on its own timer).
+    int ReconcileNow();
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Creates the agency if needed and the user; kConflict when the email exists.
+core::Result<core::User> AddUser(storage::Store& store, const std::string& email, const std::string& password,
+                                 core::Role role, const std::string& agency);
+
+}  // namespace haven::app

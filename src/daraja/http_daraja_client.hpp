@@ -1,0 +1,75 @@
+#pragma once
+// DarajaClient over HTTPS (or HTTP to the simulator): OAuth token cache shared by all calls,
+// STK Push and STK Query, Daraja's error envelope turned into a clear Error.
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "daraja/client.hpp"
+#include "net/http_client.hpp"
+
+namespace haven::daraja {
+
+struct DarajaSettings {
+    std::string base_url;  // https://sandbox.safaricom.co.ke, https://api.safaricom.co.ke or the simulator
+    std::string consumer_key;
+    std::string consumer_secret;
+    std::string shortcode;
+    std::string passkey;
+    std::string transaction_type = "CustomerPayBillOnline";  // or CustomerBuyGoodsOnline
+    std::string party_b;  // till number for buy goods; defaults to shortcode
+    std::chrono::milliseconds timeout{15000};
+    std::chrono::seconds token_refresh_margin{60};  // renew this long before expiry
+};
+
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+/// OAuth access token cache: one refresh at a time (other callers wait for it), renewed before expiry.
+class TokenCache {
+public:
+    using Fetch = std::function<Result<std::pair<std::string, std::chrono::seconds>>()>;
+    TokenCache(Fetch fetch, Clock clock, std::chrono::seconds margin);
+    Result<std::string> Get();
+    /// Drops the token if it is still the given one (after Daraja said 404.001.03).
+    void Invalidate(const std::string& token);
+    int fetch_count() const;
+
+private:
+    Fetch fetch_;
+    Clock clock_;
+    std::chrono::seconds margin_;
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool refreshing_ = false;
+    std::string token_;
+    std::chrono::system_clock::time_point expires_at_{};
+    int fetch_count_ = 0;
+};
+
+class HttpDarajaClient : public DarajaClient {
+public:
+    HttpDarajaClient(net::HttpClient& http, DarajaSettings settings, Clock clock);
+    Result<StkPushAck> StkPush(const StkPushRequest& request) override;
+    Result<StkQueryAnswer> StkQuery(const std::string& checkout_request_id) override;
+    int token_fetches() const { return tokens_.fetch_count(); }
+
+    /// POSTs a JSON body with a bearer token; retries once with a new token after 404.001.03.
+    /// Returns the parsed body of a 2xx answer; Daraja's envelope otherwise becomes kUpstream.
+    Result<nlohmann::json> PostJson(const std::string& path, const nlohmann::json& body);
+
+private:
+    Result<std::pair<std::string, std::chrono::seconds>> FetchToken();
+    Result<net::ClientResponse> PostOnce(const std::string& path, const std::string& body, const std::string& token);
+
+    net::HttpClient& http_;
+    DarajaSettings settings_;
+    Clock clock_;
+    TokenCache tokens_;
+};
+
+/// Turns a non-2xx Daraja answer into an Error (kUpstream with extra {httpStatus, errorCode, errorMessage}).
+core::Error DarajaError(const net::ClientResponse& response);
+
+}  // namespace haven::daraja

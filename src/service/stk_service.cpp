@@ -1,0 +1,178 @@
+#include "service/stk_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/phone.hpp"
+#include "core/state.hpp"
+#include "daraja/callbacks.hpp"
+
+namespace haven::service {
+
+using core::ErrorCode;
+using core::TxStatus;
+using nlohmann::json;
+
+namespace {
+
+void Audit(storage::Store& store, std::optional<int64_t> agency_id, std::optional<int64_t> user_id,
+           const std::string& actor, const std::string& action, const std::string& target,
+           const std::string& request_id, const std::string& outcome) {
+    auto r = store.InsertAudit({agency_id, user_id, actor, action, target, request_id, outcome});
+    if (!r) spdlog::error("audit log write failed: {}", r.error().message);
+}
+
+void Event(storage::Store& store, int64_t tx_id, const std::string& kind, const json& payload) {
+    auto r = store.AddStkEvent(tx_id, kind, RedactPayload(payload).dump());
+    if (!r) spdlog::error("timeline write failed for transaction {}: {}", tx_id, r.error().message);
+}
+
+std::string Target(int64_t id) { return "stk_transaction:" + std::to_string(id); }
+
+}  // namespace
+
+json RedactPayload(json payload) {
+    if (payload.is_object()) {
+        for (auto& [key, value] : payload.items()) {
+            if (key == "PhoneNumber" || key == "PartyA" || key == "MSISDN" || key == "phoneNumber") {
+                std::string text = daraja::JsonScalarText(value);
+                value = core::MaskPhone(text);
+            } else if (key == "Password" || key == "SecurityCredential" || key == "CallBackURL") {
+                value = "[redacted]";
+            } else {
+                value = RedactPayload(std::move(value));
+            }
+        }
+        // {"Name":"PhoneNumber","Value":254708374149} items of CallbackMetadata
+        if (payload.contains("Name") && payload.contains("Value") && payload["Name"] == "PhoneNumber") {
+            payload["Value"] = core::MaskPhone(daraja::JsonScalarText(payload["Value"]));
+        }
+    } else if (payload.is_array()) {
+        for (auto& item : payload) item = RedactPayload(std::move(item));
+    }
+    return payload;
+}
+
+Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps) {
+    if (input.lease_id) {
+        auto lease = deps.store.FindLease(actor.agency_id, *input.lease_id);
+        if (!lease) {
+            if (lease.error().code == ErrorCode::kNotFound) {
+                return core::Fail(core::Error::Validation("leaseId", "no lease with this id in your agency"));
+            }
+            return tl::unexpected(lease.error());
+        }
+    }
+    core::StkTransaction row;
+    row.agency_id = actor.agency_id;
+    row.lease_id = input.lease_id;
+    row.user_id = actor.user_id;
+    row.phone_number = input.phone_number;
+    row.amount = input.amount;
+    row.account_reference = input.account_reference;
+    row.transaction_desc = input.transaction_desc;
+    // The row exists before Daraja hears of it: a crash after this point leaves a trace, never a phantom.
+    auto inserted = deps.store.InsertStk(row);
+    if (!inserted) return tl::unexpected(inserted.error());
+    const int64_t id = inserted->id;
+    Event(deps.store, id, "request_sent",
+          {{"PhoneNumber", input.phone_number}, {"Amount", input.amount},
+           {"AccountReference", input.account_reference}, {"TransactionDesc", input.transaction_desc}});
+
+    daraja::StkPushRequest req{input.phone_number, input.amount, input.account_reference, input.transaction_desc,
+                               deps.callback_url};
+    auto ack = deps.daraja.StkPush(req);
+    if (!ack) {
+        const auto& err = ack.error();
+        Event(deps.store, id, "daraja_error", {{"message", err.message}, {"daraja", err.extra}});
+        if (err.code == ErrorCode::kUpstream) {
+            // Daraja refused: no prompt reached the phone, the attempt is over.
+            auto rejected = deps.store.MarkStkRejected(id, err.message);
+            if (rejected) {
+                Audit(deps.store, actor.agency_id, actor.user_id, actor.name, "stk.status", Target(id),
+                      actor.request_id, "success: FAILED (refused by Daraja)");
+            }
+        }
+        // Otherwise no answer came: Daraja may or may not have sent the prompt. The row stays PENDING
+        // without a CheckoutRequestID; it is listed for staff and never turned into money by itself.
+        return tl::unexpected(err);
+    }
+    Event(deps.store, id, "daraja_response",
+          {{"MerchantRequestID", ack->merchant_request_id}, {"CheckoutRequestID", ack->checkout_request_id},
+           {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description},
+           {"CustomerMessage", ack->customer_message}});
+    auto updated = deps.store.SetStkDarajaIds(id, ack->merchant_request_id, ack->checkout_request_id);
+    if (!updated) return tl::unexpected(updated.error());
+    return StkPushOutput{*updated, *ack};
+}
+
+namespace {
+
+Result<CallbackOutcome> ApplyOutcome(const std::string& checkout_id, const storage::StkOutcome& outcome,
+                                     const std::string& source, const std::string& request_id, StkDeps deps) {
+    auto applied = deps.store.ApplyStkOutcome(checkout_id, outcome);
+    if (!applied) return tl::unexpected(applied.error());
+    CallbackOutcome out{true, applied->applied, applied->transaction};
+    const auto& tx = applied->transaction;
+    if (applied->applied) {
+        Audit(deps.store, tx.agency_id, std::nullopt, source, "stk.status", Target(tx.id), request_id,
+              std::string("success: ") + std::string(core::ToString(tx.status)));
+        if (applied->payment) {
+            Audit(deps.store, tx.agency_id, std::nullopt, source, "payment.create",
+                  "payment:" + std::to_string(applied->payment->id), request_id, "success");
+        }
+        spdlog::info("stk transaction {} is now {} (ResultCode {})", tx.id, core::ToString(tx.status),
+                     outcome.result_code);
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& request_id, StkDeps deps) {
+    auto parsed = daraja::ParseStkCallback(body);
+    if (!parsed) return tl::unexpected(parsed.error());
+    const auto& cb = *parsed;
+
+    auto existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
+    if (!existing) {
+        if (existing.error().code != ErrorCode::kNotFound) return tl::unexpected(existing.error());
+        // Nobody asked for this one (or its row was lost): keep it for an operator, acknowledge it.
+        auto kept = deps.store.InsertUnmatchedCallback("stk", cb.checkout_request_id, RedactPayload(body).dump());
+        if (!kept) return tl::unexpected(kept.error());
+        spdlog::warn("stk callback for unknown CheckoutRequestID {} stored for review", cb.checkout_request_id);
+        return CallbackOutcome{false, false, std::nullopt};
+    }
+    Event(deps.store, existing->id, "callback", body);
+
+    storage::StkOutcome outcome;
+    outcome.status = cb.result_code == 0 ? TxStatus::kSuccess : TxStatus::kFailed;
+    outcome.result_code = cb.result_code;
+    outcome.result_desc = cb.result_desc;
+    outcome.mpesa_receipt_number = cb.mpesa_receipt_number;
+    outcome.transaction_date = cb.transaction_date;
+    outcome.paid_amount = cb.amount;
+    return ApplyOutcome(cb.checkout_request_id, outcome, "daraja", request_id, deps);
+}
+
+Result<core::StkTransaction> SettleFromQuery(const core::StkTransaction& tx, StkDeps deps) {
+    if (tx.status != TxStatus::kPending || tx.checkout_request_id.empty()) return tx;
+    auto answer = deps.daraja.StkQuery(tx.checkout_request_id);
+    if (!answer) return tl::unexpected(answer.error());
+    if (answer->pending) return tx;
+    Event(deps.store, tx.id, "query", {{"ResultCode", answer->result_code}, {"ResultDesc", answer->result_desc}});
+    storage::StkOutcome outcome;
+    int64_t code = -1;
+    try {
+        code = std::stoll(answer->result_code);
+    } catch (...) {
+        return core::Fail(ErrorCode::kUpstream, "STK query answered a ResultCode that is not a number");
+    }
+    outcome.status = code == 0 ? TxStatus::kSuccess : TxStatus::kFailed;
+    outcome.result_code = code;
+    outcome.result_desc = answer->result_desc;
+    auto applied = ApplyOutcome(tx.checkout_request_id, outcome, "system", "", deps);
+    if (!applied) return tl::unexpected(applied.error());
+    return *applied->transaction;
+}
+
+}  // namespace haven::service

@@ -1,0 +1,65 @@
+#pragma once
+// M-Pesa Express use cases: initiate a push, apply a callback, settle from an STK query.
+// Depends on interfaces only (Store, DarajaClient): compiled and tested without sockets.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/models.hpp"
+#include "daraja/client.hpp"
+#include "storage/store.hpp"
+
+namespace haven::service {
+
+using core::Result;
+
+struct StkDeps {
+    storage::Store& store;
+    daraja::DarajaClient& daraja;
+    std::string callback_url;  // full URL Daraja calls back, secret included
+};
+
+struct Actor {
+    int64_t agency_id = 0;
+    std::optional<int64_t> user_id;
+    std::string name;  // email, "tenant", "daraja", "system"
+    std::string request_id;
+};
+
+struct StkPushInput {
+    std::string phone_number;  // normalised
+    int64_t amount = 0;
+    std::string account_reference;
+    std::string transaction_desc;
+    std::optional<int64_t> lease_id;
+};
+
+struct StkPushOutput {
+    core::StkTransaction transaction;
+    daraja::StkPushAck ack;
+};
+
+/// Writes the PENDING row, then asks Daraja to prompt the phone. A lease from another agency is
+/// kNotFound. Daraja's refusal marks the row FAILED and returns kUpstream.
+Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps);
+
+struct CallbackOutcome {
+    bool matched = false;  // a transaction had this CheckoutRequestID
+    bool applied = false;  // the state changed now (false for duplicates and late deliveries)
+    std::optional<core::StkTransaction> transaction;
+};
+
+/// Applies Daraja's STK callback body (already authenticated by the caller). Unknown
+/// CheckoutRequestIDs are stored; duplicates change nothing; a final state never moves back.
+Result<CallbackOutcome> ApplyStkCallback(const nlohmann::json& body, const std::string& request_id, StkDeps deps);
+
+/// Asks Daraja for the outcome of a PENDING transaction and applies it when final.
+Result<core::StkTransaction> SettleFromQuery(const core::StkTransaction& tx, StkDeps deps);
+
+/// Removes everything but the last 4 digits of phone numbers from a Daraja payload before storing it.
+nlohmann::json RedactPayload(nlohmann::json payload);
+
+}  // namespace haven::service
