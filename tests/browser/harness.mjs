@@ -172,19 +172,19 @@ export class Browser {
     constructor(gateway) {
         this.gateway = gateway;
         this.browser = null;
-        this.profileDir = null;
         this.problems = [];
         this.allowed = []; // regexps of console messages a test expects (e.g. a deliberate 401)
     }
 
     async start() {
-        this.profileDir = mkdtempSync(path.join(os.tmpdir(), 'haven-chromium-'));
+        // playwright's launch() always starts Chromium on a new, empty temporary profile (it refuses an explicit
+        // --user-data-dir, which only launchPersistentContext takes), so every run starts fresh.
         this.browser = await chromium.launch({
             executablePath: chromiumPath,
             headless: true,
             args: [
                 '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync', `--user-data-dir=${this.profileDir}`,
+                '--disable-component-update', '--disable-sync',
             ],
         });
         return this;
@@ -234,7 +234,6 @@ export class Browser {
 
     async stop() {
         if (this.browser) await this.browser.close();
-        if (this.profileDir) rmSync(this.profileDir, { recursive: true, force: true });
     }
 }
 

@@ -45,7 +45,6 @@ async function createLeaseInUi({ tenant, phoneNumber, unit, rent }) {
 async function requestRent() {
     await staff.getByRole('button', { name: 'Request rent' }).click();
     const widget = staff.locator('mpesa-payment');
-    await widget.locator('[data-step]').first().waitFor({ state: 'attached' }).catch(() => {});
     await staff.locator('mpesa-payment[data-step="phone"]').waitFor();
     return widget;
 }
@@ -172,5 +171,48 @@ describe('rent payment with <mpesa-payment> and the virtual phone', () => {
         await widget.locator('.field-error').filter({ hasText: /Safaricom number/ }).waitFor();
         assert.equal(await input.getAttribute('aria-invalid'), 'true');
         assert.equal(await staff.locator('mpesa-payment[data-step="phone"]').count(), 1);
+    });
+});
+
+describe('transactions page', () => {
+    test('filters, cursor paging, CSV export and the detail timeline', async () => {
+        // The payments above left at least six STK transactions, three of them successful.
+        await staff.goto('/transactions.html?limit=2');
+        const rows = staff.locator('#results tbody tr');
+        await rows.first().waitFor();
+        assert.equal(await rows.count(), 2);
+        await staff.getByRole('button', { name: 'Load more' }).click();
+        await waitFor(async () => (await rows.count()) === 4, { what: 'a second page of rows' });
+        await screenshot(staff, 'transactions-paged');
+
+        await staff.getByLabel('Status').selectOption('SUCCESS');
+        await staff.getByLabel('Per page').selectOption('50');
+        await staff.getByRole('button', { name: 'Apply' }).click();
+        await waitFor(async () => {
+            const statuses = await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.status));
+            return statuses.length >= 3 && statuses.every((s) => s === 'SUCCESS');
+        }, { what: 'only successful transactions' });
+        const shown = await rows.count();
+
+        const [download] = await Promise.all([
+            staff.waitForEvent('download'),
+            staff.getByRole('button', { name: 'Export CSV' }).click(),
+        ]);
+        const file = await download.path();
+        const { readFileSync } = await import('node:fs');
+        const lines = readFileSync(file, 'utf8').trim().split(/\r\n/);
+        assert.match(lines[0], /^id,kind,status,amount,phoneNumber,mpesaReceiptNumber/);
+        assert.equal(lines.length, shown + 1, 'one CSV line per row shown, plus the header');
+        assert.ok(lines.slice(1).every((l) => l.split(',')[2] === 'SUCCESS'));
+
+        await rows.first().getByRole('button', { name: /View transaction/ }).click();
+        const dialog = staff.getByRole('dialog');
+        await dialog.locator('.tx-detail').waitFor();
+        await dialog.locator('dl.kv dt').filter({ hasText: 'M-Pesa receipt' }).waitFor();
+        assert.match(await dialog.locator('dl.kv').textContent(), /Successful/);
+        assert.ok(await dialog.locator('.timeline li').count() >= 2, 'the timeline shows the request and the callback');
+        await screenshot(staff, 'transaction-detail');
+        await dialog.getByRole('button', { name: 'Close' }).click();
+        await dialog.waitFor({ state: 'hidden' });
     });
 });

@@ -165,7 +165,7 @@ function setupDetail(lease) {
         payment.addEventListener('success', async (event) => {
             showMessage(`Rent received: receipt ${event.detail.mpesaReceiptNumber || ''}.`, 'ok');
             try {
-                await loadDetail(lease.id);
+                await Promise.all([loadDetail(lease.id), loadList()]);
             } catch (err) {
                 showMessage(errorText(err), 'error');
             }

@@ -20,7 +20,7 @@ function handset(prompt) {
     const result = el('p', { id: `result-${safeId}`, class: 'handset-result', role: 'status', 'aria-live': 'polite' });
     const pad = el('div', { class: 'pin-pad', role: 'group', 'aria-label': 'PIN pad' },
         ['1', '2', '3', '4', '5', '6', '7', '8', '9', '⌫', '0', 'OK'].map((key) => {
-            const label = key === '⌫' ? 'Delete' : key === 'OK' ? 'Send' : key;
+            const label = key === '⌫' ? 'Delete digit' : key === 'OK' ? 'OK, send PIN' : key;
             const button = el('button', { type: 'button', class: 'btn', text: key, 'aria-label': label, tabindex: '-1' });
             button.addEventListener('click', () => {
                 if (key === '⌫') pin.value = pin.value.slice(0, -1);

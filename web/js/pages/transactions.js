@@ -31,7 +31,11 @@ function readFilters() {
 function writeFilters(params) {
     for (const key of ['status', 'kind', 'leaseId', 'from', 'to', 'limit', 'phoneNumber']) {
         const input = form.elements[key];
-        if (input && params.get(key) !== null) input.value = params.get(key);
+        if (!input || params.get(key) === null) continue;
+        if (input.tagName === 'SELECT' && ![...input.options].some((o) => o.value === params.get(key))) {
+            input.append(el('option', { value: params.get(key), text: params.get(key) }));
+        }
+        input.value = params.get(key);
     }
 }
 
