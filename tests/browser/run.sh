@@ -17,6 +17,10 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
 fi
 
 export HAVEN_BIN="${HAVEN_BIN:-$(cd ../.. && pwd)/build/haven-mpesa}"
+if [ ! -x "$HAVEN_BIN" ]; then
+    echo "browser tests: gateway binary not found at $HAVEN_BIN (build it, or set HAVEN_BIN)" >&2
+    exit 1
+fi
 mkdir -p artifacts
 files=("$@")
 if [ ${#files[@]} -eq 0 ]; then files=(*.test.mjs); fi
