@@ -14,7 +14,7 @@
 
 #include "net/runtime_impl.hpp"
 #include "net/server.hpp"
-#include "test_tls.hpp"
+#include "test_support.hpp"
 
 namespace haven::net {
 namespace {

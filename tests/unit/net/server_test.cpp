@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "net/http_client.hpp"
-#include "test_tls.hpp"
+#include "test_support.hpp"
 
 namespace haven::net {
 namespace {
@@ -310,6 +310,72 @@ TEST_F(ServerTest, StopClosesTheListener) {
     auto res = Call("GET", "/api/query");
     ASSERT_FALSE(res);
     EXPECT_EQ(res.error().code, core::ErrorCode::kUpstreamUnavailable);
+}
+
+TEST_F(ServerTest, LargeOversizedBodyStillGets413) {
+    // far larger than the socket buffers: the server must drain, not reset, so the client reads the 413
+    ServerOptions options;
+    options.max_body_bytes = 1024;
+    StartServer(options);
+    auto res = Call("POST", "/api/echo/1", std::string(8 * 1024 * 1024, 'x'));
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->status, 413);
+}
+
+TEST_F(ServerTest, MalformedRequestIs400) {
+    StartServer();
+    testing::RawConnection conn(port_);
+    ASSERT_TRUE(conn.connected());
+    ASSERT_TRUE(conn.Send("GET /api/query HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n"));
+    auto answer = conn.ReadAll();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Request-Id: "), std::string::npos);
+}
+
+TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+    StartServer();
+    testing::RawConnection conn(port_);
+    ASSERT_TRUE(conn.connected());
+    ASSERT_TRUE(conn.Send("GET /api/query?a=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                          "GET /api/query?a=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    auto answer = conn.ReadAll();
+    EXPECT_NE(answer.find(R"("a":"1")"), std::string::npos) << answer;
+    EXPECT_NE(answer.find(R"("a":"2")"), std::string::npos) << answer;
+}
+
+TEST_F(ServerTest, IdleConnectionsAreClosed) {
+    ServerOptions options;
+    options.idle_timeout = std::chrono::seconds(1);
+    StartServer(options);
+    testing::RawConnection conn(port_);
+    ASSERT_TRUE(conn.connected());
+    ASSERT_TRUE(Eventually([this] { return server_->LiveConnections() == 1; }));
+    // the server hangs up by itself: ReadAll returns on EOF (its own deadline is only a safety net)
+    EXPECT_EQ(conn.ReadAll(10s), "");
+    EXPECT_TRUE(Eventually([this] { return server_->LiveConnections() == 0; }));
+}
+
+TEST_F(ServerTest, ConnectionCapRefusesExtraConnections) {
+    ServerOptions options;
+    options.max_connections = 1;
+    StartServer(options);
+    testing::RawConnection holder(port_);
+    ASSERT_TRUE(holder.connected());
+    ASSERT_TRUE(Eventually([this] { return server_->LiveConnections() == 1; }));
+    auto refused = Call("GET", "/api/query");
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, core::ErrorCode::kUpstreamUnavailable);
+    EXPECT_EQ(server_->LiveConnections(), 1);
+}
+
+TEST_F(ServerTest, StopClosesLiveConnections) {
+    StartServer();
+    testing::RawConnection idle(port_);
+    ASSERT_TRUE(idle.connected());
+    ASSERT_TRUE(Eventually([this] { return server_->LiveConnections() == 1; }));
+    server_->Stop();
+    EXPECT_EQ(server_->LiveConnections(), 0);
+    EXPECT_EQ(idle.ReadAll(10s), "");
 }
 
 class StaticFilesTest : public ServerTest {
