@@ -161,6 +161,18 @@ describe('rent payment with <mpesa-payment> and the virtual phone', () => {
         await widget.getByRole('button', { name: 'Retry' }).waitFor();
     });
 
+    test('not enough money on the phone shows what to do next', async () => {
+        await createLeaseInUi({ tenant: 'Halima Yusuf', phoneNumber: '0712888111', unit: 'H8', rent: 60000 });
+        const widget = await requestRent();
+        await widget.getByRole('button', { name: 'Send payment request' }).click();
+        const cid = await waitingCheckoutId(widget);
+        await handset(cid).locator('.phone-no-funds').click();
+        await waitForOutcome('INSUFFICIENT_FUNDS');
+        await widget.getByRole('heading', { name: 'Not enough money on M-Pesa' }).waitFor();
+        assert.match(await widget.locator('.mp-next').textContent(), /Top up/);
+        await screenshot(staff, 'payment-insufficient-funds');
+    });
+
     test('an invalid phone number is refused before anything is sent', async () => {
         await createLeaseInUi({ tenant: 'Esther Wambui', phoneNumber: '0712999000', unit: 'F3', rent: 1000 });
         const widget = await requestRent();

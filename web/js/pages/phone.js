@@ -34,6 +34,8 @@ function handset(prompt) {
         wrong_pin: el('button', { type: 'button', class: 'btn btn-secondary phone-wrong-pin', text: 'Wrong PIN' }),
         cancel: el('button', { type: 'button', class: 'btn btn-danger phone-cancel', text: 'Cancel' }),
         ignore: el('button', { type: 'button', class: 'btn btn-ghost phone-ignore', text: 'Ignore' }),
+        insufficient_funds: el('button', { type: 'button', class: 'btn btn-ghost phone-no-funds', text: 'Not enough money',
+            title: 'Answer as a phone whose M-Pesa balance is too low' }),
     };
     const node = el('article', { class: 'handset', 'data-checkout-request-id': id, 'data-phone': prompt.phoneNumber,
         'aria-label': `Prompt on ${displayPhone(prompt.phoneNumber)}` },
@@ -44,7 +46,8 @@ function handset(prompt) {
                 prompt.accountReference ? ` for account ${prompt.accountReference}` : '', '?'),
             el('label', { for: `pin-${safeId}`, text: 'Enter M-Pesa PIN' }),
             pin, pad,
-            el('div', { class: 'handset-actions' }, buttons.accept, buttons.wrong_pin, buttons.cancel, buttons.ignore),
+            el('div', { class: 'handset-actions' }, buttons.accept, buttons.wrong_pin, buttons.cancel, buttons.ignore,
+                buttons.insufficient_funds),
             result));
     const form = node.querySelector('form');
     let busy = false;
@@ -61,7 +64,8 @@ function handset(prompt) {
         try {
             await api(`/api/v1/simulator/stk/${encodeURIComponent(id)}/resolve`, { method: 'POST', body });
             result.textContent = { accept: 'PIN sent. M-Pesa is processing the payment.', wrong_pin: 'Wrong PIN sent.',
-                cancel: 'Request cancelled.', ignore: 'Prompt ignored; it will time out.' }[action];
+                cancel: 'Request cancelled.', ignore: 'Prompt ignored; it will time out.',
+                insufficient_funds: 'Answered: not enough money on M-Pesa.' }[action];
             node.dataset.resolved = action;
             cards.get(id).done = true;
         } catch (err) {
@@ -78,6 +82,7 @@ function handset(prompt) {
     buttons.wrong_pin.addEventListener('click', () => resolve('wrong_pin'));
     buttons.cancel.addEventListener('click', () => resolve('cancel'));
     buttons.ignore.addEventListener('click', () => resolve('ignore'));
+    buttons.insufficient_funds.addEventListener('click', () => resolve('insufficient_funds'));
     return node;
 }
 
