@@ -29,8 +29,10 @@ describe('tenant pay page', () => {
         const widget = page.locator('mpesa-payment');
         await widget.getByLabel('M-Pesa phone number').pressSequentially('0712246810');
         assert.equal(await widget.getByLabel('M-Pesa phone number').inputValue(), '0712 246 810');
-        await widget.getByRole('button', { name: 'Send payment request' }).click();
+        // Keyboard only: Enter in the phone field submits; focus then moves to the waiting step's heading.
+        await widget.getByLabel('M-Pesa phone number').press('Enter');
         await page.locator('mpesa-payment[data-step="waiting"]').waitFor();
+        assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.textContent), 'Check your phone');
         await screenshot(page, 'pay-360-waiting');
         const cid = await widget.getAttribute('data-checkout-request-id');
         assert.ok(cid);
