@@ -1,7 +1,9 @@
 #pragma once
 // The one header that brings in Boost.Asio + Beast (+ SSL). Only .cpp files in src/net and src/sim include it.
 // Boost 1.74 trap: boost/asio/awaitable.hpp uses std::exchange without including <utility> (g++ 12).
+// clang-format off
 #include <utility>
+// clang-format on
 
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,12 +1,11 @@
 #include "net/http_client.hpp"
 
+#include <fmt/format.h>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
 #include <future>
 #include <optional>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "net/runtime_impl.hpp"
 
@@ -139,8 +138,8 @@ struct HttpClient::Impl {
     }
 
     template <class Stream>
-    asio::awaitable<core::Result<ClientResponse>> Exchange(Stream& stream, const ClientRequest& request,
-                                                           const Url& url, const std::string& where,
+    asio::awaitable<core::Result<ClientResponse>> Exchange(Stream& stream, const ClientRequest& request, const Url& url,
+                                                           const std::string& where,
                                                            std::chrono::milliseconds timeout) {
         bhttp::request<bhttp::string_body> msg;
         auto verb = bhttp::string_to_verb(request.method);
@@ -165,8 +164,9 @@ struct HttpClient::Impl {
         co_await bhttp::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             if (ec == beast::error::timeout) {
-                co_return core::Fail(ErrorCode::kUpstreamUnavailable,
-                                     fmt::format("timed out after {} ms sending request to {}", timeout.count(), where));
+                co_return core::Fail(
+                    ErrorCode::kUpstreamUnavailable,
+                    fmt::format("timed out after {} ms sending request to {}", timeout.count(), where));
             }
             co_return core::Fail(ErrorCode::kUpstreamUnavailable,
                                  fmt::format("sending request to {} failed: {}", where, Describe(ec)));
@@ -281,9 +281,9 @@ struct HttpClient::Impl {
         if (tls.verify_peer) stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
         co_await stream.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == beast::error::timeout) {
-            co_return core::Fail(ErrorCode::kUpstreamUnavailable,
-                                 fmt::format("timed out after {} ms in the TLS handshake with {}", timeout.count(),
-                                             where));
+            co_return core::Fail(
+                ErrorCode::kUpstreamUnavailable,
+                fmt::format("timed out after {} ms in the TLS handshake with {}", timeout.count(), where));
         }
         if (ec) {
             std::string reason = ec.message();
@@ -318,21 +318,21 @@ core::Result<ClientResponse> HttpClient::Send(const ClientRequest& request) {
 
     auto promise = std::make_shared<std::promise<core::Result<ClientResponse>>>();
     auto future = promise->get_future();
-    asio::co_spawn(impl_->rt.io, impl_->Run(request, *url),
-                   [promise](std::exception_ptr e, core::Result<ClientResponse> result) {
-                       if (e) {
-                           std::string what = "unknown error";
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               what = ex.what();
-                           } catch (...) {
-                           }
-                           promise->set_value(core::Fail(ErrorCode::kUpstreamUnavailable, "HTTP client failed: " + what));
-                           return;
-                       }
-                       promise->set_value(std::move(result));
-                   });
+    asio::co_spawn(
+        impl_->rt.io, impl_->Run(request, *url), [promise](std::exception_ptr e, core::Result<ClientResponse> result) {
+            if (e) {
+                std::string what = "unknown error";
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    what = ex.what();
+                } catch (...) {
+                }
+                promise->set_value(core::Fail(ErrorCode::kUpstreamUnavailable, "HTTP client failed: " + what));
+                return;
+            }
+            promise->set_value(std::move(result));
+        });
     if (future.wait_for(request.timeout + kWaitSlack) != std::future_status::ready) {
         return core::Fail(ErrorCode::kUpstreamUnavailable,
                           fmt::format("timed out after {} ms waiting for {}", request.timeout.count(), url->host));

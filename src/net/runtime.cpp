@@ -1,9 +1,9 @@
 #include "net/runtime.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <exception>
 #include <memory>
-
-#include <spdlog/spdlog.h>
 
 #include "net/runtime_impl.hpp"
 

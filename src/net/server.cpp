@@ -1,10 +1,11 @@
 #include "net/server.hpp"
 
 #include <openssl/rand.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <atomic>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -14,8 +15,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
-
-#include <spdlog/spdlog.h>
 
 #include "net/runtime_impl.hpp"
 
@@ -80,9 +79,8 @@ std::map<std::string, std::string> ParseQuery(std::string_view q) {
 
 bool ValidRequestId(const std::string& id) {
     if (id.empty() || id.size() > kMaxRequestIdLength) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-    });
+    return std::all_of(id.begin(), id.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
 }
 
 std::string NewRequestId() {
@@ -106,14 +104,22 @@ std::string NewRequestId() {
 
 const char* ErrorCodeFor(int status) {
     switch (status) {
-        case 400: return "BAD_REQUEST";
-        case 404: return "NOT_FOUND";
-        case 405: return "METHOD_NOT_ALLOWED";
-        case 413: return "PAYLOAD_TOO_LARGE";
-        case 431: return "HEADERS_TOO_LARGE";
-        case 429: return "RATE_LIMITED";
-        case 503: return "UNAVAILABLE";
-        default: return "INTERNAL_ERROR";
+        case 400:
+            return "BAD_REQUEST";
+        case 404:
+            return "NOT_FOUND";
+        case 405:
+            return "METHOD_NOT_ALLOWED";
+        case 413:
+            return "PAYLOAD_TOO_LARGE";
+        case 431:
+            return "HEADERS_TOO_LARGE";
+        case 429:
+            return "RATE_LIMITED";
+        case 503:
+            return "UNAVAILABLE";
+        default:
+            return "INTERNAL_ERROR";
     }
 }
 
@@ -354,8 +360,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         std::array<char, 16 * 1024> scratch;
         size_t total = 0;
         while (total < kDrainMaxBytes) {
-            size_t n = co_await stream.async_read_some(asio::buffer(scratch),
-                                                       asio::redirect_error(asio::use_awaitable, ec));
+            size_t n =
+                co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
             if (ec) break;
             total += n;
         }
@@ -377,8 +383,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 auto& msg = parser.get();
                 std::string request_id = NewRequestId();
                 Response res =
-                    body ? ErrorResponse(413, "request body is larger than " + std::to_string(options.max_body_bytes) +
-                                                  " bytes", request_id)
+                    body ? ErrorResponse(
+                               413, "request body is larger than " + std::to_string(options.max_body_bytes) + " bytes",
+                               request_id)
                          : ErrorResponse(431, "request headers are too large", request_id);
                 ApplyDefaults(res, request_id);
                 int status = res.status;
@@ -553,8 +560,7 @@ uint16_t Server::Start() {
     impl_->port = acceptor.local_endpoint().port();
     impl_->runtime.Start();  // idempotent; the listener needs the I/O thread
     asio::co_spawn(impl_->rt.io, impl_->Listen(), LogOnError("http listener"));
-    spdlog::info("{}: listening on {}://{}:{}", o.name, impl_->ssl_ctx ? "https" : "http", o.host,
-                 impl_->port.load());
+    spdlog::info("{}: listening on {}://{}:{}", o.name, impl_->ssl_ctx ? "https" : "http", o.host, impl_->port.load());
     return impl_->port;
 }
 

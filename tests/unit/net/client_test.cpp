@@ -1,17 +1,15 @@
-#include "net/http_client.hpp"
-
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
 #include <future>
 #include <thread>
 
+#include "net/http_client.hpp"
 #include "net/runtime_impl.hpp"
 #include "net/server.hpp"
 #include "test_support.hpp"
@@ -269,25 +267,29 @@ TEST(Runtime, RunBlockingReturnsTheValueToTheCoroutine) {
 
 TEST(Runtime, RunBlockingKeepsCapturedOwnershipIntact) {
     // guards the g++ 12 double-destruction bug documented at RunBlocking
-    Runtime runtime(2);
-    runtime.Start();
-    auto& impl = runtime.impl();
     auto shared = std::make_shared<std::string>("payload");
-    std::promise<long> done;
-    asio::co_spawn(
-        impl.io,
-        [&impl, &done, shared]() -> asio::awaitable<void> {
-            for (int i = 0; i < 3; ++i) {
-                auto work = [shared] { return shared->size(); };
-                co_await RunBlocking(impl.pool, std::move(work));
-            }
-            done.set_value(shared.use_count());
-        },
-        LogOnError("test"));
-    auto f = done.get_future();
-    ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
-    EXPECT_EQ(f.get(), 2);  // the test's copy and the coroutine's copy
-    runtime.Stop();
+    {
+        Runtime runtime(2);
+        runtime.Start();
+        auto& impl = runtime.impl();
+        std::promise<size_t> done;
+        asio::co_spawn(
+            impl.io,
+            [&impl, &done, shared]() -> asio::awaitable<void> {
+                size_t total = 0;
+                for (int i = 0; i < 3; ++i) {
+                    auto work = [shared] { return shared->size(); };
+                    total += co_await RunBlocking(impl.pool, std::move(work));
+                }
+                done.set_value(total);
+            },
+            LogOnError("test"));
+        auto f = done.get_future();
+        ASSERT_EQ(f.wait_for(10s), std::future_status::ready);
+        EXPECT_EQ(f.get(), 21u);
+        runtime.Stop();  // joins the pool and the I/O thread: every copy made on the way is gone now
+    }
+    EXPECT_EQ(shared.use_count(), 1);
 }
 
 }  // namespace

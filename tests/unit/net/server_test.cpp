@@ -39,8 +39,8 @@ protected:
             return Response::Json(200, {{"id", req.Param("id")}, {"body", body}, {"request_id", req.request_id}});
         });
         router_.Add("GET", "/api/query", [](Request& req) {
-            return Response::Json(200, {{"a", req.Query("a").value_or("")}, {"b", req.Query("b").value_or("")},
-                                        {"path", req.path}});
+            return Response::Json(
+                200, {{"a", req.Query("a").value_or("")}, {"b", req.Query("b").value_or("")}, {"path", req.path}});
         });
         router_.Add("GET", "/api/custom-header", [](Request&) {
             Response res = Response::Text(200, "ok");
@@ -336,8 +336,9 @@ TEST_F(ServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     StartServer();
     testing::RawConnection conn(port_);
     ASSERT_TRUE(conn.connected());
-    ASSERT_TRUE(conn.Send("GET /api/query?a=1 HTTP/1.1\r\nHost: x\r\n\r\n"
-                          "GET /api/query?a=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    ASSERT_TRUE(
+        conn.Send("GET /api/query?a=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                  "GET /api/query?a=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
     auto answer = conn.ReadAll();
     EXPECT_NE(answer.find(R"("a":"1")"), std::string::npos) << answer;
     EXPECT_NE(answer.find(R"("a":"2")"), std::string::npos) << answer;

@@ -1,12 +1,11 @@
 #include "test_support.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -48,8 +47,8 @@ TestCert MakeSelfSignedCert(const std::string& dir, const std::string& name) {
     X509_gmtime_adj(X509_getm_notAfter(cert), 3600L * 24);
     X509_set_pubkey(cert, key);
     X509_NAME* subject = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
+                               0);
     X509_set_issuer_name(cert, subject);
     AddExtension(cert, NID_basic_constraints, "critical,CA:TRUE");
     AddExtension(cert, NID_key_usage, "critical,digitalSignature,keyCertSign");
