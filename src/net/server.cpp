@@ -545,7 +545,13 @@ uint16_t Server::Start() {
     }
     boost::system::error_code ec;
     auto address = asio::ip::make_address(o.host == "localhost" ? "127.0.0.1" : o.host, ec);
-    if (ec) throw std::runtime_error(o.name + ": bad listen address " + o.host);
+    if (ec) {
+        // a host name: Start() runs off the I/O thread, so a blocking lookup is fine here
+        tcp::resolver resolver(impl_->rt.io);
+        auto results = resolver.resolve(o.host, std::to_string(o.port), ec);
+        if (ec || results.empty()) throw std::runtime_error(o.name + ": bad listen address " + o.host);
+        address = results.begin()->endpoint().address();
+    }
     tcp::endpoint endpoint(address, o.port);
     auto& acceptor = impl_->acceptor;
     acceptor.open(endpoint.protocol(), ec);

@@ -303,6 +303,28 @@ TEST_F(ServerTest, ManyConcurrentClientsAllAnswered) {
     EXPECT_TRUE(Eventually([this] { return server_->LiveConnections() == 0; }));
 }
 
+TEST_F(ServerTest, ListensOnALocalhostName) {
+    ServerOptions options;
+    options.host = "localhost";
+    StartServer(options);
+    auto res = Call("GET", "/api/query");
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->status, 200);
+}
+
+TEST_F(ServerTest, PortInUseThrows) {
+    StartServer();
+    ServerOptions options;
+    options.port = port_;
+    options.access_log = false;
+    Server second(runtime_, router_, options);
+    EXPECT_THROW(second.Start(), std::runtime_error);
+    // the first server is unaffected
+    auto res = Call("GET", "/api/query");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+}
+
 TEST_F(ServerTest, StopClosesTheListener) {
     StartServer();
     ASSERT_TRUE(Call("GET", "/api/query"));
