@@ -31,6 +31,8 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterLeaseRoutes(router, ctx);
     RegisterStkRoutes(router, ctx);
     RegisterTransactionRoutes(router, ctx);
+    RegisterB2cRoutes(router, ctx);
+    RegisterBalanceRoutes(router, ctx);
     RegisterPayRoutes(router, ctx);
     RegisterSimulatorRoutes(router, ctx);
     RegisterMetaRoutes(router, ctx);

@@ -11,6 +11,8 @@ void RegisterStkRoutes(net::Router& router, ApiContext& ctx);        // stk_rout
 void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx);// transaction_routes.cpp
 void RegisterPayRoutes(net::Router& router, ApiContext& ctx);        // pay_routes.cpp (tenant page)
 void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);  // simulator_routes.cpp
+void RegisterB2cRoutes(net::Router& router, ApiContext& ctx);        // b2c_routes.cpp: B2C, reversal, status
+void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);    // balance_routes.cpp
 void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);       // meta_routes.cpp: config, health, openapi
 
 /// Everything above.

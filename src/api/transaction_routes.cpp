@@ -1,4 +1,7 @@
 // GET /api/v1/mpesa/transactions (filters + cursor paging), GET /api/v1/mpesa/transactions/{id} (with timeline)
+#include <algorithm>
+
+#include "api/b2c.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -26,6 +29,25 @@ std::optional<std::string> IsoBound(const std::string& raw, bool end_of_day) {
     return core::IsoUtc(*t);
 }
 
+/// The STK JSON plus what happened to the money since: "reversed" and "refunded" (non-failed refunds).
+json StkJson(ApiContext& ctx, const core::StkTransaction& tx) {
+    json out = TransactionJson(tx);
+    bool reversed = false;
+    int64_t refunded = 0;
+    if (tx.status == core::TxStatus::kSuccess) {
+        auto linked = ctx.store.ListTransfersForOriginal(tx.agency_id, tx.id);
+        if (linked) {
+            for (const auto& t : *linked) {
+                if (t.kind == "reversal" && t.status == core::TxStatus::kSuccess) reversed = true;
+                if (t.kind == "b2c" && t.status != core::TxStatus::kFailed) refunded += t.amount;
+            }
+        }
+    }
+    out["reversed"] = reversed;
+    out["refunded"] = refunded;
+    return out;
+}
+
 net::Response List(net::Request& req, ApiContext& ctx) {
     auto claims = Authenticate(req, ctx);
     if (!claims) return ErrorResponse(claims.error());
@@ -37,10 +59,10 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         filter.status = core::ParseTxStatus(*raw);
         if (!filter.status) v.Add("status", "status must be PENDING, SUCCESS or FAILED");
     }
-    bool empty_kind = false;
+    std::optional<std::string> kind;
     if (auto raw = req.Query("kind")) {
-        if (*raw == "b2c" || *raw == "reversal") empty_kind = true;
-        else if (*raw != "stk") v.Add("kind", "kind must be stk, b2c or reversal");
+        if (*raw == "stk" || *raw == "b2c" || *raw == "reversal") kind = *raw;
+        else v.Add("kind", "kind must be stk, b2c or reversal");
     }
     if (auto raw = req.Query("leaseId")) {
         filter.lease_id = core::ParseId(*raw);
@@ -67,14 +89,33 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         if (!filter.before_id) v.Add("cursor", "cursor must be the nextCursor of a previous page");
     }
     if (!v.ok()) return ErrorResponse(v.Finish());
-    json items = json::array();
-    json next = nullptr;
-    if (!empty_kind) {
-        auto rows = ctx.store.ListStk(filter);
-        if (!rows) return ErrorResponse(rows.error());
-        for (const auto& tx : *rows) items.push_back(TransactionJson(tx));
-        if (static_cast<int>(rows->size()) == filter.limit) next = std::to_string(rows->back().id);
+    // Every kind shares one id space, so merging newest-first by id keeps the cursor exact.
+    std::vector<std::pair<int64_t, json>> rows;
+    if (!kind || *kind == "stk") {
+        auto stk = ctx.store.ListStk(filter);
+        if (!stk) return ErrorResponse(stk.error());
+        for (const auto& tx : *stk) rows.emplace_back(tx.id, StkJson(ctx, tx));
     }
+    if ((!kind || *kind != "stk") && !filter.lease_id) {
+        storage::TransferFilter tf;
+        tf.agency_id = filter.agency_id;
+        tf.kind = kind;
+        tf.status = filter.status;
+        tf.phone_number = filter.phone_number;
+        tf.from = filter.from;
+        tf.to = filter.to;
+        tf.before_id = filter.before_id;
+        tf.limit = filter.limit;
+        auto transfers = ctx.store.ListTransfers(tf);
+        if (!transfers) return ErrorResponse(transfers.error());
+        for (const auto& t : *transfers) rows.emplace_back(t.id, TransferJson(t));
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (static_cast<int>(rows.size()) > filter.limit) rows.resize(filter.limit);
+    json items = json::array();
+    for (auto& [id, item] : rows) items.push_back(std::move(item));
+    json next = nullptr;
+    if (static_cast<int>(rows.size()) == filter.limit) next = std::to_string(rows.back().first);
     return Ok({{"items", items}, {"nextCursor", next}});
 }
 
@@ -83,14 +124,25 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
     if (!claims) return ErrorResponse(claims.error());
     auto id = core::ParseId(req.Param("id"));
     if (!id) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
-    auto tx = ctx.store.FindStk(claims->agency_id, *id);
-    if (!tx) {
-        if (tx.error().code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
-        return ErrorResponse(tx.error());
+    auto kind = ctx.store.FindTransactionKind(claims->agency_id, *id);
+    if (!kind) {
+        if (kind.error().code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
+        return ErrorResponse(kind.error());
     }
-    auto events = ctx.store.ListStkEvents(tx->id);
+    json out;
+    core::Result<std::vector<core::TxEvent>> events;
+    if (*kind == "stk") {
+        auto tx = ctx.store.FindStk(claims->agency_id, *id);
+        if (!tx) return ErrorResponse(tx.error());
+        out = StkJson(ctx, *tx);
+        events = ctx.store.ListStkEvents(tx->id);
+    } else {
+        auto t = ctx.store.FindTransfer(claims->agency_id, *id);
+        if (!t) return ErrorResponse(t.error());
+        out = TransferJson(*t);
+        events = ctx.store.ListTransferEvents(t->id);
+    }
     if (!events) return ErrorResponse(events.error());
-    json out = TransactionJson(*tx);
     json timeline = json::array();
     for (const auto& e : *events) {
         json payload = json::parse(e.payload, nullptr, false);

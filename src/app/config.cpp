@@ -180,6 +180,14 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.base_url = "https://api.safaricom.co.ke";
     }
     c.ca_file = get("MPESA_CA_FILE").value_or("");
+    c.initiator_name = get("MPESA_INITIATOR_NAME").value_or(sim ? "testapi" : "");
+    c.initiator_password = get("MPESA_INITIATOR_PASSWORD").value_or(sim ? "Safaricom999!*!" : "");
+    c.cert_path = get("MPESA_CERT_PATH").value_or("");
+    c.security_credential = get("MPESA_SECURITY_CREDENTIAL").value_or("");
+    c.b2c_shortcode = get("MPESA_B2C_SHORTCODE").value_or(sim ? "600000" : c.shortcode);
+    if (!AllDigits(c.b2c_shortcode) || c.b2c_shortcode.size() < 5 || c.b2c_shortcode.size() > 7) {
+        return tl::unexpected(Bad("MPESA_B2C_SHORTCODE", "your B2C shortcode, 5 to 7 digits", c.b2c_shortcode));
+    }
 
     if (auto secret = get("JWT_SECRET")) {
         if (secret->size() < 32) {

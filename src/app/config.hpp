@@ -24,6 +24,12 @@ struct Config {
     std::string callback_secret;
     std::string base_url;          // Daraja host; the simulator's in simulator mode (set at start)
     std::string ca_file;           // MPESA_CA_FILE: extra CA bundle for Daraja's TLS
+    // B2C, reversal, balance and transaction status (initiator API operator)
+    std::string initiator_name;       // MPESA_INITIATOR_NAME (testapi in simulator mode)
+    std::string initiator_password;   // MPESA_INITIATOR_PASSWORD: never logged
+    std::string cert_path;            // MPESA_CERT_PATH: Safaricom's certificate (PEM) for SecurityCredential
+    std::string security_credential;  // MPESA_SECURITY_CREDENTIAL: ready-made, wins over the password
+    std::string b2c_shortcode;        // MPESA_B2C_SHORTCODE (600000 in simulator mode, else MPESA_SHORTCODE)
     std::string database_url;
     std::string host;
     uint16_t port = 4000;

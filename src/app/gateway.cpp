@@ -2,9 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "daraja/http_daraja_client.hpp"
+#include "daraja/security_credential.hpp"
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
 #include "net/server.hpp"
@@ -29,6 +33,34 @@ struct Gateway::Impl {
     std::unique_ptr<workers::Reconciler> reconciler;
     bool started = false;
 };
+
+namespace {
+
+/// MPESA_SECURITY_CREDENTIAL as given, else the initiator password encrypted with the certificate
+/// (the simulator's in simulator mode, MPESA_CERT_PATH otherwise). "" when B2C is not configured.
+core::Result<std::string> SecurityCredential(const Config& c, const sim::Simulator* simulator) {
+    if (!c.security_credential.empty()) return c.security_credential;
+    if (c.initiator_password.empty()) return std::string();
+    std::string pem;
+    if (!c.cert_path.empty()) {
+        std::ifstream in(c.cert_path);
+        if (!in) return core::Fail(ErrorCode::kValidation, "MPESA_CERT_PATH: cannot read " + c.cert_path);
+        std::ostringstream text;
+        text << in.rdbuf();
+        pem = text.str();
+    } else if (simulator != nullptr) {
+        pem = simulator->CertificatePem();
+    } else {
+        spdlog::warn("B2C, reversal, balance and status are off: set MPESA_CERT_PATH (or MPESA_SECURITY_CREDENTIAL)");
+        return std::string();
+    }
+    auto built = daraja::BuildSecurityCredential(c.initiator_password, pem);
+    if (!built) return core::Fail(ErrorCode::kValidation, "MPESA_INITIATOR_PASSWORD / MPESA_CERT_PATH: " +
+                                                             built.error().message);
+    return built;
+}
+
+}  // namespace
 
 Gateway::Gateway(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
 
@@ -76,6 +108,11 @@ core::Result<void> Gateway::Start() {
     ds.passkey = c.passkey;
     ds.transaction_type = c.transaction_type;
     ds.party_b = c.party_b;
+    ds.initiator_name = c.initiator_name;
+    ds.b2c_shortcode = c.b2c_shortcode;
+    auto credential = SecurityCredential(c, s.simulator.get());
+    if (!credential) return tl::unexpected(credential.error());
+    ds.security_credential = *credential;
     s.daraja = std::make_unique<daraja::HttpDarajaClient>(*s.http, ds, [] { return std::chrono::system_clock::now(); });
 
     api::ApiSettings settings;

@@ -35,12 +35,70 @@ struct StkQueryAnswer {
     std::string result_desc;
 };
 
+/// B2C v3 payment (REFERENCE §5): our own OriginatorConversationID, persisted before the call.
+struct B2cRequest {
+    std::string originator_conversation_id;
+    std::string command_id;    // BusinessPayment | SalaryPayment | PromotionPayment
+    int64_t amount = 0;
+    std::string phone_number;  // PartyB, normalised
+    std::string remarks;
+    std::string occasion;      // optional
+    std::string result_url;
+    std::string timeout_url;
+};
+
+/// Reversal of a received payment (REFERENCE §6).
+struct ReversalRequest {
+    std::string transaction_id;  // M-Pesa receipt of the payment
+    int64_t amount = 0;
+    std::string remarks;
+    std::string occasion;
+    std::string result_url;
+    std::string timeout_url;
+};
+
+/// Account balance query (REFERENCE §7).
+struct BalanceRequest {
+    std::string remarks;
+    std::string result_url;
+    std::string timeout_url;
+};
+
+/// Transaction status query (REFERENCE §8): by receipt, or by the original conversation id.
+struct StatusRequest {
+    std::string transaction_id;            // receipt, may be empty
+    std::string original_conversation_id;  // used when the receipt is unknown
+    bool b2c_party = true;                 // PartyA: the B2C shortcode (else the STK shortcode)
+    std::string remarks;
+    std::string occasion;
+    std::string result_url;
+    std::string timeout_url;
+};
+
+/// The synchronous ack of the async APIs above ("request queued"; the outcome comes as a Result).
+struct AsyncAck {
+    std::string originator_conversation_id;
+    std::string conversation_id;
+    std::string response_code;
+    std::string response_description;
+};
+
 class DarajaClient {
 public:
     virtual ~DarajaClient() = default;
     /// kUpstream (Daraja's errorCode/errorMessage in Error::extra) or kUpstreamUnavailable on failure.
     virtual Result<StkPushAck> StkPush(const StkPushRequest& request) = 0;
     virtual Result<StkQueryAnswer> StkQuery(const std::string& checkout_request_id) = 0;
+    /// The initiator APIs; the default refuses (fakes that only do STK need not implement them).
+    virtual Result<AsyncAck> B2cPayment(const B2cRequest&) { return NotSupported(); }
+    virtual Result<AsyncAck> Reversal(const ReversalRequest&) { return NotSupported(); }
+    virtual Result<AsyncAck> AccountBalance(const BalanceRequest&) { return NotSupported(); }
+    virtual Result<AsyncAck> TransactionStatus(const StatusRequest&) { return NotSupported(); }
+
+private:
+    static Result<AsyncAck> NotSupported() {
+        return core::Fail(core::ErrorCode::kUpstreamUnavailable, "this Daraja client does not support the API");
+    }
 };
 
 }  // namespace haven::daraja

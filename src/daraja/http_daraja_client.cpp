@@ -196,4 +196,88 @@ Result<StkQueryAnswer> HttpDarajaClient::StkQuery(const std::string& checkout_re
     return StkQueryAnswer{false, Field(*res, "ResultCode"), Field(*res, "ResultDesc")};
 }
 
+Result<AsyncAck> HttpDarajaClient::PostAsync(const std::string& path, const json& body) {
+    if (settings_.initiator_name.empty() || settings_.security_credential.empty()) {
+        return tl::unexpected(Error::Make(ErrorCode::kUpstreamUnavailable,
+                                          "the M-Pesa initiator is not configured (MPESA_INITIATOR_NAME and "
+                                          "MPESA_INITIATOR_PASSWORD with MPESA_CERT_PATH, or "
+                                          "MPESA_SECURITY_CREDENTIAL)"));
+    }
+    auto res = PostJson(path, body);
+    if (!res) return tl::unexpected(res.error());
+    AsyncAck ack{Field(*res, "OriginatorConversationID"), Field(*res, "ConversationID"), Field(*res, "ResponseCode"),
+                 Field(*res, "ResponseDescription")};
+    if (ack.response_code != "0" || ack.conversation_id.empty()) {
+        Error e = Error::Make(ErrorCode::kUpstream, "M-Pesa did not accept the request: " + ack.response_description);
+        e.extra = {{"responseCode", ack.response_code}, {"responseDescription", ack.response_description}};
+        return tl::unexpected(e);
+    }
+    return ack;
+}
+
+Result<AsyncAck> HttpDarajaClient::B2cPayment(const B2cRequest& r) {
+    json body = {
+        {"OriginatorConversationID", r.originator_conversation_id},
+        {"InitiatorName", settings_.initiator_name},
+        {"SecurityCredential", settings_.security_credential},
+        {"CommandID", r.command_id},
+        {"Amount", r.amount},
+        {"PartyA", settings_.b2c_shortcode},
+        {"PartyB", r.phone_number},
+        {"Remarks", r.remarks},
+        {"QueueTimeOutURL", r.timeout_url},
+        {"ResultURL", r.result_url},
+    };
+    if (!r.occasion.empty()) body["Occasion"] = r.occasion;
+    return PostAsync("/mpesa/b2c/v3/paymentrequest", body);
+}
+
+Result<AsyncAck> HttpDarajaClient::Reversal(const ReversalRequest& r) {
+    json body = {
+        {"Initiator", settings_.initiator_name},
+        {"SecurityCredential", settings_.security_credential},
+        {"CommandID", "TransactionReversal"},
+        {"TransactionID", r.transaction_id},
+        {"Amount", r.amount},
+        {"ReceiverParty", settings_.shortcode},
+        {"RecieverIdentifierType", "11"},  // Daraja's spelling (REFERENCE §6)
+        {"ResultURL", r.result_url},
+        {"QueueTimeOutURL", r.timeout_url},
+        {"Remarks", r.remarks},
+    };
+    if (!r.occasion.empty()) body["Occasion"] = r.occasion;
+    return PostAsync("/mpesa/reversal/v1/request", body);
+}
+
+Result<AsyncAck> HttpDarajaClient::AccountBalance(const BalanceRequest& r) {
+    json body = {
+        {"Initiator", settings_.initiator_name},
+        {"SecurityCredential", settings_.security_credential},
+        {"CommandID", "AccountBalance"},
+        {"PartyA", settings_.b2c_shortcode},
+        {"IdentifierType", "4"},
+        {"Remarks", r.remarks},
+        {"QueueTimeOutURL", r.timeout_url},
+        {"ResultURL", r.result_url},
+    };
+    return PostAsync("/mpesa/accountbalance/v1/query", body);
+}
+
+Result<AsyncAck> HttpDarajaClient::TransactionStatus(const StatusRequest& r) {
+    json body = {
+        {"Initiator", settings_.initiator_name},
+        {"SecurityCredential", settings_.security_credential},
+        {"CommandID", "TransactionStatusQuery"},
+        {"PartyA", r.b2c_party ? settings_.b2c_shortcode : settings_.shortcode},
+        {"IdentifierType", "4"},
+        {"ResultURL", r.result_url},
+        {"QueueTimeOutURL", r.timeout_url},
+        {"Remarks", r.remarks},
+    };
+    if (!r.transaction_id.empty()) body["TransactionID"] = r.transaction_id;
+    if (!r.original_conversation_id.empty()) body["OriginalConversationID"] = r.original_conversation_id;
+    if (!r.occasion.empty()) body["Occasion"] = r.occasion;
+    return PostAsync("/mpesa/transactionstatus/v1/query", body);
+}
+
 }  // namespace haven::daraja

@@ -20,6 +20,9 @@ struct DarajaSettings {
     std::string passkey;
     std::string transaction_type = "CustomerPayBillOnline";  // or CustomerBuyGoodsOnline
     std::string party_b;  // till number for buy goods; defaults to shortcode
+    std::string initiator_name;       // B2C, reversal, balance, status
+    std::string security_credential;  // ready-made (built at start from the password and certificate)
+    std::string b2c_shortcode;        // PartyA of B2C, balance and B2C status queries
     std::chrono::milliseconds timeout{15000};
     std::chrono::seconds token_refresh_margin{60};  // renew this long before expiry
 };
@@ -53,6 +56,10 @@ public:
     HttpDarajaClient(net::HttpClient& http, DarajaSettings settings, Clock clock);
     Result<StkPushAck> StkPush(const StkPushRequest& request) override;
     Result<StkQueryAnswer> StkQuery(const std::string& checkout_request_id) override;
+    Result<AsyncAck> B2cPayment(const B2cRequest& request) override;
+    Result<AsyncAck> Reversal(const ReversalRequest& request) override;
+    Result<AsyncAck> AccountBalance(const BalanceRequest& request) override;
+    Result<AsyncAck> TransactionStatus(const StatusRequest& request) override;
     int token_fetches() const { return tokens_.fetch_count(); }
 
     /// POSTs a JSON body with a bearer token; retries once with a new token after 404.001.03.
@@ -61,6 +68,7 @@ public:
 
 private:
     Result<std::pair<std::string, std::chrono::seconds>> FetchToken();
+    Result<AsyncAck> PostAsync(const std::string& path, const nlohmann::json& body);
     Result<net::ClientResponse> PostOnce(const std::string& path, const std::string& body, const std::string& token);
 
     net::HttpClient& http_;

@@ -26,6 +26,16 @@ constexpr const char* kStkCols =
     "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
     "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "
     "transaction_date, created_at, updated_at";
+constexpr const char* kTransferCols =
+    "id, agency_id, user_id, kind, type, command_id, phone_number, amount, remarks, occasion, reason, "
+    "original_transaction_id, original_receipt, originator_conversation_id, conversation_id, status, result_code, "
+    "result_desc, mpesa_receipt_number, created_at, updated_at";
+constexpr const char* kBalanceCols =
+    "id, agency_id, user_id, originator_conversation_id, conversation_id, status, result_code, result_desc, "
+    "accounts, created_at, updated_at";
+constexpr const char* kStatusQueryCols =
+    "id, agency_id, user_id, transaction_id, receipt, originator_conversation_id, conversation_id, status, "
+    "result_code, result_desc, transaction_status, created_at, updated_at";
 constexpr const char* kPaymentCols =
     "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at";
 
@@ -172,6 +182,80 @@ core::Payment ReadPayment(const SqlRow& row) {
     p.phone_number = r.Text();
     p.paid_at = r.Text();
     return p;
+}
+
+Transfer ReadTransfer(const SqlRow& row) {
+    RowReader r(row);
+    Transfer t;
+    t.id = r.Int();
+    t.agency_id = r.Int();
+    t.user_id = r.OptInt();
+    t.kind = r.Text();
+    t.type = r.Text();
+    t.command_id = r.Text();
+    t.phone_number = r.Text();
+    t.amount = r.Int();
+    t.remarks = r.Text();
+    t.occasion = r.Text();
+    t.reason = r.Text();
+    t.original_transaction_id = r.OptInt();
+    t.original_receipt = r.Text();
+    t.originator_conversation_id = r.Text();
+    t.conversation_id = r.Text();
+    t.status = StatusFromText(r.Text());
+    t.result_code = r.Text();
+    t.result_desc = r.Text();
+    t.mpesa_receipt_number = r.Text();
+    t.created_at = r.Text();
+    t.updated_at = r.Text();
+    return t;
+}
+
+BalanceCheck ReadBalance(const SqlRow& row) {
+    RowReader r(row);
+    BalanceCheck b;
+    b.id = r.Int();
+    b.agency_id = r.Int();
+    b.user_id = r.OptInt();
+    b.originator_conversation_id = r.Text();
+    b.conversation_id = r.Text();
+    b.status = StatusFromText(r.Text());
+    b.result_code = r.Text();
+    b.result_desc = r.Text();
+    b.accounts = r.Text();
+    if (b.accounts.empty()) b.accounts = "[]";
+    b.created_at = r.Text();
+    b.updated_at = r.Text();
+    return b;
+}
+
+StatusQuery ReadStatusQuery(const SqlRow& row) {
+    RowReader r(row);
+    StatusQuery q;
+    q.id = r.Int();
+    q.agency_id = r.Int();
+    q.user_id = r.OptInt();
+    q.transaction_id = r.OptInt();
+    q.receipt = r.Text();
+    q.originator_conversation_id = r.Text();
+    q.conversation_id = r.Text();
+    q.status = StatusFromText(r.Text());
+    q.result_code = r.Text();
+    q.result_desc = r.Text();
+    q.transaction_status = r.Text();
+    q.created_at = r.Text();
+    q.updated_at = r.Text();
+    return q;
+}
+
+core::TxEvent ReadEvent(const SqlRow& row) {
+    RowReader r(row);
+    core::TxEvent e;
+    e.id = r.Int();
+    e.kind = r.Text();
+    e.payload = r.Text();
+    e.created_at = r.Text();
+    return e;
 }
 
 template <class T, class Reader>
@@ -362,15 +446,22 @@ Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std
 Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx) {
     // created_at may be given (imports, tests); otherwise it is now.
     std::string created = tx.created_at.empty() ? NowIso8601() : tx.created_at;
-    return One<core::StkTransaction>(
-        Run(Cat({"INSERT INTO stk_transactions (agency_id, lease_id, user_id, phone_number, amount, "
-                 "account_reference, transaction_desc, merchant_request_id, checkout_request_id, status, "
-                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING ",
-                 kStkCols}),
-            {tx.agency_id, OptInt(tx.lease_id), OptInt(tx.user_id), tx.phone_number, tx.amount, tx.account_reference,
-             tx.transaction_desc, OptText(tx.merchant_request_id), OptText(tx.checkout_request_id), created,
-             created}),
-        ReadStk, "transaction");
+    return InTransaction<core::StkTransaction>([&](SqlConnection& c) -> Result<core::StkTransaction> {
+        // The id comes from the space shared by every kind of transaction (B2C, reversals).
+        auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES ('stk', ?) RETURNING id",
+                                     {created}),
+                               [](const SqlRow& row) { return RowReader(row).Int(); }, "transaction id");
+        if (!id) return Fail(id.error());
+        return One<core::StkTransaction>(
+            c.Run(Cat({"INSERT INTO stk_transactions (id, agency_id, lease_id, user_id, phone_number, amount, "
+                       "account_reference, transaction_desc, merchant_request_id, checkout_request_id, status, "
+                       "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING ",
+                       kStkCols}),
+                  {*id, tx.agency_id, OptInt(tx.lease_id), OptInt(tx.user_id), tx.phone_number, tx.amount,
+                   tx.account_reference, tx.transaction_desc, OptText(tx.merchant_request_id),
+                   OptText(tx.checkout_request_id), created, created}),
+            ReadStk, "transaction");
+    });
 }
 
 Result<core::StkTransaction> SqlStore::SetStkDarajaIds(int64_t id, const std::string& merchant_request_id,
@@ -597,6 +688,313 @@ Result<int64_t> SqlStore::CountAudit(const std::string& action, const std::strin
     return One<int64_t>(Run("SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome LIKE ? ESCAPE '\\'",
                             {action, LikePrefix(outcome_prefix)}),
                         [](const SqlRow& row) { return RowReader(row).Int(); }, "count");
+}
+
+// ---------------------------------------------------------------------------------------------- transfers
+
+Result<std::string> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id) {
+    auto kind = One<std::string>(Run("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
+                                 [](const SqlRow& row) { return RowReader(row).Text(); }, "transaction");
+    if (!kind) return kind;
+    // The agency check: another agency's transaction does not exist for the caller.
+    const char* sql = *kind == "stk" ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
+                                     : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
+    auto found = Run(sql, {agency_id, id});
+    if (!found) return Fail(found.error());
+    if (found->rows.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
+    return kind;
+}
+
+Result<Transfer> SqlStore::InsertTransfer(const Transfer& t) {
+    if (t.kind != "b2c" && t.kind != "reversal") return Fail(ErrorCode::kValidation, "unknown transfer kind");
+    if (t.kind == "reversal" && !t.original_transaction_id) {
+        return Fail(ErrorCode::kValidation, "a reversal needs the original transaction");
+    }
+    const bool postgres = db_->Backend() == "postgres";
+    return InTransaction<Transfer>([&](SqlConnection& c) -> Result<Transfer> {
+        // SQLite: BEGIN IMMEDIATE already serialises writers. PostgreSQL: lock the original row so
+        // concurrent refunds of one payment queue up behind each other and see each other's rows.
+        std::string original_receipt = t.original_receipt;
+        std::string phone = t.phone_number;
+        if (t.original_transaction_id) {
+            auto original = One<core::StkTransaction>(
+                c.Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND id = ?",
+                           postgres ? " FOR UPDATE" : ""}),
+                      {t.agency_id, *t.original_transaction_id}),
+                ReadStk, "original transaction");
+            if (!original) return Fail(original.error());
+            if (original->status != core::TxStatus::kSuccess) {
+                return Fail(ErrorCode::kUnprocessable, t.kind == "reversal"
+                                                           ? "only a successful payment can be reversed"
+                                                           : "only a successful payment can be refunded");
+            }
+            auto used = c.Run("SELECT kind, COALESCE(SUM(amount), 0), COUNT(*) FROM transfers "
+                              "WHERE original_transaction_id = ? AND status <> 'FAILED' GROUP BY kind",
+                              {*t.original_transaction_id});
+            if (!used) return Fail(used.error());
+            int64_t refunded = 0;
+            int64_t reversals = 0;
+            for (const SqlRow& row : used->rows) {
+                RowReader r(row);
+                std::string kind = r.Text();
+                int64_t sum = r.Int();
+                int64_t count = r.Int();
+                if (kind == "reversal") reversals += count;
+                else refunded += sum;
+            }
+            if (reversals > 0) {
+                return Fail(ErrorCode::kConflict, "this payment is already reversed (or a reversal is in progress)");
+            }
+            const int64_t left = original->amount - refunded;
+            if (t.amount > left) {
+                return Fail(ErrorCode::kUnprocessable,
+                            "the amount exceeds what is left of the payment (KES " + std::to_string(left) + ")");
+            }
+            if (t.kind == "reversal") {
+                if (original->mpesa_receipt_number.empty()) {
+                    return Fail(ErrorCode::kUnprocessable, "the payment has no M-Pesa receipt to reverse");
+                }
+                original_receipt = original->mpesa_receipt_number;
+                phone = original->phone_number;
+            }
+        }
+        std::string now = NowIso8601();
+        auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES (?, ?) RETURNING id",
+                                     {t.kind, now}),
+                               [](const SqlRow& row) { return RowReader(row).Int(); }, "transaction id");
+        if (!id) return Fail(id.error());
+        return One<Transfer>(
+            c.Run(Cat({"INSERT INTO transfers (id, agency_id, user_id, kind, type, command_id, phone_number, amount, "
+                       "remarks, occasion, reason, original_transaction_id, original_receipt, "
+                       "originator_conversation_id, conversation_id, status, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING ",
+                       kTransferCols}),
+                  {*id, t.agency_id, OptInt(t.user_id), t.kind, t.type, t.command_id, phone, t.amount, t.remarks,
+                   OptText(t.occasion), OptText(t.reason), OptInt(t.original_transaction_id),
+                   OptText(original_receipt), OptText(t.originator_conversation_id), OptText(t.conversation_id), now,
+                   now}),
+            ReadTransfer, "transfer");
+    });
+}
+
+Result<Transfer> SqlStore::SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
+                                                const std::string& conversation_id) {
+    return One<Transfer>(
+        Run(Cat({"UPDATE transfers SET originator_conversation_id = COALESCE(originator_conversation_id, ?), "
+                 "conversation_id = ?, updated_at = ? WHERE id = ? RETURNING ",
+                 kTransferCols}),
+            {OptText(originator_conversation_id), OptText(conversation_id), NowIso8601(), id}),
+        ReadTransfer, "transfer");
+}
+
+Result<Transfer> SqlStore::MarkTransferRejected(int64_t id, const std::string& result_desc) {
+    auto res = Run(Cat({"UPDATE transfers SET status = 'FAILED', result_desc = ?, updated_at = ? "
+                        "WHERE id = ? AND status = 'PENDING' RETURNING ",
+                        kTransferCols}),
+                   {OptText(result_desc), NowIso8601(), id});
+    if (!res) return Fail(res.error());
+    if (!res->rows.empty()) return ReadTransfer(res->rows.front());
+    return One<Transfer>(Run(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}), ReadTransfer,
+                         "transfer");
+}
+
+Result<Transfer> SqlStore::FindTransfer(int64_t agency_id, int64_t id) {
+    return One<Transfer>(
+        Run(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
+        ReadTransfer, "transaction");
+}
+
+Result<Transfer> SqlStore::FindTransferByConversationId(const std::string& conversation_id) {
+    if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
+    return One<Transfer>(Run(Cat({"SELECT ", kTransferCols,
+                                  " FROM transfers WHERE conversation_id = ? OR originator_conversation_id = ? "
+                                  "ORDER BY id LIMIT 1"}),
+                             {conversation_id, conversation_id}),
+                         ReadTransfer, "transaction");
+}
+
+Result<std::vector<Transfer>> SqlStore::ListTransfers(const TransferFilter& filter) {
+    std::string sql = Cat({"SELECT ", kTransferCols, " FROM transfers WHERE agency_id = ?"});
+    SqlParams params{filter.agency_id};
+    if (filter.kind) {
+        sql += " AND kind = ?";
+        params.emplace_back(*filter.kind);
+    }
+    if (filter.status) {
+        sql += " AND status = ?";
+        params.emplace_back(std::string(StatusText(*filter.status)));
+    }
+    if (filter.phone_number) {
+        sql += " AND phone_number = ?";
+        params.emplace_back(*filter.phone_number);
+    }
+    if (filter.from) {
+        sql += " AND created_at >= ?";
+        params.emplace_back(*filter.from);
+    }
+    if (filter.to) {
+        sql += " AND created_at < ?";
+        params.emplace_back(*filter.to);
+    }
+    if (filter.before_id) {
+        sql += " AND id < ?";
+        params.emplace_back(*filter.before_id);
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
+    return Many<Transfer>(Run(sql, params), ReadTransfer);
+}
+
+Result<std::vector<Transfer>> SqlStore::ListTransfersForOriginal(int64_t agency_id, int64_t original_id) {
+    return Many<Transfer>(Run(Cat({"SELECT ", kTransferCols,
+                                   " FROM transfers WHERE agency_id = ? AND original_transaction_id = ? ORDER BY id"}),
+                              {agency_id, original_id}),
+                          ReadTransfer);
+}
+
+Result<std::vector<Transfer>> SqlStore::ListStalePendingTransfers(const std::string& older_than, int limit) {
+    return Many<Transfer>(Run(Cat({"SELECT ", kTransferCols,
+                                   " FROM transfers WHERE status = 'PENDING' AND created_at < ? ORDER BY id LIMIT ?"}),
+                              {older_than, int64_t{std::clamp(limit, 1, kMaxListLimit)}}),
+                          ReadTransfer);
+}
+
+Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) {
+    if (outcome.status == core::TxStatus::kPending) {
+        return Fail(ErrorCode::kValidation, "a transfer outcome must be SUCCESS or FAILED");
+    }
+    // The conditional UPDATE is the guard: one caller moves the row out of PENDING.
+    auto updated = Run(Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
+                            "mpesa_receipt_number = ?, updated_at = ? WHERE id = ? AND status = 'PENDING' RETURNING ",
+                            kTransferCols}),
+                       {std::string(StatusText(outcome.status)), OptText(outcome.result_code),
+                        OptText(outcome.result_desc), OptText(outcome.mpesa_receipt_number), NowIso8601(), id});
+    if (!updated) return Fail(updated.error());
+    if (!updated->rows.empty()) return TransferApplyResult{true, ReadTransfer(updated->rows.front())};
+    auto current = One<Transfer>(Run(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}),
+                                 ReadTransfer, "transaction");
+    if (!current) return Fail(current.error());
+    return TransferApplyResult{false, std::move(*current)};
+}
+
+Result<void> SqlStore::AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) {
+    auto res = Run("INSERT INTO transfer_events (transfer_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                   {transfer_id, kind, payload, NowIso8601()});
+    if (!res) return Fail(res.error());
+    return {};
+}
+
+Result<std::vector<core::TxEvent>> SqlStore::ListTransferEvents(int64_t transfer_id) {
+    return Many<core::TxEvent>(
+        Run("SELECT id, kind, payload, created_at FROM transfer_events WHERE transfer_id = ? ORDER BY id",
+            {transfer_id}),
+        ReadEvent);
+}
+
+// ---------------------------------------------------------------------------------------------- balance checks
+
+Result<BalanceCheck> SqlStore::InsertBalanceCheck(const BalanceCheck& check) {
+    std::string now = NowIso8601();
+    return One<BalanceCheck>(
+        Run(Cat({"INSERT INTO balance_checks (agency_id, user_id, status, accounts, created_at, updated_at) "
+                 "VALUES (?, ?, 'PENDING', '[]', ?, ?) RETURNING ",
+                 kBalanceCols}),
+            {check.agency_id, OptInt(check.user_id), now, now}),
+        ReadBalance, "balance check");
+}
+
+Result<BalanceCheck> SqlStore::SetBalanceCheckIds(int64_t id, const std::string& originator_conversation_id,
+                                                  const std::string& conversation_id) {
+    return One<BalanceCheck>(
+        Run(Cat({"UPDATE balance_checks SET originator_conversation_id = ?, conversation_id = ?, updated_at = ? "
+                 "WHERE id = ? RETURNING ",
+                 kBalanceCols}),
+            {OptText(originator_conversation_id), OptText(conversation_id), NowIso8601(), id}),
+        ReadBalance, "balance check");
+}
+
+Result<std::pair<bool, BalanceCheck>> SqlStore::ApplyBalanceOutcome(const std::string& conversation_id,
+                                                                    const QueryOutcome& outcome) {
+    if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, "balance check not found");
+    auto updated = Run(Cat({"UPDATE balance_checks SET status = ?, result_code = ?, result_desc = ?, "
+                            "accounts = COALESCE(?, accounts), updated_at = ? "
+                            "WHERE (conversation_id = ? OR originator_conversation_id = ?) AND status = 'PENDING' "
+                            "RETURNING ",
+                            kBalanceCols}),
+                       {std::string(StatusText(outcome.status)), OptText(outcome.result_code),
+                        OptText(outcome.result_desc), OptText(outcome.detail), NowIso8601(), conversation_id,
+                        conversation_id});
+    if (!updated) return Fail(updated.error());
+    if (!updated->rows.empty()) return std::make_pair(true, ReadBalance(updated->rows.front()));
+    auto current = One<BalanceCheck>(
+        Run(Cat({"SELECT ", kBalanceCols,
+                 " FROM balance_checks WHERE conversation_id = ? OR originator_conversation_id = ? ORDER BY id "
+                 "LIMIT 1"}),
+            {conversation_id, conversation_id}),
+        ReadBalance, "balance check");
+    if (!current) return Fail(current.error());
+    return std::make_pair(false, std::move(*current));
+}
+
+Result<BalanceCheck> SqlStore::FindLatestBalanceCheck(int64_t agency_id, bool successful_only) {
+    return One<BalanceCheck>(Run(Cat({"SELECT ", kBalanceCols, " FROM balance_checks WHERE agency_id = ?",
+                                      successful_only ? " AND status = 'SUCCESS'" : "", " ORDER BY id DESC LIMIT 1"}),
+                                 {agency_id}),
+                             ReadBalance, "balance check");
+}
+
+// ---------------------------------------------------------------------------------------------- status queries
+
+Result<StatusQuery> SqlStore::InsertStatusQuery(const StatusQuery& q) {
+    std::string now = NowIso8601();
+    return One<StatusQuery>(
+        Run(Cat({"INSERT INTO status_queries (agency_id, user_id, transaction_id, receipt, "
+                 "originator_conversation_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?) "
+                 "RETURNING ",
+                 kStatusQueryCols}),
+            {q.agency_id, OptInt(q.user_id), OptInt(q.transaction_id), OptText(q.receipt),
+             OptText(q.originator_conversation_id), now, now}),
+        ReadStatusQuery, "status query");
+}
+
+Result<StatusQuery> SqlStore::SetStatusQueryIds(int64_t id, const std::string& originator_conversation_id,
+                                                const std::string& conversation_id) {
+    return One<StatusQuery>(
+        Run(Cat({"UPDATE status_queries SET originator_conversation_id = ?, conversation_id = ?, updated_at = ? "
+                 "WHERE id = ? RETURNING ",
+                 kStatusQueryCols}),
+            {OptText(originator_conversation_id), OptText(conversation_id), NowIso8601(), id}),
+        ReadStatusQuery, "status query");
+}
+
+Result<std::pair<bool, StatusQuery>> SqlStore::ApplyStatusOutcome(const std::string& conversation_id,
+                                                                  const QueryOutcome& outcome) {
+    if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, "status query not found");
+    auto updated = Run(Cat({"UPDATE status_queries SET status = ?, result_code = ?, result_desc = ?, "
+                            "transaction_status = ?, updated_at = ? "
+                            "WHERE (conversation_id = ? OR originator_conversation_id = ?) AND status = 'PENDING' "
+                            "RETURNING ",
+                            kStatusQueryCols}),
+                       {std::string(StatusText(outcome.status)), OptText(outcome.result_code),
+                        OptText(outcome.result_desc), OptText(outcome.detail), NowIso8601(), conversation_id,
+                        conversation_id});
+    if (!updated) return Fail(updated.error());
+    if (!updated->rows.empty()) return std::make_pair(true, ReadStatusQuery(updated->rows.front()));
+    auto current = One<StatusQuery>(
+        Run(Cat({"SELECT ", kStatusQueryCols,
+                 " FROM status_queries WHERE conversation_id = ? OR originator_conversation_id = ? ORDER BY id "
+                 "LIMIT 1"}),
+            {conversation_id, conversation_id}),
+        ReadStatusQuery, "status query");
+    if (!current) return Fail(current.error());
+    return std::make_pair(false, std::move(*current));
+}
+
+Result<StatusQuery> SqlStore::FindStatusQuery(int64_t agency_id, int64_t id) {
+    return One<StatusQuery>(
+        Run(Cat({"SELECT ", kStatusQueryCols, " FROM status_queries WHERE agency_id = ? AND id = ?"}),
+            {agency_id, id}),
+        ReadStatusQuery, "status query");
 }
 
 }  // namespace haven::storage

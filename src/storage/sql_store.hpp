@@ -96,6 +96,34 @@ public:
                                         int status, const std::string& body) override;
     Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) override;
 
+    Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) override;
+    Result<Transfer> InsertTransfer(const Transfer& transfer) override;
+    Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
+                                          const std::string& conversation_id) override;
+    Result<Transfer> MarkTransferRejected(int64_t id, const std::string& result_desc) override;
+    Result<Transfer> FindTransfer(int64_t agency_id, int64_t id) override;
+    Result<Transfer> FindTransferByConversationId(const std::string& conversation_id) override;
+    Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) override;
+    Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) override;
+    Result<std::vector<Transfer>> ListStalePendingTransfers(const std::string& older_than, int limit) override;
+    Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) override;
+    Result<void> AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) override;
+    Result<std::vector<core::TxEvent>> ListTransferEvents(int64_t transfer_id) override;
+
+    Result<BalanceCheck> InsertBalanceCheck(const BalanceCheck& check) override;
+    Result<BalanceCheck> SetBalanceCheckIds(int64_t id, const std::string& originator_conversation_id,
+                                            const std::string& conversation_id) override;
+    Result<std::pair<bool, BalanceCheck>> ApplyBalanceOutcome(const std::string& conversation_id,
+                                                              const QueryOutcome& outcome) override;
+    Result<BalanceCheck> FindLatestBalanceCheck(int64_t agency_id, bool successful_only) override;
+
+    Result<StatusQuery> InsertStatusQuery(const StatusQuery& query) override;
+    Result<StatusQuery> SetStatusQueryIds(int64_t id, const std::string& originator_conversation_id,
+                                          const std::string& conversation_id) override;
+    Result<std::pair<bool, StatusQuery>> ApplyStatusOutcome(const std::string& conversation_id,
+                                                            const QueryOutcome& outcome) override;
+    Result<StatusQuery> FindStatusQuery(int64_t agency_id, int64_t id) override;
+
     Result<void> InsertAudit(const core::AuditEntry& entry) override;
     Result<int64_t> CountAudit(const std::string& action, const std::string& outcome_prefix) override;
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/error.hpp"
@@ -47,6 +48,96 @@ struct IdempotencyRecord {
     IdempotencyState state = IdempotencyState::kNew;
     int status = 0;          // stored response, for kReplay
     std::string body;
+};
+
+/// A B2C payment (refund, payout, salary, bonus, promotion) or a reversal of a received payment.
+/// Its id comes from the id space shared with STK transactions.
+struct Transfer {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::optional<int64_t> user_id;
+    std::string kind;        // "b2c" | "reversal"
+    std::string type;        // refund | payout | salary | bonus | promotion | reversal
+    std::string command_id;  // BusinessPayment | SalaryPayment | PromotionPayment | TransactionReversal
+    std::string phone_number;
+    int64_t amount = 0;
+    std::string remarks;
+    std::string occasion;
+    std::string reason;  // reversals
+    std::optional<int64_t> original_transaction_id;  // the STK transaction refunded or reversed
+    std::string original_receipt;                    // its M-Pesa receipt (reversals)
+    std::string originator_conversation_id;          // ours for B2C v3 (set before Daraja is called)
+    std::string conversation_id;                     // Daraja's, from the ack
+    core::TxStatus status = core::TxStatus::kPending;
+    std::string result_code;  // text: "0", "2001", "R000001"
+    std::string result_desc;
+    std::string mpesa_receipt_number;
+    std::string created_at;
+    std::string updated_at;
+};
+
+struct TransferFilter {
+    int64_t agency_id = 0;
+    std::optional<std::string> kind;  // "b2c" | "reversal"
+    std::optional<core::TxStatus> status;
+    std::optional<std::string> phone_number;
+    std::optional<std::string> from;
+    std::optional<std::string> to;
+    std::optional<int64_t> before_id;
+    int limit = 50;
+};
+
+/// The final outcome of a transfer (from its Result or a transaction status query).
+struct TransferOutcome {
+    core::TxStatus status = core::TxStatus::kFailed;  // kSuccess or kFailed
+    std::string result_code;
+    std::string result_desc;
+    std::string mpesa_receipt_number;
+};
+
+struct TransferApplyResult {
+    bool applied = false;  // false: already final (duplicate or late result)
+    Transfer transfer;
+};
+
+/// An account balance query and its parsed answer.
+struct BalanceCheck {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::optional<int64_t> user_id;
+    std::string originator_conversation_id;
+    std::string conversation_id;
+    core::TxStatus status = core::TxStatus::kPending;
+    std::string result_code;
+    std::string result_desc;
+    std::string accounts;  // JSON array text ([] until answered)
+    std::string created_at;
+    std::string updated_at;
+};
+
+/// A transaction status query sent to Daraja (by a user or by the gateway to settle a transfer).
+struct StatusQuery {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::optional<int64_t> user_id;
+    std::optional<int64_t> transaction_id;  // any kind
+    std::string receipt;
+    std::string originator_conversation_id;
+    std::string conversation_id;
+    core::TxStatus status = core::TxStatus::kPending;
+    std::string result_code;
+    std::string result_desc;
+    std::string transaction_status;  // "Completed", "Reversed", ...
+    std::string created_at;
+    std::string updated_at;
+};
+
+/// A conditional update of an async query row (balance check or status query): applied once.
+struct QueryOutcome {
+    core::TxStatus status = core::TxStatus::kFailed;
+    std::string result_code;
+    std::string result_desc;
+    std::string detail;  // balance: accounts JSON; status: TransactionStatus
 };
 
 class Store {
@@ -106,6 +197,52 @@ public:
                                                 int status, const std::string& body) = 0;
     /// Frees a claim whose request failed before anything was sent, so the client may retry.
     virtual Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) = 0;
+
+    // Transaction ids shared by every kind
+    /// "stk" | "b2c" | "reversal" for an id of the given agency; kNotFound otherwise.
+    virtual Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) = 0;
+
+    // B2C payments and reversals (agency-scoped reads; result lookups are not)
+    /// Written before Daraja is called, in one write transaction that enforces the money rules:
+    /// a refund (kind b2c with original_transaction_id) needs a SUCCESS STK original of the same
+    /// agency and never exceeds what is left of it (non-failed refunds and reversals counted);
+    /// a reversal needs a SUCCESS original not already reversed (or being reversed). The original
+    /// missing or of another agency is kNotFound; rule breaks are kUnprocessable (reversed: kConflict).
+    virtual Result<Transfer> InsertTransfer(const Transfer& transfer) = 0;
+    virtual Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
+                                                  const std::string& conversation_id) = 0;
+    /// Daraja refused synchronously: PENDING -> FAILED.
+    virtual Result<Transfer> MarkTransferRejected(int64_t id, const std::string& result_desc) = 0;
+    virtual Result<Transfer> FindTransfer(int64_t agency_id, int64_t id) = 0;
+    /// Result lookup by either conversation id, any agency.
+    virtual Result<Transfer> FindTransferByConversationId(const std::string& conversation_id) = 0;
+    virtual Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) = 0;
+    /// Refunds and reversals that point at the given STK transaction.
+    virtual Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) = 0;
+    /// PENDING transfers created before `older_than` (for settlement by transaction status).
+    virtual Result<std::vector<Transfer>> ListStalePendingTransfers(const std::string& older_than, int limit) = 0;
+    /// Moves a PENDING transfer to its final state once; a final one is left untouched (applied = false).
+    virtual Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) = 0;
+    virtual Result<void> AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) = 0;
+    virtual Result<std::vector<core::TxEvent>> ListTransferEvents(int64_t transfer_id) = 0;
+
+    // Account balance checks
+    virtual Result<BalanceCheck> InsertBalanceCheck(const BalanceCheck& check) = 0;
+    virtual Result<BalanceCheck> SetBalanceCheckIds(int64_t id, const std::string& originator_conversation_id,
+                                                    const std::string& conversation_id) = 0;
+    /// PENDING -> final once, found by either conversation id (any agency); applied = false when already final.
+    virtual Result<std::pair<bool, BalanceCheck>> ApplyBalanceOutcome(const std::string& conversation_id,
+                                                                      const QueryOutcome& outcome) = 0;
+    /// The newest check of the agency (only successful ones when `successful_only`); kNotFound when none.
+    virtual Result<BalanceCheck> FindLatestBalanceCheck(int64_t agency_id, bool successful_only) = 0;
+
+    // Transaction status queries
+    virtual Result<StatusQuery> InsertStatusQuery(const StatusQuery& query) = 0;
+    virtual Result<StatusQuery> SetStatusQueryIds(int64_t id, const std::string& originator_conversation_id,
+                                                  const std::string& conversation_id) = 0;
+    virtual Result<std::pair<bool, StatusQuery>> ApplyStatusOutcome(const std::string& conversation_id,
+                                                                    const QueryOutcome& outcome) = 0;
+    virtual Result<StatusQuery> FindStatusQuery(int64_t agency_id, int64_t id) = 0;
 
     // Audit log
     virtual Result<void> InsertAudit(const core::AuditEntry& entry) = 0;

@@ -1,0 +1,21 @@
+#pragma once
+// Shared by the B2C, reversal, balance, status and transaction routes.
+#include <nlohmann/json.hpp>
+
+#include "api/context.hpp"
+#include "service/b2c_service.hpp"
+#include "storage/store.hpp"
+
+namespace haven::api {
+
+/// Result/timeout URLs derived from the callback URL's base (the part before /api/v1/mpesa/callback,
+/// or its scheme://host:port) plus our route paths, each with the callback secret.
+service::ResultUrls ResultUrlsFor(const ApiContext& ctx);
+service::B2cDeps B2cDepsFor(ApiContext& ctx);
+
+/// A B2C payment or reversal as listed in /mpesa/transactions (kind "b2c" | "reversal").
+nlohmann::json TransferJson(const storage::Transfer& t);
+/// A ResultCode as JSON: a number when numeric ("2001" -> 2001), else the text ("R000002"); null when empty.
+nlohmann::json ResultCodeJson(const std::string& code);
+
+}  // namespace haven::api

@@ -1,0 +1,256 @@
+// Money going out and coming back: POST /api/v1/mpesa/b2c, POST /api/v1/mpesa/reverse,
+// POST /api/v1/mpesa/transaction-status, and the Daraja-facing result/timeout URLs of each.
+#include <spdlog/spdlog.h>
+
+#include "api/b2c.hpp"
+#include "api/idempotency.hpp"
+#include "api/respond.hpp"
+#include "api/routes.hpp"
+#include "api/validator.hpp"
+#include "core/amount.hpp"
+#include "core/phone.hpp"
+#include "core/state.hpp"
+#include "core/text.hpp"
+
+namespace haven::api {
+
+using core::ErrorCode;
+using core::Role;
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (REFERENCE §5.1)
+constexpr int64_t kMaxB2cAmount = 250000;
+
+std::string Base(const std::string& callback_url) {
+    constexpr std::string_view kPath = "/api/v1/mpesa/callback";
+    auto at = callback_url.find(kPath);
+    if (at != std::string::npos) return callback_url.substr(0, at);
+    auto scheme = callback_url.find("://");
+    auto slash = callback_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+    return slash == std::string::npos ? callback_url : callback_url.substr(0, slash);
+}
+
+/// A positive id given as a JSON integer or a digit string.
+std::optional<int64_t> IdField(const json& v) {
+    if (v.is_number_integer() && v.get<int64_t>() > 0) return v.get<int64_t>();
+    if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
+    if (v.is_string()) return core::ParseId(v.get<std::string>());
+    return std::nullopt;
+}
+
+bool SecretOk(const net::Request& req, const ApiContext& ctx) {
+    auto secret = req.Query("secret");
+    return secret && service::ConstantTimeEquals(*secret, ctx.settings.callback_secret);
+}
+
+net::Response Acknowledge() {
+    return net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
+}
+
+using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&, const std::string&,
+                                                                    service::B2cDeps)>;
+
+/// A Daraja-facing Result/timeout URL: secret in the query, body stored whatever its outcome.
+net::Handler DarajaResult(ApiContext& ctx, std::string action, ResultFn apply) {
+    return [&ctx, action = std::move(action), apply = std::move(apply)](net::Request& req) {
+        if (!SecretOk(req, ctx)) {
+            Audit(ctx, req, std::nullopt, action, "daraja_result", "denied: bad secret");
+            spdlog::warn("{} refused: missing or wrong secret (request {})", action, req.request_id);
+            return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
+        }
+        json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the result body is not valid JSON");
+        auto applied = apply(body, req.request_id, B2cDepsFor(ctx));
+        if (!applied) {
+            if (applied.error().code != ErrorCode::kValidation) spdlog::error("{} not stored: {}", action,
+                                                                               applied.error().message);
+            return ErrorResponse(applied.error());
+        }
+        return Acknowledge();
+    };
+}
+
+net::Response NotFoundOr(const core::Error& e, const char* what) {
+    if (e.code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, what);
+    return ErrorResponse(e);
+}
+
+net::Response B2c(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
+        return ErrorResponse(ErrorCode::kForbidden, "only an agency admin may send money");
+    }
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    const json& b = *body;
+    Validator v;
+    service::B2cInput input;
+    if (!b.contains("phoneNumber") || !b["phoneNumber"].is_string()) {
+        v.Add("phoneNumber", "phoneNumber is required, e.g. \"0712345678\"");
+    } else if (auto phone = v.Take(core::NormalizePhone(b["phoneNumber"].get<std::string>()))) {
+        input.phone_number = *phone;
+    }
+    if (auto amount = v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, kMaxB2cAmount))) {
+        input.amount = *amount;
+    }
+    input.type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
+    if (!service::CommandIdFor(input.type)) v.Add("type", "type must be refund, payout, salary, bonus or promotion");
+    if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
+    if (auto occasion = v.Take(core::RequireText(b, "occasion", 100, false))) input.occasion = *occasion;
+    if (b.contains("originalTransactionId") && !b["originalTransactionId"].is_null()) {
+        input.original_transaction_id = IdField(b["originalTransactionId"]);
+        if (!input.original_transaction_id) {
+            v.Add("originalTransactionId", "originalTransactionId must be the id of a payment");
+        } else if (input.type != "refund") {
+            v.Add("originalTransactionId", "only a refund is linked to an original payment");
+        }
+    }
+    if (!v.ok()) return ErrorResponse(v.Finish());
+    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", b, [&] {
+        auto out = service::InitiateB2c(input, ActorFrom(*claims, req), B2cDepsFor(ctx));
+        if (!out) return ErrorResponse(out.error());
+        json data = TransferJson(*out);
+        data["transactionId"] = out->id;
+        return Ok(data);
+    });
+}
+
+net::Response Reverse(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
+        return ErrorResponse(ErrorCode::kForbidden, "only an agency admin may reverse a payment");
+    }
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    const json& b = *body;
+    Validator v;
+    service::ReversalInput input;
+    auto id = b.contains("transactionId") ? IdField(b["transactionId"]) : std::nullopt;
+    if (!id) v.Add("transactionId", "transactionId must be the id of a successful payment");
+    else input.transaction_id = *id;
+    if (b.contains("amount") && !b["amount"].is_null()) {
+        input.amount = v.Take(core::ParseAmount(b["amount"], "amount", 1, kMaxB2cAmount));
+    }
+    if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
+    if (auto reason = v.Take(core::RequireText(b, "reason", 100))) input.reason = *reason;
+    if (!v.ok()) return ErrorResponse(v.Finish());
+    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", b, [&] {
+        auto kind = ctx.store.FindTransactionKind(claims->agency_id, input.transaction_id);
+        if (!kind) return NotFoundOr(kind.error(), "no transaction with this id");
+        if (*kind != "stk") {
+            return ErrorResponse(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed");
+        }
+        auto out = service::InitiateReversal(input, ActorFrom(*claims, req), B2cDepsFor(ctx));
+        if (!out) return NotFoundOr(out.error(), "no transaction with this id");
+        json data = TransferJson(*out);
+        data["transactionId"] = out->id;
+        return Ok(data);
+    });
+}
+
+json StatusQueryJson(const storage::StatusQuery& q) {
+    return {{"id", q.id},
+            {"transactionId", q.transaction_id ? json(*q.transaction_id) : json(nullptr)},
+            {"status", core::ToString(q.status)},
+            {"receipt", q.receipt.empty() ? json(nullptr) : json(q.receipt)},
+            {"conversationId", q.conversation_id.empty() ? json(nullptr) : json(q.conversation_id)},
+            {"resultCode", ResultCodeJson(q.result_code)},
+            {"resultDescription", q.result_desc.empty() ? json(nullptr) : json(q.result_desc)},
+            {"transactionStatus", q.transaction_status.empty() ? json(nullptr) : json(q.transaction_status)},
+            {"createdAt", q.created_at},
+            {"updatedAt", q.updated_at}};
+}
+
+net::Response TransactionStatus(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
+        return ErrorResponse(allowed.error());
+    }
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    auto id = body->contains("transactionId") ? IdField((*body)["transactionId"]) : std::nullopt;
+    if (!id) return ErrorResponse(core::Error::Validation("transactionId", "transactionId must be a transaction id"));
+    auto out = service::QueryTransactionStatus(claims->agency_id, *id, claims->user_id, B2cDepsFor(ctx));
+    if (!out) return NotFoundOr(out.error(), "no transaction with this id");
+    return Ok(StatusQueryJson(*out));
+}
+
+}  // namespace
+
+service::ResultUrls ResultUrlsFor(const ApiContext& ctx) {
+    const std::string base = Base(ctx.settings.callback_url) + "/api/v1/mpesa/";
+    const std::string secret = "?secret=" + ctx.settings.callback_secret;
+    auto url = [&](const char* path) { return base + path + secret; };
+    return {url("b2c/result"),     url("b2c/timeout"),     url("reversal/result"),
+            url("reversal/timeout"), url("balance/result"), url("balance/timeout"),
+            url("transaction-status/result"), url("transaction-status/timeout")};
+}
+
+service::B2cDeps B2cDepsFor(ApiContext& ctx) { return {ctx.store, ctx.daraja, ResultUrlsFor(ctx)}; }
+
+json ResultCodeJson(const std::string& code) {
+    if (code.empty()) return nullptr;
+    if (code.size() < 10 && code.find_first_not_of("0123456789") == std::string::npos) return std::stoll(code);
+    return code;
+}
+
+json TransferJson(const storage::Transfer& t) {
+    auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+    return {{"id", t.id},
+            {"kind", t.kind},
+            {"type", t.type},
+            {"commandId", t.command_id},
+            {"status", core::ToString(t.status)},
+            {"amount", t.amount},
+            {"phoneNumber", t.phone_number},
+            {"remarks", t.remarks},
+            {"occasion", text(t.occasion)},
+            {"reason", text(t.reason)},
+            {"originalTransactionId", t.original_transaction_id ? json(*t.original_transaction_id) : json(nullptr)},
+            {"originalReceipt", text(t.original_receipt)},
+            {"originatorConversationId", text(t.originator_conversation_id)},
+            {"conversationId", text(t.conversation_id)},
+            {"mpesaReceiptNumber", text(t.mpesa_receipt_number)},
+            {"resultCode", ResultCodeJson(t.result_code)},
+            {"resultDescription", text(t.result_desc)},
+            {"createdAt", t.created_at},
+            {"updatedAt", t.updated_at}};
+}
+
+void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
+    router.Add("POST", "/api/v1/mpesa/b2c", Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
+                   return B2c(req, ctx);
+               }));
+    router.Add("POST", "/api/v1/mpesa/b2c/result",
+               DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
+                   return service::ApplyTransferResult("b2c", b, id, d);
+               }));
+    router.Add("POST", "/api/v1/mpesa/b2c/timeout",
+               DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
+                   return service::ApplyTransferTimeout("b2c", b, id, d);
+               }));
+    router.Add("POST", "/api/v1/mpesa/reverse", Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
+                   return Reverse(req, ctx);
+               }));
+    router.Add("POST", "/api/v1/mpesa/reversal/result",
+               DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
+                   return service::ApplyTransferResult("reversal", b, id, d);
+               }));
+    router.Add("POST", "/api/v1/mpesa/reversal/timeout",
+               DarajaResult(ctx, "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
+                   return service::ApplyTransferTimeout("reversal", b, id, d);
+               }));
+    router.Add("POST", "/api/v1/mpesa/transaction-status",
+               Audited(ctx, "status.query", [&ctx](net::Request& req) { return TransactionStatus(req, ctx); }));
+    router.Add("POST", "/api/v1/mpesa/transaction-status/result",
+               DarajaResult(ctx, "result.status", service::ApplyStatusResult));
+    router.Add("POST", "/api/v1/mpesa/transaction-status/timeout",
+               DarajaResult(ctx, "timeout.status", service::ApplyStatusTimeout));
+}
+
+}  // namespace haven::api

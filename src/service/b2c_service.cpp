@@ -1,0 +1,462 @@
+#include "service/b2c_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/phone.hpp"
+#include "core/state.hpp"
+#include "daraja/results.hpp"
+#include "service/auth.hpp"
+
+namespace haven::service {
+
+using core::ErrorCode;
+using core::TxStatus;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kNotFoundAtMpesa = "2032";  // status query: M-Pesa has no such transaction
+
+void Audit(storage::Store& store, std::optional<int64_t> agency_id, std::optional<int64_t> user_id,
+           const std::string& actor, const std::string& action, const std::string& target,
+           const std::string& request_id, const std::string& outcome) {
+    auto r = store.InsertAudit({agency_id, user_id, actor, action, target, request_id, outcome});
+    if (!r) spdlog::error("audit log write failed: {}", r.error().message);
+}
+
+void Event(storage::Store& store, int64_t id, const std::string& kind, const json& payload) {
+    auto r = store.AddTransferEvent(id, kind, RedactResult(payload).dump());
+    if (!r) spdlog::error("timeline write failed for transaction {}: {}", id, r.error().message);
+}
+
+std::string Target(const std::string& kind, int64_t id) { return kind + ":" + std::to_string(id); }
+
+/// Masks every 12-digit 2547/2541 run inside a string ("254708374149 - John Doe").
+std::string MaskPhonesIn(const std::string& text) {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t j = i;
+        while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+        if (j == i) {
+            out.push_back(text[i++]);
+            continue;
+        }
+        std::string digits = text.substr(i, j - i);
+        if (digits.size() == 12 && (digits.rfind("2547", 0) == 0 || digits.rfind("2541", 0) == 0)) {
+            out += core::MaskPhone(digits);
+        } else {
+            out += digits;
+        }
+        i = j;
+    }
+    return out;
+}
+
+json MaskAll(json v) {
+    if (v.is_string()) return MaskPhonesIn(v.get<std::string>());
+    if (v.is_number_integer() || v.is_number_unsigned()) {
+        std::string text = v.dump();
+        if (MaskPhonesIn(text) != text) return MaskPhonesIn(text);
+        return v;
+    }
+    if (v.is_object() || v.is_array()) {
+        for (auto& item : v) item = MaskAll(std::move(item));
+    }
+    return v;
+}
+
+ResultOutcome Unmatched(storage::Store& store, const std::string& kind, const daraja::ResultNotice& notice,
+                        const json& body) {
+    std::string reference = notice.conversation_id.empty() ? notice.originator_conversation_id : notice.conversation_id;
+    auto kept = store.InsertUnmatchedCallback(kind, reference, RedactResult(body).dump());
+    if (!kept) spdlog::error("unmatched {} result not stored: {}", kind, kept.error().message);
+    spdlog::warn("{} for unknown ConversationID {} stored for review", kind, reference);
+    return ResultOutcome{false, false};
+}
+
+/// Finds the row by ConversationID first, then by OriginatorConversationID.
+Result<storage::Transfer> FindByNotice(storage::Store& store, const daraja::ResultNotice& notice) {
+    auto found = store.FindTransferByConversationId(notice.conversation_id);
+    if (found || found.error().code != ErrorCode::kNotFound) return found;
+    return store.FindTransferByConversationId(notice.originator_conversation_id);
+}
+
+ResultOutcome Settle(storage::Store& store, const storage::Transfer& t, const storage::TransferOutcome& outcome,
+                     const std::string& source, const std::string& request_id) {
+    auto applied = store.ApplyTransferOutcome(t.id, outcome);
+    if (!applied) {
+        spdlog::error("{} {} not settled: {}", t.kind, t.id, applied.error().message);
+        return ResultOutcome{true, false};
+    }
+    if (applied->applied) {
+        const auto& now = applied->transfer;
+        Audit(store, now.agency_id, std::nullopt, source, t.kind + ".status", Target(t.kind, t.id), request_id,
+              std::string("success: ") + std::string(core::ToString(now.status)));
+        spdlog::info("{} {} is now {} (ResultCode {})", t.kind, t.id, core::ToString(now.status), outcome.result_code);
+        if (t.kind == "reversal" && now.status == TxStatus::kSuccess && t.original_transaction_id) {
+            // The original's timeline says it was reversed.
+            auto r = store.AddStkEvent(*t.original_transaction_id, "reversed",
+                                       json{{"reversalId", t.id}, {"receipt", now.mpesa_receipt_number}}.dump());
+            if (!r) spdlog::error("timeline write failed: {}", r.error().message);
+        }
+    }
+    return ResultOutcome{true, applied->applied};
+}
+
+std::string NewOriginatorId() { return "haven-" + RandomToken(16); }
+
+}  // namespace
+
+json RedactResult(const json& payload) { return MaskAll(RedactPayload(payload)); }
+
+std::optional<std::string> CommandIdFor(const std::string& type) {
+    if (type == "refund" || type == "payout") return "BusinessPayment";
+    if (type == "salary") return "SalaryPayment";
+    if (type == "bonus" || type == "promotion") return "PromotionPayment";
+    return std::nullopt;
+}
+
+Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor, B2cDeps deps) {
+    auto command = CommandIdFor(input.type);
+    if (!command) return core::Fail(core::Error::Validation("type", "type must be refund, payout, salary, bonus or promotion"));
+    storage::Transfer row;
+    row.agency_id = actor.agency_id;
+    row.user_id = actor.user_id;
+    row.kind = "b2c";
+    row.type = input.type;
+    row.command_id = *command;
+    row.phone_number = input.phone_number;
+    row.amount = input.amount;
+    row.remarks = input.remarks;
+    row.occasion = input.occasion;
+    row.original_transaction_id = input.original_transaction_id;
+    // Our own id, stored before Daraja hears of the payment: B2C v3 refuses a duplicate, so a
+    // retried request can never pay twice.
+    row.originator_conversation_id = NewOriginatorId();
+    auto inserted = deps.store.InsertTransfer(row);
+    if (!inserted) {
+        if (inserted.error().code == ErrorCode::kNotFound) {
+            return core::Fail(ErrorCode::kNotFound, "originalTransactionId: no payment with this id");
+        }
+        return tl::unexpected(inserted.error());
+    }
+    const int64_t id = inserted->id;
+    Event(deps.store, id, "request_sent",
+          {{"CommandID", *command}, {"Amount", input.amount}, {"PartyB", input.phone_number},
+           {"Remarks", input.remarks}, {"OriginatorConversationID", row.originator_conversation_id}});
+    daraja::B2cRequest req{row.originator_conversation_id, *command, input.amount, input.phone_number, input.remarks,
+                           input.occasion, deps.urls.b2c_result, deps.urls.b2c_timeout};
+    auto ack = deps.daraja.B2cPayment(req);
+    if (!ack) {
+        const auto& err = ack.error();
+        Event(deps.store, id, "daraja_error", {{"message", err.message}, {"daraja", err.extra}});
+        if (err.code == ErrorCode::kUpstream) {
+            (void)deps.store.MarkTransferRejected(id, err.message);  // refused: nothing was paid
+        }
+        // No answer: the payment may or may not be queued; it stays PENDING for a status query.
+        return tl::unexpected(err);
+    }
+    Event(deps.store, id, "daraja_response",
+          {{"OriginatorConversationID", ack->originator_conversation_id}, {"ConversationID", ack->conversation_id},
+           {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description}});
+    auto updated = deps.store.SetTransferDarajaIds(id, row.originator_conversation_id, ack->conversation_id);
+    if (!updated) return tl::unexpected(updated.error());
+    return *updated;
+}
+
+Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Actor& actor, B2cDeps deps) {
+    auto original = deps.store.FindStk(actor.agency_id, input.transaction_id);
+    if (!original) return tl::unexpected(original.error());
+    storage::Transfer row;
+    row.agency_id = actor.agency_id;
+    row.user_id = actor.user_id;
+    row.kind = "reversal";
+    row.type = "reversal";
+    row.command_id = "TransactionReversal";
+    row.phone_number = original->phone_number;
+    row.amount = input.amount.value_or(original->amount);
+    row.remarks = input.remarks;
+    row.reason = input.reason;
+    row.original_transaction_id = original->id;
+    auto inserted = deps.store.InsertTransfer(row);  // at most once, only a successful payment
+    if (!inserted) return tl::unexpected(inserted.error());
+    const int64_t id = inserted->id;
+    Event(deps.store, id, "request_sent",
+          {{"CommandID", "TransactionReversal"}, {"TransactionID", inserted->original_receipt},
+           {"Amount", row.amount}, {"Remarks", input.remarks}, {"Reason", input.reason}});
+    daraja::ReversalRequest req{inserted->original_receipt, row.amount, input.remarks, input.reason,
+                                deps.urls.reversal_result, deps.urls.reversal_timeout};
+    auto ack = deps.daraja.Reversal(req);
+    if (!ack) {
+        const auto& err = ack.error();
+        Event(deps.store, id, "daraja_error", {{"message", err.message}, {"daraja", err.extra}});
+        if (err.code == ErrorCode::kUpstream) (void)deps.store.MarkTransferRejected(id, err.message);
+        return tl::unexpected(err);
+    }
+    Event(deps.store, id, "daraja_response",
+          {{"OriginatorConversationID", ack->originator_conversation_id}, {"ConversationID", ack->conversation_id},
+           {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description}});
+    auto updated = deps.store.SetTransferDarajaIds(id, ack->originator_conversation_id, ack->conversation_id);
+    if (!updated) return tl::unexpected(updated.error());
+    return *updated;
+}
+
+Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& body, const std::string& request_id,
+                                          B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    auto found = FindByNotice(deps.store, *notice);
+    if (!found) {
+        if (found.error().code != ErrorCode::kNotFound) return tl::unexpected(found.error());
+        return Unmatched(deps.store, kind, *notice, body);
+    }
+    if (found->kind != kind) return Unmatched(deps.store, kind, *notice, body);
+    Event(deps.store, found->id, "result", body);
+    storage::TransferOutcome outcome;
+    outcome.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
+    outcome.result_code = notice->result_code;
+    outcome.result_desc = notice->result_desc;
+    if (notice->ok()) {
+        std::string receipt = kind == "b2c" ? notice->Param("TransactionReceipt") : "";
+        outcome.mpesa_receipt_number = receipt.empty() ? notice->transaction_id : receipt;
+    }
+    return Settle(deps.store, *found, outcome, "daraja", request_id);
+}
+
+Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const json& body, const std::string& request_id,
+                                           B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    auto found = FindByNotice(deps.store, *notice);
+    if (!found) {
+        if (found.error().code != ErrorCode::kNotFound) return tl::unexpected(found.error());
+        return Unmatched(deps.store, kind + ".timeout", *notice, body);
+    }
+    // Not a failure: M-Pesa may still have paid. The row stays PENDING until a status query says.
+    Event(deps.store, found->id, "timeout", body);
+    Audit(deps.store, found->agency_id, std::nullopt, "daraja", kind + ".timeout", Target(kind, found->id), request_id,
+          "success: PENDING (queue timeout; status query sent)");
+    if (found->status == TxStatus::kPending) {
+        auto query = QueryTransactionStatus(found->agency_id, found->id, std::nullopt, deps);
+        if (!query) spdlog::warn("status query for {} {} not sent: {}", kind, found->id, query.error().message);
+    }
+    return ResultOutcome{true, false};
+}
+
+Result<storage::StatusQuery> QueryTransactionStatus(int64_t agency_id, int64_t transaction_id,
+                                                    std::optional<int64_t> user_id, B2cDeps deps) {
+    auto kind = deps.store.FindTransactionKind(agency_id, transaction_id);
+    if (!kind) return tl::unexpected(kind.error());
+    daraja::StatusRequest req;
+    req.remarks = "Status check";
+    req.occasion = "tx-" + std::to_string(transaction_id);
+    req.result_url = deps.urls.status_result;
+    req.timeout_url = deps.urls.status_timeout;
+    if (*kind == "stk") {
+        auto stk = deps.store.FindStk(agency_id, transaction_id);
+        if (!stk) return tl::unexpected(stk.error());
+        if (stk->mpesa_receipt_number.empty()) {
+            return core::Fail(ErrorCode::kUnprocessable,
+                              "this payment has no M-Pesa receipt yet; its STK status is queried automatically");
+        }
+        req.transaction_id = stk->mpesa_receipt_number;
+        req.b2c_party = false;
+    } else {
+        auto t = deps.store.FindTransfer(agency_id, transaction_id);
+        if (!t) return tl::unexpected(t.error());
+        req.transaction_id = t->mpesa_receipt_number;
+        if (req.transaction_id.empty()) {
+            req.original_conversation_id =
+                t->kind == "b2c" && !t->originator_conversation_id.empty() ? t->originator_conversation_id
+                                                                            : t->conversation_id;
+        }
+        if (req.transaction_id.empty() && req.original_conversation_id.empty()) {
+            return core::Fail(ErrorCode::kUnprocessable, "M-Pesa never acknowledged this request; nothing to query");
+        }
+        req.b2c_party = t->kind == "b2c";
+    }
+    storage::StatusQuery row;
+    row.agency_id = agency_id;
+    row.user_id = user_id;
+    row.transaction_id = transaction_id;
+    row.receipt = req.transaction_id;
+    auto inserted = deps.store.InsertStatusQuery(row);
+    if (!inserted) return tl::unexpected(inserted.error());
+    auto ack = deps.daraja.TransactionStatus(req);
+    if (*kind != "stk") {
+        Event(deps.store, transaction_id, "status_query",
+              {{"statusQueryId", inserted->id}, {"TransactionID", req.transaction_id},
+               {"OriginalConversationID", req.original_conversation_id},
+               {"accepted", ack.has_value()}});
+    }
+    if (!ack) {
+        // Never sent (or refused): the query row is closed, the transaction is untouched.
+        const std::string ref = "unsent-" + std::to_string(inserted->id);
+        storage::QueryOutcome failed;
+        failed.result_desc = ack.error().message;
+        if (deps.store.SetStatusQueryIds(inserted->id, "", ref)) (void)deps.store.ApplyStatusOutcome(ref, failed);
+        return tl::unexpected(ack.error());
+    }
+    auto updated = deps.store.SetStatusQueryIds(inserted->id, ack->originator_conversation_id, ack->conversation_id);
+    if (!updated) return tl::unexpected(updated.error());
+    return *updated;
+}
+
+Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& request_id, B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    storage::QueryOutcome q;
+    q.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
+    q.result_code = notice->result_code;
+    q.result_desc = notice->result_desc;
+    q.detail = notice->Param("TransactionStatus");
+    auto applied = deps.store.ApplyStatusOutcome(notice->conversation_id, q);
+    if (!applied && applied.error().code == ErrorCode::kNotFound) {
+        applied = deps.store.ApplyStatusOutcome(notice->originator_conversation_id, q);
+    }
+    if (!applied) {
+        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
+        return Unmatched(deps.store, "status", *notice, body);
+    }
+    const auto& [changed, query] = *applied;
+    if (!changed || !query.transaction_id) return ResultOutcome{true, false};
+    auto kind = deps.store.FindTransactionKind(query.agency_id, *query.transaction_id);
+    if (!kind) return ResultOutcome{true, false};
+    if (*kind == "stk") {
+        (void)deps.store.AddStkEvent(*query.transaction_id, "query", RedactResult(body).dump());
+        return ResultOutcome{true, false};
+    }
+    auto t = deps.store.FindTransfer(query.agency_id, *query.transaction_id);
+    if (!t) return tl::unexpected(t.error());
+    Event(deps.store, t->id, "status_result", body);
+    if (t->status != TxStatus::kPending) return ResultOutcome{true, false};
+    storage::TransferOutcome outcome;
+    outcome.result_code = notice->result_code;
+    const std::string& status = q.detail;
+    if (notice->ok() && (status == "Completed" || status == "Reversed")) {
+        outcome.status = TxStatus::kSuccess;
+        outcome.result_code = "0";
+        outcome.result_desc = "Completed (confirmed by a transaction status query)";
+        outcome.mpesa_receipt_number = notice->Param("ReceiptNo");
+    } else if (notice->ok() && (status == "Failed" || status == "Cancelled" || status == "Declined")) {
+        outcome.status = TxStatus::kFailed;
+        outcome.result_desc = status + " (transaction status query)";
+    } else if (notice->result_code == kNotFoundAtMpesa) {
+        // M-Pesa itself says it has no such transaction: it was never executed, nothing was paid.
+        outcome.status = TxStatus::kFailed;
+        outcome.result_desc = "M-Pesa has no record of this transaction: " + notice->result_desc;
+    } else {
+        return ResultOutcome{true, false};  // no definite answer: stays PENDING
+    }
+    return Settle(deps.store, *t, outcome, "system", request_id);
+}
+
+Result<ResultOutcome> ApplyStatusTimeout(const json& body, const std::string& request_id, B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    storage::QueryOutcome q;
+    q.status = TxStatus::kFailed;
+    q.result_code = notice->result_code;
+    q.result_desc = "timed out: " + notice->result_desc;
+    auto applied = deps.store.ApplyStatusOutcome(notice->conversation_id, q);
+    if (!applied && applied.error().code == ErrorCode::kNotFound) {
+        applied = deps.store.ApplyStatusOutcome(notice->originator_conversation_id, q);
+    }
+    if (!applied) {
+        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
+        return Unmatched(deps.store, "status.timeout", *notice, body);
+    }
+    (void)request_id;
+    return ResultOutcome{true, applied->first};
+}
+
+int SettleStaleTransfers(const std::string& older_than, B2cDeps deps) {
+    auto stale = deps.store.ListStalePendingTransfers(older_than, 50);
+    if (!stale) {
+        spdlog::error("stale transfers not listed: {}", stale.error().message);
+        return 0;
+    }
+    int sent = 0;
+    for (const auto& t : *stale) {
+        if (t.conversation_id.empty() && t.originator_conversation_id.empty()) continue;
+        if (QueryTransactionStatus(t.agency_id, t.id, std::nullopt, deps)) ++sent;
+    }
+    return sent;
+}
+
+Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps) {
+    storage::BalanceCheck row;
+    row.agency_id = actor.agency_id;
+    row.user_id = actor.user_id;
+    auto inserted = deps.store.InsertBalanceCheck(row);
+    if (!inserted) return tl::unexpected(inserted.error());
+    auto ack = deps.daraja.AccountBalance({"Balance check", deps.urls.balance_result, deps.urls.balance_timeout});
+    if (!ack) {
+        storage::QueryOutcome failed;
+        failed.status = TxStatus::kFailed;
+        failed.result_desc = ack.error().message;
+        auto ids = deps.store.SetBalanceCheckIds(inserted->id, "", "unsent-" + std::to_string(inserted->id));
+        if (ids) (void)deps.store.ApplyBalanceOutcome(ids->conversation_id, failed);
+        return tl::unexpected(ack.error());
+    }
+    return deps.store.SetBalanceCheckIds(inserted->id, ack->originator_conversation_id, ack->conversation_id);
+}
+
+Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& request_id, B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    storage::QueryOutcome q;
+    q.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
+    q.result_code = notice->result_code;
+    q.result_desc = notice->result_desc;
+    if (notice->ok()) {
+        auto accounts = daraja::ParseAccountBalance(notice->Param("AccountBalance"));
+        if (!accounts) {
+            q.status = TxStatus::kFailed;
+            q.result_desc = "the AccountBalance could not be read: " + accounts.error().message;
+        } else {
+            json list = json::array();
+            for (const auto& a : *accounts) {
+                list.push_back({{"name", a.name}, {"currency", a.currency}, {"current", a.current},
+                                {"available", a.available}, {"reserved", a.reserved}, {"uncleared", a.uncleared}});
+            }
+            q.detail = list.dump();
+        }
+    }
+    auto applied = deps.store.ApplyBalanceOutcome(notice->conversation_id, q);
+    if (!applied && applied.error().code == ErrorCode::kNotFound) {
+        applied = deps.store.ApplyBalanceOutcome(notice->originator_conversation_id, q);
+    }
+    if (!applied) {
+        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
+        return Unmatched(deps.store, "balance", *notice, body);
+    }
+    if (applied->first) {
+        Audit(deps.store, applied->second.agency_id, std::nullopt, "daraja", "balance.status",
+              "balance:" + std::to_string(applied->second.id), request_id,
+              std::string("success: ") + std::string(core::ToString(q.status)));
+    }
+    return ResultOutcome{true, applied->first};
+}
+
+Result<ResultOutcome> ApplyBalanceTimeout(const json& body, const std::string& request_id, B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    storage::QueryOutcome q;
+    q.status = TxStatus::kFailed;  // a balance query moves no money: a timeout just ends it
+    q.result_code = notice->result_code;
+    q.result_desc = "timed out: " + notice->result_desc;
+    auto applied = deps.store.ApplyBalanceOutcome(notice->conversation_id, q);
+    if (!applied && applied.error().code == ErrorCode::kNotFound) {
+        applied = deps.store.ApplyBalanceOutcome(notice->originator_conversation_id, q);
+    }
+    if (!applied) {
+        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
+        return Unmatched(deps.store, "balance.timeout", *notice, body);
+    }
+    (void)request_id;
+    return ResultOutcome{true, applied->first};
+}
+
+}  // namespace haven::service
