@@ -592,6 +592,149 @@ TEST_P(StoreContract, AuditInsertAndCount) {
     EXPECT_EQ(*store_->CountAudit("lease.create", ""), 0);
 }
 
+// ---------------------------------------------------------------------------------------------- transfers (B2C, reversals)
+
+TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
+    auto stk = store_->InsertStk(MakeStk(std::nullopt));
+    ASSERT_TRUE(stk) << stk.error().message;
+    Transfer t;
+    t.agency_id = agency_a_;
+    t.kind = "b2c";
+    t.type = "payout";
+    t.command_id = "BusinessPayment";
+    t.phone_number = "254708374149";
+    t.amount = 100;
+    t.remarks = "Caretaker";
+    t.originator_conversation_id = "haven-1";
+    auto b2c = store_->InsertTransfer(t);
+    ASSERT_TRUE(b2c) << b2c.error().message;
+    EXPECT_GT(b2c->id, stk->id);
+    auto stk2 = store_->InsertStk(MakeStk(std::nullopt));
+    ASSERT_TRUE(stk2);
+    EXPECT_GT(stk2->id, b2c->id);
+    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, stk->id), "stk");
+    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, b2c->id), "b2c");
+    EXPECT_EQ(store_->FindTransactionKind(agency_b_, b2c->id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->FindTransfer(agency_b_, b2c->id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->FindTransferByConversationId("haven-1")->id, b2c->id);
+}
+
+TEST_P(StoreContract, TransferOutcomeAppliesOnce) {
+    Transfer t;
+    t.agency_id = agency_a_;
+    t.kind = "b2c";
+    t.type = "payout";
+    t.command_id = "BusinessPayment";
+    t.phone_number = "254708374149";
+    t.amount = 100;
+    t.remarks = "Caretaker";
+    t.originator_conversation_id = "haven-2";
+    auto b2c = store_->InsertTransfer(t);
+    ASSERT_TRUE(b2c);
+    auto ids = store_->SetTransferDarajaIds(b2c->id, "haven-2", "AG_1");
+    ASSERT_TRUE(ids);
+    EXPECT_EQ(store_->FindTransferByConversationId("AG_1")->id, b2c->id);
+    TransferOutcome ok{TxStatus::kSuccess, "0", "done", "TFE8L2M9QX"};
+    auto first = store_->ApplyTransferOutcome(b2c->id, ok);
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(first->applied);
+    EXPECT_EQ(first->transfer.mpesa_receipt_number, "TFE8L2M9QX");
+    TransferOutcome late{TxStatus::kFailed, "2001", "late", ""};
+    auto second = store_->ApplyTransferOutcome(b2c->id, late);
+    ASSERT_TRUE(second);
+    EXPECT_FALSE(second->applied);
+    EXPECT_EQ(second->transfer.status, TxStatus::kSuccess);
+    ASSERT_TRUE(store_->AddTransferEvent(b2c->id, "result", "{}"));
+    EXPECT_EQ(store_->ListTransferEvents(b2c->id)->size(), 1u);
+    TransferFilter f;
+    f.agency_id = agency_a_;
+    f.kind = "b2c";
+    EXPECT_EQ(store_->ListTransfers(f)->size(), 1u);
+    f.kind = "reversal";
+    EXPECT_EQ(store_->ListTransfers(f)->size(), 0u);
+}
+
+TEST_P(StoreContract, ConcurrentRefundsNeverExceedThePayment) {
+    auto paid = InsertAccepted("ws_CO_refund", std::nullopt);
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_refund", Success("NLJ7RT61SX")));
+    std::atomic<int> accepted{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 20; ++i) {
+        threads.emplace_back([&, i] {
+            Transfer t;
+            t.agency_id = agency_a_;
+            t.kind = "b2c";
+            t.type = "refund";
+            t.command_id = "BusinessPayment";
+            t.phone_number = "254708374149";
+            t.amount = 300;
+            t.remarks = "Refund";
+            t.original_transaction_id = paid.id;
+            t.originator_conversation_id = "haven-r" + std::to_string(i);
+            auto r = store_->InsertTransfer(t);
+            if (r) ++accepted;
+            else if (r.error().code == ErrorCode::kUnprocessable) ++refused;
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(accepted.load(), 3);  // 3 x 300 <= 1000 < 4 x 300
+    EXPECT_EQ(refused.load(), 17);
+}
+
+TEST_P(StoreContract, ReversalOnlyOnceAndOnlyOfASuccess) {
+    auto paid = InsertAccepted("ws_CO_rev", std::nullopt);
+    Transfer r;
+    r.agency_id = agency_a_;
+    r.kind = "reversal";
+    r.type = "reversal";
+    r.command_id = "TransactionReversal";
+    r.phone_number = "254708374149";
+    r.amount = 1000;
+    r.remarks = "Wrong paybill";
+    r.original_transaction_id = paid.id;
+    EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kUnprocessable) << "still PENDING";
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_rev", Success("NLJ7RT61SY")));
+    auto first = store_->InsertTransfer(r);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first->original_receipt, "NLJ7RT61SY");
+    EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kConflict);
+    r.agency_id = agency_b_;
+    EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->ListTransfersForOriginal(agency_a_, paid.id)->size(), 1u);
+}
+
+TEST_P(StoreContract, BalanceAndStatusQueriesApplyOnce) {
+    BalanceCheck b;
+    b.agency_id = agency_a_;
+    auto check = store_->InsertBalanceCheck(b);
+    ASSERT_TRUE(check) << check.error().message;
+    EXPECT_EQ(store_->FindLatestBalanceCheck(agency_a_, true).error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE(store_->SetBalanceCheckIds(check->id, "515-1", "AG_bal"));
+    QueryOutcome ok{TxStatus::kSuccess, "0", "done", R"([{"name":"Working Account"}])"};
+    auto applied = store_->ApplyBalanceOutcome("515-1", ok);
+    ASSERT_TRUE(applied);
+    EXPECT_TRUE(applied->first);
+    EXPECT_FALSE(store_->ApplyBalanceOutcome("AG_bal", ok)->first);
+    auto latest = store_->FindLatestBalanceCheck(agency_a_, true);
+    ASSERT_TRUE(latest);
+    EXPECT_EQ(latest->accounts, R"([{"name":"Working Account"}])");
+    EXPECT_EQ(store_->FindLatestBalanceCheck(agency_b_, false).error().code, ErrorCode::kNotFound);
+
+    StatusQuery q;
+    q.agency_id = agency_a_;
+    q.transaction_id = 42;
+    auto query = store_->InsertStatusQuery(q);
+    ASSERT_TRUE(query);
+    ASSERT_TRUE(store_->SetStatusQueryIds(query->id, "1236-1", "AG_st"));
+    QueryOutcome done{TxStatus::kSuccess, "0", "done", "Completed"};
+    auto st = store_->ApplyStatusOutcome("AG_st", done);
+    ASSERT_TRUE(st);
+    EXPECT_TRUE(st->first);
+    EXPECT_EQ(st->second.transaction_status, "Completed");
+    EXPECT_FALSE(store_->ApplyStatusOutcome("AG_st", done)->first);
+    EXPECT_EQ(store_->FindStatusQuery(agency_b_, query->id).error().code, ErrorCode::kNotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
