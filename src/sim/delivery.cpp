@@ -64,7 +64,9 @@ core::Result<net::ClientResponse> Core::PostJson(const std::string& kind, const 
         callback_log.push_back(std::move(entry));
         while (callback_log.size() > options.max_logged) callback_log.pop_front();
     }
-    spdlog::debug("simulator: {} -> {} status {} in {} ms", kind, url, result ? result->status : 0, latency.count());
+    // The query string of a callback URL carries the receiver's secret: log the path only.
+    spdlog::debug("simulator: {} -> {} status {} in {} ms", kind, url.substr(0, url.find('?')),
+                  result ? result->status : 0, latency.count());
     return result;
 }
 

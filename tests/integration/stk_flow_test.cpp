@@ -125,7 +125,7 @@ TEST_F(StkFlow, ForgedCallbackWithoutTheSecretChangesNothing) {
                                               {"CallbackMetadata", {{"Item", json::array({
                                                   {{"Name", "Amount"}, {"Value", 40}},
                                                   {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1FAKE00"}}})}}}}}}}};
-    for (const std::string& query : {"", "?secret=wrong", "?secret="}) {
+    for (std::string query : {"", "?secret=wrong", "?secret="}) {
         auto r = Api("POST", "/api/v1/mpesa/callback" + query, forged);
         EXPECT_EQ(r.status, 401) << query;
         EXPECT_EQ(r.body["success"], false);
@@ -187,7 +187,10 @@ TEST_F(StkFlow, IdempotentRetrySendsOnePromptAndReplaysTheAnswer) {
 TEST_F(StkFlow, OneOAuthTokenServesManyPushes) {
     auto token = Login("admin@a.test");
     for (int i = 0; i < 3; ++i) {
-        ASSERT_EQ(Api("POST", "/api/v1/mpesa/stk-push", StkBody(100 + i), token).status, 200);
+        auto push = Api("POST", "/api/v1/mpesa/stk-push", StkBody(100 + i), token);
+        ASSERT_EQ(push.status, 200) << push.body.dump();
+        // One open prompt per phone (Daraja locks the subscriber): let each finish first.
+        ASSERT_EQ(WaitFinal(token, push.body["data"]["checkoutRequestId"])["status"], "SUCCESS");
     }
     EXPECT_EQ(SimRequestCount("/oauth/v1/generate"), 1);
     EXPECT_EQ(SimRequestCount("/mpesa/stkpush/v1/processrequest"), 3);
