@@ -23,6 +23,9 @@ using core::ErrorCode;
 struct Gateway::Impl {
     Config config;
     net::Runtime runtime{8};
+    // The simulator stands in for Safaricom's servers: its own threads, so gateway handlers blocked
+    // on Daraja calls can never starve it (as they could not starve the real Daraja).
+    net::Runtime sim_runtime{4};
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<sim::Simulator> simulator;
     std::unique_ptr<net::HttpClient> http;
@@ -88,7 +91,8 @@ core::Result<void> Gateway::Start() {
         options.callback_delay = c.simulator_callback_delay;
         options.interactive_stk = c.simulator_interactive;
         options.scenario_file = c.simulator_scenario;
-        s.simulator = std::make_unique<sim::Simulator>(s.runtime, options);
+        s.sim_runtime.Start();
+        s.simulator = std::make_unique<sim::Simulator>(s.sim_runtime, options);
         try {
             s.simulator->Start();
         } catch (const std::exception& e) {
@@ -164,6 +168,7 @@ void Gateway::Stop() {
     if (s.server) s.server->Stop();
     if (s.simulator) s.simulator->Stop();
     s.runtime.Stop();
+    s.sim_runtime.Stop();
 }
 
 uint16_t Gateway::Port() const { return impl_->config.port; }
