@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/b2c.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "daraja/http_daraja_client.hpp"
@@ -153,8 +154,8 @@ core::Result<void> Gateway::Start() {
         c.callback_url = "http://127.0.0.1:" + std::to_string(c.port) + "/api/v1/mpesa/callback";
         s.ctx->settings.callback_url = c.callback_url;
     }
-    s.reconciler = std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), c.reconcile_interval,
-                                                         c.reconcile_after);
+    s.reconciler = std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), api::B2cDepsFor(*s.ctx),
+                                                         c.reconcile_interval, c.reconcile_after);
     s.reconciler->Start();
     s.started = true;
     return {};

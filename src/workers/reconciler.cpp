@@ -6,9 +6,9 @@
 
 namespace haven::workers {
 
-Reconciler::Reconciler(net::Runtime& runtime, service::StkDeps deps, std::chrono::seconds interval,
-                       std::chrono::seconds after)
-    : runtime_(runtime), deps_(deps), interval_(interval), after_(after) {}
+Reconciler::Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2cDeps transfers,
+                       std::chrono::seconds interval, std::chrono::seconds after)
+    : runtime_(runtime), deps_(stk), transfers_(transfers), interval_(interval), after_(after) {}
 
 Reconciler::~Reconciler() { Stop(); }
 
@@ -46,6 +46,8 @@ int Reconciler::RunOnce() {
         if (result->status != core::TxStatus::kPending) ++settled;
     }
     if (settled > 0) spdlog::info("reconciler: settled {} transaction(s) by STK query", settled);
+    const int queried = service::SettleStaleTransfers(cutoff, transfers_);
+    if (queried > 0) spdlog::info("reconciler: asked Transaction Status for {} pending transfer(s)", queried);
     return settled;
 }
 
