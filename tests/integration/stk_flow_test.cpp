@@ -51,6 +51,8 @@ struct FailureCase {
     const char* outcome;
 };
 
+void PrintTo(const FailureCase& c, std::ostream* os) { *os << c.code << " " << c.outcome; }
+
 class StkFailures : public GatewayTest, public ::testing::WithParamInterface<FailureCase> {};
 
 TEST_P(StkFailures, FailedPushEndsFailedWithMpesaWordsAndAPlainMessage) {

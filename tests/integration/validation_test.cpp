@@ -10,6 +10,8 @@ struct BadField {
     json value;  // null = remove the field
 };
 
+void PrintTo(const BadField& b, std::ostream* os) { *os << b.name; }
+
 class StkValidation : public GatewayTest, public ::testing::WithParamInterface<BadField> {};
 
 TEST_P(StkValidation, RejectedWithTheFieldNamedAndNothingWritten) {
