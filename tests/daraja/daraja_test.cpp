@@ -240,5 +240,41 @@ TEST_F(DarajaOverLoopback, WrongConsumerSecretIsAClearError) {
     EXPECT_EQ(ack.error().extra["errorCode"], "400.008.01");
 }
 
+TEST(DarajaOverTls, ClientVerifiesTheSimulatorsCertificate) {
+    net::Runtime runtime(4);
+    runtime.Start();
+    sim::SimulatorOptions options;
+    options.tls_self_signed = true;
+    options.access_log = false;
+    sim::Simulator simulator(runtime, options);
+    simulator.Start();
+    ASSERT_EQ(simulator.BaseUrl().rfind("https://", 0), 0u);
+    DarajaSettings s;
+    s.base_url = simulator.BaseUrl();
+    s.consumer_key = "key";
+    s.consumer_secret = "secret";
+    s.shortcode = "174379";
+    s.passkey = kPasskey;
+    s.timeout = std::chrono::milliseconds(3000);
+    auto now = [] { return std::chrono::system_clock::now(); };
+    StkPushRequest push{"254708374149", 10, "A1", "Rent", "https://haven.example/api/v1/mpesa/callback"};
+
+    net::HttpClient trusting(runtime, net::TlsOptions{simulator.TlsCertificateFile(), true});
+    HttpDarajaClient good(trusting, s, now);
+    auto ack = good.StkPush(push);
+    ASSERT_TRUE(ack.has_value()) << ack.error().message;
+    EXPECT_EQ(ack->response_code, "0");
+
+    // The same server is refused when its certificate is not trusted: no silent downgrade.
+    net::HttpClient default_trust(runtime);
+    HttpDarajaClient refused(default_trust, s, now);
+    auto failed = refused.StkPush(push);
+    ASSERT_FALSE(failed.has_value());
+    EXPECT_EQ(failed.error().code, core::ErrorCode::kUpstreamUnavailable);
+    EXPECT_NE(failed.error().message.find("TLS"), std::string::npos) << failed.error().message;
+    simulator.Stop();
+    runtime.Stop();
+}
+
 }  // namespace
 }  // namespace haven::daraja
