@@ -1,12 +1,14 @@
 // Formatting and validation helpers shared by the pages and the components.
 // Phone rules match the API: 07XXXXXXXX, 01XXXXXXXX, 2547XXXXXXXX, 2541XXXXXXXX, +2547XXXXXXXX, +2541XXXXXXXX.
 
-const kesFormatter = new Intl.NumberFormat('en-KE', { maximumFractionDigits: 2 });
+const kesFormatter = new Intl.NumberFormat('en-KE', { maximumFractionDigits: 0 });
+const kesCentsFormatter = new Intl.NumberFormat('en-KE', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 /** "KES 1,500" for 1500; "—" for null/undefined. */
 export function formatKES(amount) {
     if (amount === null || amount === undefined || amount === '' || Number.isNaN(Number(amount))) return '—';
-    return `KES ${kesFormatter.format(Number(amount))}`;
+    const n = Number(amount);
+    return `KES ${Number.isInteger(n) ? kesFormatter.format(n) : kesCentsFormatter.format(n)}`;
 }
 
 /** Strips everything but digits and a leading "+". */

@@ -6,32 +6,46 @@ import '../../components/account-balance.js';
 
 const kMaxPages = 40;
 
+/** Successful transactions of one kind since monthStart (all pages). */
+async function successfulSince(kind, monthStart, today) {
+    const items = [];
+    let cursor = null;
+    for (let page = 0; page < kMaxPages; page++) {
+        const result = await api('/api/v1/mpesa/transactions', {
+            query: { status: 'SUCCESS', kind, from: isoDay(monthStart), to: today, limit: 100, cursor },
+        });
+        items.push(...(result.items || []));
+        cursor = result.nextCursor;
+        if (!cursor) break;
+    }
+    return items;
+}
+
 async function loadCollections() {
     const now = new Date();
     const monthStart = new Date(now.getFullYear(), now.getMonth(), 1);
     const today = isoDay(now);
-    let cursor = null;
+    const [payments, reversals] = await Promise.all([
+        successfulSince('stk', monthStart, today),
+        successfulSince('reversal', monthStart, today),
+    ]);
     let month = 0;
     let monthCount = 0;
     let day = 0;
     let dayCount = 0;
-    for (let page = 0; page < kMaxPages; page++) {
-        const result = await api('/api/v1/mpesa/transactions', {
-            query: { status: 'SUCCESS', kind: 'stk', from: isoDay(monthStart), to: today, limit: 100, cursor },
-        });
-        for (const t of result.items || []) {
-            const when = parseDate(t.transactionDate) || parseDate(t.createdAt);
+    // Collections are rent received minus rent reversed (a reversal returns the money to the payer).
+    for (const [items, sign] of [[payments, 1], [reversals, -1]]) {
+        for (const t of items) {
+            const when = parseDate(t.transactionDate) || parseDate(t.updatedAt) || parseDate(t.createdAt);
             if (!when || when < monthStart) continue;
-            const amount = Number(t.amount) || 0;
+            const amount = sign * (Number(t.amount) || 0);
             month += amount;
-            monthCount += 1;
+            if (sign > 0) monthCount += 1;
             if (isoDay(when) === today) {
                 day += amount;
-                dayCount += 1;
+                if (sign > 0) dayCount += 1;
             }
         }
-        cursor = result.nextCursor;
-        if (!cursor) break;
     }
     document.getElementById('today-total').textContent = formatKES(day);
     document.getElementById('today-count').textContent = `${dayCount} payment${dayCount === 1 ? '' : 's'}`;
