@@ -100,6 +100,9 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 # Results: rows of "name|value|command" appended to $WORK/results.
 RESULTS="$WORK/results"
 : >"$RESULTS"
+hwm_after() {  # hwm_after PHASE: the gateway's VmHWM so far, to see which load raised the peak
+    record "gateway VmHWM after $1" "$(mb "$(kb_of "$GW_PID" VmHWM)") MB" "grep VmHWM /proc/\$(pidof haven-mpesa)/status"
+}
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; log "$1: $2"; }
 
 # --- gateway -----------------------------------------------------------------------------------------
@@ -190,6 +193,7 @@ wrk_run ng-config "http://127.0.0.1:$NG_PORT/api/v1/config"
 record "nginx static config.json (${CONFIG_BYTES} B)" "$WRK_RPS req/s, p50 $WRK_P50, p99 $WRK_P99" \
     "$WRK_CMD http://127.0.0.1:$NG_PORT/api/v1/config"
 NG_CONFIG_RPS=$WRK_RPS; NG_CONFIG_P50=$WRK_P50; NG_CONFIG_P99=$WRK_P99
+hwm_after "GET /api/v1/config"
 
 # 2. STK Push end to end (also seeds the rows for the transactions list) ---------------------------------
 log "2. STK Push x$STK_N (distinct phones, $STK_P in parallel), callbacks after ${SIMULATOR_CALLBACK_DELAY_MS} ms"
@@ -251,6 +255,8 @@ else
         "poll GET /api/v1/mpesa/transactions?kind=stk&status=SUCCESS|PENDING every 100 ms"
 fi
 
+hwm_after "STK Push"
+
 # 1b. Transactions list (auth + DB read over the rows just created) --------------------------------------
 TX_PATH="/api/v1/mpesa/transactions"
 curl -fs -H "$AUTH" "$GW$TX_PATH" >"$WORK/www/api/v1/mpesa/transactions.json"
@@ -265,6 +271,7 @@ wrk_run ng-tx "http://127.0.0.1:$NG_PORT$TX_PATH" -H "$AUTH"
 record "nginx static transactions.json (${TX_BYTES} B)" "$WRK_RPS req/s, p50 $WRK_P50, p99 $WRK_P99" \
     "$WRK_CMD -H 'Authorization: Bearer \$TOKEN' http://127.0.0.1:$NG_PORT$TX_PATH"
 NG_TX_RPS=$WRK_RPS; NG_TX_P50=$WRK_P50; NG_TX_P99=$WRK_P99
+hwm_after "GET /api/v1/mpesa/transactions"
 
 # 3. Callback ingestion: unique CheckoutRequestIDs, stored as unmatched and acknowledged -------------------
 log "3. POST /api/v1/mpesa/callback (unique CheckoutRequestIDs)"
