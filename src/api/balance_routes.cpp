@@ -47,9 +47,8 @@ net::Response Latest(net::Request& req, ApiContext& ctx) {
         latest = ctx.store.FindLatestBalanceCheck(claims->agency_id, false);
     }
     if (!latest) {
-        if (latest.error().code == ErrorCode::kNotFound) {
-            return ErrorResponse(ErrorCode::kNotFound, "no balance check yet: POST /api/v1/mpesa/balance");
-        }
+        // Not checked yet is a normal state, not an error: data is null until the first check.
+        if (latest.error().code == ErrorCode::kNotFound) return Ok(nullptr);
         return ErrorResponse(latest.error());
     }
     return Ok(BalanceJson(*latest));

@@ -210,6 +210,8 @@ core::Result<Config> LoadConfig(const Env& env) {
     else return tl::unexpected(v.error());
     if (auto v = number("RATE_LIMIT_BURST", 0, 1000000, 200); v) c.rate_limit_burst = double(*v);
     else return tl::unexpected(v.error());
+    if (auto v = number("WORKER_THREADS", 2, 1024, 64); v) c.worker_threads = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
     if (auto v = number("RECONCILE_INTERVAL_SECONDS", 1, 86400, 30); v) c.reconcile_interval = std::chrono::seconds(*v);
     else return tl::unexpected(v.error());
     if (auto v = number("RECONCILE_AFTER_SECONDS", 1, 86400, 120); v) c.reconcile_after = std::chrono::seconds(*v);

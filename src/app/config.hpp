@@ -39,6 +39,7 @@ struct Config {
     double rate_limit_per_second = 50;
     double rate_limit_burst = 200;
     size_t max_body_bytes = 64 * 1024;
+    int worker_threads = 64;  // WORKER_THREADS: handlers that may wait on Daraja or the database
     std::chrono::seconds reconcile_interval{30};
     std::chrono::seconds reconcile_after{120};
     // Built-in simulator (simulator mode)

@@ -22,11 +22,15 @@ namespace haven::app {
 using core::ErrorCode;
 
 struct Gateway::Impl {
+    explicit Impl(Config c) : config(std::move(c)), runtime(config.worker_threads) {}
     Config config;
-    net::Runtime runtime{8};
+    // Handlers block a worker while Daraja answers (up to its deadline), so the pool is sized for
+    // waiting, not for CPU: a few dozen idle threads cost little, and callbacks keep flowing while
+    // pushes wait for Daraja.
+    net::Runtime runtime;
     // The simulator stands in for Safaricom's servers: its own threads, so gateway handlers blocked
     // on Daraja calls can never starve it (as they could not starve the real Daraja).
-    net::Runtime sim_runtime{4};
+    net::Runtime sim_runtime{16};
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<sim::Simulator> simulator;
     std::unique_ptr<net::HttpClient> http;
@@ -66,7 +70,7 @@ core::Result<std::string> SecurityCredential(const Config& c, const sim::Simulat
 
 }  // namespace
 
-Gateway::Gateway(Config config) : impl_(std::make_unique<Impl>()) { impl_->config = std::move(config); }
+Gateway::Gateway(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Gateway::~Gateway() { Stop(); }
 

@@ -53,13 +53,9 @@ export class AccountBalance extends HTMLElement {
             this._body, this._checked, this._status);
     }
 
+    /** The last check, or null before the first one. */
     async _fetchLatest() {
-        try {
-            return await api('/api/v1/mpesa/balance/latest');
-        } catch (err) {
-            if (err instanceof ApiError && err.status === 404 && err.code === 'NOT_FOUND') return null;
-            throw err;
-        }
+        return api('/api/v1/mpesa/balance/latest');
     }
 
     /** Loads the last known balance. */
