@@ -274,6 +274,104 @@ Result<std::vector<T>> Many(Result<SqlResult> res, Reader read) {
     return out;
 }
 
+int64_t ReadInt(const SqlRow& row) { return RowReader(row).Int(); }
+
+/// Ok once the statement ran; its rows are not wanted.
+Result<void> Done(const Result<SqlResult>& res) {
+    if (!res) return Fail(res.error());
+    return {};
+}
+
+struct Statement {
+    std::string sql;
+    SqlParams params;
+};
+
+/// The shape of every change that may happen only once: a guarded `UPDATE ... RETURNING` whose WHERE
+/// clause matches only a row still PENDING, so one caller wins (PostgreSQL re-checks the clause after
+/// waiting on the row lock). When it changed nothing the row is already final: `current` reads it as it is.
+/// `run` runs one statement (the pool, or the connection of a transaction).
+/// Returns {true, the updated row} or {false, the row left untouched}.
+template <class T, class RunFn, class Reader>
+Result<std::pair<bool, T>> ApplyOnce(RunFn&& run, const Statement& update, const Statement& current, Reader read,
+                                     const char* what) {
+    auto updated = run(update.sql, update.params);
+    if (!updated) return Fail(updated.error());
+    if (!updated->rows.empty()) return std::make_pair(true, read(updated->rows.front()));
+    auto row = One<T>(run(current.sql, current.params), read, what);
+    if (!row) return Fail(row.error());
+    return std::make_pair(false, std::move(*row));
+}
+
+/// A table whose rows end PENDING -> FAILED when the request never reached M-Pesa (STK, transfers).
+template <class T>
+struct RequestTable {
+    const char* table;
+    const char* cols;
+    T (*read)(const SqlRow&);
+    const char* what;
+};
+
+template <class T, class RunFn>
+Result<T> MarkRejected(RunFn&& run, const RequestTable<T>& t, int64_t id, const std::string& result_desc) {
+    return ApplyOnce<T>(run,
+                        {Cat({"UPDATE ", t.table, " SET status = 'FAILED', result_desc = ?, updated_at = ? "
+                              "WHERE id = ? AND status = 'PENDING' RETURNING ",
+                              t.cols}),
+                         {OptText(result_desc), NowIso8601(), id}},
+                        {Cat({"SELECT ", t.cols, " FROM ", t.table, " WHERE id = ?"}), {id}}, t.read, t.what)
+        .map([](std::pair<bool, T>&& p) { return std::move(p.second); });
+}
+
+/// A balance check or a status query: tables of one shape, told apart by their columns, their reader and
+/// the one column the Result fills from QueryOutcome::detail (`detail_set`).
+template <class T>
+struct QueryTable {
+    const char* table;
+    const char* cols;
+    T (*read)(const SqlRow&);
+    const char* what;
+    const char* detail_set;
+};
+
+const RequestTable<core::StkTransaction> kStkTable{"stk_transactions", kStkCols, ReadStk, "transaction"};
+const RequestTable<Transfer> kTransferTable{"transfers", kTransferCols, ReadTransfer, "transfer"};
+const QueryTable<BalanceCheck> kBalanceTable{"balance_checks", kBalanceCols, ReadBalance, "balance check",
+                                             "accounts = COALESCE(?, accounts)"};
+const QueryTable<StatusQuery> kStatusQueryTable{"status_queries", kStatusQueryCols, ReadStatusQuery, "status query",
+                                                "transaction_status = ?"};
+
+template <class T, class RunFn>
+Result<T> SetQueryIds(RunFn&& run, const QueryTable<T>& q, int64_t id, const std::string& originator_conversation_id,
+                      const std::string& conversation_id) {
+    return One<T>(run(Cat({"UPDATE ", q.table,
+                           " SET originator_conversation_id = ?, conversation_id = ?, updated_at = ? "
+                           "WHERE id = ? RETURNING ",
+                           q.cols}),
+                      SqlParams{OptText(originator_conversation_id), OptText(conversation_id), NowIso8601(), id}),
+                  q.read, q.what);
+}
+
+/// The row is found by either id M-Pesa knows it by.
+template <class T, class RunFn>
+Result<std::pair<bool, T>> ApplyQueryOutcome(RunFn&& run, const QueryTable<T>& q, const std::string& conversation_id,
+                                             const QueryOutcome& outcome) {
+    if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, std::string(q.what) + " not found");
+    return ApplyOnce<T>(
+        run,
+        {Cat({"UPDATE ", q.table, " SET status = ?, result_code = ?, result_desc = ?, ", q.detail_set,
+              ", updated_at = ? "
+              "WHERE (conversation_id = ? OR originator_conversation_id = ?) AND status = 'PENDING' "
+              "RETURNING ",
+              q.cols}),
+         {std::string(StatusText(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
+          OptText(outcome.detail), NowIso8601(), conversation_id, conversation_id}},
+        {Cat({"SELECT ", q.cols, " FROM ", q.table,
+              " WHERE conversation_id = ? OR originator_conversation_id = ? ORDER BY id LIMIT 1"}),
+         {conversation_id, conversation_id}},
+        q.read, q.what);
+}
+
 /// Escapes LIKE wildcards so a prefix matches literally (with ESCAPE '\').
 std::string LikePrefix(std::string_view prefix) {
     std::string out;
@@ -450,7 +548,7 @@ Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx)
         // The id comes from the space shared by every kind of transaction (B2C, reversals).
         auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES ('stk', ?) RETURNING id",
                                      {created}),
-                               [](const SqlRow& row) { return RowReader(row).Int(); }, "transaction id");
+                               ReadInt, "transaction id");
         if (!id) return Fail(id.error());
         return One<core::StkTransaction>(
             c.Run(Cat({"INSERT INTO stk_transactions (id, agency_id, lease_id, user_id, phone_number, amount, "
@@ -475,15 +573,8 @@ Result<core::StkTransaction> SqlStore::SetStkDarajaIds(int64_t id, const std::st
 }
 
 Result<core::StkTransaction> SqlStore::MarkStkRejected(int64_t id, const std::string& result_desc) {
-    auto res = Run(Cat({"UPDATE stk_transactions SET status = 'FAILED', result_desc = ?, updated_at = ? "
-                        "WHERE id = ? AND status = 'PENDING' RETURNING ",
-                        kStkCols}),
-                   {OptText(result_desc), NowIso8601(), id});
-    if (!res) return Fail(res.error());
-    if (!res->rows.empty()) return ReadStk(res->rows.front());
     // Already final: left untouched, returned as it is.
-    return One<core::StkTransaction>(Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE id = ?"}), {id}),
-                                     ReadStk, "transaction");
+    return MarkRejected(Pooled(), kStkTable, id, result_desc);
 }
 
 Result<core::StkTransaction> SqlStore::FindStk(int64_t agency_id, int64_t id) {
@@ -555,27 +646,21 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
         // The conditional UPDATE is the guard: only one caller can move the row out of PENDING
         // (PostgreSQL re-checks the WHERE clause after waiting on the row lock).
         std::string now = NowIso8601();
-        auto updated = c.Run(Cat({"UPDATE stk_transactions SET status = ?, result_code = ?, result_desc = ?, "
-                                  "mpesa_receipt_number = ?, transaction_date = ?, updated_at = ? "
-                                  "WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ",
-                                  kStkCols}),
-                             {std::string(StatusText(outcome.status)), outcome.result_code,
-                              OptText(outcome.result_desc), OptText(outcome.mpesa_receipt_number),
-                              OptText(outcome.transaction_date), now, checkout_id});
-        if (!updated) return Fail(updated.error());
+        auto applied = ApplyOnce<core::StkTransaction>(
+            std::bind_front(&SqlConnection::Run, &c),
+            {Cat({"UPDATE stk_transactions SET status = ?, result_code = ?, result_desc = ?, "
+                  "mpesa_receipt_number = ?, transaction_date = ?, updated_at = ? "
+                  "WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ",
+                  kStkCols}),
+             {std::string(StatusText(outcome.status)), outcome.result_code, OptText(outcome.result_desc),
+              OptText(outcome.mpesa_receipt_number), OptText(outcome.transaction_date), now, checkout_id}},
+            {Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}},
+            ReadStk, "transaction");
+        if (!applied) return Fail(applied.error());
         ApplyResult result;
-        if (updated->rows.empty()) {
-            auto current = One<core::StkTransaction>(
-                c.Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}),
-                      {checkout_id}),
-                ReadStk, "transaction");
-            if (!current) return Fail(current.error());
-            result.applied = false;
-            result.transaction = std::move(*current);
-            return result;
-        }
-        result.applied = true;
-        result.transaction = ReadStk(updated->rows.front());
+        result.applied = applied->first;
+        result.transaction = std::move(applied->second);
+        if (!result.applied) return result;
         const core::StkTransaction& tx = result.transaction;
         if (outcome.status == core::TxStatus::kSuccess && tx.lease_id) {
             auto payment = One<core::Payment>(
@@ -595,38 +680,26 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
 // ---------------------------------------------------------------------------------------------- timeline, callbacks
 
 Result<void> SqlStore::AddStkEvent(int64_t transaction_id, const std::string& kind, const std::string& payload) {
-    auto res = Run("INSERT INTO stk_events (transaction_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-                   {transaction_id, kind, payload, NowIso8601()});
-    if (!res) return Fail(res.error());
-    return {};
+    return Done(Run("INSERT INTO stk_events (transaction_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                    {transaction_id, kind, payload, NowIso8601()}));
 }
 
 Result<std::vector<core::TxEvent>> SqlStore::ListStkEvents(int64_t transaction_id) {
     return Many<core::TxEvent>(
         Run("SELECT id, kind, payload, created_at FROM stk_events WHERE transaction_id = ? ORDER BY id",
             {transaction_id}),
-        [](const SqlRow& row) {
-            RowReader r(row);
-            core::TxEvent e;
-            e.id = r.Int();
-            e.kind = r.Text();
-            e.payload = r.Text();
-            e.created_at = r.Text();
-            return e;
-        });
+        ReadEvent);
 }
 
 Result<void> SqlStore::InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
                                                const std::string& payload) {
-    auto res = Run("INSERT INTO unmatched_callbacks (kind, reference, payload, received_at) VALUES (?, ?, ?, ?)",
-                   {kind, reference, payload, NowIso8601()});
-    if (!res) return Fail(res.error());
-    return {};
+    return Done(Run("INSERT INTO unmatched_callbacks (kind, reference, payload, received_at) VALUES (?, ?, ?, ?)",
+                    {kind, reference, payload, NowIso8601()}));
 }
 
 Result<int64_t> SqlStore::CountUnmatchedCallbacks(const std::string& reference) {
     return One<int64_t>(Run("SELECT COUNT(*) FROM unmatched_callbacks WHERE reference = ?", {reference}),
-                        [](const SqlRow& row) { return RowReader(row).Int(); }, "count");
+                        ReadInt, "count");
 }
 
 // ---------------------------------------------------------------------------------------------- idempotency
@@ -667,27 +740,23 @@ Result<void> SqlStore::CompleteIdempotencyKey(int64_t agency_id, const std::stri
 
 Result<void> SqlStore::ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) {
     // Only an unfinished claim is released; a stored answer stays.
-    auto res = Run("DELETE FROM idempotency_keys WHERE agency_id = ? AND scope = ? AND key = ? AND status IS NULL",
-                   {agency_id, scope, key});
-    if (!res) return Fail(res.error());
-    return {};
+    return Done(Run("DELETE FROM idempotency_keys WHERE agency_id = ? AND scope = ? AND key = ? AND status IS NULL",
+                    {agency_id, scope, key}));
 }
 
 // ---------------------------------------------------------------------------------------------- audit
 
 Result<void> SqlStore::InsertAudit(const core::AuditEntry& entry) {
-    auto res = Run("INSERT INTO audit_log (agency_id, actor_user_id, actor, action, target, request_id, outcome, at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                   {OptInt(entry.agency_id), OptInt(entry.actor_user_id), entry.actor, entry.action, entry.target,
-                    entry.request_id, entry.outcome, NowIso8601()});
-    if (!res) return Fail(res.error());
-    return {};
+    return Done(Run("INSERT INTO audit_log (agency_id, actor_user_id, actor, action, target, request_id, outcome, at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    {OptInt(entry.agency_id), OptInt(entry.actor_user_id), entry.actor, entry.action, entry.target,
+                     entry.request_id, entry.outcome, NowIso8601()}));
 }
 
 Result<int64_t> SqlStore::CountAudit(const std::string& action, const std::string& outcome_prefix) {
     return One<int64_t>(Run("SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome LIKE ? ESCAPE '\\'",
                             {action, LikePrefix(outcome_prefix)}),
-                        [](const SqlRow& row) { return RowReader(row).Int(); }, "count");
+                        ReadInt, "count");
 }
 
 // ---------------------------------------------------------------------------------------------- transfers
@@ -761,7 +830,7 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t) {
         std::string now = NowIso8601();
         auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES (?, ?) RETURNING id",
                                      {t.kind, now}),
-                               [](const SqlRow& row) { return RowReader(row).Int(); }, "transaction id");
+                               ReadInt, "transaction id");
         if (!id) return Fail(id.error());
         return One<Transfer>(
             c.Run(Cat({"INSERT INTO transfers (id, agency_id, user_id, kind, type, command_id, phone_number, amount, "
@@ -788,14 +857,7 @@ Result<Transfer> SqlStore::SetTransferDarajaIds(int64_t id, const std::string& o
 }
 
 Result<Transfer> SqlStore::MarkTransferRejected(int64_t id, const std::string& result_desc) {
-    auto res = Run(Cat({"UPDATE transfers SET status = 'FAILED', result_desc = ?, updated_at = ? "
-                        "WHERE id = ? AND status = 'PENDING' RETURNING ",
-                        kTransferCols}),
-                   {OptText(result_desc), NowIso8601(), id});
-    if (!res) return Fail(res.error());
-    if (!res->rows.empty()) return ReadTransfer(res->rows.front());
-    return One<Transfer>(Run(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}), ReadTransfer,
-                         "transfer");
+    return MarkRejected(Pooled(), kTransferTable, id, result_desc);
 }
 
 Result<Transfer> SqlStore::FindTransfer(int64_t agency_id, int64_t id) {
@@ -863,25 +925,21 @@ Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const Tra
     if (outcome.status == core::TxStatus::kPending) {
         return Fail(ErrorCode::kValidation, "a transfer outcome must be SUCCESS or FAILED");
     }
-    // The conditional UPDATE is the guard: one caller moves the row out of PENDING.
-    auto updated = Run(Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
-                            "mpesa_receipt_number = ?, updated_at = ? WHERE id = ? AND status = 'PENDING' RETURNING ",
-                            kTransferCols}),
-                       {std::string(StatusText(outcome.status)), OptText(outcome.result_code),
-                        OptText(outcome.result_desc), OptText(outcome.mpesa_receipt_number), NowIso8601(), id});
-    if (!updated) return Fail(updated.error());
-    if (!updated->rows.empty()) return TransferApplyResult{true, ReadTransfer(updated->rows.front())};
-    auto current = One<Transfer>(Run(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}),
-                                 ReadTransfer, "transaction");
-    if (!current) return Fail(current.error());
-    return TransferApplyResult{false, std::move(*current)};
+    auto applied = ApplyOnce<Transfer>(
+        Pooled(),
+        {Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
+              "mpesa_receipt_number = ?, updated_at = ? WHERE id = ? AND status = 'PENDING' RETURNING ",
+              kTransferCols}),
+         {std::string(StatusText(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
+          OptText(outcome.mpesa_receipt_number), NowIso8601(), id}},
+        {Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}}, ReadTransfer, "transaction");
+    if (!applied) return Fail(applied.error());
+    return TransferApplyResult{applied->first, std::move(applied->second)};
 }
 
 Result<void> SqlStore::AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) {
-    auto res = Run("INSERT INTO transfer_events (transfer_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
-                   {transfer_id, kind, payload, NowIso8601()});
-    if (!res) return Fail(res.error());
-    return {};
+    return Done(Run("INSERT INTO transfer_events (transfer_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+                    {transfer_id, kind, payload, NowIso8601()}));
 }
 
 Result<std::vector<core::TxEvent>> SqlStore::ListTransferEvents(int64_t transfer_id) {
@@ -905,35 +963,13 @@ Result<BalanceCheck> SqlStore::InsertBalanceCheck(const BalanceCheck& check) {
 
 Result<BalanceCheck> SqlStore::SetBalanceCheckIds(int64_t id, const std::string& originator_conversation_id,
                                                   const std::string& conversation_id) {
-    return One<BalanceCheck>(
-        Run(Cat({"UPDATE balance_checks SET originator_conversation_id = ?, conversation_id = ?, updated_at = ? "
-                 "WHERE id = ? RETURNING ",
-                 kBalanceCols}),
-            {OptText(originator_conversation_id), OptText(conversation_id), NowIso8601(), id}),
-        ReadBalance, "balance check");
+    return SetQueryIds(Pooled(), kBalanceTable, id, originator_conversation_id,
+                       conversation_id);
 }
 
 Result<std::pair<bool, BalanceCheck>> SqlStore::ApplyBalanceOutcome(const std::string& conversation_id,
                                                                     const QueryOutcome& outcome) {
-    if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, "balance check not found");
-    auto updated = Run(Cat({"UPDATE balance_checks SET status = ?, result_code = ?, result_desc = ?, "
-                            "accounts = COALESCE(?, accounts), updated_at = ? "
-                            "WHERE (conversation_id = ? OR originator_conversation_id = ?) AND status = 'PENDING' "
-                            "RETURNING ",
-                            kBalanceCols}),
-                       {std::string(StatusText(outcome.status)), OptText(outcome.result_code),
-                        OptText(outcome.result_desc), OptText(outcome.detail), NowIso8601(), conversation_id,
-                        conversation_id});
-    if (!updated) return Fail(updated.error());
-    if (!updated->rows.empty()) return std::make_pair(true, ReadBalance(updated->rows.front()));
-    auto current = One<BalanceCheck>(
-        Run(Cat({"SELECT ", kBalanceCols,
-                 " FROM balance_checks WHERE conversation_id = ? OR originator_conversation_id = ? ORDER BY id "
-                 "LIMIT 1"}),
-            {conversation_id, conversation_id}),
-        ReadBalance, "balance check");
-    if (!current) return Fail(current.error());
-    return std::make_pair(false, std::move(*current));
+    return ApplyQueryOutcome(Pooled(), kBalanceTable, conversation_id, outcome);
 }
 
 Result<BalanceCheck> SqlStore::FindLatestBalanceCheck(int64_t agency_id, bool successful_only) {
@@ -959,35 +995,13 @@ Result<StatusQuery> SqlStore::InsertStatusQuery(const StatusQuery& q) {
 
 Result<StatusQuery> SqlStore::SetStatusQueryIds(int64_t id, const std::string& originator_conversation_id,
                                                 const std::string& conversation_id) {
-    return One<StatusQuery>(
-        Run(Cat({"UPDATE status_queries SET originator_conversation_id = ?, conversation_id = ?, updated_at = ? "
-                 "WHERE id = ? RETURNING ",
-                 kStatusQueryCols}),
-            {OptText(originator_conversation_id), OptText(conversation_id), NowIso8601(), id}),
-        ReadStatusQuery, "status query");
+    return SetQueryIds(Pooled(), kStatusQueryTable, id, originator_conversation_id,
+                       conversation_id);
 }
 
 Result<std::pair<bool, StatusQuery>> SqlStore::ApplyStatusOutcome(const std::string& conversation_id,
                                                                   const QueryOutcome& outcome) {
-    if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, "status query not found");
-    auto updated = Run(Cat({"UPDATE status_queries SET status = ?, result_code = ?, result_desc = ?, "
-                            "transaction_status = ?, updated_at = ? "
-                            "WHERE (conversation_id = ? OR originator_conversation_id = ?) AND status = 'PENDING' "
-                            "RETURNING ",
-                            kStatusQueryCols}),
-                       {std::string(StatusText(outcome.status)), OptText(outcome.result_code),
-                        OptText(outcome.result_desc), OptText(outcome.detail), NowIso8601(), conversation_id,
-                        conversation_id});
-    if (!updated) return Fail(updated.error());
-    if (!updated->rows.empty()) return std::make_pair(true, ReadStatusQuery(updated->rows.front()));
-    auto current = One<StatusQuery>(
-        Run(Cat({"SELECT ", kStatusQueryCols,
-                 " FROM status_queries WHERE conversation_id = ? OR originator_conversation_id = ? ORDER BY id "
-                 "LIMIT 1"}),
-            {conversation_id, conversation_id}),
-        ReadStatusQuery, "status query");
-    if (!current) return Fail(current.error());
-    return std::make_pair(false, std::move(*current));
+    return ApplyQueryOutcome(Pooled(), kStatusQueryTable, conversation_id, outcome);
 }
 
 Result<StatusQuery> SqlStore::FindStatusQuery(int64_t agency_id, int64_t id) {

@@ -130,6 +130,8 @@ public:
 private:
     /// Runs one statement on a pooled connection.
     Result<SqlResult> Run(const std::string& sql, const SqlParams& params);
+    /// Run() as a callable, for the statement helpers that also run inside a transaction.
+    auto Pooled() { return std::bind_front(&SqlStore::Run, this); }
     /// Runs `body` inside BEGIN ... COMMIT on one connection; rolls back when it fails.
     template <class T, class F>
     Result<T> InTransaction(F&& body);
