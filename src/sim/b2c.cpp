@@ -9,17 +9,11 @@ namespace {
 
 constexpr const char* kB2cQueueUrl = "https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit";
 
-struct B2cRequest {
-    std::string originator_id;
-    std::string conversation_id;
-    std::string initiator;
-    std::string credential;
+struct B2cRequest : AsyncRequest {
     std::string command_id;
     int64_t amount = 0;
     std::string party_a;
     std::string party_b;
-    std::string result_url;
-    std::string queue_timeout_url;
 };
 
 Json ReferenceItems() { return Json::array({KeyValue("QueueTimeoutURL", kB2cQueueUrl)}); }
@@ -33,15 +27,11 @@ std::string ReasonFor(const std::string& command_id) {
 /// Decides and books the outcome; returns the Result to post.
 Delivery Outcome(Core& c, const B2cRequest& r, const std::optional<RuleThen>& rule) {
     auto now = c.Now();
-    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
-    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
-    if (rule && rule->queue_timeout) {
-        return {"b2c.timeout", r.queue_timeout_url,
-                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
-    }
+    std::string code = InitialResultCode(c, r, rule);
+    if (auto timeout = QueueTimeoutDelivery(c, "b2c", r, rule, now)) return *timeout;
     std::lock_guard lock(c.mu);
     if (code == "0" && !c.ledger.CanPay(r.amount, c.options.b2c_charge_cents)) code = "1";
-    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    std::string desc = ResultDesc(code, rule);
     Json body;
     if (code == "0") {
         LedgerEntry entry;
@@ -75,7 +65,7 @@ Delivery Outcome(Core& c, const B2cRequest& r, const std::optional<RuleThen>& ru
                               ReferenceItems());
     }
     spdlog::info("simulator: B2C {} to {} ended with {}", r.conversation_id, MaskPhone(r.party_b), code);
-    return {"b2c.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+    return ResultDelivery("b2c", r, std::move(body), rule);
 }
 
 net::Response Payment(Core& c, net::Request& req, int version) {
@@ -121,12 +111,7 @@ net::Response Payment(Core& c, net::Request& req, int version) {
         r.originator_id = c.ids.RequestStyleId();
     }
     Json ack = AsyncAck(r.originator_id, r.conversation_id);
-    Core* core = &c;
-    if (rule && rule->out_of_order) {
-        core->Deliver(Outcome(c, r, rule));
-    } else {
-        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
-    }
+    SendOutcome(c, rule, [r, rule](Core& core) { return Outcome(core, r, rule); });
     // Daraja's ack lists ConversationID first for B2C.
     return net::Response::Json(200, {{"ConversationID", ack["ConversationID"]},
                                      {"OriginatorConversationID", ack["OriginatorConversationID"]},

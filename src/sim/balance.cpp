@@ -7,24 +7,13 @@ namespace {
 
 constexpr const char* kBalanceQueueUrl = "https://internalsandbox.safaricom.co.ke/mpesa/abresults/v1/submit";
 
-struct BalanceRequest {
-    std::string originator_id;
-    std::string conversation_id;
-    std::string initiator;
-    std::string credential;
-    std::string result_url;
-    std::string queue_timeout_url;
-};
+using BalanceRequest = AsyncRequest;
 
 Delivery Outcome(Core& c, const BalanceRequest& r, const std::optional<RuleThen>& rule) {
     auto now = c.Now();
-    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
-    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
-    if (rule && rule->queue_timeout) {
-        return {"balance.timeout", r.queue_timeout_url,
-                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
-    }
-    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    std::string code = InitialResultCode(c, r, rule);
+    if (auto timeout = QueueTimeoutDelivery(c, "balance", r, rule, now)) return *timeout;
+    std::string desc = ResultDesc(code, rule);
     Json refs = Json::array({KeyValue("QueueTimeoutURL", kBalanceQueueUrl)});
     Json params = Json::array();
     if (code == "0") {
@@ -34,7 +23,7 @@ Delivery Outcome(Core& c, const BalanceRequest& r, const std::optional<RuleThen>
     params.push_back(KeyValue("BOCompletedTime", EatNumber(now)));
     Json body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now),
                                params, refs);
-    return {"balance.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+    return ResultDelivery("balance", r, std::move(body), rule);
 }
 
 net::Response Query(Core& c, net::Request& req) {
@@ -53,15 +42,7 @@ net::Response Query(Core& c, net::Request& req) {
     if (auto e = ReadUrl(c, body, "QueueTimeOutURL", r.queue_timeout_url)) return *e;
     if (auto e = ReadUrl(c, body, "ResultURL", r.result_url)) return *e;
 
-    r.originator_id = c.ids.RequestStyleId();
-    r.conversation_id = c.ids.ConversationId(c.Now());
-    Core* core = &c;
-    if (rule && rule->out_of_order) {
-        core->Deliver(Outcome(c, r, rule));
-    } else {
-        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
-    }
-    return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
+    return AcceptAsync(c, std::move(r), rule, Outcome);
 }
 
 }  // namespace

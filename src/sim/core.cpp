@@ -243,6 +243,36 @@ Json AsyncAck(const std::string& originator_id, const std::string& conversation_
             {"ResponseDescription", "Accept the service request successfully."}};
 }
 
+std::string InitialResultCode(Core& c, const AsyncRequest& r, const std::optional<RuleThen>& rule) {
+    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
+    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
+    return code;
+}
+
+std::optional<Delivery> QueueTimeoutDelivery(Core& c, const std::string& api, const AsyncRequest& r,
+                                             const std::optional<RuleThen>& rule, TimePoint now) {
+    if (!rule || !rule->queue_timeout) return std::nullopt;
+    return Delivery{api + ".timeout", r.queue_timeout_url,
+                    QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
+}
+
+std::string ResultDesc(const std::string& code, const std::optional<RuleThen>& rule) {
+    return rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+}
+
+Delivery ResultDelivery(const std::string& api, const AsyncRequest& r, Json body, const std::optional<RuleThen>& rule) {
+    return {api + ".result", r.result_url, std::move(body), rule && rule->callbacks ? *rule->callbacks : 1};
+}
+
+void SendOutcome(Core& c, const std::optional<RuleThen>& rule, std::function<Delivery(Core&)> outcome) {
+    if (rule && rule->out_of_order) {
+        c.Deliver(outcome(c));
+        return;
+    }
+    Core* core = &c;
+    c.Schedule(c.OutcomeDelay(rule), [core, outcome = std::move(outcome)]() { core->Deliver(outcome(*core)); });
+}
+
 Json QueueTimeoutBody(const std::string& originator_id, const std::string& conversation_id,
                       const std::string& transaction_id) {
     return {{"Result",

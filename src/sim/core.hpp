@@ -70,6 +70,17 @@ struct Delivery {
     int times = 1;
 };
 
+/// What every B2C-family request (B2C, reversal, balance, status) carries: the ids of its ack and
+/// Result, the initiator, and where the Result or the queue timeout goes.
+struct AsyncRequest {
+    std::string originator_id;
+    std::string conversation_id;
+    std::string initiator;
+    std::string credential;
+    std::string result_url;
+    std::string queue_timeout_url;
+};
+
 class Core : public std::enable_shared_from_this<Core> {
 public:
     Core(net::Runtime& runtime, SimulatorOptions options, CredentialKey key);
@@ -147,6 +158,30 @@ Json AsyncAck(const std::string& originator_id, const std::string& conversation_
 /// The "queued too long" notification for QueueTimeOutURL (REFERENCE §5.4, shape unconfirmed).
 Json QueueTimeoutBody(const std::string& originator_id, const std::string& conversation_id,
                       const std::string& transaction_id);
+
+// The steps every B2C-family Result shares; `api` names the deliveries ("b2c" -> "b2c.result", "b2c.timeout").
+/// The code a Result starts from: 2001 for a bad initiator, else the rule's resultCode, else "0". Blocking (RSA).
+std::string InitialResultCode(Core& c, const AsyncRequest& r, const std::optional<RuleThen>& rule);
+/// A rule's queueTimeout: the notification posted to QueueTimeOutURL instead of the Result.
+std::optional<Delivery> QueueTimeoutDelivery(Core& c, const std::string& api, const AsyncRequest& r,
+                                             const std::optional<RuleThen>& rule, TimePoint now);
+/// The rule's resultDesc, else the usual one for the code.
+std::string ResultDesc(const std::string& code, const std::optional<RuleThen>& rule);
+/// The Result to ResultURL, posted as many times as the rule says (once by default).
+Delivery ResultDelivery(const std::string& api, const AsyncRequest& r, Json body, const std::optional<RuleThen>& rule);
+/// Posts the Result `outcome` decides: at once when the rule says outOfOrder (before the ack is answered),
+/// else on the worker pool after the outcome delay.
+void SendOutcome(Core& c, const std::optional<RuleThen>& rule, std::function<Delivery(Core&)> outcome);
+
+/// The usual end of a B2C-family request: fresh ids, the Result sent by `outcome`, the ack answered.
+template <class R>
+net::Response AcceptAsync(Core& c, R r, const std::optional<RuleThen>& rule,
+                          Delivery (*outcome)(Core&, const R&, const std::optional<RuleThen>&)) {
+    r.originator_id = c.ids.RequestStyleId();
+    r.conversation_id = c.ids.ConversationId(c.Now());
+    SendOutcome(c, rule, [r, rule, outcome](Core& core) { return outcome(core, r, rule); });
+    return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
+}
 
 /// Initiator name + SecurityCredential shape (non-empty base64); fills both or answers 400.002.02.
 std::optional<net::Response> ReadInitiator(Core& c, const Json& body, const char* initiator_key, std::string& initiator,

@@ -7,26 +7,16 @@ namespace {
 
 constexpr const char* kReversalQueueUrl = "https://internalsandbox.safaricom.co.ke/mpesa/reversalresults/v1/submit";
 
-struct ReversalRequest {
-    std::string originator_id;
-    std::string conversation_id;
-    std::string initiator;
-    std::string credential;
+struct ReversalRequest : AsyncRequest {
     std::string transaction_id;
     int64_t amount = 0;
     std::string receiver_party;
-    std::string result_url;
-    std::string queue_timeout_url;
 };
 
 Delivery Outcome(Core& c, const ReversalRequest& r, const std::optional<RuleThen>& rule) {
     auto now = c.Now();
-    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
-    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
-    if (rule && rule->queue_timeout) {
-        return {"reversal.timeout", r.queue_timeout_url,
-                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
-    }
+    std::string code = InitialResultCode(c, r, rule);
+    if (auto timeout = QueueTimeoutDelivery(c, "reversal", r, rule, now)) return *timeout;
     Json refs = Json::array({KeyValue("QueueTimeoutURL", kReversalQueueUrl)});
     std::lock_guard lock(c.mu);
     const LedgerEntry* original = c.ledger.FindByReceipt(r.transaction_id);
@@ -39,7 +29,7 @@ Delivery Outcome(Core& c, const ReversalRequest& r, const std::optional<RuleThen
             code = "R000002";
         }
     }
-    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    std::string desc = ResultDesc(code, rule);
     Json body;
     if (code == "0") {
         LedgerEntry entry;
@@ -68,7 +58,7 @@ Delivery Outcome(Core& c, const ReversalRequest& r, const std::optional<RuleThen
         body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now),
                               Json::array(), refs);
     }
-    return {"reversal.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+    return ResultDelivery("reversal", r, std::move(body), rule);
 }
 
 net::Response Request(Core& c, net::Request& req) {
@@ -98,15 +88,7 @@ net::Response Request(Core& c, net::Request& req) {
     auto remarks = FieldText(body, "Remarks").value_or("");
     if (remarks.empty() || remarks.size() > 100) return c.BadRequest("Remarks");
 
-    r.originator_id = c.ids.RequestStyleId();
-    r.conversation_id = c.ids.ConversationId(c.Now());
-    Core* core = &c;
-    if (rule && rule->out_of_order) {
-        core->Deliver(Outcome(c, r, rule));
-    } else {
-        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
-    }
-    return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
+    return AcceptAsync(c, std::move(r), rule, Outcome);
 }
 
 }  // namespace

@@ -5,17 +5,11 @@ namespace haven::sim {
 
 namespace {
 
-struct StatusRequest {
-    std::string originator_id;
-    std::string conversation_id;
-    std::string initiator;
-    std::string credential;
+struct StatusRequest : AsyncRequest {
     std::string transaction_id;
     std::string original_conversation_id;
     std::string occasion;
     bool has_occasion = false;
-    std::string result_url;
-    std::string queue_timeout_url;
 };
 
 Json ParamsFor(const Core& c, const LedgerEntry& e) {
@@ -37,12 +31,8 @@ Json ParamsFor(const Core& c, const LedgerEntry& e) {
 
 Delivery Outcome(Core& c, const StatusRequest& r, const std::optional<RuleThen>& rule) {
     auto now = c.Now();
-    std::string code = std::to_string(c.CheckInitiator(r.initiator, r.credential));
-    if (code == "0" && rule && rule->result_code) code = *rule->result_code;
-    if (rule && rule->queue_timeout) {
-        return {"status.timeout", r.queue_timeout_url,
-                QueueTimeoutBody(r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now)), 1};
-    }
+    std::string code = InitialResultCode(c, r, rule);
+    if (auto timeout = QueueTimeoutDelivery(c, "status", r, rule, now)) return *timeout;
     Json refs = Json::array({r.has_occasion ? KeyValue("Occasion", r.occasion) : KeyOnly("Occasion")});
     Json params = Json::array();
     {
@@ -54,10 +44,10 @@ Delivery Outcome(Core& c, const StatusRequest& r, const std::optional<RuleThen>&
         if (code == "0" && e == nullptr) code = "2032";
         if (code == "0") params = ParamsFor(c, *e);
     }
-    std::string desc = rule && rule->result_desc ? *rule->result_desc : ResultDescFor(code);
+    std::string desc = ResultDesc(code, rule);
     Json body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, c.ids.ZeroReceipt(now),
                                params, refs);
-    return {"status.result", r.result_url, body, rule && rule->callbacks ? *rule->callbacks : 1};
+    return ResultDelivery("status", r, std::move(body), rule);
 }
 
 net::Response Query(Core& c, net::Request& req) {
@@ -86,15 +76,7 @@ net::Response Query(Core& c, net::Request& req) {
         r.has_occasion = true;
     }
 
-    r.originator_id = c.ids.RequestStyleId();
-    r.conversation_id = c.ids.ConversationId(c.Now());
-    Core* core = &c;
-    if (rule && rule->out_of_order) {
-        core->Deliver(Outcome(c, r, rule));
-    } else {
-        core->Schedule(c.OutcomeDelay(rule), [core, r, rule]() { core->Deliver(Outcome(*core, r, rule)); });
-    }
-    return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
+    return AcceptAsync(c, std::move(r), rule, Outcome);
 }
 
 }  // namespace
