@@ -106,6 +106,41 @@ ResultOutcome Settle(storage::Store& store, const storage::Transfer& t, const st
 
 std::string NewOriginatorId() { return "haven-" + RandomToken(16); }
 
+/// Store::ApplyBalanceOutcome or Store::ApplyStatusOutcome.
+template <class Row>
+using ApplyQuery = Result<std::pair<bool, Row>> (storage::Store::*)(const std::string&, const storage::QueryOutcome&);
+
+/// Applies a balance or status query outcome to the row named by the notice's ConversationID, else by its
+/// OriginatorConversationID.
+template <class Row>
+Result<std::pair<bool, Row>> ApplyByNotice(storage::Store& store, ApplyQuery<Row> apply,
+                                           const daraja::ResultNotice& notice, const storage::QueryOutcome& q) {
+    auto applied = (store.*apply)(notice.conversation_id, q);
+    if (!applied && applied.error().code == ErrorCode::kNotFound) {
+        applied = (store.*apply)(notice.originator_conversation_id, q);
+    }
+    return applied;
+}
+
+/// A balance or status query that sat in M-Pesa's queue too long. A query moves no money: a timeout just ends
+/// it FAILED. An unknown id is kept as an unmatched `kind` callback.
+template <class Row>
+Result<ResultOutcome> ApplyQueryTimeout(const std::string& kind, ApplyQuery<Row> apply, const json& body,
+                                        B2cDeps deps) {
+    auto notice = daraja::ParseResult(body);
+    if (!notice) return tl::unexpected(notice.error());
+    storage::QueryOutcome q;
+    q.status = TxStatus::kFailed;
+    q.result_code = notice->result_code;
+    q.result_desc = "timed out: " + notice->result_desc;
+    auto applied = ApplyByNotice(deps.store, apply, *notice, q);
+    if (!applied) {
+        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
+        return Unmatched(deps.store, kind, *notice, body);
+    }
+    return ResultOutcome{true, applied->first};
+}
+
 }  // namespace
 
 json RedactResult(const json& payload) { return MaskAll(RedactPayload(payload)); }
@@ -311,10 +346,7 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
     q.result_code = notice->result_code;
     q.result_desc = notice->result_desc;
     q.detail = notice->Param("TransactionStatus");
-    auto applied = deps.store.ApplyStatusOutcome(notice->conversation_id, q);
-    if (!applied && applied.error().code == ErrorCode::kNotFound) {
-        applied = deps.store.ApplyStatusOutcome(notice->originator_conversation_id, q);
-    }
+    auto applied = ApplyByNotice(deps.store, &storage::Store::ApplyStatusOutcome, *notice, q);
     if (!applied) {
         if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
         return Unmatched(deps.store, "status", *notice, body);
@@ -353,22 +385,8 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
 }
 
 Result<ResultOutcome> ApplyStatusTimeout(const json& body, const std::string& request_id, B2cDeps deps) {
-    auto notice = daraja::ParseResult(body);
-    if (!notice) return tl::unexpected(notice.error());
-    storage::QueryOutcome q;
-    q.status = TxStatus::kFailed;
-    q.result_code = notice->result_code;
-    q.result_desc = "timed out: " + notice->result_desc;
-    auto applied = deps.store.ApplyStatusOutcome(notice->conversation_id, q);
-    if (!applied && applied.error().code == ErrorCode::kNotFound) {
-        applied = deps.store.ApplyStatusOutcome(notice->originator_conversation_id, q);
-    }
-    if (!applied) {
-        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
-        return Unmatched(deps.store, "status.timeout", *notice, body);
-    }
     (void)request_id;
-    return ResultOutcome{true, applied->first};
+    return ApplyQueryTimeout("status.timeout", &storage::Store::ApplyStatusOutcome, body, deps);
 }
 
 int SettleStaleTransfers(const std::string& older_than, B2cDeps deps) {
@@ -424,10 +442,7 @@ Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& re
             q.detail = list.dump();
         }
     }
-    auto applied = deps.store.ApplyBalanceOutcome(notice->conversation_id, q);
-    if (!applied && applied.error().code == ErrorCode::kNotFound) {
-        applied = deps.store.ApplyBalanceOutcome(notice->originator_conversation_id, q);
-    }
+    auto applied = ApplyByNotice(deps.store, &storage::Store::ApplyBalanceOutcome, *notice, q);
     if (!applied) {
         if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
         return Unmatched(deps.store, "balance", *notice, body);
@@ -441,22 +456,8 @@ Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& re
 }
 
 Result<ResultOutcome> ApplyBalanceTimeout(const json& body, const std::string& request_id, B2cDeps deps) {
-    auto notice = daraja::ParseResult(body);
-    if (!notice) return tl::unexpected(notice.error());
-    storage::QueryOutcome q;
-    q.status = TxStatus::kFailed;  // a balance query moves no money: a timeout just ends it
-    q.result_code = notice->result_code;
-    q.result_desc = "timed out: " + notice->result_desc;
-    auto applied = deps.store.ApplyBalanceOutcome(notice->conversation_id, q);
-    if (!applied && applied.error().code == ErrorCode::kNotFound) {
-        applied = deps.store.ApplyBalanceOutcome(notice->originator_conversation_id, q);
-    }
-    if (!applied) {
-        if (applied.error().code != ErrorCode::kNotFound) return tl::unexpected(applied.error());
-        return Unmatched(deps.store, "balance.timeout", *notice, body);
-    }
     (void)request_id;
-    return ResultOutcome{true, applied->first};
+    return ApplyQueryTimeout("balance.timeout", &storage::Store::ApplyBalanceOutcome, body, deps);
 }
 
 }  // namespace haven::service
