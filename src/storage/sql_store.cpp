@@ -372,6 +372,31 @@ Result<std::pair<bool, T>> ApplyQueryOutcome(RunFn&& run, const QueryTable<T>& q
         q.read, q.what);
 }
 
+/// Appends `clause` (" AND column = ?") and its value when the filter has one.
+template <class V>
+void AndIf(std::string& sql, SqlParams& params, const char* clause, const std::optional<V>& value) {
+    if (!value) return;
+    sql += clause;
+    params.emplace_back(*value);
+}
+
+std::optional<std::string> StatusParam(const std::optional<core::TxStatus>& status) {
+    if (!status) return std::nullopt;
+    return std::string(StatusText(*status));
+}
+
+/// The filters every list page ends with (phone, created_at range, id cursor), then newest first, at most
+/// the (clamped) limit.
+template <class Filter>
+void FinishListQuery(std::string& sql, SqlParams& params, const Filter& filter) {
+    AndIf(sql, params, " AND phone_number = ?", filter.phone_number);
+    AndIf(sql, params, " AND created_at >= ?", filter.from);
+    AndIf(sql, params, " AND created_at < ?", filter.to);
+    AndIf(sql, params, " AND id < ?", filter.before_id);
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
+}
+
 /// Escapes LIKE wildcards so a prefix matches literally (with ESCAPE '\').
 std::string LikePrefix(std::string_view prefix) {
     std::string out;
@@ -599,32 +624,9 @@ Result<core::StkTransaction> SqlStore::FindStkByCheckoutIdAnyAgency(const std::s
 Result<std::vector<core::StkTransaction>> SqlStore::ListStk(const StkFilter& filter) {
     std::string sql = Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ?"});
     SqlParams params{filter.agency_id};
-    if (filter.status) {
-        sql += " AND status = ?";
-        params.emplace_back(std::string(StatusText(*filter.status)));
-    }
-    if (filter.lease_id) {
-        sql += " AND lease_id = ?";
-        params.emplace_back(*filter.lease_id);
-    }
-    if (filter.phone_number) {
-        sql += " AND phone_number = ?";
-        params.emplace_back(*filter.phone_number);
-    }
-    if (filter.from) {
-        sql += " AND created_at >= ?";
-        params.emplace_back(*filter.from);
-    }
-    if (filter.to) {
-        sql += " AND created_at < ?";
-        params.emplace_back(*filter.to);
-    }
-    if (filter.before_id) {
-        sql += " AND id < ?";
-        params.emplace_back(*filter.before_id);
-    }
-    sql += " ORDER BY id DESC LIMIT ?";
-    params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
+    AndIf(sql, params, " AND status = ?", StatusParam(filter.status));
+    AndIf(sql, params, " AND lease_id = ?", filter.lease_id);
+    FinishListQuery(sql, params, filter);
     return Many<core::StkTransaction>(Run(sql, params), ReadStk);
 }
 
@@ -878,32 +880,9 @@ Result<Transfer> SqlStore::FindTransferByConversationId(const std::string& conve
 Result<std::vector<Transfer>> SqlStore::ListTransfers(const TransferFilter& filter) {
     std::string sql = Cat({"SELECT ", kTransferCols, " FROM transfers WHERE agency_id = ?"});
     SqlParams params{filter.agency_id};
-    if (filter.kind) {
-        sql += " AND kind = ?";
-        params.emplace_back(*filter.kind);
-    }
-    if (filter.status) {
-        sql += " AND status = ?";
-        params.emplace_back(std::string(StatusText(*filter.status)));
-    }
-    if (filter.phone_number) {
-        sql += " AND phone_number = ?";
-        params.emplace_back(*filter.phone_number);
-    }
-    if (filter.from) {
-        sql += " AND created_at >= ?";
-        params.emplace_back(*filter.from);
-    }
-    if (filter.to) {
-        sql += " AND created_at < ?";
-        params.emplace_back(*filter.to);
-    }
-    if (filter.before_id) {
-        sql += " AND id < ?";
-        params.emplace_back(*filter.before_id);
-    }
-    sql += " ORDER BY id DESC LIMIT ?";
-    params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
+    AndIf(sql, params, " AND kind = ?", filter.kind);
+    AndIf(sql, params, " AND status = ?", StatusParam(filter.status));
+    FinishListQuery(sql, params, filter);
     return Many<Transfer>(Run(sql, params), ReadTransfer);
 }
 
