@@ -33,6 +33,7 @@ struct StkSession {
     std::string merchant_request_id;
     std::string checkout_request_id;
     std::string phone;
+    std::string party_a;  // the paying customer (rule limit, §12.4)
     std::string shortcode;
     std::string party_b;
     std::string transaction_type;

@@ -1,5 +1,6 @@
 #include "sim/simulator.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@ struct Simulator::Impl {
     SimulatorOptions options;
     std::shared_ptr<Core> core;
     net::Router router;
+    net::Router daraja;  // the Daraja API routes, before product gating copies them into router
     std::unique_ptr<net::Server> server;
     std::string tls_cert_file;
     std::string temp_dir;
@@ -72,7 +74,62 @@ net::Response ServerError(Core* core, int status, const std::string& code, const
     return core->DarajaError(daraja_code, text, id);
 }
 
+/// The API product a Daraja path belongs to (REFERENCE §12.6); "" for paths every app may call (OAuth).
+std::string ProductOf(const std::string& path) {
+    static const std::vector<std::pair<std::string, std::string>> kPrefixes = {
+        {"/mpesa/stkpush/", "stk"},           {"/mpesa/stkpushquery/", "stk"},
+        {"/mpesa/b2c/", "b2c"},               {"/mpesa/reversal/", "reversal"},
+        {"/mpesa/accountbalance/", "balance"}, {"/mpesa/transactionstatus/", "status"},
+        {"/mpesa/c2b/v1/", "c2b_v1"},         {"/mpesa/c2b/v2/", "c2b_v2"}};
+    for (const auto& [prefix, product] : kPrefixes) {
+        if (path.rfind(prefix, 0) == 0) return product;
+    }
+    return "";
+}
+
+void CheckProducts(const std::set<std::string>& products) {
+    const auto& known = SimulatorProducts();
+    for (const auto& p : products) {
+        if (std::find(known.begin(), known.end(), p) == known.end()) {
+            throw std::runtime_error("unknown API product '" + p +
+                                     "' (known: stk, b2c, reversal, balance, status, c2b_v1, c2b_v2)");
+        }
+    }
+}
+
+/// Copies the Daraja routes into the served router; a disabled product's routes answer 401.003.01 to a
+/// valid token (Apigee checks the token, then the product, before the API sees the request).
+void AddGatedRoutes(net::Router& router, const net::Router& daraja, const std::shared_ptr<Core>& core) {
+    const auto& enabled = core->options.enabled_products;
+    for (const auto& route : daraja.Routes()) {
+        auto match = daraja.Find(route.method, route.pattern);
+        if (match.kind != net::Router::MatchKind::kFound) continue;
+        net::Handler handler = *match.handler;
+        std::string product = ProductOf(route.pattern);
+        if (enabled.empty() || product.empty() || enabled.count(product) != 0) {
+            router.Add(route.method, route.pattern, std::move(handler));
+            continue;
+        }
+        std::weak_ptr<Core> weak = core;
+        router.Add(route.method, route.pattern, [weak, handler](net::Request& req) {
+            auto c = weak.lock();
+            // A missing or bad token is answered as usual (404.001.0x) by the API itself.
+            if (!c || c->CheckBearer(req)) return handler(req);
+            net::Response res = c->DarajaError(
+                "401.003.01", "Error Occurred - Invalid Access Token - Invalid API call as no apiproduct match found");
+            c->LogRequest(req, res.status);
+            return res;
+        });
+    }
+}
+
 }  // namespace
+
+const std::vector<std::string>& SimulatorProducts() {
+    static const std::vector<std::string> kProducts = {"stk",    "b2c",    "reversal", "balance",
+                                                       "status", "c2b_v1", "c2b_v2"};
+    return kProducts;
+}
 
 Simulator::Simulator(net::Runtime& runtime, SimulatorOptions options)
     : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
@@ -82,6 +139,7 @@ Simulator::~Simulator() { Stop(); }
 uint16_t Simulator::Start() {
     if (impl_->server) return impl_->port;
     const auto& opts = impl_->options;
+    CheckProducts(opts.enabled_products);
     auto key = opts.credential_cert_file.empty() ? CredentialKey::Generate()
                                                  : CredentialKey::Load(opts.credential_cert_file,
                                                                        opts.credential_key_file);
@@ -132,13 +190,14 @@ uint16_t Simulator::Start() {
     };
     (void)core;
 
-    RegisterOauth(impl_->router, impl_->core);
-    RegisterStk(impl_->router, impl_->core);
-    RegisterB2c(impl_->router, impl_->core);
-    RegisterReversal(impl_->router, impl_->core);
-    RegisterBalance(impl_->router, impl_->core);
-    RegisterStatus(impl_->router, impl_->core);
-    RegisterC2b(impl_->router, impl_->core);
+    RegisterOauth(impl_->daraja, impl_->core);
+    RegisterStk(impl_->daraja, impl_->core);
+    RegisterB2c(impl_->daraja, impl_->core);
+    RegisterReversal(impl_->daraja, impl_->core);
+    RegisterBalance(impl_->daraja, impl_->core);
+    RegisterStatus(impl_->daraja, impl_->core);
+    RegisterC2b(impl_->daraja, impl_->core);
+    AddGatedRoutes(impl_->router, impl_->daraja, impl_->core);
     RegisterControl(impl_->router, impl_->core);
 
     impl_->server = std::make_unique<net::Server>(impl_->runtime, impl_->router, server_options);

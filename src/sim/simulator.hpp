@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ struct SimulatorOptions {
     // certificate) is accepted for a known initiator when true, 2001 when false.
     bool accept_foreign_credentials = true;
     std::string phone_pin;  // virtual phone: the PIN "accept" must carry; empty = any PIN
+    // §12.4: an STK push with the same PartyA and Amount as one that succeeded less than this long ago ends
+    // with callback 17 "Rule limited." (no money moves). 0 = off: tests and demos repeat the same push.
+    std::chrono::seconds rule_limit_window{0};
+    // §12.6: the API products on the app (see SimulatorProducts()); empty = all. A call to another product's
+    // path with a valid token answers HTTP 401 401.003.01 "... no apiproduct match found". Start throws on
+    // an unknown name.
+    std::set<std::string> enabled_products;
     bool require_json_content_type = true;   // §1.1: otherwise 400.002.02 Invalid <first field>
     bool enforce_reference_limits = false;   // §14.5: AccountReference <= 12, TransactionDesc <= 13
     bool reject_keywords_in_stk_callback = false;  // §14.8
@@ -63,6 +71,9 @@ struct SimulatorOptions {
     std::function<std::chrono::system_clock::time_point()> clock;  // empty = system clock
     bool access_log = true;
 };
+
+/// Names for SimulatorOptions::enabled_products: stk, b2c, reversal, balance, status, c2b_v1, c2b_v2.
+const std::vector<std::string>& SimulatorProducts();
 
 class Simulator {
 public:

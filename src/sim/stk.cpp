@@ -105,6 +105,18 @@ std::optional<net::Response> CheckPassword(Core& c, const Json& body, std::strin
     return std::nullopt;
 }
 
+/// §12.4: true when PartyA paid the same amount successfully less than rule_limit_window ago. Needs c.mu.
+bool RuleLimited(const Core& c, const std::string& party_a, int64_t amount, TimePoint now) {
+    if (c.options.rule_limit_window <= std::chrono::seconds::zero()) return false;
+    for (const auto& [id, other] : c.stk) {
+        if (other.final && other.result_code == "0" && other.party_a == party_a && other.amount == amount &&
+            now - other.completed < c.options.rule_limit_window) {
+            return true;
+        }
+    }
+    return false;
+}
+
 net::Response Push(Core& c, net::Request& req) {
     if (auto e = c.CheckBearer(req)) return *e;
     Json body;
@@ -148,6 +160,7 @@ net::Response Push(Core& c, net::Request& req) {
     s.merchant_request_id = c.ids.RequestStyleId();
     s.checkout_request_id = c.ids.CheckoutRequestId(now, phone);
     s.phone = phone;
+    s.party_a = party_a;
     s.shortcode = shortcode;
     s.party_b = party_b;
     s.transaction_type = type;
@@ -157,9 +170,9 @@ net::Response Push(Core& c, net::Request& req) {
     s.created = now;
     s.plan = rule.value_or(RuleThen{});
     bool wait_for_phone = (rule && rule->manual) || (c.options.interactive_stk && !(rule && rule->result_code));
-    s.waiting_phone = wait_for_phone;
     s.expires = now + c.options.interactive_timeout;
     std::string id = s.checkout_request_id;
+    bool rule_limited = false;
     {
         std::lock_guard lock(c.mu);
         if (c.phone_locks.count(phone) != 0) {
@@ -167,6 +180,10 @@ net::Response Push(Core& c, net::Request& req) {
                                  "Unable to lock subscriber, a transaction is already in process for the current "
                                  "subscriber");
         }
+        // A scenario rule that names the outcome (or hands it to the virtual phone) wins over the rule limit.
+        if (!(rule && (rule->result_code || rule->manual))) rule_limited = RuleLimited(c, party_a, *amount, now);
+        if (rule_limited) wait_for_phone = false;
+        s.waiting_phone = wait_for_phone;
         c.phone_locks[phone] = id;
         c.stk[id] = s;
     }
@@ -176,7 +193,7 @@ net::Response Push(Core& c, net::Request& req) {
                 {"ResponseDescription", "Success. Request accepted for processing"},
                 {"CustomerMessage", "Success. Request accepted for processing"}};
 
-    std::string code = rule && rule->result_code ? *rule->result_code : "0";
+    std::string code = rule_limited ? "17" : rule && rule->result_code ? *rule->result_code : "0";
     std::optional<std::string> desc_override = rule ? rule->result_desc : std::nullopt;
     Core* core = &c;
     if (wait_for_phone) {
