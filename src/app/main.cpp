@@ -172,6 +172,20 @@ int main(int argc, char** argv) {
     simulate->add_flag("--strict-timestamp", sim_options.strict_timestamp, "STK Timestamp must be EAT and recent");
     simulate->add_option("--callback-retries", sim_options.callback_retries,
                          "Extra delivery attempts when a callback receiver fails");
+    auto set_rule_limit = [&sim_options](const int64_t& s) { sim_options.rule_limit_window = std::chrono::seconds(s); };
+    simulate
+        ->add_option_function<int64_t>("--rule-limit-seconds", set_rule_limit,
+                                       "Same PartyA and Amount as a successful STK push this recently -> callback 17 "
+                                       "(0 = off)")
+        ->check(CLI::NonNegativeNumber);
+    simulate->add_option("--products", sim_options.enabled_products,
+                         "API products on the app, comma list (others answer 401.003.01; default all): "
+                         "stk,b2c,reversal,balance,status,c2b_v1,c2b_v2")
+        ->delimiter(',')
+        ->check(CLI::IsMember(haven::sim::SimulatorProducts()));
+    simulate->add_flag("--accept-foreign-credentials,!--strict-credentials", sim_options.accept_foreign_credentials,
+                       "A SecurityCredential not made with our certificate is accepted for a known initiator "
+                       "(default; --strict-credentials answers 2001)");
 
     auto* migrate = app.add_subcommand("migrate", "Apply database migrations (DATABASE_URL) and exit");
 

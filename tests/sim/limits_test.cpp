@@ -9,7 +9,8 @@ namespace haven::sim::test {
 namespace {
 
 constexpr const char* kPush = "/mpesa/stkpush/v1/processrequest";
-constexpr const char* kNoProduct = "Error Occurred - Invalid Access Token - Invalid API call as no apiproduct match found";
+constexpr const char* kNoProduct =
+    "Error Occurred - Invalid Access Token - Invalid API call as no apiproduct match found";
 
 Json Callback(const Json& body) { return body["Body"]["stkCallback"]; }
 
