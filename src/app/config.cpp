@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "service/auth.hpp"
 
@@ -210,6 +211,22 @@ core::Result<Config> LoadConfig(const Env& env) {
     else return tl::unexpected(v.error());
     if (auto v = number("RATE_LIMIT_BURST", 0, 1000000, 200); v) c.rate_limit_burst = double(*v);
     else return tl::unexpected(v.error());
+    if (auto origins = get("CORS_ALLOWED_ORIGINS")) {
+        std::stringstream list(*origins);
+        std::string origin;
+        while (std::getline(list, origin, ',')) {
+            origin = Trim(origin);
+            if (origin.empty()) continue;
+            const auto scheme_end = origin.find("://");
+            if (!IsHttpUrl(origin, true) || origin.back() == '/' ||
+                origin.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3) != std::string::npos) {
+                return tl::unexpected(Bad("CORS_ALLOWED_ORIGINS",
+                                          "comma-separated origins like https://app.haven.example (no path)",
+                                          origin));
+            }
+            c.cors_allowed_origins.push_back(origin);
+        }
+    }
     if (auto v = number("WORKER_THREADS", 2, 1024, 64); v) c.worker_threads = static_cast<int>(*v);
     else return tl::unexpected(v.error());
     if (auto v = number("RECONCILE_INTERVAL_SECONDS", 1, 86400, 30); v) c.reconcile_interval = std::chrono::seconds(*v);

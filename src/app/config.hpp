@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -39,6 +40,7 @@ struct Config {
     double rate_limit_per_second = 50;
     double rate_limit_burst = 200;
     size_t max_body_bytes = 64 * 1024;
+    std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
     int worker_threads = 64;  // WORKER_THREADS: handlers that may wait on Daraja or the database
     std::chrono::seconds reconcile_interval{30};
     std::chrono::seconds reconcile_after{120};

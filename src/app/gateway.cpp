@@ -142,6 +142,7 @@ core::Result<void> Gateway::Start() {
     options.rate_limit_per_second = c.rate_limit_per_second;
     options.rate_limit_burst = c.rate_limit_burst;
     options.web_root = c.web_root;
+    options.cors_allowed_origins = c.cors_allowed_origins;
     options.error_body = [](int status, const std::string& code, const std::string& message, const std::string&) {
         auto res = net::Response::Json(status, {{"success", false}, {"error", {{"code", code}, {"message", message}}}});
         return res;

@@ -218,6 +218,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         return Response::Json(status, body);
     }
 
+    bool CorsAllowed(const std::string& origin) const {
+        return std::find(options.cors_allowed_origins.begin(), options.cors_allowed_origins.end(), origin) !=
+               options.cors_allowed_origins.end();
+    }
+
     void ApplyDefaults(Response& res, const std::string& request_id) const {
         auto set_default = [&res](const char* name, const std::string& value) {
             if (res.headers.find(name) == res.headers.end()) res.headers[name] = value;
@@ -412,8 +417,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             req.request_id = incoming && ValidRequestId(*incoming) ? *incoming : NewRequestId();
 
             Response res;
+            const auto origin = req.Header("Origin");
+            const bool cors = origin && CorsAllowed(*origin);
             int wait = limiter.Enabled() ? limiter.Take(remote_ip) : 0;
-            if (wait > 0) {
+            if (cors && req.method == "OPTIONS" && req.Header("Access-Control-Request-Method")) {
+                res.status = 204;  // preflight: answered here, never reaches a handler
+                res.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS";
+                res.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Idempotency-Key, Request-Id";
+                res.headers["Access-Control-Max-Age"] = "600";
+            } else if (wait > 0) {
                 res = ErrorResponse(429, "too many requests; retry in " + std::to_string(wait) + " s", req.request_id);
                 res.headers["Retry-After"] = std::to_string(wait);
             } else {
@@ -427,6 +439,11 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
                 }
             }
             ApplyDefaults(res, req.request_id);
+            if (cors) {
+                res.headers["Access-Control-Allow-Origin"] = *origin;
+                res.headers["Access-Control-Expose-Headers"] = "Request-Id, Retry-After, Idempotent-Replayed";
+                res.headers["Vary"] = "Origin";
+            }
             const int status = res.status;
             const bool keep_alive = msg.keep_alive() && !stopping.load();
             bool ok = co_await Write(stream, res, keep_alive, req.method == "HEAD", msg.version());

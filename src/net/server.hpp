@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "net/http.hpp"
 #include "net/router.hpp"
@@ -32,6 +33,9 @@ struct ServerOptions {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
     std::string web_root;                // static files served for unmatched GETs; empty = none
+    // Exact origins ("https://app.haven.example") allowed to call the API and load web/ modules from
+    // another site (CORS, with preflight answered here). Empty = same origin only.
+    std::vector<std::string> cors_allowed_origins;
     // Shapes error bodies (404/405/413/429/500) produced by the server itself.
     std::function<Response(int status, const std::string& code, const std::string& message,
                            const std::string& request_id)>

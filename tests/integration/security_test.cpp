@@ -69,6 +69,29 @@ TEST_F(Security, EveryResponseHasRequestIdAndSecurityHeaders) {
     EXPECT_FALSE(wrong_verb.headers["Allow"].empty());
 }
 
+TEST_F(Security, OnlyListedOriginsGetCorsHeadersAndPreflight) {
+    gateway_->Stop();
+    StartGateway([](app::Config& c) { c.cors_allowed_origins = {"https://app.haven.example"}; });
+    net::Headers preflight{{"Origin", "https://app.haven.example"},
+                           {"Access-Control-Request-Method", "POST"},
+                           {"Access-Control-Request-Headers", "authorization, content-type, idempotency-key"}};
+    auto ok = Call("OPTIONS", gateway_->BaseUrl() + "/api/v1/mpesa/stk-push", "", preflight);
+    EXPECT_EQ(ok.status, 204);
+    EXPECT_EQ(ok.headers["Access-Control-Allow-Origin"], "https://app.haven.example");
+    EXPECT_NE(ok.headers["Access-Control-Allow-Headers"].find("Idempotency-Key"), std::string::npos);
+    auto get = Api("GET", "/api/v1/config", nullptr, "", {{"Origin", "https://app.haven.example"}});
+    EXPECT_EQ(get.status, 200);
+    EXPECT_EQ(get.headers["Access-Control-Allow-Origin"], "https://app.haven.example");
+    EXPECT_EQ(get.headers["Vary"], "Origin");
+
+    preflight["Origin"] = "https://evil.example";
+    auto refused = Call("OPTIONS", gateway_->BaseUrl() + "/api/v1/mpesa/stk-push", "", preflight);
+    EXPECT_NE(refused.status, 204);
+    EXPECT_FALSE(refused.headers.count("Access-Control-Allow-Origin"));
+    auto other = Api("GET", "/api/v1/config", nullptr, "", {{"Origin", "https://evil.example"}});
+    EXPECT_FALSE(other.headers.count("Access-Control-Allow-Origin"));
+}
+
 TEST_F(Security, OversizedBodyIs413AndWritesNothing) {
     auto token = Login("admin@a.test");
     json body = {{"tenantName", std::string(200 * 1024, 'x')}, {"phoneNumber", "0712345678"}, {"unit", "U"},
