@@ -4,7 +4,8 @@
 //             poll-interval-ms (default 3000), poll-timeout-ms (default 120000)
 // Events (bubbling, composed; detail = the transaction): success, failure, cancel (the user backed out).
 // Steps: form -> confirm -> waiting (polls GET /api/v1/mpesa/transactions/:id) -> result.
-import { api, ApiError, newIdempotencyKey, sleep } from '../js/api.js';
+import { api, ApiError, newIdempotencyKey } from '../js/api.js';
+import { liveText, pollTransaction } from '../js/poll.js';
 import { displayPhone, el, formatDateTime, formatKES, formatPhoneAsTyped, normalizePhone, phoneError } from '../js/format.js';
 
 let instanceCounter = 0;
@@ -216,20 +217,13 @@ export class B2cPayment extends HTMLElement {
         }
         const abort = new AbortController();
         this._abort = abort;
-        const interval = Number(this.getAttribute('poll-interval-ms')) || 3000;
-        const deadline = Date.now() + (Number(this.getAttribute('poll-timeout-ms')) || 120000);
         try {
-            while (Date.now() < deadline) {
-                await sleep(interval, abort.signal);
-                try {
-                    tx = { ...tx, ...(await api(`/api/v1/mpesa/transactions/${encodeURIComponent(initial.id)}`, { signal: abort.signal })) };
-                    if (tx.resultDescription) live.textContent = `M-Pesa: ${tx.resultDescription}`;
-                    if (tx.status && tx.status !== 'PENDING') break;
-                } catch (err) {
-                    if (err && err.name === 'AbortError') throw err;
-                    live.textContent = 'Connection problem, still trying…';
-                }
-            }
+            tx = await pollTransaction(initial, {
+                intervalMs: Number(this.getAttribute('poll-interval-ms')) || 3000,
+                timeoutMs: Number(this.getAttribute('poll-timeout-ms')) || 120000,
+                signal: abort.signal,
+                onUpdate: (t, err) => { live.textContent = liveText(t, err, live.textContent); },
+            });
         } catch (err) {
             if (!err || err.name !== 'AbortError') throw err;
             return;

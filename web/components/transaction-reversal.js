@@ -3,7 +3,8 @@
 // Attributes: transaction-id (preselects a transaction), poll-interval-ms (3000), poll-timeout-ms (120000)
 // Events (bubbling, composed; detail = the reversal transaction): success, failure, cancel.
 // Steps: pick (list of successful payments + details + reason) -> confirm (clear warning) -> waiting -> result.
-import { api, ApiError, newIdempotencyKey, sleep } from '../js/api.js';
+import { api, ApiError, newIdempotencyKey } from '../js/api.js';
+import { liveText, pollTransaction } from '../js/poll.js';
 import { displayPhone, el, formatDateTime, formatKES } from '../js/format.js';
 
 let instanceCounter = 0;
@@ -230,20 +231,13 @@ export class TransactionReversal extends HTMLElement {
         if (initial.id && (!initial.status || initial.status === 'PENDING')) {
             const abort = new AbortController();
             this._abort = abort;
-            const interval = Number(this.getAttribute('poll-interval-ms')) || 3000;
-            const deadline = Date.now() + (Number(this.getAttribute('poll-timeout-ms')) || 120000);
             try {
-                while (Date.now() < deadline) {
-                    await sleep(interval, abort.signal);
-                    try {
-                        tx = { ...tx, ...(await api(`/api/v1/mpesa/transactions/${encodeURIComponent(initial.id)}`, { signal: abort.signal })) };
-                        if (tx.resultDescription) live.textContent = `M-Pesa: ${tx.resultDescription}`;
-                        if (tx.status && tx.status !== 'PENDING') break;
-                    } catch (err) {
-                        if (err && err.name === 'AbortError') throw err;
-                        live.textContent = 'Connection problem, still trying…';
-                    }
-                }
+                tx = await pollTransaction(initial, {
+                    intervalMs: Number(this.getAttribute('poll-interval-ms')) || 3000,
+                    timeoutMs: Number(this.getAttribute('poll-timeout-ms')) || 120000,
+                    signal: abort.signal,
+                    onUpdate: (t, err) => { live.textContent = liveText(t, err, live.textContent); },
+                });
             } catch (err) {
                 if (!err || err.name !== 'AbortError') throw err;
                 return;
