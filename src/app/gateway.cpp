@@ -143,6 +143,13 @@ core::Result<void> Gateway::Start() {
     options.rate_limit_burst = c.rate_limit_burst;
     options.web_root = c.web_root;
     options.cors_allowed_origins = c.cors_allowed_origins;
+    // Daraja's callbacks and results carry our secret: never turn them away with a 429 (Daraja's
+    // retry policy is unknown, so a refused callback may never come back).
+    options.rate_limit_exempt = [secret = c.callback_secret](const net::Request& req) {
+        if (req.method != "POST" || req.path.rfind("/api/v1/mpesa/", 0) != 0) return false;
+        auto given = req.Query("secret");
+        return given && service::ConstantTimeEquals(*given, secret);
+    };
     options.error_body = [](int status, const std::string& code, const std::string& message, const std::string&) {
         auto res = net::Response::Json(status, {{"success", false}, {"error", {{"code", code}, {"message", message}}}});
         return res;

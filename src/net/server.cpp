@@ -419,7 +419,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             Response res;
             const auto origin = req.Header("Origin");
             const bool cors = origin && CorsAllowed(*origin);
-            int wait = limiter.Enabled() ? limiter.Take(remote_ip) : 0;
+            const bool exempt = options.rate_limit_exempt && options.rate_limit_exempt(req);
+            int wait = limiter.Enabled() && !exempt ? limiter.Take(remote_ip) : 0;
             if (cors && req.method == "OPTIONS" && req.Header("Access-Control-Request-Method")) {
                 res.status = 204;  // preflight: answered here, never reaches a handler
                 res.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS";

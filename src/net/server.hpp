@@ -28,6 +28,8 @@ struct ServerOptions {
     // Rate limit per client IP: a token bucket. 0 disables it.
     double rate_limit_per_second = 0;
     double rate_limit_burst = 0;
+    // Requests for which this returns true skip the rate limit (runs on the I/O thread: keep it cheap).
+    std::function<bool(const Request&)> rate_limit_exempt;
     bool security_headers = true;        // CSP, X-Frame-Options, HSTS, nosniff, Referrer-Policy
     std::string content_security_policy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -121,6 +121,26 @@ TEST_F(Security, RateLimitAnswers429WithRetryAfter) {
     EXPECT_EQ(last.body["error"]["code"], "RATE_LIMITED");
 }
 
+TEST_F(Security, DarajaCallbacksWithTheSecretAreNeverRateLimited) {
+    gateway_->Stop();
+    StartGateway([](app::Config& c) {
+        c.rate_limit_per_second = 1;
+        c.rate_limit_burst = 2;
+    });
+    const std::string secret = gateway_->config().callback_secret;
+    for (int i = 0; i < 15; ++i) {
+        const std::string id = "ws_CO_burst_" + std::to_string(i);
+        json body = {{"Body", {{"stkCallback", {{"MerchantRequestID", "m"}, {"CheckoutRequestID", id},
+                                                {"ResultCode", 1032}, {"ResultDesc", "Request Cancelled by user."}}}}}};
+        auto r = Api("POST", "/api/v1/mpesa/callback?secret=" + secret, body);
+        ASSERT_EQ(r.status, 200) << i;
+        EXPECT_EQ(gateway_->store().CountUnmatchedCallbacks(id).value_or(0), 1);
+    }
+    int limited = 0;
+    for (int i = 0; i < 10; ++i) limited += Api("POST", "/api/v1/mpesa/callback?secret=guess", json::object()).status == 429;
+    EXPECT_GT(limited, 0);  // a wrong secret gets no exemption
+}
+
 TEST_F(Security, AuthenticatedWritesAreAudited) {
     auto token = Login("admin@a.test");
     CreateLease(token);
