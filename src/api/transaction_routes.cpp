@@ -21,30 +21,48 @@ namespace {
 constexpr int kDefaultLimit = 50;
 constexpr int kMaxLimit = 200;
 
-/// "2026-11-01" or a full ISO-8601 time -> the store's "YYYY-MM-DDTHH:MM:SSZ" form.
+/// "2026-11-01" or a full ISO-8601 time -> the store's "YYYY-MM-DDTHH:MM:SSZ" form. A bare date is a
+/// Nairobi day (EAT, UTC+3), the business day of M-Pesa and of Kenyan rent.
 std::optional<std::string> IsoBound(const std::string& raw, bool end_of_day) {
     auto t = core::ParseIsoUtc(raw);
     if (!t) return std::nullopt;
-    if (end_of_day && raw.size() == 10) *t += std::chrono::hours(24);  // "to" a date includes that whole day
+    if (raw.size() == 10) {
+        *t -= std::chrono::hours(3);                     // 00:00 EAT is 21:00 UTC the day before
+        if (end_of_day) *t += std::chrono::hours(24);    // "to" a date includes that whole day
+    }
     return core::IsoUtc(*t);
 }
 
 /// The STK JSON plus what happened to the money since: "reversed" and "refunded" (non-failed refunds).
-json StkJson(ApiContext& ctx, const core::StkTransaction& tx) {
+json StkJson(const core::StkTransaction& tx, const storage::TransferTotals& totals) {
     json out = TransactionJson(tx);
-    bool reversed = false;
-    int64_t refunded = 0;
-    if (tx.status == core::TxStatus::kSuccess) {
-        auto linked = ctx.store.ListTransfersForOriginal(tx.agency_id, tx.id);
-        if (linked) {
-            for (const auto& t : *linked) {
-                if (t.kind == "reversal" && t.status == core::TxStatus::kSuccess) reversed = true;
-                if (t.kind == "b2c" && t.status != core::TxStatus::kFailed) refunded += t.amount;
-            }
-        }
+    out["reversed"] = totals.reversed;
+    out["refunded"] = totals.refunded;
+    return out;
+}
+
+/// The linked-transfer totals of every successful transaction of a page, in one store call
+/// (only a successful payment can be refunded or reversed; the others have zero totals).
+core::Result<std::vector<json>> StkPageJson(ApiContext& ctx, int64_t agency_id,
+                                            const std::vector<core::StkTransaction>& page) {
+    std::vector<int64_t> paid_ids;
+    for (const auto& tx : page) {
+        if (tx.status == core::TxStatus::kSuccess) paid_ids.push_back(tx.id);
     }
-    out["reversed"] = reversed;
-    out["refunded"] = refunded;
+    std::vector<storage::TransferTotals> totals;
+    if (!paid_ids.empty()) {
+        auto linked = ctx.store.LinkedTransferTotals(agency_id, paid_ids);
+        if (!linked) return core::Fail(linked.error());
+        totals = std::move(*linked);
+    }
+    std::vector<json> out;
+    out.reserve(page.size());
+    size_t next = 0;  // totals follow paid_ids, which follow the page order
+    for (const auto& tx : page) {
+        storage::TransferTotals none{.original_id = tx.id};
+        const bool paid = tx.status == core::TxStatus::kSuccess && next < totals.size();
+        out.push_back(StkJson(tx, paid ? totals[next++] : none));
+    }
     return out;
 }
 
@@ -94,7 +112,9 @@ net::Response List(net::Request& req, ApiContext& ctx) {
     if (!kind || *kind == "stk") {
         auto stk = ctx.store.ListStk(filter);
         if (!stk) return ErrorResponse(stk.error());
-        for (const auto& tx : *stk) rows.emplace_back(tx.id, StkJson(ctx, tx));
+        auto items = StkPageJson(ctx, filter.agency_id, *stk);
+        if (!items) return ErrorResponse(items.error());
+        for (size_t i = 0; i < stk->size(); ++i) rows.emplace_back((*stk)[i].id, std::move((*items)[i]));
     }
     if ((!kind || *kind != "stk") && !filter.lease_id) {
         storage::TransferFilter tf;
@@ -134,7 +154,9 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
     if (*kind == "stk") {
         auto tx = ctx.store.FindStk(claims->agency_id, *id);
         if (!tx) return ErrorResponse(tx.error());
-        out = StkJson(ctx, *tx);
+        auto items = StkPageJson(ctx, claims->agency_id, {*tx});
+        if (!items) return ErrorResponse(items.error());
+        out = std::move(items->front());
         events = ctx.store.ListStkEvents(tx->id);
     } else {
         auto t = ctx.store.FindTransfer(claims->agency_id, *id);

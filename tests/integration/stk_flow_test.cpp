@@ -1,4 +1,5 @@
 // M-Pesa Express end to end: gateway <-> simulator over loopback, SQLite underneath.
+#include "core/time.hpp"
 #include "gateway_fixture.hpp"
 
 namespace haven::testing {
@@ -209,6 +210,50 @@ TEST_F(StkFlow, DarajaRefusalIsA502WithDarajasCodeAndTheRowIsFailed) {
     EXPECT_NE(push.body["error"]["message"].get<std::string>().find("Merchant does not exist"), std::string::npos);
     auto list = Api("GET", "/api/v1/mpesa/transactions?status=FAILED", nullptr, token);
     ASSERT_EQ(list.body["data"]["items"].size(), 1u);
+}
+
+TEST_F(StkFlow, TransactionListFiltersAndPagesWithACursor) {
+    auto token = Login("admin@a.test");
+    auto lease = CreateLease(token);
+    SimRule(700, {{"resultCode", "1032"}});
+    std::vector<std::string> ids;
+    for (int64_t amount : {701, 700, 702}) {  // SUCCESS (lease), FAILED, SUCCESS (no lease)
+        auto body = StkBody(amount, amount == 701 ? std::optional<int64_t>(lease["id"].get<int64_t>()) : std::nullopt);
+        auto push = Api("POST", "/api/v1/mpesa/stk-push", body, token);
+        ASSERT_EQ(push.status, 200) << push.body.dump();
+        WaitFinal(token, push.body["data"]["checkoutRequestId"]);
+    }
+    auto list = [&](const std::string& query) {
+        auto r = Api("GET", "/api/v1/mpesa/transactions" + query, nullptr, token);
+        EXPECT_EQ(r.status, 200) << query << " " << r.body.dump();
+        return r.body["data"];
+    };
+    EXPECT_EQ(list("")["items"].size(), 3u);
+    EXPECT_EQ(list("?status=FAILED")["items"].size(), 1u);
+    EXPECT_EQ(list("?status=FAILED")["items"][0]["amount"], 700);
+    EXPECT_EQ(list("?leaseId=" + lease["id"].dump())["items"].size(), 1u);
+    EXPECT_EQ(list("?phoneNumber=0708374149")["items"].size(), 3u);
+    EXPECT_EQ(list("?phoneNumber=0711000000")["items"].size(), 0u);
+    // Bare dates are Nairobi days.
+    const auto now = std::chrono::system_clock::now();
+    const std::string today = core::IsoUtc(now + std::chrono::hours(3)).substr(0, 10);
+    const std::string tomorrow = core::IsoUtc(now + std::chrono::hours(27)).substr(0, 10);
+    const std::string yesterday = core::IsoUtc(now - std::chrono::hours(21)).substr(0, 10);
+    EXPECT_EQ(list("?from=" + today + "&to=" + today)["items"].size(), 3u);
+    EXPECT_EQ(list("?from=" + tomorrow)["items"].size(), 0u);
+    EXPECT_EQ(list("?to=" + yesterday)["items"].size(), 0u);
+    // Cursor paging: newest first, no row twice, no row missed.
+    auto first = list("?limit=2");
+    ASSERT_EQ(first["items"].size(), 2u);
+    ASSERT_TRUE(first["nextCursor"].is_string());
+    auto second = list("?limit=2&cursor=" + first["nextCursor"].get<std::string>());
+    ASSERT_EQ(second["items"].size(), 1u);
+    EXPECT_TRUE(second["nextCursor"].is_null());
+    EXPECT_GT(first["items"][0]["id"].get<int64_t>(), first["items"][1]["id"].get<int64_t>());
+    EXPECT_GT(first["items"][1]["id"].get<int64_t>(), second["items"][0]["id"].get<int64_t>());
+    for (const char* bad : {"?status=DONE", "?limit=0", "?limit=500", "?from=yesterday", "?cursor=abc", "?kind=c2b"}) {
+        EXPECT_EQ(Api("GET", std::string("/api/v1/mpesa/transactions") + bad, nullptr, token).status, 400) << bad;
+    }
 }
 
 TEST_F(StkFlow, MissingCallbackIsSettledByStkQuery) {

@@ -73,7 +73,8 @@ export function displayPhone(phone) {
 export function formatDateTime(value) {
     const d = parseDate(value);
     if (!d) return '—';
-    return d.toLocaleString('en-KE', { dateStyle: 'medium', timeStyle: 'short' });
+    // Shown in Nairobi time wherever the viewer is, like the M-Pesa SMS the tenant receives.
+    return d.toLocaleString('en-KE', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Africa/Nairobi' });
 }
 
 export function formatDate(value) {
@@ -88,17 +89,19 @@ export function parseDate(value) {
     if (typeof value === 'number') return new Date(value < 1e12 ? value * 1000 : value);
     const s = String(value);
     const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
-    if (m) return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    // M-Pesa's yyyyMMddHHmmss is Nairobi time (EAT, UTC+3, no daylight saving).
+    if (m) return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 3, +m[5], +m[6]));
     const d = new Date(s);
     return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** "YYYY-MM-DD" in local time. */
+const kNairobiDay = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'Africa/Nairobi', year: 'numeric', month: '2-digit', day: '2-digit',
+});
+
+/** "YYYY-MM-DD" of the day in Nairobi (the business day for rent and M-Pesa). */
 export function isoDay(date) {
-    const y = date.getFullYear();
-    const m = String(date.getMonth() + 1).padStart(2, '0');
-    const d = String(date.getDate()).padStart(2, '0');
-    return `${y}-${m}-${d}`;
+    return kNairobiDay.format(date);
 }
 
 /** Human label for a transaction status. */

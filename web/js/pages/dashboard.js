@@ -12,7 +12,7 @@ async function successfulSince(kind, monthStart, today) {
     let cursor = null;
     for (let page = 0; page < kMaxPages; page++) {
         const result = await api('/api/v1/mpesa/transactions', {
-            query: { status: 'SUCCESS', kind, from: isoDay(monthStart), to: today, limit: 100, cursor },
+            query: { status: 'SUCCESS', kind, from: monthStart, to: today, limit: 100, cursor },
         });
         items.push(...(result.items || []));
         cursor = result.nextCursor;
@@ -22,9 +22,9 @@ async function successfulSince(kind, monthStart, today) {
 }
 
 async function loadCollections() {
-    const now = new Date();
-    const monthStart = new Date(now.getFullYear(), now.getMonth(), 1);
-    const today = isoDay(now);
+    // Days and months are Nairobi's, as on the server and in M-Pesa's own records.
+    const today = isoDay(new Date());
+    const monthStart = `${today.slice(0, 8)}01`;
     const [payments, reversals] = await Promise.all([
         successfulSince('stk', monthStart, today),
         successfulSince('reversal', monthStart, today),
@@ -37,7 +37,7 @@ async function loadCollections() {
     for (const [items, sign] of [[payments, 1], [reversals, -1]]) {
         for (const t of items) {
             const when = parseDate(t.transactionDate) || parseDate(t.updatedAt) || parseDate(t.createdAt);
-            if (!when || when < monthStart) continue;
+            if (!when || isoDay(when) < monthStart) continue;
             const amount = sign * (Number(t.amount) || 0);
             month += amount;
             if (sign > 0) monthCount += 1;
@@ -50,7 +50,7 @@ async function loadCollections() {
     document.getElementById('today-total').textContent = formatKES(day);
     document.getElementById('today-count').textContent = `${dayCount} payment${dayCount === 1 ? '' : 's'}`;
     document.getElementById('month-total').textContent = formatKES(month);
-    document.getElementById('month-count').textContent = `${monthCount} payment${monthCount === 1 ? '' : 's'} since ${monthStart.toLocaleDateString('en-KE', { day: 'numeric', month: 'short' })}`;
+    document.getElementById('month-count').textContent = `${monthCount} payment${monthCount === 1 ? '' : 's'} since ${new Date(`${monthStart}T00:00:00+03:00`).toLocaleDateString('en-KE', { day: 'numeric', month: 'short', timeZone: 'Africa/Nairobi' })}`;
 }
 
 async function loadRecent() {
