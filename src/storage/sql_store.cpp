@@ -18,6 +18,8 @@ using core::Fail;
 namespace {
 
 constexpr int kMaxListLimit = 200;
+/// Ids per LinkedTransferTotals statement (a page holds at most kMaxListLimit; larger asks are split).
+constexpr size_t kTotalsChunk = 256;
 
 constexpr const char* kUserCols = "id, agency_id, email, password_hash, role, created_at";
 constexpr const char* kLeaseCols =
@@ -427,6 +429,12 @@ Result<SqlResult> SqlStore::Run(const std::string& sql, const SqlParams& params)
     return (*conn)->Run(sql, params);
 }
 
+Result<SqlResult> SqlStore::RunRead(const std::string& sql, const SqlParams& params) {
+    auto conn = db_->AcquireReader();
+    if (!conn) return Fail(conn.error());
+    return (*conn)->Run(sql, params);
+}
+
 template <class T, class F>
 Result<T> SqlStore::InTransaction(F&& body) {
     auto conn = db_->Acquire();
@@ -498,7 +506,7 @@ Result<core::Agency> SqlStore::FindOrCreateAgency(const std::string& name) {
 }
 
 Result<core::Agency> SqlStore::FindAgency(int64_t id) {
-    return One<core::Agency>(Run("SELECT id, name FROM agencies WHERE id = ?", {id}), ReadAgency, "agency");
+    return One<core::Agency>(RunRead("SELECT id, name FROM agencies WHERE id = ?", {id}), ReadAgency, "agency");
 }
 
 Result<core::User> SqlStore::InsertUser(const core::User& user) {
@@ -513,12 +521,12 @@ Result<core::User> SqlStore::InsertUser(const core::User& user) {
 }
 
 Result<core::User> SqlStore::FindUserByEmail(const std::string& email) {
-    return One<core::User>(Run(Cat({"SELECT ", kUserCols, " FROM users WHERE lower(email) = lower(?)"}), {email}),
+    return One<core::User>(RunRead(Cat({"SELECT ", kUserCols, " FROM users WHERE lower(email) = lower(?)"}), {email}),
                            ReadUser, "user");
 }
 
 Result<core::User> SqlStore::FindUserById(int64_t id) {
-    return One<core::User>(Run(Cat({"SELECT ", kUserCols, " FROM users WHERE id = ?"}), {id}), ReadUser, "user");
+    return One<core::User>(RunRead(Cat({"SELECT ", kUserCols, " FROM users WHERE id = ?"}), {id}), ReadUser, "user");
 }
 
 Result<core::User> SqlStore::UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) {
@@ -542,12 +550,12 @@ Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
 
 Result<core::Lease> SqlStore::FindLease(int64_t agency_id, int64_t id) {
     return One<core::Lease>(
-        Run(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND id = ?"}), {agency_id, id}), ReadLease,
+        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND id = ?"}), {agency_id, id}), ReadLease,
         "lease");
 }
 
 Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
-    return Many<core::Lease>(Run(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}),
+    return Many<core::Lease>(RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}),
                                  {agency_id}),
                              ReadLease);
 }
@@ -555,12 +563,12 @@ Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
 Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) {
     if (lease_id) {
         return Many<core::Payment>(
-            Run(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
+            RunRead(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
                 {agency_id, *lease_id}),
             ReadPayment);
     }
     return Many<core::Payment>(
-        Run(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? ORDER BY id DESC"}), {agency_id}),
+        RunRead(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? ORDER BY id DESC"}), {agency_id}),
         ReadPayment);
 }
 
@@ -604,18 +612,20 @@ Result<core::StkTransaction> SqlStore::MarkStkRejected(int64_t id, const std::st
 
 Result<core::StkTransaction> SqlStore::FindStk(int64_t agency_id, int64_t id) {
     return One<core::StkTransaction>(
-        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
+        RunRead(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
         ReadStk, "transaction");
 }
 
 Result<core::StkTransaction> SqlStore::FindStkByCheckoutId(int64_t agency_id, const std::string& checkout_id) {
     return One<core::StkTransaction>(
-        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND checkout_request_id = ?"}),
+        RunRead(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND checkout_request_id = ?"}),
             {agency_id, checkout_id}),
         ReadStk, "transaction");
 }
 
 Result<core::StkTransaction> SqlStore::FindStkByCheckoutIdAnyAgency(const std::string& checkout_id) {
+    // On the writer, not a reader: a callback can race the commit of the ids it names (SetStkDarajaIds), and
+    // queueing behind the writer's lock, as before the reader pool, keeps that window as small as it was.
     return One<core::StkTransaction>(
         Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}),
         ReadStk, "transaction");
@@ -627,12 +637,12 @@ Result<std::vector<core::StkTransaction>> SqlStore::ListStk(const StkFilter& fil
     AndIf(sql, params, " AND status = ?", StatusParam(filter.status));
     AndIf(sql, params, " AND lease_id = ?", filter.lease_id);
     FinishListQuery(sql, params, filter);
-    return Many<core::StkTransaction>(Run(sql, params), ReadStk);
+    return Many<core::StkTransaction>(RunRead(sql, params), ReadStk);
 }
 
 Result<std::vector<core::StkTransaction>> SqlStore::ListStalePendingStk(const std::string& older_than, int limit) {
     return Many<core::StkTransaction>(
-        Run(Cat({"SELECT ", kStkCols,
+        RunRead(Cat({"SELECT ", kStkCols,
                  " FROM stk_transactions WHERE status = 'PENDING' AND checkout_request_id IS NOT NULL "
                  "AND created_at < ? ORDER BY id LIMIT ?"}),
             {older_than, int64_t{std::clamp(limit, 1, kMaxListLimit)}}),
@@ -688,7 +698,7 @@ Result<void> SqlStore::AddStkEvent(int64_t transaction_id, const std::string& ki
 
 Result<std::vector<core::TxEvent>> SqlStore::ListStkEvents(int64_t transaction_id) {
     return Many<core::TxEvent>(
-        Run("SELECT id, kind, payload, created_at FROM stk_events WHERE transaction_id = ? ORDER BY id",
+        RunRead("SELECT id, kind, payload, created_at FROM stk_events WHERE transaction_id = ? ORDER BY id",
             {transaction_id}),
         ReadEvent);
 }
@@ -700,7 +710,7 @@ Result<void> SqlStore::InsertUnmatchedCallback(const std::string& kind, const st
 }
 
 Result<int64_t> SqlStore::CountUnmatchedCallbacks(const std::string& reference) {
-    return One<int64_t>(Run("SELECT COUNT(*) FROM unmatched_callbacks WHERE reference = ?", {reference}),
+    return One<int64_t>(RunRead("SELECT COUNT(*) FROM unmatched_callbacks WHERE reference = ?", {reference}),
                         ReadInt, "count");
 }
 
@@ -756,7 +766,7 @@ Result<void> SqlStore::InsertAudit(const core::AuditEntry& entry) {
 }
 
 Result<int64_t> SqlStore::CountAudit(const std::string& action, const std::string& outcome_prefix) {
-    return One<int64_t>(Run("SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome LIKE ? ESCAPE '\\'",
+    return One<int64_t>(RunRead("SELECT COUNT(*) FROM audit_log WHERE action = ? AND outcome LIKE ? ESCAPE '\\'",
                             {action, LikePrefix(outcome_prefix)}),
                         ReadInt, "count");
 }
@@ -764,13 +774,13 @@ Result<int64_t> SqlStore::CountAudit(const std::string& action, const std::strin
 // ---------------------------------------------------------------------------------------------- transfers
 
 Result<std::string> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id) {
-    auto kind = One<std::string>(Run("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
+    auto kind = One<std::string>(RunRead("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
                                  [](const SqlRow& row) { return RowReader(row).Text(); }, "transaction");
     if (!kind) return kind;
     // The agency check: another agency's transaction does not exist for the caller.
     const char* sql = *kind == "stk" ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
                                      : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
-    auto found = Run(sql, {agency_id, id});
+    auto found = RunRead(sql, {agency_id, id});
     if (!found) return Fail(found.error());
     if (found->rows.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
     return kind;
@@ -864,11 +874,12 @@ Result<Transfer> SqlStore::MarkTransferRejected(int64_t id, const std::string& r
 
 Result<Transfer> SqlStore::FindTransfer(int64_t agency_id, int64_t id) {
     return One<Transfer>(
-        Run(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
+        RunRead(Cat({"SELECT ", kTransferCols, " FROM transfers WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
         ReadTransfer, "transaction");
 }
 
 Result<Transfer> SqlStore::FindTransferByConversationId(const std::string& conversation_id) {
+    // On the writer, like FindStkByCheckoutIdAnyAgency: a Result can race SetTransferDarajaIds.
     if (conversation_id.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
     return One<Transfer>(Run(Cat({"SELECT ", kTransferCols,
                                   " FROM transfers WHERE conversation_id = ? OR originator_conversation_id = ? "
@@ -883,18 +894,57 @@ Result<std::vector<Transfer>> SqlStore::ListTransfers(const TransferFilter& filt
     AndIf(sql, params, " AND kind = ?", filter.kind);
     AndIf(sql, params, " AND status = ?", StatusParam(filter.status));
     FinishListQuery(sql, params, filter);
-    return Many<Transfer>(Run(sql, params), ReadTransfer);
+    return Many<Transfer>(RunRead(sql, params), ReadTransfer);
 }
 
 Result<std::vector<Transfer>> SqlStore::ListTransfersForOriginal(int64_t agency_id, int64_t original_id) {
-    return Many<Transfer>(Run(Cat({"SELECT ", kTransferCols,
+    return Many<Transfer>(RunRead(Cat({"SELECT ", kTransferCols,
                                    " FROM transfers WHERE agency_id = ? AND original_transaction_id = ? ORDER BY id"}),
                               {agency_id, original_id}),
                           ReadTransfer);
 }
 
+Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agency_id,
+                                                                   const std::vector<int64_t>& original_ids) {
+    std::vector<TransferTotals> out;
+    out.reserve(original_ids.size());
+    for (int64_t id : original_ids) out.push_back(TransferTotals{.original_id = id});
+    // Failed transfers count for nothing, so SQL leaves them out. The IN list is padded to the next power of
+    // two (repeating the last id), so a handful of statement texts serve every page size (SQLite caches them).
+    for (size_t first = 0; first < original_ids.size(); first += kTotalsChunk) {
+        const size_t n = std::min(kTotalsChunk, original_ids.size() - first);
+        size_t padded = 1;
+        while (padded < n) padded *= 2;
+        std::string sql =
+            "SELECT original_transaction_id, kind, status, COALESCE(SUM(amount), 0) FROM transfers "
+            "WHERE agency_id = ? AND status <> 'FAILED' AND original_transaction_id IN (?";
+        SqlParams params{agency_id, original_ids[first]};
+        for (size_t i = 1; i < padded; ++i) {
+            sql += ", ?";
+            params.emplace_back(original_ids[first + std::min(i, n - 1)]);
+        }
+        sql += ") GROUP BY original_transaction_id, kind, status";
+        auto res = RunRead(sql, params);
+        if (!res) return Fail(res.error());
+        for (const SqlRow& row : res->rows) {
+            RowReader r(row);
+            const int64_t original_id = r.Int();
+            const std::string kind = r.Text();
+            const core::TxStatus status = StatusFromText(r.Text());
+            const int64_t sum = r.Int();
+            // Ids may repeat in the request: every entry for this id gets the totals.
+            for (size_t i = first; i < first + n; ++i) {
+                if (original_ids[i] != original_id) continue;
+                if (kind == "reversal" && status == core::TxStatus::kSuccess) out[i].reversed = true;
+                if (kind == "b2c") out[i].refunded += sum;
+            }
+        }
+    }
+    return out;
+}
+
 Result<std::vector<Transfer>> SqlStore::ListStalePendingTransfers(const std::string& older_than, int limit) {
-    return Many<Transfer>(Run(Cat({"SELECT ", kTransferCols,
+    return Many<Transfer>(RunRead(Cat({"SELECT ", kTransferCols,
                                    " FROM transfers WHERE status = 'PENDING' AND created_at < ? ORDER BY id LIMIT ?"}),
                               {older_than, int64_t{std::clamp(limit, 1, kMaxListLimit)}}),
                           ReadTransfer);
@@ -923,7 +973,7 @@ Result<void> SqlStore::AddTransferEvent(int64_t transfer_id, const std::string& 
 
 Result<std::vector<core::TxEvent>> SqlStore::ListTransferEvents(int64_t transfer_id) {
     return Many<core::TxEvent>(
-        Run("SELECT id, kind, payload, created_at FROM transfer_events WHERE transfer_id = ? ORDER BY id",
+        RunRead("SELECT id, kind, payload, created_at FROM transfer_events WHERE transfer_id = ? ORDER BY id",
             {transfer_id}),
         ReadEvent);
 }
@@ -952,7 +1002,7 @@ Result<std::pair<bool, BalanceCheck>> SqlStore::ApplyBalanceOutcome(const std::s
 }
 
 Result<BalanceCheck> SqlStore::FindLatestBalanceCheck(int64_t agency_id, bool successful_only) {
-    return One<BalanceCheck>(Run(Cat({"SELECT ", kBalanceCols, " FROM balance_checks WHERE agency_id = ?",
+    return One<BalanceCheck>(RunRead(Cat({"SELECT ", kBalanceCols, " FROM balance_checks WHERE agency_id = ?",
                                       successful_only ? " AND status = 'SUCCESS'" : "", " ORDER BY id DESC LIMIT 1"}),
                                  {agency_id}),
                              ReadBalance, "balance check");
@@ -985,7 +1035,7 @@ Result<std::pair<bool, StatusQuery>> SqlStore::ApplyStatusOutcome(const std::str
 
 Result<StatusQuery> SqlStore::FindStatusQuery(int64_t agency_id, int64_t id) {
     return One<StatusQuery>(
-        Run(Cat({"SELECT ", kStatusQueryCols, " FROM status_queries WHERE agency_id = ? AND id = ?"}),
+        RunRead(Cat({"SELECT ", kStatusQueryCols, " FROM status_queries WHERE agency_id = ? AND id = ?"}),
             {agency_id, id}),
         ReadStatusQuery, "status query");
 }

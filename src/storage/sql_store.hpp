@@ -47,6 +47,10 @@ public:
     virtual std::string BeginStatement() const = 0;
     /// Blocks until a connection is free.
     virtual Result<ConnectionHandle> Acquire() = 0;
+    /// A connection for one read-only statement outside any transaction. It may be a separate
+    /// connection that sees every committed write but never the writer's open transaction; it
+    /// refuses writes where the backend can enforce that. Default: Acquire().
+    virtual Result<ConnectionHandle> AcquireReader() { return Acquire(); }
     /// Serialises concurrent Migrate() calls from several processes (no-op where not needed).
     virtual Result<void> LockForMigration(SqlConnection& conn) { return {}; }
     virtual void UnlockAfterMigration(SqlConnection& conn) {}
@@ -105,6 +109,8 @@ public:
     Result<Transfer> FindTransferByConversationId(const std::string& conversation_id) override;
     Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) override;
     Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) override;
+    Result<std::vector<TransferTotals>> LinkedTransferTotals(int64_t agency_id,
+                                                             const std::vector<int64_t>& original_ids) override;
     Result<std::vector<Transfer>> ListStalePendingTransfers(const std::string& older_than, int limit) override;
     Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) override;
     Result<void> AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) override;
@@ -130,6 +136,8 @@ public:
 private:
     /// Runs one statement on a pooled connection.
     Result<SqlResult> Run(const std::string& sql, const SqlParams& params);
+    /// Runs one read-only statement on a reader connection (SQLite: off the writer's lock).
+    Result<SqlResult> RunRead(const std::string& sql, const SqlParams& params);
     /// Run() as a callable, for the statement helpers that also run inside a transaction.
     auto Pooled() { return std::bind_front(&SqlStore::Run, this); }
     /// Runs `body` inside BEGIN ... COMMIT on one connection; rolls back when it fails.

@@ -95,6 +95,14 @@ struct TransferOutcome {
     std::string mpesa_receipt_number;
 };
 
+/// What happened to the money of one STK payment since: a successful reversal, and the sum of its
+/// refunds that did not fail (pending ones count: that money is on its way out).
+struct TransferTotals {
+    int64_t original_id = 0;
+    bool reversed = false;
+    int64_t refunded = 0;
+};
+
 struct TransferApplyResult {
     bool applied = false;  // false: already final (duplicate or late result)
     Transfer transfer;
@@ -219,6 +227,11 @@ public:
     virtual Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) = 0;
     /// Refunds and reversals that point at the given STK transaction.
     virtual Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) = 0;
+    /// TransferTotals for each of the agency's STK ids given, in one query: one entry per id, in the
+    /// order given (an id with no linked transfers, or of another agency, has zero totals).
+    /// The default asks ListTransfersForOriginal once per id; SqlStore overrides it.
+    virtual Result<std::vector<TransferTotals>> LinkedTransferTotals(int64_t agency_id,
+                                                                     const std::vector<int64_t>& original_ids);
     /// PENDING transfers created before `older_than` (for settlement by transaction status).
     virtual Result<std::vector<Transfer>> ListStalePendingTransfers(const std::string& older_than, int limit) = 0;
     /// Moves a PENDING transfer to its final state once; a final one is left untouched (applied = false).

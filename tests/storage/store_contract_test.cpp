@@ -703,6 +703,127 @@ TEST_P(StoreContract, ReversalOnlyOnceAndOnlyOfASuccess) {
     EXPECT_EQ(store_->ListTransfersForOriginal(agency_a_, paid.id)->size(), 1u);
 }
 
+TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
+    // refunds: 300 SUCCESS + 200 PENDING + 100 FAILED -> 500; reversal SUCCESS; reversal still PENDING; nothing.
+    auto refunded = InsertAccepted("ws_CO_tot1", std::nullopt);
+    auto reversed = InsertAccepted("ws_CO_tot2", std::nullopt);
+    auto reversing = InsertAccepted("ws_CO_tot3", std::nullopt);
+    auto untouched = InsertAccepted("ws_CO_tot4", std::nullopt);
+    for (const char* id : {"ws_CO_tot1", "ws_CO_tot2", "ws_CO_tot3", "ws_CO_tot4"}) {
+        ASSERT_TRUE(store_->ApplyStkOutcome(id, Success(std::string("R") + id)));
+    }
+    auto transfer = [&](const std::string& kind, int64_t original_id, int64_t amount) {
+        Transfer t;
+        t.agency_id = agency_a_;
+        t.kind = kind;
+        t.type = kind == "b2c" ? "refund" : "reversal";
+        t.command_id = kind == "b2c" ? "BusinessPayment" : "TransactionReversal";
+        t.phone_number = "254708374149";
+        t.amount = amount;
+        t.remarks = "Refund";
+        t.original_transaction_id = original_id;
+        auto r = store_->InsertTransfer(t);
+        EXPECT_TRUE(r) << r.error().message;
+        return r ? r->id : 0;
+    };
+    const int64_t ok_refund = transfer("b2c", refunded.id, 300);
+    transfer("b2c", refunded.id, 200);
+    const int64_t failed_refund = transfer("b2c", refunded.id, 100);
+    ASSERT_TRUE(store_->ApplyTransferOutcome(ok_refund, {TxStatus::kSuccess, "0", "done", "TFE1"}));
+    ASSERT_TRUE(store_->ApplyTransferOutcome(failed_refund, {TxStatus::kFailed, "2001", "wrong", ""}));
+    const int64_t reversal = transfer("reversal", reversed.id, 1000);
+    ASSERT_TRUE(store_->ApplyTransferOutcome(reversal, {TxStatus::kSuccess, "R000000", "reversed", ""}));
+    transfer("reversal", reversing.id, 1000);
+
+    const std::vector<int64_t> ids{untouched.id, refunded.id, reversed.id, reversing.id, refunded.id, 999999};
+    auto totals = store_->LinkedTransferTotals(agency_a_, ids);
+    ASSERT_TRUE(totals) << totals.error().message;
+    ASSERT_EQ(totals->size(), ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ((*totals)[i].original_id, ids[i]) << "in the order given";
+    EXPECT_EQ((*totals)[0].refunded, 0);
+    EXPECT_FALSE((*totals)[0].reversed);
+    EXPECT_EQ((*totals)[1].refunded, 500) << "the failed refund counts for nothing, the pending one counts";
+    EXPECT_FALSE((*totals)[1].reversed);
+    EXPECT_TRUE((*totals)[2].reversed);
+    EXPECT_EQ((*totals)[2].refunded, 0) << "a reversal is not a refund";
+    EXPECT_FALSE((*totals)[3].reversed) << "a reversal in progress has not reversed anything yet";
+    EXPECT_EQ((*totals)[4].refunded, 500) << "a repeated id gets its totals again";
+    EXPECT_EQ((*totals)[5].refunded, 0);
+
+    // The same answer as the per-id default built on ListTransfersForOriginal.
+    auto slow = store_->Store::LinkedTransferTotals(agency_a_, ids);
+    ASSERT_TRUE(slow);
+    for (size_t i = 0; i < ids.size(); ++i) {
+        EXPECT_EQ((*slow)[i].refunded, (*totals)[i].refunded) << i;
+        EXPECT_EQ((*slow)[i].reversed, (*totals)[i].reversed) << i;
+    }
+
+    auto other_agency = store_->LinkedTransferTotals(agency_b_, {refunded.id, reversed.id});
+    ASSERT_TRUE(other_agency);
+    EXPECT_EQ((*other_agency)[0].refunded, 0) << "another agency's money is not reported";
+    EXPECT_FALSE((*other_agency)[1].reversed);
+    EXPECT_TRUE(store_->LinkedTransferTotals(agency_a_, {})->empty());
+
+    // More ids than one statement takes: split, and the totals still land on the right entries.
+    std::vector<int64_t> many;
+    for (int64_t i = 0; i < 600; ++i) many.push_back(1000000 + i);
+    many[3] = reversed.id;
+    many[300] = refunded.id;
+    many[599] = refunded.id;
+    auto split = store_->LinkedTransferTotals(agency_a_, many);
+    ASSERT_TRUE(split) << split.error().message;
+    ASSERT_EQ(split->size(), many.size());
+    EXPECT_TRUE((*split)[3].reversed);
+    EXPECT_EQ((*split)[300].refunded, 500);
+    EXPECT_EQ((*split)[599].refunded, 500);
+    int64_t others = 0;
+    for (size_t i = 0; i < many.size(); ++i) {
+        if (i != 3 && i != 300 && i != 599) others += (*split)[i].refunded + ((*split)[i].reversed ? 1 : 0);
+    }
+    EXPECT_EQ(others, 0);
+}
+
+TEST_P(StoreContract, ConcurrentReadsSeeEveryCommittedWrite) {
+    // Reads may run on connections other than the writer's (SQLite's reader pool): each thread must read
+    // back what it has just written, while other threads write and read at the same time.
+    std::atomic<int> mismatches{0}, failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 20; ++i) {
+        threads.emplace_back([&, i] {
+            for (int round = 0; round < 5; ++round) {
+                const std::string checkout = "ws_CO_rw_" + std::to_string(i) + "_" + std::to_string(round);
+                auto tx = store_->InsertStk(MakeStk(std::nullopt, 100 + i));
+                if (!tx) {
+                    ++failures;
+                    continue;
+                }
+                auto found = store_->FindStk(agency_a_, tx->id);
+                if (!found || found->amount != 100 + i) ++mismatches;
+                if (!store_->SetStkDarajaIds(tx->id, "MR-" + checkout, checkout)) ++failures;
+                auto by_checkout = store_->FindStkByCheckoutIdAnyAgency(checkout);
+                if (!by_checkout || by_checkout->id != tx->id) ++mismatches;
+                if (!store_->ApplyStkOutcome(checkout, Success("R" + checkout))) ++failures;
+                auto after = store_->FindStk(agency_a_, tx->id);
+                if (!after || after->status != TxStatus::kSuccess) ++mismatches;
+                StkFilter f;
+                f.agency_id = agency_a_;
+                f.status = TxStatus::kSuccess;
+                f.limit = 1;
+                auto newest = store_->ListStk(f);
+                if (!newest || newest->empty() || newest->front().id < tx->id) ++mismatches;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(mismatches.load(), 0);
+    StkFilter all;
+    all.agency_id = agency_a_;
+    all.status = TxStatus::kSuccess;
+    all.limit = 200;
+    EXPECT_EQ(store_->ListStk(all)->size(), 100u);
+}
+
 TEST_P(StoreContract, BalanceAndStatusQueriesApplyOnce) {
     BalanceCheck b;
     b.agency_id = agency_a_;

@@ -1,10 +1,12 @@
 #include "storage/sqlite/sqlite_store.hpp"
 
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -126,22 +128,91 @@ private:
     std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
+/// Opens one connection to `path` with the store's pragmas; `reader` connections refuse writes.
+Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, bool reader) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc != SQLITE_OK) {
+        spdlog::error("sqlite: cannot open {}: {}", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close_v2(db);
+        return Fail(ErrorCode::kInternal, "cannot open the SQLite database " + path);
+    }
+    auto conn = std::make_unique<SqliteConnection>(db);
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    sqlite3_extended_result_codes(db, 1);
+    // journal_mode is a property of the file: the writer sets WAL before any reader opens.
+    std::vector<const char*> pragmas{"PRAGMA foreign_keys = ON", "PRAGMA case_sensitive_like = ON"};
+    if (reader) {
+        pragmas.push_back("PRAGMA query_only = 1");
+    } else {
+        pragmas.insert(pragmas.begin(), {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"});
+    }
+    for (const char* pragma : pragmas) {
+        if (auto r = conn->RunScript(pragma); !r) return Fail(r.error());
+    }
+    return conn;
+}
+
+/// One writer connection behind a mutex (SQLite allows one writer at a time anyway) and, for a file
+/// database, up to kMaxReaders reader connections opened on first need: in WAL mode readers run
+/// concurrently with each other and with the writer, each seeing the last committed state.
 class SqliteDatabase final : public SqlDatabase {
 public:
-    explicit SqliteDatabase(std::unique_ptr<SqliteConnection> conn) : conn_(std::move(conn)) {}
+    SqliteDatabase(std::unique_ptr<SqliteConnection> writer, std::string path, bool in_memory)
+        : writer_(std::move(writer)), path_(std::move(path)), readers_enabled_(!in_memory) {}
 
     std::string_view Backend() const override { return "sqlite"; }
     // IMMEDIATE takes the write lock up front, so two processes never deadlock upgrading a read lock.
     std::string BeginStatement() const override { return "BEGIN IMMEDIATE"; }
 
     Result<ConnectionHandle> Acquire() override {
-        mutex_.lock();
-        return ConnectionHandle(conn_.get(), [this](SqlConnection*) { mutex_.unlock(); });
+        writer_mutex_.lock();
+        return ConnectionHandle(writer_.get(), [this](SqlConnection*) { writer_mutex_.unlock(); });
+    }
+
+    Result<ConnectionHandle> AcquireReader() override {
+        // A private in-memory database exists only on the writer's connection.
+        if (!readers_enabled_) return Acquire();
+        std::unique_ptr<SqliteConnection> conn;
+        {
+            std::unique_lock lock(readers_mutex_);
+            readers_cv_.wait(lock, [&] { return !idle_readers_.empty() || open_readers_ < kMaxReaders; });
+            if (!idle_readers_.empty()) {
+                conn = std::move(idle_readers_.back());
+                idle_readers_.pop_back();
+            } else {
+                ++open_readers_;
+            }
+        }
+        if (!conn) {
+            auto opened = OpenConnection(path_, true);
+            if (!opened) {
+                std::lock_guard lock(readers_mutex_);
+                --open_readers_;
+                readers_cv_.notify_one();
+                return Fail(opened.error());
+            }
+            conn = std::move(*opened);
+        }
+        return ConnectionHandle(conn.release(), [this](SqlConnection* c) {
+            std::lock_guard lock(readers_mutex_);
+            idle_readers_.emplace_back(static_cast<SqliteConnection*>(c));
+            readers_cv_.notify_one();
+        });
     }
 
 private:
-    std::mutex mutex_;
-    std::unique_ptr<SqliteConnection> conn_;
+    static constexpr size_t kMaxReaders = 4;
+
+    std::mutex writer_mutex_;
+    std::unique_ptr<SqliteConnection> writer_;
+    const std::string path_;
+    const bool readers_enabled_;
+    std::mutex readers_mutex_;
+    std::condition_variable readers_cv_;
+    std::vector<std::unique_ptr<SqliteConnection>> idle_readers_;
+    size_t open_readers_ = 0;  // reader connections in existence (idle or in use)
 };
 
 }  // namespace
@@ -158,22 +229,9 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
             return Fail(ErrorCode::kInternal, "cannot create the database directory " + parent.string());
         }
     }
-    sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
-    if (rc != SQLITE_OK) {
-        spdlog::error("sqlite: cannot open {}: {}", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close_v2(db);
-        return Fail(ErrorCode::kInternal, "cannot open the SQLite database " + path);
-    }
-    auto conn = std::make_unique<SqliteConnection>(db);
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    sqlite3_extended_result_codes(db, 1);
-    for (const char* pragma : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
-                               "PRAGMA case_sensitive_like = ON"}) {
-        if (auto r = conn->RunScript(pragma); !r) return Fail(r.error());
-    }
-    return std::make_unique<SqlStore>(std::make_unique<SqliteDatabase>(std::move(conn)));
+    auto writer = OpenConnection(path, false);
+    if (!writer) return Fail(writer.error());
+    return std::make_unique<SqlStore>(std::make_unique<SqliteDatabase>(std::move(*writer), path, in_memory));
 }
 
 }  // namespace haven::storage

@@ -1,5 +1,6 @@
 #pragma once
-// SQLite backend: one connection in WAL mode guarded by a mutex, prepared statements cached per SQL text.
+// SQLite backend in WAL mode: one writer connection guarded by a mutex plus a few lazily opened reader
+// connections (PRAGMA query_only) for single read statements; prepared statements cached per SQL text.
 #include <memory>
 #include <string>
 
