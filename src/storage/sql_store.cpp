@@ -550,21 +550,21 @@ Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
 
 Result<core::Lease> SqlStore::FindLease(int64_t agency_id, int64_t id) {
     return One<core::Lease>(
-        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND id = ?"}), {agency_id, id}), ReadLease,
-        "lease");
+        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
+        ReadLease, "lease");
 }
 
 Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
-    return Many<core::Lease>(RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}),
-                                 {agency_id}),
-                             ReadLease);
+    return Many<core::Lease>(
+        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}), {agency_id}), ReadLease);
 }
 
 Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) {
     if (lease_id) {
         return Many<core::Payment>(
-            RunRead(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
-                {agency_id, *lease_id}),
+            RunRead(Cat({"SELECT ", kPaymentCols,
+                         " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
+                    {agency_id, *lease_id}),
             ReadPayment);
     }
     return Many<core::Payment>(
@@ -909,7 +909,8 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
     std::vector<TransferTotals> out;
     out.reserve(original_ids.size());
     for (int64_t id : original_ids) out.push_back(TransferTotals{.original_id = id});
-    // Failed transfers count for nothing, so SQL leaves them out. The IN list is padded to the next power of
+    // Failed transfers count for nothing, so SQL leaves them out. "+agency_id" keeps SQLite's planner (no
+    // statistics) on transfers_original instead of walking every transfer of the agency. The IN list is padded to the next power of
     // two (repeating the last id), so a handful of statement texts serve every page size (SQLite caches them).
     for (size_t first = 0; first < original_ids.size(); first += kTotalsChunk) {
         const size_t n = std::min(kTotalsChunk, original_ids.size() - first);
@@ -917,7 +918,7 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
         while (padded < n) padded *= 2;
         std::string sql =
             "SELECT original_transaction_id, kind, status, COALESCE(SUM(amount), 0) FROM transfers "
-            "WHERE agency_id = ? AND status <> 'FAILED' AND original_transaction_id IN (?";
+            "WHERE +agency_id = ? AND status <> 'FAILED' AND original_transaction_id IN (?";
         SqlParams params{agency_id, original_ids[first]};
         for (size_t i = 1; i < padded; ++i) {
             sql += ", ?";
