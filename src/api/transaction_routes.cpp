@@ -136,7 +136,11 @@ net::Response List(net::Request& req, ApiContext& ctx) {
     for (auto& [id, item] : rows) items.push_back(std::move(item));
     json next = nullptr;
     if (static_cast<int>(rows.size()) == filter.limit) next = std::to_string(rows.back().first);
-    return Ok({{"items", items}, {"nextCursor", next}});
+    // Moved in, not listed in a braced initializer: that would deep-copy the whole page once more.
+    json data = json::object();
+    data["items"] = std::move(items);
+    data["nextCursor"] = std::move(next);
+    return Ok(data);
 }
 
 net::Response Detail(net::Request& req, ApiContext& ctx) {
