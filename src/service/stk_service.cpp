@@ -102,6 +102,17 @@ Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& ac
            {"CustomerMessage", ack->customer_message}});
     auto updated = deps.store.SetStkDarajaIds(id, ack->merchant_request_id, ack->checkout_request_id);
     if (!updated) return tl::unexpected(updated.error());
+    // A fast callback can beat us here (it was stored as unmatched while the row had no
+    // CheckoutRequestID yet): apply it now, so the push does not wait for reconciliation.
+    auto early = deps.store.ListUnmatchedCallbacks("stk", ack->checkout_request_id);
+    if (early && !early->empty()) {
+        for (const auto& payload : *early) {
+            auto applied = ApplyStkCallback(json::parse(payload, nullptr, false), actor.request_id, deps);
+            if (!applied) spdlog::error("early callback for transaction {} not applied: {}", id, applied.error().message);
+        }
+        auto current = deps.store.FindStk(actor.agency_id, id);
+        if (current) updated = current;
+    }
     return StkPushOutput{*updated, *ack};
 }
 
@@ -136,11 +147,19 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
     auto existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
     if (!existing) {
         if (existing.error().code != ErrorCode::kNotFound) return tl::unexpected(existing.error());
-        // Nobody asked for this one (or its row was lost): keep it for an operator, acknowledge it.
+        // Unknown (or not known yet: Daraja can call back before our push has recorded its ids).
+        // Keep it, then look once more: whichever of the push and this callback comes second applies it.
         auto kept = deps.store.InsertUnmatchedCallback("stk", cb.checkout_request_id, RedactPayload(body).dump());
         if (!kept) return tl::unexpected(kept.error());
-        spdlog::warn("stk callback for unknown CheckoutRequestID {} stored for review", cb.checkout_request_id);
-        return CallbackOutcome{false, false, std::nullopt};
+        existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
+        if (!existing) {
+            spdlog::warn("stk callback for unknown CheckoutRequestID {} stored for review", cb.checkout_request_id);
+            return CallbackOutcome{false, false, std::nullopt};
+        }
+    }
+    // Applied below: an early copy kept as unmatched is no longer needed.
+    if (auto count = deps.store.CountUnmatchedCallbacks(cb.checkout_request_id); count && *count > 0) {
+        (void)deps.store.DeleteUnmatchedCallbacks("stk", cb.checkout_request_id);
     }
     Event(deps.store, existing->id, "callback", body);
 

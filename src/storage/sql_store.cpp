@@ -714,6 +714,18 @@ Result<int64_t> SqlStore::CountUnmatchedCallbacks(const std::string& reference) 
                         ReadInt, "count");
 }
 
+Result<std::vector<std::string>> SqlStore::ListUnmatchedCallbacks(const std::string& kind,
+                                                                  const std::string& reference) {
+    // The writer connection: this read races a callback being stored right now and must see it.
+    return Many<std::string>(
+        Run("SELECT payload FROM unmatched_callbacks WHERE kind = ? AND reference = ? ORDER BY id", {kind, reference}),
+        [](const SqlRow& row) { return RowReader(row).Text(); });
+}
+
+Result<void> SqlStore::DeleteUnmatchedCallbacks(const std::string& kind, const std::string& reference) {
+    return Done(Run("DELETE FROM unmatched_callbacks WHERE kind = ? AND reference = ?", {kind, reference}));
+}
+
 // ---------------------------------------------------------------------------------------------- idempotency
 
 Result<IdempotencyRecord> SqlStore::ClaimIdempotencyKey(int64_t agency_id, const std::string& scope,

@@ -93,6 +93,9 @@ public:
     Result<void> InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
                                          const std::string& payload) override;
     Result<int64_t> CountUnmatchedCallbacks(const std::string& reference) override;
+    Result<std::vector<std::string>> ListUnmatchedCallbacks(const std::string& kind,
+                                                            const std::string& reference) override;
+    Result<void> DeleteUnmatchedCallbacks(const std::string& kind, const std::string& reference) override;
 
     Result<IdempotencyRecord> ClaimIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                                   const std::string& request_hash) override;

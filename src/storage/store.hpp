@@ -195,6 +195,11 @@ public:
     virtual Result<void> InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
                                                  const std::string& payload) = 0;
     virtual Result<int64_t> CountUnmatchedCallbacks(const std::string& reference) = 0;
+    /// The stored payloads of unmatched callbacks of this kind and reference, oldest first.
+    virtual Result<std::vector<std::string>> ListUnmatchedCallbacks(const std::string& kind,
+                                                                    const std::string& reference) = 0;
+    /// Forgets them once they have been applied to the transaction they belong to.
+    virtual Result<void> DeleteUnmatchedCallbacks(const std::string& kind, const std::string& reference) = 0;
 
     // Idempotency keys (scope = route, e.g. "POST /api/v1/mpesa/stk-push")
     /// Claims the key; a second claim sees kReplay (stored answer), kInProgress, or kMismatch

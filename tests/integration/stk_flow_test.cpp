@@ -98,6 +98,23 @@ TEST_F(StkFlow, DuplicateAndTriplicateCallbacksChangeStateOnceAndCreateOnePaymen
     EXPECT_EQ(payments.body["data"].size(), 1u);
 }
 
+TEST_F(StkFlow, CallbackArrivingBeforeDarajasAnswerIsStillApplied) {
+    auto token = Login("admin@a.test");
+    auto lease = CreateLease(token);
+    // The simulator delivers the callback before it answers the push itself.
+    SimRule(321, {{"resultCode", "0"}, {"outOfOrder", true}});
+    auto push = Api("POST", "/api/v1/mpesa/stk-push", StkBody(321, lease["id"].get<int64_t>()), token);
+    ASSERT_EQ(push.status, 200) << push.body.dump();
+    const std::string id = push.body["data"]["checkoutRequestId"];
+    // No reconciliation runs in this fixture: only the early callback can settle it.
+    auto final_state = WaitFinal(token, id, std::chrono::seconds(5));
+    EXPECT_EQ(final_state["status"], "SUCCESS");
+    EXPECT_EQ(final_state["mpesaReceiptNumber"].get<std::string>().size(), 10u);
+    auto payments = Api("GET", "/api/v1/leases/" + lease["id"].dump() + "/payments", nullptr, token);
+    EXPECT_EQ(payments.body["data"].size(), 1u);
+    EXPECT_EQ(gateway_->store().CountUnmatchedCallbacks(id).value_or(-1), 0);
+}
+
 TEST_F(StkFlow, FinalStateNeverMovesBack) {
     auto token = Login("admin@a.test");
     auto push = Api("POST", "/api/v1/mpesa/stk-push", StkBody(20), token);
