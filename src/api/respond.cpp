@@ -47,7 +47,14 @@ std::string_view PublicCode(ErrorCode code) {
     return "INTERNAL_ERROR";
 }
 
-net::Response Ok(const json& data, int status) { return net::Response::Json(status, {{"success", true}, {"data", data}}); }
+net::Response Ok(const json& data, int status) { return Ok(json(data), status); }
+
+net::Response Ok(json&& data, int status) {
+    json body = json::object();
+    body["success"] = true;
+    body["data"] = std::move(data);
+    return net::Response::Json(status, body);
+}
 
 net::Response ErrorResponse(const core::Error& error) {
     json err = {{"code", PublicCode(error.code)}, {"message", error.message}};

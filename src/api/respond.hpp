@@ -15,6 +15,8 @@ int HttpStatus(core::ErrorCode code);
 std::string_view PublicCode(core::ErrorCode code);
 
 net::Response Ok(const nlohmann::json& data, int status = 200);
+/// Same, moving a large `data` (a page of transactions) into the envelope instead of copying it.
+net::Response Ok(nlohmann::json&& data, int status = 200);
 net::Response ErrorResponse(const core::Error& error);
 net::Response ErrorResponse(core::ErrorCode code, const std::string& message);
 

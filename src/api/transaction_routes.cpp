@@ -140,7 +140,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
     json data = json::object();
     data["items"] = std::move(items);
     data["nextCursor"] = std::move(next);
-    return Ok(data);
+    return Ok(std::move(data));
 }
 
 net::Response Detail(net::Request& req, ApiContext& ctx) {
@@ -176,7 +176,7 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
                             {"createdAt", e.created_at}});
     }
     out["timeline"] = timeline;
-    return Ok(out);
+    return Ok(std::move(out));
 }
 
 }  // namespace
