@@ -69,4 +69,22 @@ std::string MaskPhone(std::string_view normalised) {
     return out;
 }
 
+std::string MaskDigitRuns(std::string_view text) {
+    std::string out(text);
+    size_t i = 0;
+    while (i < out.size()) {
+        if (out[i] < '0' || out[i] > '9') {
+            ++i;
+            continue;
+        }
+        size_t end = i;
+        while (end < out.size() && out[end] >= '0' && out[end] <= '9') ++end;
+        if (end - i >= 9) {
+            for (size_t k = i; k < end - 4; ++k) out[k] = '*';
+        }
+        i = end;
+    }
+    return out;
+}
+
 }  // namespace haven::core

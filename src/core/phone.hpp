@@ -19,4 +19,8 @@ Result<std::string> NormalizePhone(std::string_view input);
 /// (one '*' per character), so nothing short ever leaks whole.
 std::string MaskPhone(std::string_view normalised);
 
+/// Masks every run of 9 or more digits except its last 4, for log lines: a CheckoutRequestID ends with
+/// the payer's number ("ws_CO_28112026093159750708374149" -> "ws_CO_**********************4149").
+std::string MaskDigitRuns(std::string_view text);
+
 }  // namespace haven::core

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/phone.hpp"
 #include "net/runtime_impl.hpp"
 
 namespace haven::net {
@@ -464,7 +465,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
              std::chrono::steady_clock::time_point started, const std::string& request_id) const {
         if (!options.access_log) return;
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-        spdlog::info("{} {} {} {} {:.1f}ms request_id={}", options.name, method, path, status, ms, request_id);
+        // Paths can carry a CheckoutRequestID, which ends with the payer's phone number.
+        spdlog::info("{} {} {} {} {:.1f}ms request_id={}", options.name, method, core::MaskDigitRuns(path), status, ms,
+                     request_id);
     }
 
     asio::awaitable<void> Session(tcp::socket socket) {

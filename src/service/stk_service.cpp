@@ -153,7 +153,8 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
         if (!kept) return tl::unexpected(kept.error());
         existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
         if (!existing) {
-            spdlog::warn("stk callback for unknown CheckoutRequestID {} stored for review", cb.checkout_request_id);
+            spdlog::warn("stk callback for unknown CheckoutRequestID {} stored for review",
+                         core::MaskDigitRuns(cb.checkout_request_id));
             return CallbackOutcome{false, false, std::nullopt};
         }
     }

@@ -67,3 +67,19 @@ TEST(MaskPhone, ShortInputIsFullyMasked) {
 
 }  // namespace
 }  // namespace haven::core
+
+namespace haven::core {
+namespace {
+
+TEST(MaskDigitRuns, HidesThePhoneNumberInsideACheckoutRequestId) {
+    EXPECT_EQ(MaskDigitRuns("/api/v1/mpesa/status/ws_CO_28112026093159750708374149"),
+              "/api/v1/mpesa/status/ws_CO_**********************4149");
+}
+
+TEST(MaskDigitRuns, LeavesShortNumbersAlone) {
+    EXPECT_EQ(MaskDigitRuns("/api/v1/leases/12345678/payments"), "/api/v1/leases/12345678/payments");
+    EXPECT_EQ(MaskDigitRuns("254708374149 and 0708374149"), "********4149 and ******4149");
+}
+
+}  // namespace
+}  // namespace haven::core
