@@ -4,7 +4,8 @@
 //             poll-interval-ms (default 3000), poll-timeout-ms (default 120000)
 // Events (bubbling, composed; detail = the transaction): success, failure, cancel (the user backed out).
 // Steps: form -> confirm -> waiting (polls GET /api/v1/mpesa/transactions/:id) -> result.
-import { api, ApiError, newIdempotencyKey } from '../js/api.js';
+import { ApiError } from '../js/api.js';
+import { sendOnce } from '../js/send.js';
 import { liveText, pollTransaction } from '../js/poll.js';
 import { displayPhone, el, formatDateTime, formatKES, formatPhoneAsTyped, normalizePhone, phoneError } from '../js/format.js';
 
@@ -183,25 +184,10 @@ export class B2cPayment extends HTMLElement {
         if (v.originalTransactionId) {
             body.originalTransactionId = /^\d+$/.test(v.originalTransactionId) ? Number(v.originalTransactionId) : v.originalTransactionId;
         }
-        const bodyText = JSON.stringify(body);
-        if (!this._attempt || this._attempt.body !== bodyText) this._attempt = { key: newIdempotencyKey(), body: bodyText };
-        this._sending = true;
-        send.disabled = true;
-        back.disabled = true;
-        send.textContent = 'Sending…';
-        errorBox.hidden = true;
-        try {
-            const result = await api('/api/v1/mpesa/b2c', { method: 'POST', body, idempotencyKey: this._attempt.key });
-            this._sending = false;
-            this._wait(result);
-        } catch (err) {
-            this._sending = false;
-            send.disabled = false;
-            back.disabled = false;
-            send.textContent = `Send ${formatKES(v.amount)}`;
-            errorBox.textContent = describeError(err);
-            errorBox.hidden = false;
-        }
+        const result = await sendOnce(this, '/api/v1/mpesa/b2c', body, {
+            buttons: [send, back], main: send, busyText: 'Sending…', idleText: `Send ${formatKES(v.amount)}`, errorBox, describeError,
+        });
+        if (result) this._wait(result);
     }
 
     async _wait(initial) {

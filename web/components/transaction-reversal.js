@@ -3,7 +3,8 @@
 // Attributes: transaction-id (preselects a transaction), poll-interval-ms (3000), poll-timeout-ms (120000)
 // Events (bubbling, composed; detail = the reversal transaction): success, failure, cancel.
 // Steps: pick (list of successful payments + details + reason) -> confirm (clear warning) -> waiting -> result.
-import { api, ApiError, newIdempotencyKey } from '../js/api.js';
+import { api, ApiError } from '../js/api.js';
+import { sendOnce } from '../js/send.js';
 import { liveText, pollTransaction } from '../js/poll.js';
 import { displayPhone, el, formatDateTime, formatKES } from '../js/format.js';
 
@@ -200,25 +201,10 @@ export class TransactionReversal extends HTMLElement {
             remarks: this._reason.slice(0, 100),
             reason: this._reason,
         };
-        const bodyText = JSON.stringify(body);
-        if (!this._attempt || this._attempt.body !== bodyText) this._attempt = { key: newIdempotencyKey(), body: bodyText };
-        this._sending = true;
-        button.disabled = true;
-        back.disabled = true;
-        button.textContent = 'Reversing…';
-        errorBox.hidden = true;
-        try {
-            const result = await api('/api/v1/mpesa/reverse', { method: 'POST', body, idempotencyKey: this._attempt.key });
-            this._sending = false;
-            this._wait(result);
-        } catch (err) {
-            this._sending = false;
-            button.disabled = false;
-            back.disabled = false;
-            button.textContent = `Reverse ${formatKES(this._amount)}`;
-            errorBox.textContent = describeError(err);
-            errorBox.hidden = false;
-        }
+        const result = await sendOnce(this, '/api/v1/mpesa/reverse', body, {
+            buttons: [button, back], main: button, busyText: 'Reversing…', idleText: `Reverse ${formatKES(this._amount)}`, errorBox, describeError,
+        });
+        if (result) this._wait(result);
     }
 
     async _wait(initial) {
