@@ -97,9 +97,10 @@ net::Response Callback(net::Request& req, ApiContext& ctx) {
     if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the callback body is not valid JSON");
     auto applied = service::ApplyStkCallback(body, req.request_id, ctx.StkDeps());
     if (!applied) {
-        if (applied.error().code == ErrorCode::kValidation) return ErrorResponse(applied.error());
-        // Storage failed: answer 500 so the sender may retry; nothing was acknowledged.
-        spdlog::error("stk callback not stored: {}", applied.error().message);
+        // Not acknowledged: a malformed body is a 400; a storage failure a 500, so the sender may retry.
+        if (applied.error().code != ErrorCode::kValidation) {
+            spdlog::error("stk callback not stored: {}", applied.error().message);
+        }
         return ErrorResponse(applied.error());
     }
     return net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
