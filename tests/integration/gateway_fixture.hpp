@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -37,9 +38,10 @@ protected:
     }
 
     void StartGateway(const std::function<void(app::Config&)>& tweak) {
-        dir_ = std::filesystem::temp_directory_path() /
-               ("haven-it-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-        std::filesystem::create_directories(dir_);
+        // mkdtemp: a new, empty directory even when a recycled pid meets a folder an earlier run left behind.
+        std::string pattern = (std::filesystem::temp_directory_path() / "haven-it-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
         auto config = app::LoadConfig([](const std::string&) -> std::optional<std::string> { return std::nullopt; });
         ASSERT_TRUE(config.has_value()) << config.error().message;
         config->database_url = "sqlite:" + (dir_ / "haven.db").string();
@@ -161,7 +163,6 @@ protected:
     std::unique_ptr<app::Gateway> gateway_;
     net::Runtime client_runtime_{2};
     std::unique_ptr<net::HttpClient> client_;
-    static inline int counter_ = 0;
 };
 
 }  // namespace haven::testing
