@@ -275,7 +275,7 @@ TEST_F(StkFlow, TransactionListFiltersAndPagesWithACursor) {
 
 TEST_F(StkFlow, MissingCallbackIsSettledByStkQuery) {
     gateway_->Stop();
-    StartGateway([](app::Config& c) { c.reconcile_after = std::chrono::seconds(0); });
+    StartGateway([](app::Config& c) { c.reconciler.first_after = std::chrono::seconds(0); });
     auto token = Login("admin@a.test");
     auto lease = CreateLease(token);
     SimRule(88, {{"resultCode", "1032"}, {"callbacks", 0}});
