@@ -1279,7 +1279,7 @@ namespace {
 std::string ClaimSql(const char* table, const char* cols, bool postgres) {
     return Cat({"UPDATE ", table, " SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM ", table,
                 " WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < ?) "
-                "AND ((next_attempt_at IS NULL AND created_at < ?) OR next_attempt_at <= ?) "
+                "AND ((next_attempt_at IS NULL AND created_at <= ?) OR next_attempt_at <= ?) "
                 "ORDER BY COALESCE(next_attempt_at, created_at), id LIMIT ?",
                 postgres ? " FOR UPDATE SKIP LOCKED" : "", ") RETURNING ", cols});
 }
