@@ -229,8 +229,8 @@ protected:
         std::vector<json> rows;
         std::string cursor;
         for (int page = 0; page < 50; ++page) {
-            auto r = Api("GET", "/api/v1/mpesa/transactions?kind=stk&limit=200" +
-                                    (cursor.empty() ? "" : "&cursor=" + cursor));
+            auto r = Api("GET",
+                         "/api/v1/mpesa/transactions?kind=stk&limit=200" + (cursor.empty() ? "" : "&cursor=" + cursor));
             if (r.status != 200) return std::nullopt;
             for (const auto& item : r.body["data"]["items"]) rows.push_back(item);
             const auto& next = r.body["data"]["nextCursor"];
@@ -306,14 +306,16 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
         p.msisdn = "254" + std::string(local + 1);
         p.amount = std::uniform_int_distribution<int64_t>(10, 9999)(rng);
         const int roll = std::uniform_int_distribution<int>(0, 99)(rng);
-        p.behaviour = roll < 50 ? Behaviour::kNormal
+        p.behaviour = roll < 50   ? Behaviour::kNormal
                       : roll < 70 ? Behaviour::kDropped
                       : roll < 85 ? Behaviour::kDuplicated
                                   : Behaviour::kDeclined;
         ++counts[static_cast<int>(p.behaviour)];
         p.slow_ms = slow_choices[std::uniform_int_distribution<int>(0, 5)(rng)];
         p.delay_ms = std::uniform_int_distribution<int>(50, 2 * kCallbackDelayMs)(rng);
-        p.body = {{"phoneNumber", local}, {"amount", p.amount}, {"accountReference", "CRASH" + std::to_string(i)},
+        p.body = {{"phoneNumber", local},
+                  {"amount", p.amount},
+                  {"accountReference", "CRASH" + std::to_string(i)},
                   {"transactionDesc", "Rent"}};
     }
     const int kill_after_ms = std::uniform_int_distribution<int>(100, 2500)(rng);
@@ -359,8 +361,11 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
     ASSERT_EQ(login.status, 200) << login.body.dump();
     token_ = login.body["data"].value("token", "");
     auto lease = Api("POST", "/api/v1/leases",
-                     {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "C7"},
-                      {"monthlyRent", 20000}, {"accountReference", "CRASH"}});
+                     {{"tenantName", "Wanjiku Kamau"},
+                      {"phoneNumber", "0708374149"},
+                      {"unit", "C7"},
+                      {"monthlyRent", 20000},
+                      {"accountReference", "CRASH"}});
     ASSERT_EQ(lease.status, 201) << lease.body.dump();
     const int64_t lease_id = lease.body["data"]["id"].get<int64_t>();
     for (auto& p : pushes) p.body["leaseId"] = lease_id;
@@ -397,15 +402,20 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
     const auto kill_time = Clock::now();
     for (auto& c : clients) c.join();
     ASSERT_TRUE(reaped && WIFSIGNALED(*reaped) && WTERMSIG(*reaped) == SIGKILL)
-        << "the gateway was not killed by SIGKILL (did it exit early?)\n" << Tail(dir_.path() / "gateway-1.log", 30);
+        << "the gateway was not killed by SIGKILL (did it exit early?)\n"
+        << Tail(dir_.path() / "gateway-1.log", 30);
     gateway.reset();
 
     int acked = 0, refused = 0, other = 0, unsent = 0;
     for (const auto& p : pushes) {
-        if (!p.attempted) ++unsent;
-        else if (p.acknowledged()) ++acked;
-        else if (p.status == 0) ++refused;
-        else ++other;
+        if (!p.attempted)
+            ++unsent;
+        else if (p.acknowledged())
+            ++acked;
+        else if (p.status == 0)
+            ++refused;
+        else
+            ++other;
     }
     std::cout << "kill -9 at " << kill_after_ms << " ms: " << acked << " pushes acknowledged, " << other
               << " answered with an error, " << refused << " cut off or refused, " << unsent << " never sent"
@@ -420,8 +430,8 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
     gateway = StartGateway(true, "gateway-2.log");
     ASSERT_TRUE(gateway);
     const auto restart_time = Clock::now();
-    std::cout << "restarted " << std::fixed << std::setprecision(1) << SecondsSince(kill_time)
-              << " s after the kill" << std::endl;
+    std::cout << "restarted " << std::fixed << std::setprecision(1) << SecondsSince(kill_time) << " s after the kill"
+              << std::endl;
     auto log_tail = [&] {
         return "\n  gateway warnings and errors after the restart (last 15):\n" +
                Tail(dir_.path() / "gateway-2.log", 15, {"[warning]", "[error]", "[critical]"});
@@ -438,13 +448,14 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
             continue;
         }
         const json& row = r.body["data"];
-        if (row.value("amount", int64_t{0}) != p.amount || row.value("checkoutRequestId", json()) != json(p.checkout_id)) {
+        if (row.value("amount", int64_t{0}) != p.amount ||
+            row.value("checkoutRequestId", json()) != json(p.checkout_id)) {
             missing.push_back("push " + std::to_string(p.index) + " (transaction " + std::to_string(p.transaction_id) +
                               "): the row differs from the acknowledgement: " + row.dump());
         }
     }
-    std::cout << "invariant 1 (acknowledged pushes have their row): "
-              << (missing.empty() ? "ok" : "FAILED") << " (" << acked << " checked)" << std::endl;
+    std::cout << "invariant 1 (acknowledged pushes have their row): " << (missing.empty() ? "ok" : "FAILED") << " ("
+              << acked << " checked)" << std::endl;
     EXPECT_TRUE(missing.empty()) << "invariant 1: acknowledged pushes without their row; " << SeedNote()
                                  << Join(missing);
 
@@ -466,8 +477,8 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
                         r = Api("POST", "/api/v1/mpesa/stk-push", p.body, {{"Idempotency-Key", p.key}});
                         const bool in_progress =
                             r.status == 409 && r.body.dump().find("being processed") != std::string::npos;
-                        const bool retry_now = (r.status == 0 && Clock::now() < give_up) ||
-                                               (in_progress && Clock::now() < claims_expired);
+                        const bool retry_now =
+                            (r.status == 0 && Clock::now() < give_up) || (in_progress && Clock::now() < claims_expired);
                         if (!retry_now) break;
                         std::this_thread::sleep_for(100ms);
                     }
@@ -492,9 +503,9 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
         if (r.status == 0) {
             locked.push_back(who + ": the retry got no answer: " + r.error);
         } else if (r.status == 409 && r.body.dump().find("being processed") != std::string::npos) {
-            locked.push_back(who + ": still 409 " + r.body.dump() + " " +
-                             std::to_string(static_cast<int>(SecondsSince(kill_time))) + " s after the kill (claims expire after " +
-                             std::to_string(kIdempotencyClaimSeconds) + " s)");
+            locked.push_back(
+                who + ": still 409 " + r.body.dump() + " " + std::to_string(static_cast<int>(SecondsSince(kill_time))) +
+                " s after the kill (claims expire after " + std::to_string(kIdempotencyClaimSeconds) + " s)");
         } else if (p.acknowledged()) {
             // A key that was answered keeps its answer.
             const int64_t id = r.body.is_object() && r.body.contains("data") && r.body["data"].is_object()
@@ -509,8 +520,8 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
         }
         const int prompts = std::max(sessions_per_phone[p.msisdn], requests_per_phone[p.msisdn]);
         if (prompts > 1) {
-            locked.push_back(who + ": the phone was prompted " + std::to_string(prompts) + " times (simulator: " +
-                             std::to_string(sessions_per_phone[p.msisdn]) + " sessions, " +
+            locked.push_back(who + ": the phone was prompted " + std::to_string(prompts) +
+                             " times (simulator: " + std::to_string(sessions_per_phone[p.msisdn]) + " sessions, " +
                              std::to_string(requests_per_phone[p.msisdn]) + " push requests)");
         }
     }
@@ -563,8 +574,9 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
     const double settle_seconds = SecondsSince(restart_time);
     std::map<std::string, int> by_state;
     for (const auto& row : rows) {
-        ++by_state[row.value("needsReview", false) || review.count(row.value("id", int64_t{0})) ? "NEEDS_REVIEW"
-                                                                                                  : row.value("status", "")];
+        ++by_state[row.value("needsReview", false) || review.count(row.value("id", int64_t{0}))
+                       ? "NEEDS_REVIEW"
+                       : row.value("status", "")];
     }
     std::string states;
     for (const auto& [k, n] : by_state) states += " " + k + "=" + std::to_string(n);
@@ -576,14 +588,22 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
 
     // A settled row says what M-Pesa (the simulator) did: paid rows were paid, with that amount and receipt;
     // a FAILED row was not paid (a shilling the tenant paid must never be written off).
+    // Read again: a prompt still open during the retries has ended by now.
+    sessions = SimSessions();
+    session_by_checkout.clear();
     std::map<std::string, json> session_by_phone;
-    for (const auto& s : sessions) session_by_phone[s.value("phoneNumber", "")] = s;
+    for (const auto& s : sessions) {
+        session_by_checkout[s.value("checkoutRequestId", "")] = s;
+        session_by_phone[s.value("phoneNumber", "")] = s;
+    }
     std::vector<std::string> wrong;
     for (const auto& row : rows) {
         const std::string status = row.value("status", "");
-        const std::string checkout = row["checkoutRequestId"].is_string() ? row["checkoutRequestId"].get<std::string>() : "";
+        const std::string checkout =
+            row["checkoutRequestId"].is_string() ? row["checkoutRequestId"].get<std::string>() : "";
         json s;
-        if (!checkout.empty() && session_by_checkout.count(checkout)) s = session_by_checkout[checkout];
+        if (!checkout.empty() && session_by_checkout.count(checkout))
+            s = session_by_checkout[checkout];
         else if (checkout.empty() && session_by_phone.count(row.value("phoneNumber", ""))) {
             s = session_by_phone[row.value("phoneNumber", "")];
         }
@@ -630,23 +650,28 @@ TEST_F(CrashTest, KillDuringBurstThenRestartKeepsEveryPromise) {
             }
             sqlite3_finalize(stmt);
         };
-        rows_of("SELECT mpesa_receipt_number, COUNT(*) AS n FROM payments WHERE mpesa_receipt_number IS NOT NULL "
-                "GROUP BY mpesa_receipt_number HAVING COUNT(*) > 1",
-                "one receipt on several payments");
+        rows_of(
+            "SELECT mpesa_receipt_number, COUNT(*) AS n FROM payments WHERE mpesa_receipt_number IS NOT NULL "
+            "GROUP BY mpesa_receipt_number HAVING COUNT(*) > 1",
+            "one receipt on several payments");
         rows_of("SELECT transaction_id, COUNT(*) AS n FROM payments GROUP BY transaction_id HAVING COUNT(*) > 1",
                 "several payments for one transaction");
-        rows_of("SELECT mpesa_receipt_number, COUNT(*) AS n FROM stk_transactions WHERE mpesa_receipt_number IS NOT "
-                "NULL GROUP BY mpesa_receipt_number HAVING COUNT(*) > 1",
-                "one receipt on several transactions");
-        rows_of("SELECT p.id AS payment, p.transaction_id, s.status FROM payments p JOIN stk_transactions s ON "
-                "s.id = p.transaction_id WHERE s.status <> 'SUCCESS'",
-                "a payment for a transaction that is not SUCCESS");
-        rows_of("SELECT p.id AS payment, p.amount, s.amount AS pushed FROM payments p JOIN stk_transactions s ON "
-                "s.id = p.transaction_id WHERE p.amount <> s.amount",
-                "a payment of another amount than the simulator was asked for (and paid)");
-        rows_of("SELECT s.id AS transaction_id FROM stk_transactions s WHERE s.status = 'SUCCESS' AND s.lease_id IS "
-                "NOT NULL AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.transaction_id = s.id)",
-                "a paid transaction without its payment");
+        rows_of(
+            "SELECT mpesa_receipt_number, COUNT(*) AS n FROM stk_transactions WHERE mpesa_receipt_number IS NOT "
+            "NULL GROUP BY mpesa_receipt_number HAVING COUNT(*) > 1",
+            "one receipt on several transactions");
+        rows_of(
+            "SELECT p.id AS payment, p.transaction_id, s.status FROM payments p JOIN stk_transactions s ON "
+            "s.id = p.transaction_id WHERE s.status <> 'SUCCESS'",
+            "a payment for a transaction that is not SUCCESS");
+        rows_of(
+            "SELECT p.id AS payment, p.amount, s.amount AS pushed FROM payments p JOIN stk_transactions s ON "
+            "s.id = p.transaction_id WHERE p.amount <> s.amount",
+            "a payment of another amount than the simulator was asked for (and paid)");
+        rows_of(
+            "SELECT s.id AS transaction_id FROM stk_transactions s WHERE s.status = 'SUCCESS' AND s.lease_id IS "
+            "NOT NULL AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.transaction_id = s.id)",
+            "a paid transaction without its payment");
         sqlite3_stmt* stmt = nullptr;
         if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM payments", -1, &stmt, nullptr) == SQLITE_OK &&
             sqlite3_step(stmt) == SQLITE_ROW) {
@@ -678,8 +703,8 @@ int main(int argc, char** argv) {
     if (const char* seed = std::getenv("CRASH_SEED"); seed && *seed) {
         haven::crash::g_seed = std::strtoull(seed, nullptr, 10);
     } else {
-        haven::crash::g_seed = static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) %
-                               1000000000ULL;
+        haven::crash::g_seed =
+            static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count()) % 1000000000ULL;
     }
     std::cout << "crash test " << haven::crash::SeedNote() << std::endl;
     return RUN_ALL_TESTS();

@@ -125,9 +125,8 @@ std::string Tail(const std::filesystem::path& file, size_t lines, const std::vec
     std::deque<std::string> last;
     std::string line;
     while (std::getline(in, line)) {
-        if (!keep.empty() && std::none_of(keep.begin(), keep.end(), [&](const std::string& k) {
-                return line.find(k) != std::string::npos;
-            })) {
+        if (!keep.empty() && std::none_of(keep.begin(), keep.end(),
+                                          [&](const std::string& k) { return line.find(k) != std::string::npos; })) {
             continue;
         }
         last.push_back(line);
