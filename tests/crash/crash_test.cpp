@@ -182,7 +182,11 @@ protected:
             "HOST=127.0.0.1",
             "PORT=" + std::to_string(gateway_port_),
             "RATE_LIMIT_PER_SECOND=0",
+            // A claim's expiry is fixed by the process that claims it, so the gateway that dies holding
+            // claims has the short claim time too.
+            "IDEMPOTENCY_CLAIM_SECONDS=" + std::to_string(kIdempotencyClaimSeconds),
         };
+        // The first gateway keeps the reconciler's defaults, so the crash leaves its work to the restart.
         if (short_settings) {
             for (const auto& [name, value] : std::vector<std::pair<std::string, int>>{
                      {"RECONCILE_INTERVAL_SECONDS", kReconcileIntervalSeconds},
@@ -190,8 +194,7 @@ protected:
                      {"RECONCILE_BACKOFF_SECONDS", kReconcileBackoffSeconds},
                      {"RECONCILE_BACKOFF_MAX_SECONDS", kReconcileBackoffMaxSeconds},
                      {"STK_PROMPT_LIFETIME_SECONDS", kStkPromptLifetimeSeconds},
-                     {"NEEDS_REVIEW_AFTER_SECONDS", kNeedsReviewAfterSeconds},
-                     {"IDEMPOTENCY_CLAIM_SECONDS", kIdempotencyClaimSeconds}}) {
+                     {"NEEDS_REVIEW_AFTER_SECONDS", kNeedsReviewAfterSeconds}}) {
                 env.push_back(name + "=" + std::to_string(value));
             }
         }
