@@ -16,6 +16,15 @@ std::optional<int64_t> ExtraId(const json& extra, const char* name) {
     return std::nullopt;
 }
 
+/// "callback.stk" -> "payment callback", "result.b2c" -> "b2c result", "timeout.reversal" -> "reversal timeout notice".
+std::string InWords(const std::string& kind) {
+    if (kind == "callback.stk") return "payment callback";
+    const auto dot = kind.find('.');
+    if (dot == std::string::npos) return kind;
+    const std::string what = kind.substr(dot + 1);
+    return kind.rfind("timeout", 0) == 0 ? what + " timeout notice" : what + " result";
+}
+
 }  // namespace
 
 net::Response ReceiveFromDaraja(net::Request& req, ApiContext& ctx, const std::string& kind, const net::Response& ack,
@@ -54,7 +63,7 @@ net::Response ReceiveFromDaraja(net::Request& req, ApiContext& ctx, const std::s
     item.transaction_id = ExtraId(err.extra, "transactionId");
     item.inbound_id = *inbound;
     item.reason_code = err.code == ErrorCode::kConflict ? "receipt_conflict" : "callback_rejected";
-    item.reason = "Daraja's " + kind + " failed our checks and changed nothing: " + err.message;
+    item.reason = "Daraja's " + InWords(kind) + " failed our checks and changed nothing: " + err.message;
     auto opened = ctx.store.OpenReview(item);
     if (!opened) {
         spdlog::error("{} {}: review item not opened: {}", kind, *inbound, opened.error().message);
