@@ -4,6 +4,7 @@
 
 #include "core/phone.hpp"
 #include "core/state.hpp"
+#include "daraja/callbacks.hpp"
 #include "daraja/results.hpp"
 #include "service/auth.hpp"
 
@@ -82,12 +83,39 @@ Result<storage::Transfer> FindByNotice(storage::Store& store, const daraja::Resu
     return store.FindTransferByConversationId(notice.originator_conversation_id);
 }
 
-ResultOutcome Settle(storage::Store& store, const storage::Transfer& t, const storage::TransferOutcome& outcome,
-                     const std::string& source, const std::string& request_id) {
+/// Ties an error about a Result to the transfer it names, so its review item shows on that row.
+core::Error AboutTransfer(core::Error error, const storage::Transfer& t) {
+    error.extra = {{"transactionId", t.id}, {"agencyId", t.agency_id}};
+    return error;
+}
+
+/// ParseResult, and when the body fails our checks, the transfer it names (if any) attached to the error.
+Result<daraja::ResultNotice> ParseNotice(storage::Store& store, const json& body) {
+    auto notice = daraja::ParseResult(body);
+    if (notice || !body.is_object() || !body.contains("Result") || !body["Result"].is_object()) return notice;
+    for (const char* id : {"ConversationID", "OriginatorConversationID"}) {
+        const json& r = body["Result"];
+        if (!r.contains(id)) continue;
+        if (auto t = store.FindTransferByConversationId(daraja::JsonScalarText(r[id]))) {
+            return core::Fail(AboutTransfer(notice.error(), *t));
+        }
+    }
+    return notice;
+}
+
+/// Applies a final outcome once. A receipt another transfer already has is kConflict (kept for review);
+/// a storage failure is an error, so the Result is not acknowledged and Daraja may send it again.
+Result<ResultOutcome> Settle(storage::Store& store, const storage::Transfer& t, const storage::TransferOutcome& outcome,
+                             const std::string& source, const std::string& request_id) {
     auto applied = store.ApplyTransferOutcome(t.id, outcome);
     if (!applied) {
-        spdlog::error("{} {} not settled: {}", t.kind, t.id, applied.error().message);
-        return ResultOutcome{true, false};
+        if (applied.error().code == ErrorCode::kConflict) {
+            return core::Fail(AboutTransfer(
+                core::Error::Make(ErrorCode::kConflict,
+                                  "receipt " + outcome.mpesa_receipt_number + " already settles another transaction"),
+                t));
+        }
+        return tl::unexpected(applied.error());
     }
     if (applied->applied) {
         const auto& now = applied->transfer;
@@ -239,7 +267,7 @@ Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Act
 
 Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& body, const std::string& request_id,
                                           B2cDeps deps) {
-    auto notice = daraja::ParseResult(body);
+    auto notice = ParseNotice(deps.store, body);
     if (!notice) return tl::unexpected(notice.error());
     auto found = FindByNotice(deps.store, *notice);
     if (!found) {
@@ -261,7 +289,7 @@ Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& b
 
 Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const json& body, const std::string& request_id,
                                            B2cDeps deps) {
-    auto notice = daraja::ParseResult(body);
+    auto notice = ParseNotice(deps.store, body);
     if (!notice) return tl::unexpected(notice.error());
     auto found = FindByNotice(deps.store, *notice);
     if (!found) {

@@ -169,6 +169,31 @@ TEST_F(Trust, ResolvingAReviewItemRecordsWhatWasDone) {
     EXPECT_EQ(Transaction(token, push["transactionId"])["needsReview"], false);
 }
 
+// A Result is checked like a callback: a ResultCode that is not a code changes nothing.
+TEST_F(Trust, BadB2cResultIsKeptForReviewAndChangesNothing) {
+    auto token = Login("admin@a.test");
+    Sim("POST", "/sim/v1/rules",
+        {{"rules", json::array({{{"api", "b2c"}, {"when", {{"amount", 150}}}, {"then", {{"callbacks", 0}}}}})},
+         {"replace", false}});
+    auto payout = Api("POST", "/api/v1/mpesa/b2c",
+                      {{"phoneNumber", "0708374149"}, {"amount", 150}, {"type", "payout"}, {"remarks", "deposit"}},
+                      token, {{"Idempotency-Key", "payout-150"}});
+    ASSERT_EQ(payout.status, 200) << payout.body.dump();
+    json result = {{"Result",
+                    {{"ResultType", 0},
+                     {"ResultCode", "0.4"},
+                     {"ResultDesc", "odd"},
+                     {"OriginatorConversationID", payout.body["data"]["originatorConversationId"]},
+                     {"ConversationID", payout.body["data"]["conversationId"]},
+                     {"TransactionID", "TFE0000001"}}}};
+    auto r = Api("POST", "/api/v1/mpesa/b2c/result?secret=" + gateway_->config().callback_secret, result);
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    auto tx = Transaction(token, payout.body["data"]["transactionId"]);
+    EXPECT_EQ(tx["status"], "PENDING");
+    EXPECT_EQ(tx["needsReview"], true);
+    EXPECT_EQ(tx["review"][0]["reasonCode"], "callback_rejected");
+}
+
 class TrustReconciler : public Trust {
 protected:
     void SetUp() override {
@@ -238,6 +263,26 @@ TEST_F(TrustReconciler, TwoPushesFittingOneCallbackAreNotGuessed) {
         EXPECT_EQ(shown["status"], "PENDING");
         EXPECT_EQ(shown["reviewReason"], "M-Pesa never confirmed this request");
     }
+}
+
+TEST_F(TrustReconciler, StillUnsettledAfterTheReviewTimeNeedsReview) {
+    gateway_->Stop();
+    StartGateway([](app::Config& c) {
+        c.reconciler.first_after = std::chrono::seconds(0);
+        c.reconciler.review_after = std::chrono::seconds(1);
+        c.reconciler.backoff = std::chrono::seconds(1);
+    });
+    auto token = Login("admin@a.test");
+    auto push = ManualPush(token, 2223);  // M-Pesa answers "still being processed" while the prompt waits
+    json shown;
+    ASSERT_TRUE(Eventually([&] {
+        gateway_->ReconcileNow();
+        shown = Transaction(token, push["transactionId"]);
+        return shown["needsReview"] == true;
+    }));
+    EXPECT_EQ(shown["status"], "PENDING");
+    EXPECT_EQ(shown["review"][0]["reasonCode"], "unsettled");
+    EXPECT_NE(shown["reviewReason"].get<std::string>().find("has not settled this request"), std::string::npos);
 }
 
 // Finding 1: pushes whose STK Query keeps failing back off, so newer ones are still queried.
