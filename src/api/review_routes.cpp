@@ -14,7 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxLimit = 200;
 
 /// Items tied to no agency (a Daraja body for an id nobody has) are shown to admins only.
 bool SeesUnassigned(const service::Claims& claims) { return claims.role == Role::kAdmin; }
@@ -34,15 +33,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         filter.transaction_id = core::ParseId(*raw);
         if (!filter.transaction_id) v.Add("transactionId", "transactionId must be a positive integer");
     }
-    if (auto raw = req.Query("limit")) {
-        auto n = core::ParseId(*raw);
-        if (!n || *n > kMaxLimit) v.Add("limit", "limit must be between 1 and 200");
-        else filter.limit = static_cast<int>(*n);
-    }
-    if (auto raw = req.Query("cursor")) {
-        filter.before_id = core::ParseId(*raw);
-        if (!filter.before_id) v.Add("cursor", "cursor must be the nextCursor of a previous page");
-    }
+    ReadPaging(req, v, filter.limit, filter.before_id);
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto items = ctx.store.ListReview(filter);
     if (!items) return ErrorResponse(items.error());

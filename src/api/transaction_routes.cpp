@@ -19,7 +19,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int kDefaultLimit = 50;
-constexpr int kMaxLimit = 200;
 
 /// "2026-11-01" or a full ISO-8601 time -> the store's "YYYY-MM-DDTHH:MM:SSZ" form. A bare date is a
 /// Nairobi day (EAT, UTC+3), the business day of M-Pesa and of Kenyan rent.
@@ -101,15 +100,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         if (*raw == "true") filter.needs_review = true;
         else if (*raw != "false") v.Add("needsReview", "needsReview must be true or false");
     }
-    if (auto raw = req.Query("limit")) {
-        auto n = core::ParseId(*raw);
-        if (!n || *n > kMaxLimit) v.Add("limit", "limit must be between 1 and 200");
-        else filter.limit = static_cast<int>(*n);
-    }
-    if (auto raw = req.Query("cursor")) {
-        filter.before_id = core::ParseId(*raw);
-        if (!filter.before_id) v.Add("cursor", "cursor must be the nextCursor of a previous page");
-    }
+    ReadPaging(req, v, filter.limit, filter.before_id);
     if (!v.ok()) return ErrorResponse(v.Finish());
     // Every kind shares one id space, so merging newest-first by id keeps the cursor exact.
     std::vector<std::pair<int64_t, json>> rows;
