@@ -115,7 +115,7 @@ net::Response B2c(net::Request& req, ApiContext& ctx) {
         json data = TransferJson(*out);
         data["transactionId"] = out->id;
         return Ok(data);
-    });
+    }, IdempotencyKey::kRequired);
 }
 
 net::Response Reverse(net::Request& req, ApiContext& ctx) {
@@ -149,7 +149,7 @@ net::Response Reverse(net::Request& req, ApiContext& ctx) {
         json data = TransferJson(*out);
         data["transactionId"] = out->id;
         return Ok(data);
-    });
+    }, IdempotencyKey::kRequired);
 }
 
 json StatusQueryJson(const storage::StatusQuery& q) {

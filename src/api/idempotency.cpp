@@ -35,8 +35,14 @@ bool ValidKey(const std::string& key) {
 
 net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
                               const std::string& scope, const nlohmann::json& body,
-                              const std::function<net::Response()>& run) {
+                              const std::function<net::Response()>& run, IdempotencyKey rule) {
     auto key = req.Header("Idempotency-Key");
+    if (!key && rule == IdempotencyKey::kRequired) {
+        return ErrorResponse(core::Error::Validation(
+            "Idempotency-Key",
+            "this request moves money, so it needs an Idempotency-Key header: a new UUID per attempt is ideal, "
+            "and the same key again when retrying that attempt (so it never pays twice)"));
+    }
     if (!key) return run();
     if (!ValidKey(*key)) {
         return ErrorResponse(core::Error::Validation(

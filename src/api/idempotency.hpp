@@ -1,6 +1,7 @@
 #pragma once
 // Idempotency-Key on POSTs that move money: the first answer is stored and replayed for a retry
-// with the same key and body; the same key with a different body is a 422.
+// with the same key and body; the same key with a different body is a 422. Payouts and reversals
+// require the header; an STK push takes it when given.
 #include <functional>
 #include <string>
 
@@ -11,9 +12,15 @@
 
 namespace haven::api {
 
-/// Runs `run` at most once per (agency, scope, Idempotency-Key). Without the header, just runs it.
+/// Whether a route insists on the header. Payouts and reversals do: a client that retries without a
+/// key would pay twice. An STK push only prompts a phone, which its owner can decline, so there it is optional.
+enum class IdempotencyKey { kOptional, kRequired };
+
+/// Runs `run` at most once per (agency, scope, Idempotency-Key). Without the header: runs it when the
+/// key is optional, answers 400 VALIDATION_ERROR (naming the header) when it is required.
 net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
                               const std::string& scope, const nlohmann::json& body,
-                              const std::function<net::Response()>& run);
+                              const std::function<net::Response()>& run,
+                              IdempotencyKey rule = IdempotencyKey::kOptional);
 
 }  // namespace haven::api
