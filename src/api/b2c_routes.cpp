@@ -2,6 +2,7 @@
 // POST /api/v1/mpesa/transaction-status, and the Daraja-facing result/timeout URLs of each.
 #include <spdlog/spdlog.h>
 
+#include "api/accepts.hpp"
 #include "api/b2c.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
@@ -52,9 +53,10 @@ net::Response Acknowledge() {
 using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&, const std::string&,
                                                                     service::B2cDeps)>;
 
-/// A Daraja-facing Result/timeout URL: secret in the query, body stored whatever its outcome.
+/// A Daraja-facing Result/timeout URL: secret in the query, body stored whatever its outcome; any
+/// Content-Type (kDarajaBody), but the body must be JSON.
 net::Handler DarajaResult(ApiContext& ctx, std::string action, ResultFn apply) {
-    return [&ctx, action = std::move(action), apply = std::move(apply)](net::Request& req) {
+    return Accepts(kDarajaBody, [&ctx, action = std::move(action), apply = std::move(apply)](net::Request& req) {
         if (!SecretOk(req, ctx)) {
             Audit(ctx, req, std::nullopt, action, "daraja_result", "denied: bad secret");
             spdlog::warn("{} refused: missing or wrong secret (request {})", action, req.request_id);
@@ -69,7 +71,7 @@ net::Handler DarajaResult(ApiContext& ctx, std::string action, ResultFn apply) {
             return ErrorResponse(applied.error());
         }
         return Acknowledge();
-    };
+    });
 }
 
 net::Response NotFoundOr(const core::Error& e, const char* what) {
@@ -223,9 +225,9 @@ json TransferJson(const storage::Transfer& t) {
 }
 
 void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/v1/mpesa/b2c", Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
+    router.Add("POST", "/api/v1/mpesa/b2c", Accepts(kJsonBody, Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
                    return B2c(req, ctx);
-               }));
+               })));
     router.Add("POST", "/api/v1/mpesa/b2c/result",
                DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("b2c", b, id, d);
@@ -234,9 +236,10 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
                DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferTimeout("b2c", b, id, d);
                }));
-    router.Add("POST", "/api/v1/mpesa/reverse", Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
+    router.Add("POST", "/api/v1/mpesa/reverse",
+               Accepts(kJsonBody, Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
                    return Reverse(req, ctx);
-               }));
+               })));
     router.Add("POST", "/api/v1/mpesa/reversal/result",
                DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("reversal", b, id, d);
@@ -246,7 +249,8 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
                    return service::ApplyTransferTimeout("reversal", b, id, d);
                }));
     router.Add("POST", "/api/v1/mpesa/transaction-status",
-               Audited(ctx, "status.query", [&ctx](net::Request& req) { return TransactionStatus(req, ctx); }));
+               Accepts(kJsonBody, Audited(ctx, "status.query",
+                                          [&ctx](net::Request& req) { return TransactionStatus(req, ctx); })));
     router.Add("POST", "/api/v1/mpesa/transaction-status/result",
                DarajaResult(ctx, "result.status", service::ApplyStatusResult));
     router.Add("POST", "/api/v1/mpesa/transaction-status/timeout",
