@@ -1,6 +1,7 @@
 // POST /api/v1/auth/login, GET /api/v1/auth/me
 #include <chrono>
 
+#include "api/accepts.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -62,7 +63,8 @@ net::Response Me(net::Request& req, ApiContext& ctx) {
 }  // namespace
 
 void RegisterAuthRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/v1/auth/login", [&ctx](net::Request& req) { return Login(req, ctx); });
+    router.Add("POST", "/api/v1/auth/login",
+               Accepts(kJsonBody, [&ctx](net::Request& req) { return Login(req, ctx); }));
     router.Add("GET", "/api/v1/auth/me", [&ctx](net::Request& req) { return Me(req, ctx); });
 }
 

@@ -2,6 +2,7 @@
 // POST /api/v1/mpesa/transaction-status, and the Daraja-facing result/timeout URLs of each.
 #include <spdlog/spdlog.h>
 
+#include "api/accepts.hpp"
 #include "api/b2c.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
@@ -49,16 +50,17 @@ net::Response Acknowledge() {
 using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&, const std::string&,
                                                                     service::B2cDeps)>;
 
-/// A Daraja-facing Result/timeout URL (secret in the query).
+/// A Daraja-facing Result/timeout URL (secret in the query): any Content-Type (kDarajaBody), but the body
+/// must be JSON.
 net::Handler DarajaResult(ApiContext& ctx, std::string kind, ResultFn apply) {
-    return [&ctx, kind = std::move(kind), apply = std::move(apply)](net::Request& req) {
+    return Accepts(kDarajaBody, [&ctx, kind = std::move(kind), apply = std::move(apply)](net::Request& req) {
         return ReceiveFromDaraja(req, ctx, kind, Acknowledge(),
                                  [&](const json& body, const std::string& request_id) -> core::Result<std::string> {
                                      auto applied = apply(body, request_id, B2cDepsFor(ctx));
                                      if (!applied) return tl::unexpected(applied.error());
                                      return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
                                  });
-    };
+    });
 }
 
 net::Response NotFoundOr(const core::Error& e, const char* what) {
@@ -105,7 +107,7 @@ net::Response B2c(net::Request& req, ApiContext& ctx) {
         json data = TransferJson(*out);
         data["transactionId"] = out->id;
         return Ok(data);
-    });
+    }, IdempotencyKey::kRequired);
 }
 
 net::Response Reverse(net::Request& req, ApiContext& ctx) {
@@ -140,7 +142,7 @@ net::Response Reverse(net::Request& req, ApiContext& ctx) {
         json data = TransferJson(*out);
         data["transactionId"] = out->id;
         return Ok(data);
-    });
+    }, IdempotencyKey::kRequired);
 }
 
 json StatusQueryJson(const storage::StatusQuery& q) {
@@ -216,9 +218,9 @@ json TransferJson(const storage::Transfer& t) {
 }
 
 void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/v1/mpesa/b2c", Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
+    router.Add("POST", "/api/v1/mpesa/b2c", Accepts(kJsonBody, Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
                    return B2c(req, ctx);
-               }));
+               })));
     router.Add("POST", "/api/v1/mpesa/b2c/result",
                DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("b2c", b, id, d);
@@ -227,9 +229,10 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
                DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferTimeout("b2c", b, id, d);
                }));
-    router.Add("POST", "/api/v1/mpesa/reverse", Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
+    router.Add("POST", "/api/v1/mpesa/reverse",
+               Accepts(kJsonBody, Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
                    return Reverse(req, ctx);
-               }));
+               })));
     router.Add("POST", "/api/v1/mpesa/reversal/result",
                DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("reversal", b, id, d);
@@ -239,7 +242,8 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
                    return service::ApplyTransferTimeout("reversal", b, id, d);
                }));
     router.Add("POST", "/api/v1/mpesa/transaction-status",
-               Audited(ctx, "status.query", [&ctx](net::Request& req) { return TransactionStatus(req, ctx); }));
+               Accepts(kJsonBody, Audited(ctx, "status.query",
+                                          [&ctx](net::Request& req) { return TransactionStatus(req, ctx); })));
     router.Add("POST", "/api/v1/mpesa/transaction-status/result",
                DarajaResult(ctx, "result.status", service::ApplyStatusResult));
     router.Add("POST", "/api/v1/mpesa/transaction-status/timeout",

@@ -2,6 +2,7 @@
 // and the Daraja-facing /balance/result and /balance/timeout.
 #include <spdlog/spdlog.h>
 
+#include "api/accepts.hpp"
 #include "api/b2c.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -73,11 +74,12 @@ net::Handler Result(ApiContext& ctx, const char* action, bool timeout) {
 }  // namespace
 
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
+    // POST /balance takes no body (whatever is sent is ignored), so it declares no media type.
     router.Add("POST", "/api/v1/mpesa/balance",
                Audited(ctx, "balance.check", [&ctx](net::Request& req) { return Check(req, ctx); }));
     router.Add("GET", "/api/v1/mpesa/balance/latest", [&ctx](net::Request& req) { return Latest(req, ctx); });
-    router.Add("POST", "/api/v1/mpesa/balance/result", Result(ctx, "result.balance", false));
-    router.Add("POST", "/api/v1/mpesa/balance/timeout", Result(ctx, "timeout.balance", true));
+    router.Add("POST", "/api/v1/mpesa/balance/result", Accepts(kDarajaBody, Result(ctx, "result.balance", false)));
+    router.Add("POST", "/api/v1/mpesa/balance/timeout", Accepts(kDarajaBody, Result(ctx, "timeout.balance", true)));
 }
 
 }  // namespace haven::api

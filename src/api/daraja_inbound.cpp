@@ -41,11 +41,14 @@ net::Response ReceiveFromDaraja(net::Request& req, ApiContext& ctx, const std::s
         spdlog::error("{} not stored: {}", kind, inbound.error().message);
         return ErrorResponse(inbound.error());
     }
-    // Daraja always sends JSON; do not insist on the header so a proxy that drops it loses nothing.
+    // Daraja always sends JSON; the header is not insisted on (a proxy may drop it), the body is. Something
+    // that is not JSON at all is no Daraja message: kept, refused, nothing for a person to settle.
     json body = json::parse(req.body, nullptr, false);
-    core::Result<std::string> applied =
-        body.is_discarded() ? core::Fail(core::Error::Validation("body", "the body is not valid JSON"))
-                            : apply(body, req.request_id);
+    if (body.is_discarded()) {
+        (void)ctx.store.SetInboundOutcome(*inbound, "rejected: not valid JSON");
+        return ErrorResponse(ErrorCode::kBadJson, "the body is not valid JSON");
+    }
+    core::Result<std::string> applied = apply(body, req.request_id);
     if (applied) {
         if (auto r = ctx.store.SetInboundOutcome(*inbound, *applied); !r) {
             spdlog::error("{} {}: outcome not recorded: {}", kind, *inbound, r.error().message);

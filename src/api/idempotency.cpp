@@ -57,8 +57,15 @@ net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transa
 }  // namespace
 
 net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
-                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run) {
+                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run,
+                              IdempotencyKey rule) {
     auto key = req.Header("Idempotency-Key");
+    if (!key && rule == IdempotencyKey::kRequired) {
+        return ErrorResponse(core::Error::Validation(
+            "Idempotency-Key",
+            "this request moves money, so it needs an Idempotency-Key header: a new UUID per attempt is ideal, "
+            "and the same key again when retrying that attempt (so it never pays twice)"));
+    }
     if (!key) return run(std::nullopt);
     if (!ValidKey(*key)) {
         return ErrorResponse(core::Error::Validation(

@@ -3,7 +3,8 @@
 // with the same key and body; the same key with a different body is a 422. A claim whose request never
 // finished (the process died) runs out after IDEMPOTENCY_CLAIM_SECONDS: a retry then answers from the
 // transaction that request wrote before calling Daraja (its current state), or, when it wrote none,
-// runs the request again. Daraja is never called twice for one key.
+// runs the request again. Daraja is never called twice for one key. Payouts and reversals
+// require the header; an STK push takes it when given.
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,8 +19,14 @@ namespace haven::api {
 /// The work a key guards; it passes `key` on to the store so the transaction row it writes is linked to it.
 using IdempotentWork = std::function<net::Response(const std::optional<storage::IdempotencyRef>& key)>;
 
-/// Runs `run` at most once per (agency, scope, Idempotency-Key). Without the header, just runs it.
+/// Whether a route insists on the header. Payouts and reversals do: a client that retries without a
+/// key would pay twice. An STK push only prompts a phone, which its owner can decline, so there it is optional.
+enum class IdempotencyKey { kOptional, kRequired };
+
+/// Runs `run` at most once per (agency, scope, Idempotency-Key). Without the header: runs it when the
+/// key is optional, answers 400 VALIDATION_ERROR (naming the header) when it is required.
 net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
-                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run);
+                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run,
+                              IdempotencyKey rule = IdempotencyKey::kOptional);
 
 }  // namespace haven::api

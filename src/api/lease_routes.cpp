@@ -2,6 +2,7 @@
 // GET /api/v1/leases/{id}/payments, GET /api/v1/payments
 #include <map>
 
+#include "api/accepts.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -131,7 +132,8 @@ net::Response ListPayments(net::Request& req, ApiContext& ctx) {
 
 void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/v1/leases",
-               Audited(ctx, "lease.create", [&ctx](net::Request& req) { return CreateLease(req, ctx); }));
+               Accepts(kJsonBody, Audited(ctx, "lease.create",
+                                          [&ctx](net::Request& req) { return CreateLease(req, ctx); })));
     router.Add("GET", "/api/v1/leases", [&ctx](net::Request& req) { return ListLeases(req, ctx); });
     router.Add("GET", "/api/v1/leases/{id}", [&ctx](net::Request& req) { return GetLease(req, ctx); });
     router.Add("GET", "/api/v1/leases/{id}/payments", [&ctx](net::Request& req) { return LeasePayments(req, ctx); });

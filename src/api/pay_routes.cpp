@@ -1,5 +1,6 @@
 // The tenant payment page's API (no login; the signed lease token is the credential):
 // GET /api/v1/pay/{token}, POST /api/v1/pay/{token}/stk-push, GET /api/v1/pay/{token}/status/{checkoutRequestId}
+#include "api/accepts.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -70,7 +71,8 @@ net::Response Status(net::Request& req, ApiContext& ctx) {
 void RegisterPayRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/v1/pay/{token}", [&ctx](net::Request& req) { return Summary(req, ctx); });
     router.Add("POST", "/api/v1/pay/{token}/stk-push",
-               Audited(ctx, "stk.initiate.tenant", [&ctx](net::Request& req) { return Push(req, ctx); }));
+               Accepts(kJsonBody,
+                       Audited(ctx, "stk.initiate.tenant", [&ctx](net::Request& req) { return Push(req, ctx); })));
     router.Add("GET", "/api/v1/pay/{token}/status/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx); });
 }

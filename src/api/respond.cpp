@@ -1,5 +1,7 @@
 #include "api/respond.hpp"
 
+#include "api/accepts.hpp"
+
 namespace haven::api {
 
 using core::ErrorCode;
@@ -76,10 +78,8 @@ net::Response ErrorResponse(ErrorCode code, const std::string& message) {
 }
 
 core::Result<json> ParseJsonBody(const net::Request& req) {
-    auto type = req.Header("Content-Type");
-    if (!type || type->find("application/json") == std::string::npos) {
-        return core::Fail(ErrorCode::kUnsupportedMedia, "send the body as JSON with Content-Type: application/json");
-    }
+    // Also checked here, so a JSON route that forgot to declare Accepts(kJsonBody, ...) is still strict.
+    if (auto type = CheckContentType(req, kJsonBody); !type) return core::Fail(type.error());
     json body = json::parse(req.body, nullptr, false);
     if (body.is_discarded()) return core::Fail(ErrorCode::kBadJson, "the request body is not valid JSON");
     if (!body.is_object()) return core::Fail(ErrorCode::kBadJson, "the request body must be a JSON object");

@@ -20,7 +20,8 @@ net::Response Ok(nlohmann::json&& data, int status = 200);
 net::Response ErrorResponse(const core::Error& error);
 net::Response ErrorResponse(core::ErrorCode code, const std::string& message);
 
-/// Parses a JSON object body: 415 without a JSON content type, 400 INVALID_JSON when malformed.
+/// Parses a JSON object body: 415 unless the Content-Type meets kJsonBody (accepts.hpp), 400 INVALID_JSON
+/// when malformed or not an object.
 core::Result<nlohmann::json> ParseJsonBody(const net::Request& req);
 
 }  // namespace haven::api

@@ -1,22 +1,28 @@
 // Simulator mode only: the virtual phone's view of the built-in simulator's control API, proxied
 // through the gateway so the browser stays on one origin (CSP connect-src 'self').
 // GET /api/v1/simulator/stk/pending, POST /api/v1/simulator/stk/{checkoutRequestId}/resolve
+//
+// Scoped like production: the simulator knows nothing of agencies, so the proxy shows and answers
+// only the prompts whose CheckoutRequestID belongs to one of the caller's agency's STK transactions.
+// Another agency's prompt is absent from the list and a 404 to resolve; viewers read but do not act.
+#include "api/accepts.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 
 namespace haven::api {
 
 using core::ErrorCode;
+using core::Role;
 using nlohmann::json;
 
 namespace {
 
-net::Response Forward(net::Request& req, ApiContext& ctx, const std::string& method, const std::string& path,
-                      const std::string& body) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+constexpr const char* kNoPrompt = "no pending prompt with this id";
+
+core::Result<json> Forward(ApiContext& ctx, const std::string& method, const std::string& path,
+                           const std::string& body) {
     if (ctx.settings.simulator_url.empty()) {
-        return ErrorResponse(ErrorCode::kNotFound, "the virtual phone exists only when MPESA_ENVIRONMENT=simulator");
+        return core::Fail(ErrorCode::kNotFound, "the virtual phone exists only when MPESA_ENVIRONMENT=simulator");
     }
     net::ClientRequest out;
     out.method = method;
@@ -25,14 +31,14 @@ net::Response Forward(net::Request& req, ApiContext& ctx, const std::string& met
     if (!body.empty()) out.headers["Content-Type"] = "application/json";
     out.timeout = std::chrono::milliseconds(5000);
     auto res = ctx.http.Send(out);
-    if (!res) return ErrorResponse(res.error());
+    if (!res) return core::Fail(res.error());
     json parsed = json::parse(res->body, nullptr, false);
     if (res->status >= 400) {
         std::string message = parsed.is_object() ? parsed.value("errorMessage", parsed.value("message", "")) : "";
-        return ErrorResponse(res->status == 404 ? ErrorCode::kNotFound : ErrorCode::kValidation,
-                             message.empty() ? "the simulator refused: HTTP " + std::to_string(res->status) : message);
+        return core::Fail(res->status == 404 ? ErrorCode::kNotFound : ErrorCode::kValidation,
+                          message.empty() ? "the simulator refused: HTTP " + std::to_string(res->status) : message);
     }
-    return Ok(parsed.is_discarded() ? json(nullptr) : parsed);
+    return parsed.is_discarded() ? json(nullptr) : parsed;
 }
 
 bool SafeId(const std::string& id) {
@@ -43,18 +49,56 @@ bool SafeId(const std::string& id) {
     return true;
 }
 
+/// Whether the prompt is one of this agency's STK pushes; a storage failure is an error, not a "no".
+core::Result<bool> OwnPrompt(ApiContext& ctx, int64_t agency_id, const std::string& checkout_id) {
+    auto tx = ctx.store.FindStkByCheckoutId(agency_id, checkout_id);
+    if (tx) return true;
+    if (tx.error().code == ErrorCode::kNotFound) return false;
+    return core::Fail(tx.error());
+}
+
+net::Response Pending(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    auto all = Forward(ctx, "GET", "/sim/v1/stk/pending", "");
+    if (!all) return ErrorResponse(all.error());
+    json prompts = json::array();
+    if (all->is_object() && (*all)["prompts"].is_array()) {
+        for (auto& prompt : (*all)["prompts"]) {
+            if (!prompt.is_object() || !prompt["checkoutRequestId"].is_string()) continue;
+            auto own = OwnPrompt(ctx, claims->agency_id, prompt["checkoutRequestId"].get<std::string>());
+            if (!own) return ErrorResponse(own.error());
+            // The phone number stays: it is the caller's own tenant's, and the virtual phone shows it.
+            if (*own) prompts.push_back(std::move(prompt));
+        }
+    }
+    return Ok({{"prompts", std::move(prompts)}});
+}
+
+net::Response Resolve(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
+        return ErrorResponse(ErrorCode::kForbidden, "a viewer may watch the virtual phone but not answer prompts");
+    }
+    const std::string id = req.Param("checkoutRequestId");
+    if (!SafeId(id)) return ErrorResponse(ErrorCode::kNotFound, kNoPrompt);
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    auto own = OwnPrompt(ctx, claims->agency_id, id);
+    if (!own) return ErrorResponse(own.error());
+    if (!*own) return ErrorResponse(ErrorCode::kNotFound, kNoPrompt);
+    auto answer = Forward(ctx, "POST", "/sim/v1/stk/" + id + "/resolve", body->dump());
+    if (!answer) return ErrorResponse(answer.error());
+    return Ok(std::move(*answer));
+}
+
 }  // namespace
 
 void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/v1/simulator/stk/pending",
-               [&ctx](net::Request& req) { return Forward(req, ctx, "GET", "/sim/v1/stk/pending", ""); });
-    router.Add("POST", "/api/v1/simulator/stk/{checkoutRequestId}/resolve", [&ctx](net::Request& req) {
-        const std::string id = req.Param("checkoutRequestId");
-        if (!SafeId(id)) return ErrorResponse(ErrorCode::kNotFound, "no pending prompt with this id");
-        auto body = ParseJsonBody(req);
-        if (!body) return ErrorResponse(body.error());
-        return Forward(req, ctx, "POST", "/sim/v1/stk/" + id + "/resolve", body->dump());
-    });
+    router.Add("GET", "/api/v1/simulator/stk/pending", [&ctx](net::Request& req) { return Pending(req, ctx); });
+    router.Add("POST", "/api/v1/simulator/stk/{checkoutRequestId}/resolve",
+               Accepts(kJsonBody, [&ctx](net::Request& req) { return Resolve(req, ctx); }));
 }
 
 }  // namespace haven::api

@@ -2,6 +2,7 @@
 // GET /api/v1/mpesa/status-detailed/{checkoutRequestId}, POST /api/v1/mpesa/callback (Daraja)
 #include <spdlog/spdlog.h>
 
+#include "api/accepts.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
 #include "api/idempotency.hpp"
@@ -100,12 +101,13 @@ net::Response Callback(net::Request& req, ApiContext& ctx) {
 
 void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/v1/mpesa/stk-push",
-               Audited(ctx, "stk.initiate", [&ctx](net::Request& req) { return StkPush(req, ctx); }));
+               Accepts(kJsonBody, Audited(ctx, "stk.initiate", [&ctx](net::Request& req) { return StkPush(req, ctx); })));
     router.Add("GET", "/api/v1/mpesa/status/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx, false); });
     router.Add("GET", "/api/v1/mpesa/status-detailed/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx, true); });
-    router.Add("POST", "/api/v1/mpesa/callback", [&ctx](net::Request& req) { return Callback(req, ctx); });
+    router.Add("POST", "/api/v1/mpesa/callback",
+               Accepts(kDarajaBody, [&ctx](net::Request& req) { return Callback(req, ctx); }));
 }
 
 }  // namespace haven::api

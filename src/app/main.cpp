@@ -159,7 +159,10 @@ int main(int argc, char** argv) {
     int64_t delay_ms = 1500;
     auto* simulate = app.add_subcommand("simulate", "Run the Daraja simulator alone");
     simulate->add_option("--port", sim_options.port, "Port to listen on (0 = any free port)")->default_val(8089);
-    simulate->add_option("--host", sim_options.host, "Address to bind")->default_val("127.0.0.1");
+    simulate->add_option("--host", sim_options.host, "Address to bind (loopback only unless --allow-remote)")
+        ->default_val("127.0.0.1");
+    simulate->add_flag("--allow-remote", sim_options.allow_remote,
+                       "Allow a non-loopback --host: the control API (/sim/v1/) has no authentication");
     simulate->add_option("--scenario", sim_options.scenario_file, "Rules file (JSON, same format as POST /sim/v1/rules)");
     simulate->add_option("--tls-cert", sim_options.tls_cert_file, "PEM certificate: serve HTTPS");
     simulate->add_option("--tls-key", sim_options.tls_key_file, "PEM private key for --tls-cert");

@@ -1,17 +1,26 @@
-// Control and inspection API under /sim/v1/ (no auth: it is a test tool): rules, the virtual phone,
+// Control and inspection API under /sim/v1/ (no auth: it is a test tool on loopback, see Simulator::Start): rules, the virtual phone,
 // request and callback logs, the ledger, reset, and the certificate for SecurityCredential.
 #include "sim/core.hpp"
+
+#include "net/media_type.hpp"
 
 namespace haven::sim {
 
 namespace {
 
-net::Response WithCors(net::Response res) {
-    res.headers["Access-Control-Allow-Origin"] = "*";
-    res.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS";
-    res.headers["Access-Control-Allow-Headers"] = "Content-Type";
+// No CORS headers: a web page elsewhere must not read the logs or answer prompts from a browser that
+// can reach this port. The gateway's virtual phone reaches the control API through its own proxy.
+net::Response NoStore(net::Response res) {
     res.headers["Cache-Control"] = "no-store";
     return res;
+}
+
+/// A page on another site can POST text/plain or a form without a preflight, but not application/json;
+/// with no CORS headers here, insisting on JSON keeps such a page from resetting state or answering prompts.
+bool JsonContentType(const net::Request& req) {
+    auto header = req.Header("Content-Type");
+    auto media = header ? net::ParseMediaType(*header) : std::nullopt;
+    return media && media->Essence() == "application/json";
 }
 
 net::Response ControlError(int status, const std::string& code, const std::string& message) {
@@ -161,7 +170,11 @@ void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core) {
         router.Add(method, path, [weak, fn](net::Request& req) {
             auto c = weak.lock();
             if (!c) return net::Response::Json(503, {{"error", {{"code", "STOPPED"}, {"message", "stopped"}}}});
-            return WithCors(fn(*c, req));
+            if (req.method == "POST" && !JsonContentType(req)) {
+                return NoStore(ControlError(415, "UNSUPPORTED_MEDIA_TYPE",
+                                            "send control requests with Content-Type: application/json"));
+            }
+            return NoStore(fn(*c, req));
         });
     };
     add("GET", "/sim/v1/certificate", Certificate);
@@ -175,11 +188,6 @@ void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core) {
     add("GET", "/sim/v1/callbacks", Callbacks);
     add("GET", "/sim/v1/ledger", LedgerView);
     add("POST", "/sim/v1/reset", Reset);
-    for (const char* path : {"/sim/v1/rules", "/sim/v1/stk/pending", "/sim/v1/stk/{checkoutRequestId}/resolve",
-                             "/sim/v1/requests", "/sim/v1/callbacks", "/sim/v1/reset", "/sim/v1/ledger",
-                             "/sim/v1/certificate", "/sim/v1/stk"}) {
-        router.Add("OPTIONS", path, [](net::Request&) { return WithCors(net::Response::Text(204, "")); });
-    }
 }
 
 }  // namespace haven::sim

@@ -1,5 +1,7 @@
 #include "sim/core.hpp"
 
+#include "sim/redact.hpp"
+
 #include <algorithm>
 #include <thread>
 
@@ -122,15 +124,16 @@ int Core::CheckInitiator(const std::string& initiator, const std::string& creden
 }
 
 void Core::LogRequest(const net::Request& req, int status) {
+    // Served by /sim/v1/requests to anyone who reaches the port: tokens, credentials and callback
+    // secrets are masked (redact.hpp).
     Json body = Json::parse(req.body, nullptr, false);
-    Json headers = Json::object();
-    for (const auto& [k, v] : req.headers) headers[k] = v;
     Json entry = {{"method", req.method},
-                  {"path", req.path},
-                  {"target", req.target},
+                  {"path", MaskUrl(req.path)},
+                  {"target", MaskUrl(req.target)},
                   {"time", FormatEat(Now(), "%Y-%m-%dT%H:%M:%S+03:00")},
-                  {"headers", headers},
-                  {"body", body.is_discarded() ? Json(req.body) : body},
+                  {"headers", MaskHeaders(req.headers)},
+                  {"body", body.is_discarded() ? Json("(not JSON, " + std::to_string(req.body.size()) + " bytes)")
+                                               : MaskBody(std::move(body))},
                   {"status", status}};
     std::lock_guard lock(mu);
     entry["id"] = next_log_id++;

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sim/core.hpp"
+#include "sim/redact.hpp"
 
 namespace haven::sim {
 
@@ -46,17 +47,19 @@ core::Result<net::ClientResponse> Core::PostJson(const std::string& kind, const 
     auto result = client.Send(request);
     auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     Json entry = {{"kind", kind},
-                  {"url", url},
+                  {"url", MaskUrl(url)},  // the receiver's secret rides in the URL (redact.hpp)
                   {"attempt", attempt},
                   {"status", result ? result->status : 0},
                   {"latencyMs", latency.count()},
                   {"time", FormatEat(Now(), "%Y-%m-%dT%H:%M:%S+03:00")},
                   {"body", body}};
     if (!result) {
-        entry["error"] = result.error().message;
+        entry["error"] = ScrubUrlSecrets(result.error().message, url);  // "bad port in URL: <url>"
     } else {
-        Json parsed = Json::parse(result->body, nullptr, false);
-        entry["response"] = parsed.is_discarded() ? Json(result->body) : parsed;
+        // A receiver's error page may echo the path it was called on, secret included.
+        std::string text = ScrubUrlSecrets(result->body, url);
+        Json parsed = Json::parse(text, nullptr, false);
+        entry["response"] = parsed.is_discarded() ? Json(text) : parsed;
     }
     {
         std::lock_guard lock(mu);
@@ -64,8 +67,7 @@ core::Result<net::ClientResponse> Core::PostJson(const std::string& kind, const 
         callback_log.push_back(std::move(entry));
         while (callback_log.size() > options.max_logged) callback_log.pop_front();
     }
-    // The query string of a callback URL carries the receiver's secret: log the path only.
-    spdlog::debug("simulator: {} -> {} status {} in {} ms", kind, url.substr(0, url.find('?')),
+    spdlog::debug("simulator: {} -> {} status {} in {} ms", kind, MaskUrl(url),
                   result ? result->status : 0, latency.count());
     return result;
 }

@@ -1,5 +1,8 @@
 #include "sim/simulator.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -87,6 +90,24 @@ std::string ProductOf(const std::string& path) {
     return "";
 }
 
+bool IsLoopback(const std::string& host) {
+    if (host == "localhost") return true;
+    std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2)
+                                                                                     : host;
+    in_addr v4{};
+    if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) return IN6_IS_ADDR_LOOPBACK(&v6);
+    return false;
+}
+
+void CheckHost(const SimulatorOptions& opts) {
+    if (opts.allow_remote || IsLoopback(opts.host)) return;
+    throw std::runtime_error("refusing to listen on " + opts.host +
+                             ": the control API (/sim/v1/) has no authentication, so the simulator listens on "
+                             "loopback only (127.0.0.1); pass --allow-remote if other machines must reach it");
+}
+
 void CheckProducts(const std::set<std::string>& products) {
     const auto& known = SimulatorProducts();
     for (const auto& p : products) {
@@ -139,6 +160,7 @@ Simulator::~Simulator() { Stop(); }
 uint16_t Simulator::Start() {
     if (impl_->server) return impl_->port;
     const auto& opts = impl_->options;
+    CheckHost(opts);
     CheckProducts(opts.enabled_products);
     auto key = opts.credential_cert_file.empty() ? CredentialKey::Generate()
                                                  : CredentialKey::Load(opts.credential_cert_file,
@@ -203,6 +225,11 @@ uint16_t Simulator::Start() {
     impl_->server = std::make_unique<net::Server>(impl_->runtime, impl_->router, server_options);
     impl_->port = impl_->server->Start();
     spdlog::info("simulator: Daraja simulator listening on {}", BaseUrl());
+    if (!IsLoopback(opts.host)) {
+        spdlog::warn("simulator: listening on {} (not loopback): anyone who reaches this port can read the request "
+                     "log and answer prompts through /sim/v1/",
+                     opts.host);
+    }
     return impl_->port;
 }
 

@@ -18,7 +18,10 @@
 namespace haven::sim {
 
 struct SimulatorOptions {
+    // The control API (/sim/v1/) has no auth and moves simulated money, so Start refuses an address other
+    // than loopback (127.0.0.0/8, ::1, localhost) unless allow_remote says the operator meant it.
     std::string host = "127.0.0.1";
+    bool allow_remote = false;
     uint16_t port = 0;
     std::string tls_cert_file, tls_key_file;  // HTTPS when both are set
     bool tls_self_signed = false;             // HTTPS with the generated certificate (see TlsCertificateFile)
@@ -83,7 +86,8 @@ public:
     Simulator& operator=(const Simulator&) = delete;
 
     /// Generates/loads keys, loads the scenario file, binds and serves; returns the port.
-    /// Throws std::runtime_error on a bad scenario file, key files or bind failure.
+    /// Throws std::runtime_error on a bad scenario file, key files, bind failure or a non-loopback host
+    /// without allow_remote.
     uint16_t Start();
     void Stop();
     std::string BaseUrl() const;         // "http://127.0.0.1:PORT" (https when TLS)

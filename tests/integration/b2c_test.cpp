@@ -28,6 +28,13 @@ protected:
         return r.body["data"].value("transactionId", int64_t{0});
     }
 
+    /// A payout or reversal: these require an Idempotency-Key, so each call gets a new one unless
+    /// `headers` names it (a retry of the same attempt).
+    Reply Money(const std::string& path, const json& body, const std::string& token, net::Headers headers = {}) {
+        if (!headers.count("Idempotency-Key")) headers["Idempotency-Key"] = "b2c-test-" + std::to_string(++keys_);
+        return Api("POST", path, body, token, headers);
+    }
+
     json Payout(int64_t amount, const std::string& type = "payout") {
         return {{"phoneNumber", "0708374149"}, {"amount", amount}, {"type", type}, {"remarks", "Caretaker pay"}};
     }
@@ -51,11 +58,13 @@ protected:
         for (const auto& e : tx["timeline"]) n += e.value("kind", "") == kind;
         return n;
     }
+
+    std::atomic<int> keys_{0};
 };
 
 TEST_F(B2cTest, PayoutSucceedsWithOurOriginatorConversationId) {
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(500), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(500), token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     const auto& data = r.body["data"];
     EXPECT_EQ(data["kind"], "b2c");
@@ -90,17 +99,17 @@ TEST_F(B2cTest, PayoutSucceedsWithOurOriginatorConversationId) {
 
 TEST_F(B2cTest, SalaryAndBonusMapToTheirCommandIds) {
     auto token = Login("admin@a.test");
-    EXPECT_EQ(Api("POST", "/api/v1/mpesa/b2c", Payout(100, "salary"), token).body["data"]["commandId"], "SalaryPayment");
-    EXPECT_EQ(Api("POST", "/api/v1/mpesa/b2c", Payout(100, "bonus"), token).body["data"]["commandId"],
+    EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100, "salary"), token).body["data"]["commandId"], "SalaryPayment");
+    EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100, "bonus"), token).body["data"]["commandId"],
               "PromotionPayment");
-    auto bad = Api("POST", "/api/v1/mpesa/b2c", Payout(100, "gift"), token);
+    auto bad = Money("/api/v1/mpesa/b2c", Payout(100, "gift"), token);
     EXPECT_EQ(bad.status, 400) << bad.body.dump();
 }
 
 TEST_F(B2cTest, InsufficientFundsFails) {
     Rule("b2c", {{"amount", 777}}, {{"resultCode", "1"}});
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(777), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(777), token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     auto tx = WaitTx(token, r.body["data"]["id"]);
     EXPECT_EQ(tx["status"], "FAILED");
@@ -110,7 +119,7 @@ TEST_F(B2cTest, InsufficientFundsFails) {
 TEST_F(B2cTest, QueueTimeoutStaysPendingThenSettledByTransactionStatus) {
     Rule("b2c", {{"amount", 321}}, {{"queueTimeout", true}});
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(321), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(321), token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     auto tx = WaitTx(token, r.body["data"]["id"]);
     // The simulator never paid it: the gateway's own status query hears "no such transaction".
@@ -124,7 +133,7 @@ TEST_F(B2cTest, QueueTimeoutStaysPendingThenSettledByTransactionStatus) {
 TEST_F(B2cTest, ResultThatNeverCameIsSettledByStatusQuery) {
     Rule("b2c", {{"amount", 654}}, {{"callbacks", 0}});
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(654), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(654), token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     const int64_t id = r.body["data"]["id"];
     // Wait until the simulator booked the payment (its result is never delivered).
@@ -146,7 +155,7 @@ TEST_F(B2cTest, ResultThatNeverCameIsSettledByStatusQuery) {
 TEST_F(B2cTest, DuplicateResultChangesStateOnce) {
     Rule("b2c", {{"amount", 222}}, {{"callbacks", 2}});
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(222), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(222), token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     const int64_t id = r.body["data"]["id"];
     ASSERT_TRUE(Eventually([&] { return CountEvents(Tx(token, id), "result") == 2; })) << Tx(token, id).dump();
@@ -156,7 +165,7 @@ TEST_F(B2cTest, DuplicateResultChangesStateOnce) {
 
 TEST_F(B2cTest, ResultShapesAreTolerated) {
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(150), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(150), token);
     ASSERT_EQ(r.status, 200);
     const std::string originator = r.body["data"]["originatorConversationId"];
     const std::string secret = gateway_->config().callback_secret;
@@ -189,7 +198,7 @@ TEST_F(B2cTest, RefundCapHoldsUnderTwentyConcurrentRequests) {
         threads.emplace_back([&] {
             json body = Payout(100, "refund");
             body["originalTransactionId"] = paid;
-            auto r = Api("POST", "/api/v1/mpesa/b2c", body, token);
+            auto r = Money("/api/v1/mpesa/b2c", body, token);
             if (r.status == 200) ++accepted;
             else if (r.status == 422) ++refused;
             else ++other;
@@ -203,20 +212,20 @@ TEST_F(B2cTest, RefundCapHoldsUnderTwentyConcurrentRequests) {
     EXPECT_EQ(original["refunded"], 1000);
     json more = Payout(10, "refund");
     more["originalTransactionId"] = paid;
-    EXPECT_EQ(Api("POST", "/api/v1/mpesa/b2c", more, token).status, 422);
+    EXPECT_EQ(Money("/api/v1/mpesa/b2c", more, token).status, 422);
 }
 
 TEST_F(B2cTest, ReversalOfSuccessfulPaymentMarksItReversedOnce) {
     auto token = Login("admin@a.test");
     const int64_t paid = PaidStk(token, 1200);
     json body = {{"transactionId", paid}, {"remarks", "Wrong paybill"}, {"reason", "Tenant paid twice"}};
-    auto r = Api("POST", "/api/v1/mpesa/reverse", body, token);
+    auto r = Money("/api/v1/mpesa/reverse", body, token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     EXPECT_EQ(r.body["data"]["kind"], "reversal");
     auto tx = WaitTx(token, r.body["data"]["id"]);
     EXPECT_EQ(tx["status"], "SUCCESS") << tx.dump();
     EXPECT_EQ(Tx(token, paid)["reversed"], true);
-    auto again = Api("POST", "/api/v1/mpesa/reverse", body, token);
+    auto again = Money("/api/v1/mpesa/reverse", body, token);
     EXPECT_EQ(again.status, 409) << again.body.dump();
     auto list = Api("GET", "/api/v1/mpesa/transactions", nullptr, token);
     ASSERT_EQ(list.body["data"]["items"].size(), 2u);
@@ -230,7 +239,7 @@ TEST_F(B2cTest, ReversalOfFailedPaymentIsRefused) {
     auto r = Api("POST", "/api/v1/mpesa/stk-push", StkBody(1032), token);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(WaitFinal(token, r.body["data"]["checkoutRequestId"])["status"], "FAILED");
-    auto rev = Api("POST", "/api/v1/mpesa/reverse",
+    auto rev = Money("/api/v1/mpesa/reverse",
                    {{"transactionId", r.body["data"]["transactionId"]}, {"remarks", "x"}, {"reason", "y"}}, token);
     EXPECT_EQ(rev.status, 422) << rev.body.dump();
     EXPECT_EQ(SimRequestCount("/mpesa/reversal/"), 0);
@@ -241,11 +250,11 @@ TEST_F(B2cTest, OnlyAdminsPayOutOrReverseAndEveryAttemptIsAudited) {
     const int64_t paid = PaidStk(admin, 900);
     for (const char* who : {"manager@a.test", "viewer@a.test"}) {
         auto token = Login(who);
-        EXPECT_EQ(Api("POST", "/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}},
+        EXPECT_EQ(Money("/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}},
                       token)
                       .status,
                   403);
-        EXPECT_EQ(Api("POST", "/api/v1/mpesa/b2c", Payout(100), token).status, 403);
+        EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100), token).status, 403);
     }
     EXPECT_EQ(*gateway_->store().CountAudit("reversal.initiate", "denied"), 2);
     EXPECT_EQ(*gateway_->store().CountAudit("b2c.initiate", "denied"), 2);
@@ -255,12 +264,35 @@ TEST_F(B2cTest, OnlyAdminsPayOutOrReverseAndEveryAttemptIsAudited) {
 
 TEST_F(B2cTest, IdempotencyKeyPaysOnce) {
     auto token = Login("admin@a.test");
-    auto first = Api("POST", "/api/v1/mpesa/b2c", Payout(300), token, {{"Idempotency-Key", "k-300"}});
-    auto second = Api("POST", "/api/v1/mpesa/b2c", Payout(300), token, {{"Idempotency-Key", "k-300"}});
+    auto first = Money("/api/v1/mpesa/b2c", Payout(300), token, {{"Idempotency-Key", "k-300"}});
+    auto second = Money("/api/v1/mpesa/b2c", Payout(300), token, {{"Idempotency-Key", "k-300"}});
     ASSERT_EQ(first.status, 200);
     EXPECT_EQ(second.status, 200);
     EXPECT_EQ(first.body["data"]["id"], second.body["data"]["id"]);
     EXPECT_EQ(SimRequestCount("/mpesa/b2c/"), 1);
+}
+
+TEST_F(B2cTest, PayoutsAndReversalsWithoutAnIdempotencyKeyAreRefused) {
+    auto token = Login("admin@a.test");
+    const int64_t paid = PaidStk(token, 700);  // an STK push without a key is still accepted
+    ASSERT_GT(paid, 0);
+    for (int i = 0; i < 5; ++i) {
+        auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(250), token);
+        EXPECT_EQ(r.status, 400) << r.body.dump();
+        EXPECT_EQ(r.body["error"]["code"], "VALIDATION_ERROR");
+        const std::string message = r.body["error"].value("message", "");
+        EXPECT_NE(message.find("Idempotency-Key"), std::string::npos) << message;
+        EXPECT_NE(message.find("UUID"), std::string::npos) << message;
+    }
+    EXPECT_EQ(SimRequestCount("/mpesa/b2c/"), 0) << "a payout without a key reached M-Pesa";
+    EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions?kind=b2c", nullptr, token).body["data"]["items"].size(), 0u);
+
+    json reversal = {{"transactionId", paid}, {"remarks", "Wrong paybill"}, {"reason", "Tenant paid twice"}};
+    auto rev = Api("POST", "/api/v1/mpesa/reverse", reversal, token);
+    EXPECT_EQ(rev.status, 400) << rev.body.dump();
+    EXPECT_NE(rev.body["error"].value("message", "").find("Idempotency-Key"), std::string::npos);
+    EXPECT_EQ(SimRequestCount("/mpesa/reversal/"), 0);
+    EXPECT_EQ(Tx(token, paid)["reversed"], false);
 }
 
 TEST_F(B2cTest, BalanceCheckAndLatestParsed) {
@@ -295,18 +327,18 @@ TEST_F(B2cTest, BalanceCheckAndLatestParsed) {
 TEST_F(B2cTest, AnotherAgencysObjectsAre404) {
     auto a = Login("admin@a.test");
     const int64_t paid = PaidStk(a, 800);
-    auto payout = Api("POST", "/api/v1/mpesa/b2c", Payout(100), a);
+    auto payout = Money("/api/v1/mpesa/b2c", Payout(100), a);
     ASSERT_EQ(payout.status, 200);
     const int64_t payout_id = payout.body["data"]["id"];
     auto b = Login("admin@b.test");
     EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions/" + std::to_string(payout_id), nullptr, b).status, 404);
     EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions/" + std::to_string(paid), nullptr, b).status, 404);
-    EXPECT_EQ(Api("POST", "/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}}, b)
+    EXPECT_EQ(Money("/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}}, b)
                   .status,
               404);
     json refund = Payout(100, "refund");
     refund["originalTransactionId"] = paid;
-    EXPECT_EQ(Api("POST", "/api/v1/mpesa/b2c", refund, b).status, 404);
+    EXPECT_EQ(Money("/api/v1/mpesa/b2c", refund, b).status, 404);
     EXPECT_EQ(Api("POST", "/api/v1/mpesa/transaction-status", {{"transactionId", payout_id}}, b).status, 404);
     EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions", nullptr, b).body["data"]["items"].size(), 0u);
 }
@@ -320,7 +352,7 @@ protected:
 
 TEST_F(B2cWrongPasswordTest, WrongInitiatorPasswordFailsWith2001) {
     auto token = Login("admin@a.test");
-    auto r = Api("POST", "/api/v1/mpesa/b2c", Payout(400), token);
+    auto r = Money("/api/v1/mpesa/b2c", Payout(400), token);
     ASSERT_EQ(r.status, 200) << r.body.dump();
     auto tx = WaitTx(token, r.body["data"]["id"]);
     EXPECT_EQ(tx["status"], "FAILED");

@@ -674,6 +674,85 @@ TEST_F(SimTest, BadScenarioFileStopsStart) {
     EXPECT_THROW(sim.Start(), std::runtime_error);
 }
 
+TEST_F(SimTest, ControlLogsMaskSecretsTokensAndCredentials) {
+    StartSim();
+    const std::string path_secret = "s3cr3tT0kenAbcdef12345";
+    const std::string query_secret = "q9ueryS3cret77";
+    Json push = StkRequest(5);
+    push["CallBackURL"] = receiver_->Url("/hooks/daraja/" + path_secret + "/stk?secret=" + query_secret);
+    const std::string password = push["Password"];
+    ASSERT_EQ(Post(kPush, push).status, 200);
+    Json payout = AsyncRequest("b2c.request.v3.json");
+    payout["ResultURL"] = receiver_->Url("/result?secret=" + query_secret);
+    payout["QueueTimeOutURL"] = receiver_->Url("/timeout?secret=" + query_secret);
+    const std::string credential = payout["SecurityCredential"];
+    ASSERT_EQ(Post("/mpesa/b2c/v3/paymentrequest", payout).status, 200);
+    ASSERT_TRUE(WaitUntil([&] { return Control("GET", "/sim/v1/callbacks").body["callbacks"].size() >= 2; }));
+
+    const auto requests = Control("GET", "/sim/v1/requests").body["requests"];
+    const auto callbacks = Control("GET", "/sim/v1/callbacks").body["callbacks"];
+    for (const Json* log : {&requests, &callbacks}) {
+        const std::string text = log->dump();
+        for (const std::string& secret : {path_secret, query_secret, Token(), Base64Encode("key:secret"), password,
+                                          credential}) {
+            EXPECT_EQ(text.find(secret), std::string::npos) << secret << " is in the log: " << text.substr(0, 600);
+        }
+    }
+    bool push_seen = false, payout_seen = false;
+    for (const auto& r : requests) {
+        const std::string auth = r["headers"].value("Authorization", "");
+        if (r["path"] == "/oauth/v1/generate") EXPECT_EQ(auth, "Basic ****");
+        if (r["path"] == kPush) {
+            push_seen = true;
+            EXPECT_EQ(auth, "Bearer ****");
+            // What a developer needs to debug stays: where the callback goes, and that a password was sent.
+            EXPECT_EQ(r["body"]["CallBackURL"], receiver_->Url("/hooks/daraja/****/stk?secret=****"));
+            EXPECT_EQ(r["body"]["Password"], password.substr(0, 4) + "****");
+            EXPECT_EQ(r["body"]["BusinessShortCode"], 174379);
+        }
+        if (r["path"] == "/mpesa/b2c/v3/paymentrequest") {
+            payout_seen = true;
+            EXPECT_EQ(r["body"]["ResultURL"], receiver_->Url("/result?secret=****"));
+            EXPECT_EQ(r["body"]["SecurityCredential"], credential.substr(0, 4) + "****");
+        }
+    }
+    EXPECT_TRUE(push_seen && payout_seen) << requests.dump();
+    for (const auto& c : callbacks) EXPECT_NE(c.value("url", "").find("secret=****"), std::string::npos) << c.dump();
+}
+
+TEST_F(SimTest, ControlApiSendsNoWildcardCors) {
+    StartSim();
+    auto r = Send("GET", "/sim/v1/requests", "", {{"Origin", "https://evil.example"}});
+    EXPECT_EQ(r.status, 200);
+    net::ClientRequest req;
+    req.method = "OPTIONS";
+    req.url = sim_->BaseUrl() + "/sim/v1/stk/pending";
+    req.headers = {{"Origin", "https://evil.example"}, {"Access-Control-Request-Method", "POST"}};
+    auto pre = client_->Send(req);
+    ASSERT_TRUE(pre.has_value());
+    EXPECT_FALSE(pre->headers.count("Access-Control-Allow-Origin"));
+    req.method = "GET";
+    req.url = sim_->BaseUrl() + "/sim/v1/requests";
+    auto get = client_->Send(req);
+    ASSERT_TRUE(get.has_value());
+    EXPECT_FALSE(get->headers.count("Access-Control-Allow-Origin"));
+    // A page elsewhere can still send a "simple" POST (text/plain, no preflight): it must change nothing.
+    SetRules(Json::array({{{"api", "stkpush"}, {"then", {{"resultCode", "1032"}}}}}));
+    auto reset = Send("POST", "/sim/v1/reset", "{}", {{"Content-Type", "text/plain"}});
+    EXPECT_EQ(reset.status, 415) << reset.text;
+    EXPECT_EQ(Control("GET", "/sim/v1/rules").body["rules"].size(), 1u) << "a text/plain POST reset the simulator";
+}
+
+TEST_F(SimTest, ListensOnLoopbackOnlyUnlessAllowed) {
+    auto options = FastOptions();
+    options.host = "0.0.0.0";
+    EXPECT_THROW(StartSim(options), std::runtime_error);
+    sim_.reset();
+    options.allow_remote = true;
+    StartSim(options);
+    EXPECT_EQ(Control("GET", "/sim/v1/rules").status, 200);
+}
+
 // ---- HTTPS ----
 
 TEST_F(SimTest, HttpsWithGeneratedCertificate) {

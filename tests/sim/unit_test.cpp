@@ -7,6 +7,7 @@
 #include "sim/credential.hpp"
 #include "sim/ids.hpp"
 #include "sim/ledger.hpp"
+#include "sim/redact.hpp"
 #include "sim/rules.hpp"
 #include "sim/wire.hpp"
 
@@ -169,6 +170,28 @@ TEST(SimCredential, EncryptDecryptAndForeignCertificate) {
     ASSERT_FALSE(decrypted);
     EXPECT_EQ(decrypted.error().code, core::ErrorCode::kUnprocessable);
     EXPECT_EQ(key->Decrypt("abc").error().code, core::ErrorCode::kValidation);
+}
+
+TEST(Redact, UrlsKeepWhereTheyGoButNotTheirSecrets) {
+    EXPECT_EQ(MaskUrl("https://gw.example:8443/api/v1/mpesa/callback?secret=abc123"),
+              "https://gw.example:8443/api/v1/mpesa/callback?secret=****");
+    EXPECT_EQ(MaskUrl("https://gw.example/hooks/daraja/9fK2c81xQ0aa/stk?a=1&b=2"),
+              "https://gw.example/hooks/daraja/****/stk?a=****&b=****");
+    EXPECT_EQ(MaskUrl("https://user:pw@gw.example/result"), "https://****@gw.example/result");
+    EXPECT_EQ(MaskUrl("/mpesa/b2c/v3/paymentrequest"), "/mpesa/b2c/v3/paymentrequest");
+    EXPECT_EQ(MaskUrl("/oauth/v1/generate?grant_type=client_credentials"),
+              "/oauth/v1/generate?grant_type=client_credentials");
+    EXPECT_EQ(MaskUrl("http://127.0.0.1:9/x/abcdefghijklmnopqrstuvwxyz"), "http://127.0.0.1:9/x/****");
+    EXPECT_EQ(MaskAuthorization("Bearer eyJhbGciOi"), "Bearer ****");
+    EXPECT_EQ(MaskAuthorization("opaque"), "****");
+    auto body = MaskBody(nlohmann::json{{"Password", "MTc0Mzc5YmZi"}, {"ConfirmationURL", "https://h/c?k=v"},
+                                        {"nested", {{"ResultURL", "https://h/r?secret=s"}}}, {"Amount", 1}});
+    EXPECT_EQ(body["Password"], "MTc0****");
+    EXPECT_EQ(body["ConfirmationURL"], "https://h/c?k=****");
+    EXPECT_EQ(body["nested"]["ResultURL"], "https://h/r?secret=****");
+    EXPECT_EQ(body["Amount"], 1);
+    EXPECT_EQ(ScrubUrlSecrets("no route for /hooks/9fK2c81xQ0aa/stk?secret=abcd1", "http://h/hooks/9fK2c81xQ0aa/stk?secret=abcd1"),
+              "no route for /hooks/****/stk?secret=****");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ const kRefreshMs = 2000;
 const container = document.getElementById('phones');
 const statusBox = document.getElementById('phone-status');
 const cards = new Map(); // checkoutRequestId -> {node, done}
+let readOnly = false; // viewers watch the prompts; only an admin or manager answers them (the API says 403)
 
 function handset(prompt) {
     const id = prompt.checkoutRequestId;
@@ -50,9 +51,14 @@ function handset(prompt) {
                 buttons.insufficient_funds),
             result));
     const form = node.querySelector('form');
+    if (readOnly) {
+        for (const b of node.querySelectorAll('button')) b.disabled = true;
+        pin.disabled = true;
+        result.textContent = 'Viewers can watch prompts; an admin or manager answers them.';
+    }
     let busy = false;
     async function resolve(action) {
-        if (busy) return;
+        if (busy || readOnly) return;
         if (action === 'accept' && !/^\d{4,6}$/.test(pin.value)) {
             result.textContent = 'Enter your 4-digit PIN first.';
             pin.focus();
@@ -123,7 +129,8 @@ async function refresh() {
 }
 
 async function main() {
-    const { config } = await initPage();
+    const { user, config } = await initPage();
+    readOnly = Boolean(user && user.role === 'viewer');
     if (!config.simulator) {
         document.getElementById('sim-off').hidden = false;
         return;
