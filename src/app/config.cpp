@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "service/auth.hpp"
 
@@ -232,6 +233,16 @@ core::Result<Config> LoadConfig(const Env& env) {
     if (auto v = number("RECONCILE_INTERVAL_SECONDS", 1, 86400, 30); v) c.reconcile_interval = std::chrono::seconds(*v);
     else return tl::unexpected(v.error());
     if (auto v = number("RECONCILE_AFTER_SECONDS", 1, 86400, 120); v) c.reconcile_after = std::chrono::seconds(*v);
+    else return tl::unexpected(v.error());
+
+    const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    if (auto v = number("HASH_CONCURRENCY", 1, 256, cores); v) c.hash_concurrency = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("HASH_QUEUE", 0, 4096, 2 * int64_t{c.hash_concurrency}); v) c.hash_queue = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("LOGIN_IP_MAX_FAILURES", 1, 1000000, 100); v) c.login_ip_max_failures = *v;
+    else return tl::unexpected(v.error());
+    if (auto v = number("LOGIN_IP_WINDOW_SECONDS", 1, 86400, 600); v) c.login_ip_window = std::chrono::seconds(*v);
     else return tl::unexpected(v.error());
 
     if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v) c.simulator_port = static_cast<uint16_t>(*v);
