@@ -88,9 +88,10 @@ sleep 3
 kill "$PROBE_PID"; wait "$PROBE_PID" 2>/dev/null || true; PROBE_PID=""
 
 # The storm: CLIENTS threads, each on its own keep-alive connection, log in with the right password (so every
-# admitted login is hashed and none is throttled) for LOAD_SECONDS; after a 429 a client waits Retry-After.
+# admitted login is hashed and none is throttled) for LOAD_SECONDS; after a 429 a client waits Retry-After
+# (give or take half: clients do not retry in lockstep).
 cat >"$WORK/storm.py" <<'PY'
-import http.client, sys, threading, time
+import http.client, random, sys, threading, time
 port, clients, seconds, body = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 deadline = time.monotonic() + seconds
 lock = threading.Lock()
@@ -111,7 +112,8 @@ def client():
         with lock:
             rows.append((status, time.monotonic() - t0))
         if status == 429:
-            time.sleep(float(retry or 1))
+            # People do not retry in lockstep: Retry-After, give or take half.
+            time.sleep(float(retry or 1) * random.uniform(0.5, 1.5))
 threads = [threading.Thread(target=client) for _ in range(clients)]
 for t in threads: t.start()
 for t in threads: t.join()
@@ -139,7 +141,7 @@ OUT="$WORK/logins.md"
     echo "Commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $CORES cores, loopback, defaults" \
          "(HASH_CONCURRENCY=$CORES, HASH_QUEUE=$((2 * CORES))). $CLIENTS clients log in with the right password over" \
          "and over for ${LOAD_SECONDS} s, each on its own keep-alive connection (after a 429 a client waits" \
-         "Retry-After), while one probe times \`GET /api/v1/health\`, \`GET /api/v1/mpesa/transactions?limit=5\` and" \
+         "Retry-After, give or take half), while one probe times \`GET /api/v1/health\`, \`GET /api/v1/mpesa/transactions?limit=5\` and" \
          "\`POST /api/v1/mpesa/callback\` every 50 ms (curl, a new connection each)."
     echo
     echo "| measurement | value |"
