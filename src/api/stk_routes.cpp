@@ -2,6 +2,7 @@
 // GET /api/v1/mpesa/status-detailed/{checkoutRequestId}, POST /api/v1/mpesa/callback (Daraja)
 #include <spdlog/spdlog.h>
 
+#include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
@@ -46,8 +47,8 @@ net::Response StkPushResponse(const net::Request& req, ApiContext& ctx, const js
     }
     if (!v.ok()) return ErrorResponse(v.Finish());
 
-    return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&] {
-        service::StkPushInput input{*phone, *amount, *reference, *desc, lease_id};
+    return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&](const auto& key) {
+        service::StkPushInput input{*phone, *amount, *reference, *desc, lease_id, key};
         auto out = service::InitiateStkPush(input, actor, ctx.StkDeps());
         if (!out) return ErrorResponse(out.error());
         return Ok({{"transactionId", out->transaction.id},
@@ -86,24 +87,13 @@ net::Response Status(net::Request& req, ApiContext& ctx, bool detailed) {
 }
 
 net::Response Callback(net::Request& req, ApiContext& ctx) {
-    auto secret = req.Query("secret");
-    if (!secret || !service::ConstantTimeEquals(*secret, ctx.settings.callback_secret)) {
-        Audit(ctx, req, std::nullopt, "callback.stk", "stk_callback", "denied: bad secret");
-        spdlog::warn("stk callback refused: missing or wrong secret (request {})", req.request_id);
-        return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
-    }
-    // Daraja always sends JSON; do not insist on the header so a proxy that drops it loses nothing.
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the callback body is not valid JSON");
-    auto applied = service::ApplyStkCallback(body, req.request_id, ctx.StkDeps());
-    if (!applied) {
-        // Not acknowledged: a malformed body is a 400; a storage failure a 500, so the sender may retry.
-        if (applied.error().code != ErrorCode::kValidation) {
-            spdlog::error("stk callback not stored: {}", applied.error().message);
-        }
-        return ErrorResponse(applied.error());
-    }
-    return net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+    static const net::Response kAck = net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+    return ReceiveFromDaraja(req, ctx, "callback.stk", kAck,
+                             [&ctx](const json& body, const std::string& request_id) -> core::Result<std::string> {
+                                 auto applied = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                                 if (!applied) return tl::unexpected(applied.error());
+                                 return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
+                             });
 }
 
 }  // namespace

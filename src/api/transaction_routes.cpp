@@ -97,6 +97,10 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         filter.to = IsoBound(*raw, true);
         if (!filter.to) v.Add("to", "to must be a date (2026-11-30) or an ISO-8601 time");
     }
+    if (auto raw = req.Query("needsReview")) {
+        if (*raw == "true") filter.needs_review = true;
+        else if (*raw != "false") v.Add("needsReview", "needsReview must be true or false");
+    }
     if (auto raw = req.Query("limit")) {
         auto n = core::ParseId(*raw);
         if (!n || *n > kMaxLimit) v.Add("limit", "limit must be between 1 and 200");
@@ -125,6 +129,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         tf.from = filter.from;
         tf.to = filter.to;
         tf.before_id = filter.before_id;
+        tf.needs_review = filter.needs_review;
         tf.limit = filter.limit;
         auto transfers = ctx.store.ListTransfers(tf);
         if (!transfers) return ErrorResponse(transfers.error());
@@ -176,6 +181,12 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
                             {"createdAt", e.created_at}});
     }
     out["timeline"] = timeline;
+    // Every review item about it, open or resolved, with what was done.
+    auto reviews = ctx.store.ListReview({.agency_id = claims->agency_id, .transaction_id = *id, .limit = 200});
+    if (!reviews) return ErrorResponse(reviews.error());
+    json review = json::array();
+    for (const auto& item : *reviews) review.push_back(ReviewJson(item));
+    out["review"] = std::move(review);
     return Ok(std::move(out));
 }
 

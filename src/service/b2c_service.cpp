@@ -169,7 +169,7 @@ Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor,
     // Our own id, stored before Daraja hears of the payment: B2C v3 refuses a duplicate, so a
     // retried request can never pay twice.
     row.originator_conversation_id = NewOriginatorId();
-    auto inserted = deps.store.InsertTransfer(row);
+    auto inserted = deps.store.InsertTransfer(row, input.idempotency);
     if (!inserted) {
         if (inserted.error().code == ErrorCode::kNotFound) {
             return core::Fail(ErrorCode::kNotFound, "originalTransactionId: no payment with this id");
@@ -210,11 +210,11 @@ Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Act
     row.type = "reversal";
     row.command_id = "TransactionReversal";
     row.phone_number = original->phone_number;
-    row.amount = input.amount.value_or(original->amount);
+    row.amount = input.amount.value_or(original->paid_amount.value_or(original->amount));  // what was paid
     row.remarks = input.remarks;
     row.reason = input.reason;
     row.original_transaction_id = original->id;
-    auto inserted = deps.store.InsertTransfer(row);  // at most once, only a successful payment
+    auto inserted = deps.store.InsertTransfer(row, input.idempotency);  // at most once, only a successful payment
     if (!inserted) return tl::unexpected(inserted.error());
     const int64_t id = inserted->id;
     Event(deps.store, id, "request_sent",
@@ -387,20 +387,6 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
 Result<ResultOutcome> ApplyStatusTimeout(const json& body, const std::string& request_id, B2cDeps deps) {
     (void)request_id;
     return ApplyQueryTimeout("status.timeout", &storage::Store::ApplyStatusOutcome, body, deps);
-}
-
-int SettleStaleTransfers(const std::string& older_than, B2cDeps deps) {
-    auto stale = deps.store.ListStalePendingTransfers(older_than, 50);
-    if (!stale) {
-        spdlog::error("stale transfers not listed: {}", stale.error().message);
-        return 0;
-    }
-    int sent = 0;
-    for (const auto& t : *stale) {
-        if (t.conversation_id.empty() && t.originator_conversation_id.empty()) continue;
-        if (QueryTransactionStatus(t.agency_id, t.id, std::nullopt, deps)) ++sent;
-    }
-    return sent;
 }
 
 Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps) {
