@@ -2,7 +2,8 @@
 # Haven M-Pesa benchmarks: one run, loopback only, compared against nginx on the same machine.
 #   ./bench/run.sh [BUILD_DIR]      (or: make bench)
 # Measures HTTP throughput/latency (wrk), STK Push end to end through the built-in simulator, callback
-# ingestion, and memory (VmHWM / RSS) idle, after load and with 1000 idle keep-alive connections.
+# ingestion, and memory (VmHWM / RSS) idle, after load and with 1000 idle keep-alive connections; then a login
+# storm (bench/logins.sh: 64 concurrent logins, peak RSS, health and read latency meanwhile).
 # Prints one summary table and writes bench/results/latest.md. Never part of `make test`.
 # Knobs (env): BENCH_DURATION (s per wrk run, 8), BENCH_CONNECTIONS (32), BENCH_STK_PUSHES (500),
 #              BENCH_STK_PARALLEL (16), BENCH_IDLE_CONNECTIONS (1000).
@@ -426,3 +427,6 @@ echo
 cat "$OUT"
 echo
 log "written to bench/results/latest.md"
+
+# 6. Login storm, with its own gateway (64 concurrent logins; see bench/logins.sh) --------------------------------
+"$HERE/logins.sh" "$BUILD_DIR" || log "login storm failed (see above)"

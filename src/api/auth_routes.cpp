@@ -19,6 +19,13 @@ std::string AgencyName(const ApiContext& ctx, int64_t agency_id) {
     return agency ? agency->name : std::string{};
 }
 
+/// 429 RATE_LIMITED with Retry-After (whole seconds) and a message the login page shows as it is.
+net::Response TooManyRequests(const std::string& message, int64_t retry_after_seconds) {
+    net::Response res = ErrorResponse(ErrorCode::kRateLimited, message);
+    res.headers["Retry-After"] = std::to_string(retry_after_seconds);
+    return res;
+}
+
 net::Response Login(net::Request& req, ApiContext& ctx) {
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
@@ -34,13 +41,36 @@ net::Response Login(net::Request& req, ApiContext& ctx) {
         return ErrorResponse(err);
     }
     const std::string password = raw_password.get<std::string>();
+
+    // Throttled: refused before the password is checked, so guessing gains nothing while it waits.
+    auto verdict = ctx.login_throttle.Check(*email, req.remote_ip);
+    if (!verdict) return ErrorResponse(verdict.error());
+    if (!verdict->allowed) {
+        Audit(ctx, req, std::nullopt, "auth.login", "user:" + *email, "denied: throttled");
+        return TooManyRequests(verdict->message, verdict->retry_after_seconds);
+    }
+
     auto user = ctx.store.FindUserByEmail(*email);
-    // Verify against a real hash even for unknown emails, so timing does not reveal which exist.
-    static const std::string kDummyHash = service::HashPassword("not-a-real-password").value_or("");
-    const bool ok = service::VerifyPassword(user ? user->password_hash : kDummyHash, password) && user.has_value();
+    bool ok = false;
+    {
+        // A bounded number of argon2id checks at once; beyond the queue, refuse now rather than pile up memory.
+        auto permit = ctx.hash_gate.TryEnter();
+        if (!permit) {
+            return TooManyRequests("The server is busy checking other logins: try again in a second", 1);
+        }
+        // Verify against a real hash even for unknown emails, so timing does not reveal which exist.
+        static const std::string kDummyHash = service::HashPassword("not-a-real-password").value_or("");
+        ok = service::VerifyPassword(user ? user->password_hash : kDummyHash, password) && user.has_value();
+    }
     if (!ok) {
+        if (auto counted = ctx.login_throttle.RecordFailure(*email, req.remote_ip); !counted) {
+            return ErrorResponse(counted.error());
+        }
         Audit(ctx, req, std::nullopt, "auth.login", "user:" + *email, "denied");
         return ErrorResponse(ErrorCode::kUnauthenticated, "wrong email or password");
+    }
+    if (auto cleared = ctx.login_throttle.RecordSuccess(*email, req.remote_ip); !cleared) {
+        return ErrorResponse(cleared.error());
     }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())

@@ -11,6 +11,8 @@
 #include "net/http.hpp"
 #include "net/http_client.hpp"
 #include "service/auth.hpp"
+#include "service/hash_gate.hpp"
+#include "service/login_throttle.hpp"
 #include "service/stk_service.hpp"
 #include "storage/store.hpp"
 
@@ -32,6 +34,8 @@ struct ApiContext {
     daraja::DarajaClient& daraja;
     net::HttpClient& http;
     ApiSettings settings;
+    service::HashGate& hash_gate;            // every password hash or check goes through it
+    service::LoginThrottle& login_throttle;  // failed logins per (account, address) and per address
 
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;

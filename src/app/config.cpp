@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "service/auth.hpp"
 
@@ -246,6 +247,16 @@ core::Result<Config> LoadConfig(const Env& env) {
         else return tl::unexpected(v.error());
     }
     if (auto v = number("IDEMPOTENCY_CLAIM_SECONDS", 1, 3600, 60); v) c.idempotency_claim_seconds = *v;
+    else return tl::unexpected(v.error());
+
+    const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    if (auto v = number("HASH_CONCURRENCY", 1, 256, cores); v) c.hash_concurrency = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("HASH_QUEUE", 0, 4096, 2 * int64_t{c.hash_concurrency}); v) c.hash_queue = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("LOGIN_IP_MAX_FAILURES", 1, 1000000, 100); v) c.login_ip_max_failures = *v;
+    else return tl::unexpected(v.error());
+    if (auto v = number("LOGIN_IP_WINDOW_SECONDS", 1, 86400, 600); v) c.login_ip_window = std::chrono::seconds(*v);
     else return tl::unexpected(v.error());
 
     if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v) c.simulator_port = static_cast<uint16_t>(*v);

@@ -45,6 +45,11 @@ struct Config {
     int worker_threads = 64;  // WORKER_THREADS: handlers that may wait on Daraja or the database
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
+    // Logins: password hashing bound and throttling
+    int hash_concurrency = 1;  // HASH_CONCURRENCY: argon2id hashes at once (default: the number of cores)
+    int hash_queue = 2;        // HASH_QUEUE: logins waiting for a hash slot (default: twice HASH_CONCURRENCY)
+    int64_t login_ip_max_failures = 100;        // LOGIN_IP_MAX_FAILURES: failed logins per client address...
+    std::chrono::seconds login_ip_window{600};  // LOGIN_IP_WINDOW_SECONDS: ...within this window
     // Built-in simulator (simulator mode)
     uint16_t simulator_port = 0;
     std::chrono::milliseconds simulator_callback_delay{3000};

@@ -14,6 +14,8 @@
 #include "net/runtime.hpp"
 #include "net/server.hpp"
 #include "service/auth.hpp"
+#include "service/hash_gate.hpp"
+#include "service/login_throttle.hpp"
 #include "sim/simulator.hpp"
 #include "workers/reconciler.hpp"
 
@@ -35,6 +37,8 @@ struct Gateway::Impl {
     std::unique_ptr<sim::Simulator> simulator;
     std::unique_ptr<net::HttpClient> http;
     std::unique_ptr<daraja::HttpDarajaClient> daraja;
+    std::unique_ptr<service::HashGate> hash_gate;
+    std::unique_ptr<service::LoginThrottle> login_throttle;
     std::unique_ptr<api::ApiContext> ctx;
     net::Router router;
     std::unique_ptr<net::Server> server;
@@ -132,7 +136,17 @@ core::Result<void> Gateway::Start() {
     settings.callback_secret = c.callback_secret;
     settings.idempotency_claim_seconds = c.idempotency_claim_seconds;
     settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
-    s.ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, *s.daraja, *s.http, settings});
+    s.hash_gate = std::make_unique<service::HashGate>(c.hash_concurrency, c.hash_queue);
+    service::LoginThrottleSettings throttle;
+    throttle.address_max_failures = c.login_ip_max_failures;
+    throttle.address_window = c.login_ip_window;
+    s.login_throttle = std::make_unique<service::LoginThrottle>(*s.store, throttle, [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    });
+    s.ctx = std::make_unique<api::ApiContext>(
+        api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate, *s.login_throttle});
     api::RegisterAllRoutes(s.router, *s.ctx);
 
     net::ServerOptions options;

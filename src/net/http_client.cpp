@@ -250,7 +250,22 @@ struct HttpClient::Impl {
         auto connect = [&](beast::tcp_stream& tcp_stream) -> asio::awaitable<core::Result<bool>> {
             tcp_stream.expires_at(deadline);
             boost::system::error_code cec;
-            co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, cec));
+            if (request.local_address.empty()) {
+                co_await tcp_stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, cec));
+            } else {
+                // A chosen source address: open and bind first, then connect to the first endpoint only
+                // (the range form would reopen the socket and lose the binding).
+                auto local = asio::ip::make_address(request.local_address, cec);
+                if (!cec && endpoints.empty()) cec = asio::error::host_not_found;
+                auto& socket = tcp_stream.socket();
+                if (!cec) socket.open(endpoints.front().protocol(), cec);
+                if (!cec) socket.bind(tcp::endpoint(local, 0), cec);
+                if (cec) {
+                    co_return core::Fail(ErrorCode::kUpstreamUnavailable,
+                                         fmt::format("cannot bind {}: {}", request.local_address, Describe(cec)));
+                }
+                co_await tcp_stream.async_connect(endpoints.front(), asio::redirect_error(asio::use_awaitable, cec));
+            }
             if (cec == beast::error::timeout) {
                 co_return core::Fail(ErrorCode::kUpstreamUnavailable,
                                      fmt::format("timed out after {} ms connecting to {}", timeout.count(), where));

@@ -18,6 +18,7 @@ struct ClientRequest {
     Headers headers;
     std::string body;
     std::chrono::milliseconds timeout{10000};
+    std::string local_address;  // bind to this local IP before connecting ("" = any; tests use 127.0.0.2)
 };
 
 struct ClientResponse {

@@ -157,6 +157,14 @@ public:
     Result<void> InsertAudit(const core::AuditEntry& entry) override;
     Result<int64_t> CountAudit(const std::string& action, const std::string& outcome_prefix) override;
 
+    // Login throttling
+    Result<LoginFailures> FindLoginFailures(const std::string& email, const std::string& address) override;
+    Result<LoginFailures> RecordLoginFailure(const std::string& email, const std::string& address, int64_t now_ms,
+                                             int64_t forget_before_ms) override;
+    Result<AddressLoginFailures> CountAddressLoginFailures(const std::string& address, int64_t since_ms) override;
+    Result<void> ClearLoginFailures(const std::string& email, const std::string& address) override;
+    Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) override;
+
 private:
     /// Runs one statement on a pooled connection.
     Result<SqlResult> Run(const std::string& sql, const SqlParams& params);

@@ -212,6 +212,18 @@ struct InboundMessage {
     std::string received_at;
 };
 
+/// Consecutive failed logins of one account from one client address (login throttling).
+struct LoginFailures {
+    int64_t failures = 0;
+    int64_t last_failure_at_ms = 0;  // Unix ms; 0 when none
+};
+
+/// Failed logins from one client address within a window (any account).
+struct AddressLoginFailures {
+    int64_t count = 0;
+    int64_t oldest_at_ms = 0;  // Unix ms of the oldest counted failure; 0 when none
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -367,6 +379,23 @@ public:
     // Audit log
     virtual Result<void> InsertAudit(const core::AuditEntry& entry) = 0;
     virtual Result<int64_t> CountAudit(const std::string& action, const std::string& outcome_prefix) = 0;
+
+    // Login throttling: state shared by every node on the database. Times are Unix milliseconds passed in by the
+    // caller (its clock, injected in tests); emails are passed lower-cased; addresses are client IPs.
+    /// Consecutive failed logins of (email, address); zeros when none.
+    virtual Result<LoginFailures> FindLoginFailures(const std::string& email, const std::string& address) = 0;
+    /// Records one failed login at `now_ms`: failures + 1 for (email, address), started afresh at 1 when the
+    /// last failure is older than `forget_before_ms`, and one row in the address's window. Atomic under
+    /// concurrent calls. Returns the new state.
+    virtual Result<LoginFailures> RecordLoginFailure(const std::string& email, const std::string& address,
+                                                     int64_t now_ms, int64_t forget_before_ms) = 0;
+    /// Failed logins from `address` (any account) after `since_ms`, and the oldest of them.
+    virtual Result<AddressLoginFailures> CountAddressLoginFailures(const std::string& address, int64_t since_ms) = 0;
+    /// A successful login: forgets the failures of (email, address).
+    virtual Result<void> ClearLoginFailures(const std::string& email, const std::string& address) = 0;
+    /// Deletes (email, address) rows whose last failure is before `failures_before_ms` and address rows before
+    /// `address_before_ms`; returns how many rows went.
+    virtual Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) = 0;
 };
 
 /// "sqlite:./data/haven.db", "sqlite::memory:", "postgres://user:pass@host:5432/db" (or postgresql://).

@@ -27,6 +27,31 @@ describe('login', () => {
         await context.close();
     });
 
+    test('repeated wrong passwords show how long to wait', async () => {
+        // An account nobody uses, so the throttle it triggers does not touch the other tests' logins.
+        env.browser.allow(/status of 401/);
+        env.browser.allow(/status of 429/);
+        const context = await env.browser.newContext();
+        const page = await context.newPage();
+        await page.goto('/index.html');
+        await page.getByLabel('Email').fill('nobody@throttle.test');
+        const error = page.locator('#login-error');
+        let text = '';
+        // 5 failures are free; the next attempt within the delay is refused (a slow machine may need one more).
+        for (let i = 0; i < 8 && !/too many failed logins/i.test(text); i += 1) {
+            await page.getByLabel('Password').fill(`not-the-password-${i}`);
+            const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+            await page.getByRole('button', { name: 'Log in' }).click();
+            await answered;
+            await page.waitForFunction(() => !document.getElementById('login-submit').disabled);
+            await error.waitFor({ state: 'visible' });
+            text = await error.textContent();
+        }
+        assert.match(text, /too many failed logins for this account from your network: try again in \d+ seconds?/i);
+        await screenshot(page, 'login-throttled');
+        await context.close();
+    });
+
     test('the right password goes to the dashboard', async () => {
         const context = await env.browser.newContext();
         const page = await context.newPage();

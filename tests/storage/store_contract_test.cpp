@@ -1043,6 +1043,90 @@ TEST_P(StoreContract, BalanceAndStatusQueriesApplyOnce) {
     EXPECT_EQ(store_->FindStatusQuery(agency_b_, query->id).error().code, ErrorCode::kNotFound);
 }
 
+// ---------------------------------------------------------------------------------------------- login throttling
+
+TEST_P(StoreContract, LoginFailuresCountPerEmailAndAddress) {
+    constexpr int64_t kNow = 1'800'000'000'000;
+    EXPECT_EQ(store_->FindLoginFailures("admin@a.test", "10.0.0.1")->failures, 0);
+    for (int i = 1; i <= 3; ++i) {
+        auto f = store_->RecordLoginFailure("admin@a.test", "10.0.0.1", kNow + i, 0);
+        ASSERT_TRUE(f) << f.error().message;
+        EXPECT_EQ(f->failures, i);
+        EXPECT_EQ(f->last_failure_at_ms, kNow + i);
+    }
+    ASSERT_TRUE(store_->RecordLoginFailure("admin@a.test", "10.0.0.2", kNow, 0));
+    auto one = store_->FindLoginFailures("admin@a.test", "10.0.0.1");
+    ASSERT_TRUE(one) << one.error().message;
+    EXPECT_EQ(one->failures, 3);
+    EXPECT_EQ(one->last_failure_at_ms, kNow + 3);
+    EXPECT_EQ(store_->FindLoginFailures("admin@a.test", "10.0.0.2")->failures, 1);
+
+    ASSERT_TRUE(store_->ClearLoginFailures("admin@a.test", "10.0.0.1"));
+    EXPECT_EQ(store_->FindLoginFailures("admin@a.test", "10.0.0.1")->failures, 0);
+    EXPECT_EQ(store_->FindLoginFailures("admin@a.test", "10.0.0.2")->failures, 1);
+    // The address's window is not cleared by a success: it counts every account.
+    EXPECT_EQ(store_->CountAddressLoginFailures("10.0.0.1", 0)->count, 3);
+}
+
+TEST_P(StoreContract, LoginFailuresStartAfreshAfterAQuietPeriod) {
+    constexpr int64_t kNow = 1'800'000'000'000;
+    ASSERT_TRUE(store_->RecordLoginFailure("a@x.test", "10.0.0.1", kNow, 0));
+    ASSERT_TRUE(store_->RecordLoginFailure("a@x.test", "10.0.0.1", kNow + 10, 0));
+    // The last failure (kNow + 10) is before forget_before: this one counts as the first.
+    auto f = store_->RecordLoginFailure("a@x.test", "10.0.0.1", kNow + 100, kNow + 50);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->failures, 1);
+}
+
+TEST_P(StoreContract, AddressLoginFailuresInAWindow) {
+    constexpr int64_t kNow = 1'800'000'000'000;
+    ASSERT_TRUE(store_->RecordLoginFailure("a@x.test", "10.0.0.1", kNow, 0));
+    ASSERT_TRUE(store_->RecordLoginFailure("b@x.test", "10.0.0.1", kNow + 1000, 0));
+    ASSERT_TRUE(store_->RecordLoginFailure("c@x.test", "10.0.0.1", kNow + 2000, 0));
+    ASSERT_TRUE(store_->RecordLoginFailure("a@x.test", "10.0.0.2", kNow + 2000, 0));
+    auto all = store_->CountAddressLoginFailures("10.0.0.1", kNow - 1);
+    ASSERT_TRUE(all) << all.error().message;
+    EXPECT_EQ(all->count, 3);
+    EXPECT_EQ(all->oldest_at_ms, kNow);
+    auto later = store_->CountAddressLoginFailures("10.0.0.1", kNow);  // strictly after
+    EXPECT_EQ(later->count, 2);
+    EXPECT_EQ(later->oldest_at_ms, kNow + 1000);
+    auto none = store_->CountAddressLoginFailures("10.9.9.9", 0);
+    EXPECT_EQ(none->count, 0);
+    EXPECT_EQ(none->oldest_at_ms, 0);
+}
+
+TEST_P(StoreContract, PruneLoginFailuresDeletesOnlyOldRows) {
+    constexpr int64_t kNow = 1'800'000'000'000;
+    ASSERT_TRUE(store_->RecordLoginFailure("old@x.test", "10.0.0.1", kNow, 0));
+    ASSERT_TRUE(store_->RecordLoginFailure("new@x.test", "10.0.0.1", kNow + 5000, 0));
+    auto pruned = store_->PruneLoginFailures(kNow + 1, kNow + 1);
+    ASSERT_TRUE(pruned) << pruned.error().message;
+    EXPECT_EQ(*pruned, 2);  // the old account row and its address row
+    EXPECT_EQ(store_->FindLoginFailures("old@x.test", "10.0.0.1")->failures, 0);
+    EXPECT_EQ(store_->FindLoginFailures("new@x.test", "10.0.0.1")->failures, 1);
+    EXPECT_EQ(store_->CountAddressLoginFailures("10.0.0.1", 0)->count, 1);
+}
+
+TEST_P(StoreContract, ConcurrentLoginFailuresEachCountOnce) {
+    constexpr int64_t kNow = 1'800'000'000'000;
+    constexpr int kThreads = 6;
+    constexpr int kEach = 10;
+    std::vector<std::thread> threads;
+    std::atomic<int> errors{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kEach; ++i) {
+                if (!store_->RecordLoginFailure("admin@a.test", "10.0.0.1", kNow + t * kEach + i, 0)) ++errors;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(store_->FindLoginFailures("admin@a.test", "10.0.0.1")->failures, kThreads * kEach);
+    EXPECT_EQ(store_->CountAddressLoginFailures("10.0.0.1", 0)->count, kThreads * kEach);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 

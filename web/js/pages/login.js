@@ -36,9 +36,10 @@ form.addEventListener('submit', async (event) => {
         saveSession(result.token, result.user);
         location.assign(safeNext());
     } catch (err) {
+        // A 429 says how long to wait ("... try again in 8 seconds"): show the server's words as they are.
         errorBox.textContent = err.status === 401 || err.code === 'UNAUTHORIZED'
             ? 'Wrong email or password.'
-            : err.code === 'RATE_LIMITED' ? 'Too many attempts. Wait a minute and try again.' : err.message;
+            : err.message;
         errorBox.hidden = false;
         submit.disabled = false;
         submit.textContent = 'Log in';
