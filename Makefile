@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 BIN := $(BUILD_DIR)/haven-mpesa
 
-.PHONY: run test build deps test-deps unit browser-test clean bench
+.PHONY: run test build deps test-deps unit browser-test clean bench fuzz
 
 run: build
 	./scripts/run-demo.sh $(BIN)
@@ -27,6 +27,12 @@ unit: build
 
 bench: build
 	./bench/run.sh $(BUILD_DIR)
+
+# Coverage-guided fuzzing of every parser of untrusted input (clang + libFuzzer, build-fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	./scripts/install-deps.sh --fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
