@@ -1,5 +1,7 @@
 #include "api/bodies.hpp"
 
+#include <limits>
+
 #include "api/validator.hpp"
 #include "core/amount.hpp"
 #include "core/phone.hpp"
@@ -26,8 +28,13 @@ std::optional<std::string> ReadPhone(const json& body, Validator& v) {
 }  // namespace
 
 std::optional<int64_t> IdField(const json& v) {
+    // nlohmann stores every non-negative JSON integer as unsigned: 0 and values above INT64_MAX are no ids.
+    if (v.is_number_unsigned()) {
+        auto u = v.get<uint64_t>();
+        if (u == 0 || u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+        return static_cast<int64_t>(u);
+    }
     if (v.is_number_integer() && v.get<int64_t>() > 0) return v.get<int64_t>();
-    if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
     if (v.is_string()) return core::ParseId(v.get<std::string>());
     return std::nullopt;
 }
