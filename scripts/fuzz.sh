@@ -46,13 +46,16 @@ for t in $TARGETS; do
   fi
   # Merge and minimise in one pass: the named inputs (seed-*, regression-*) stay; of the rest, only inputs
   # that reach an edge none of the kept ones reach are added (edges, not hit counts: the corpus stays small).
+  # After a crash the corpus is left as it is: a merge would drop every input that crashes.
   before=$(ls "$CORPUS/$t" | wc -l)
   merged="$BUILD/merged/$t"
   rm -rf "$merged"
   mkdir -p "$merged"
   find "$CORPUS/$t" -maxdepth 1 -type f \( -name 'seed-*' -o -name 'regression-*' \) -exec cp {} "$merged/" \;
-  if "$BUILD/${t}_fuzz" -merge=1 -use_counters=0 -max_len=4096 -timeout=10 "$merged" "$CORPUS/$t" "$work" \
-      >"$BUILD/logs/$t.merge.log" 2>&1; then
+  if [ "$crashes" -ne 0 ]; then
+    :
+  elif "$BUILD/${t}_fuzz" -merge=1 -use_counters=0 -max_len=4096 -timeout=10 \
+      -artifact_prefix="$BUILD/crashes/$t-merge-" "$merged" "$CORPUS/$t" "$work" >"$BUILD/logs/$t.merge.log" 2>&1; then
     rm -rf "$CORPUS/$t"
     cp -r "$merged" "$CORPUS/$t"
   else
