@@ -3,8 +3,9 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= $(shell nproc)
 BIN := $(BUILD_DIR)/haven-mpesa
+CHAOS_RUNS ?= 20
 
-.PHONY: run test build deps test-deps unit browser-test clean bench fuzz
+.PHONY: run test build deps test-deps unit browser-test clean bench chaos fuzz
 
 run: build
 	./scripts/run-demo.sh $(BIN)
@@ -27,6 +28,18 @@ unit: build
 
 bench: build
 	./bench/run.sh $(BUILD_DIR)
+
+# The crash test (kill -9 mid-burst, restart, invariants) CHAOS_RUNS times with fresh seeds; `make test`
+# runs it once. A failed run prints its seed: CRASH_SEED=N $(BUILD_DIR)/tests/crash/crash_test $(BIN) replays it.
+chaos: build
+	@failed=""; \
+	for i in $$(seq 1 $(CHAOS_RUNS)); do \
+	  seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+	  echo "== chaos run $$i/$(CHAOS_RUNS), seed $$seed"; \
+	  CRASH_SEED=$$seed $(BUILD_DIR)/tests/crash/crash_test $(BIN) || failed="$$failed $$seed"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "chaos: failed seeds:$$failed"; exit 1; fi; \
+	echo "chaos: $(CHAOS_RUNS) runs passed"
 
 # Coverage-guided fuzzing of every parser of untrusted input (clang + libFuzzer, build-fuzz/).
 FUZZ_SECONDS ?= 60

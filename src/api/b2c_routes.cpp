@@ -4,6 +4,8 @@
 
 #include "api/b2c.hpp"
 #include "api/bodies.hpp"
+#include "api/daraja_inbound.hpp"
+#include "api/dto.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -26,11 +28,6 @@ std::string Base(const std::string& callback_url) {
     return slash == std::string::npos ? callback_url : callback_url.substr(0, slash);
 }
 
-bool SecretOk(const net::Request& req, const ApiContext& ctx) {
-    auto secret = req.Query("secret");
-    return secret && service::ConstantTimeEquals(*secret, ctx.settings.callback_secret);
-}
-
 net::Response Acknowledge() {
     return net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
 }
@@ -38,23 +35,15 @@ net::Response Acknowledge() {
 using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&, const std::string&,
                                                                     service::B2cDeps)>;
 
-/// A Daraja-facing Result/timeout URL: secret in the query, body stored whatever its outcome.
-net::Handler DarajaResult(ApiContext& ctx, std::string action, ResultFn apply) {
-    return [&ctx, action = std::move(action), apply = std::move(apply)](net::Request& req) {
-        if (!SecretOk(req, ctx)) {
-            Audit(ctx, req, std::nullopt, action, "daraja_result", "denied: bad secret");
-            spdlog::warn("{} refused: missing or wrong secret (request {})", action, req.request_id);
-            return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
-        }
-        json body = json::parse(req.body, nullptr, false);
-        if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the result body is not valid JSON");
-        auto applied = apply(body, req.request_id, B2cDepsFor(ctx));
-        if (!applied) {
-            if (applied.error().code != ErrorCode::kValidation) spdlog::error("{} not stored: {}", action,
-                                                                               applied.error().message);
-            return ErrorResponse(applied.error());
-        }
-        return Acknowledge();
+/// A Daraja-facing Result/timeout URL (secret in the query).
+net::Handler DarajaResult(ApiContext& ctx, std::string kind, ResultFn apply) {
+    return [&ctx, kind = std::move(kind), apply = std::move(apply)](net::Request& req) {
+        return ReceiveFromDaraja(req, ctx, kind, Acknowledge(),
+                                 [&](const json& body, const std::string& request_id) -> core::Result<std::string> {
+                                     auto applied = apply(body, request_id, B2cDepsFor(ctx));
+                                     if (!applied) return tl::unexpected(applied.error());
+                                     return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
+                                 });
     };
 }
 
@@ -73,9 +62,10 @@ net::Response B2c(net::Request& req, ApiContext& ctx) {
     if (!body) return ErrorResponse(body.error());
     auto read = ReadB2cBody(*body);
     if (!read) return ErrorResponse(read.error());
-    const service::B2cInput& input = *read;
+    service::B2cInput input = *read;
     const json& b = *body;
-    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", b, [&] {
+    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", b, [&](const auto& key) {
+        input.idempotency = key;
         auto out = service::InitiateB2c(input, ActorFrom(*claims, req), B2cDepsFor(ctx));
         if (!out) return ErrorResponse(out.error());
         json data = TransferJson(*out);
@@ -94,9 +84,10 @@ net::Response Reverse(net::Request& req, ApiContext& ctx) {
     if (!body) return ErrorResponse(body.error());
     auto read = ReadReversalBody(*body);
     if (!read) return ErrorResponse(read.error());
-    const service::ReversalInput& input = *read;
+    service::ReversalInput input = *read;
     const json& b = *body;
-    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", b, [&] {
+    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", b, [&](const auto& key) {
+        input.idempotency = key;
         auto kind = ctx.store.FindTransactionKind(claims->agency_id, input.transaction_id);
         if (!kind) return NotFoundOr(kind.error(), "no transaction with this id");
         if (*kind != "stk") {
@@ -159,7 +150,7 @@ json ResultCodeJson(const std::string& code) {
 
 json TransferJson(const storage::Transfer& t) {
     auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-    return {{"id", t.id},
+    json out = {{"id", t.id},
             {"kind", t.kind},
             {"type", t.type},
             {"commandId", t.command_id},
@@ -178,6 +169,8 @@ json TransferJson(const storage::Transfer& t) {
             {"resultDescription", text(t.result_desc)},
             {"createdAt", t.created_at},
             {"updatedAt", t.updated_at}};
+    AddReviewFields(out, t.review_reason, t.reconciliation, t.status);
+    return out;
 }
 
 void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {

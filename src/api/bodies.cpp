@@ -61,7 +61,7 @@ core::Result<service::StkPushInput> ReadStkPushBody(const json& body, std::optio
         }
     }
     if (!v.ok()) return core::Fail(v.Finish());
-    return service::StkPushInput{*phone, *amount, *reference, *desc, lease_id};
+    return service::StkPushInput{*phone, *amount, *reference, *desc, lease_id, std::nullopt};
 }
 
 core::Result<service::B2cInput> ReadB2cBody(const json& b) {

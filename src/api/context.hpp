@@ -24,6 +24,7 @@ struct ApiSettings {
     std::string callback_url;      // MPESA_CALLBACK_URL, without the secret
     std::string callback_secret;   // appended as ?secret=... and checked on every callback
     std::string simulator_url;     // control API of the built-in simulator ("" outside simulator mode)
+    int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
 };
 
 struct ApiContext {

@@ -39,8 +39,42 @@ json UserJson(const core::User& user, const std::string& agency_name) {
             {"agencyName", agency_name}};
 }
 
+void AddReviewFields(json& out, const std::string& review_reason, const core::Reconciliation& r, core::TxStatus status) {
+    out["needsReview"] = !review_reason.empty();
+    out["reviewReason"] = OptionalText(review_reason);
+    if (status == core::TxStatus::kPending) {
+        out["reconciliation"] = {{"attempts", r.attempts},
+                                 {"lastError", OptionalText(r.last_error)},
+                                 {"nextAttemptAt", OptionalText(r.next_attempt_at)}};
+    }
+}
+
+namespace {
+
+void AddStkMoneyFields(json& out, const core::StkTransaction& tx) {
+    out["paidAmount"] = tx.paid_amount ? json(*tx.paid_amount) : json(nullptr);
+    out["amountMismatch"] = tx.AmountMismatch();
+    AddReviewFields(out, tx.review_reason, tx.reconciliation, tx.status);
+}
+
+}  // namespace
+
+json ReviewJson(const storage::ReviewItem& item) {
+    auto id = [](const std::optional<int64_t>& v) { return v ? json(*v) : json(nullptr); };
+    return {{"id", item.id},
+            {"transactionId", id(item.transaction_id)},
+            {"inboundId", id(item.inbound_id)},
+            {"reasonCode", item.reason_code},
+            {"reason", item.reason},
+            {"status", item.status},
+            {"resolution", OptionalText(item.resolution)},
+            {"resolvedBy", OptionalText(item.resolved_by)},
+            {"createdAt", item.created_at},
+            {"resolvedAt", OptionalText(item.resolved_at)}};
+}
+
 json TransactionJson(const core::StkTransaction& tx) {
-    return {{"id", tx.id},
+    json out = {{"id", tx.id},
             {"kind", "stk"},
             {"status", core::ToString(tx.status)},
             {"amount", tx.amount},
@@ -56,10 +90,12 @@ json TransactionJson(const core::StkTransaction& tx) {
             {"transactionDate", OptionalText(tx.transaction_date)},
             {"createdAt", tx.created_at},
             {"updatedAt", tx.updated_at}};
+    AddStkMoneyFields(out, tx);
+    return out;
 }
 
 json StatusJson(const core::StkTransaction& tx) {
-    return {{"id", tx.id},
+    json out = {{"id", tx.id},
             {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
             {"merchantRequestId", OptionalText(tx.merchant_request_id)},
             {"status", core::ToString(tx.status)},
@@ -71,6 +107,8 @@ json StatusJson(const core::StkTransaction& tx) {
             {"transactionDate", OptionalText(tx.transaction_date)},
             {"createdAt", tx.created_at},
             {"updatedAt", tx.updated_at}};
+    AddStkMoneyFields(out, tx);
+    return out;
 }
 
 json DetailedStatusJson(const core::StkTransaction& tx) {

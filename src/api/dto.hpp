@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/models.hpp"
+#include "storage/store.hpp"
 
 namespace haven::api {
 
@@ -11,6 +12,11 @@ nlohmann::json PaymentJson(const core::Payment& payment);
 nlohmann::json UserJson(const core::User& user, const std::string& agency_name);
 /// The full transaction as listed in /mpesa/transactions.
 nlohmann::json TransactionJson(const core::StkTransaction& tx);
+nlohmann::json ReviewJson(const storage::ReviewItem& item);
+/// needsReview, reviewReason and, while PENDING, reconciliation {attempts, lastError, nextAttemptAt}:
+/// shown on every kind of transaction.
+void AddReviewFields(nlohmann::json& out, const std::string& review_reason, const core::Reconciliation& r,
+                     core::TxStatus status);
 /// /mpesa/status/:checkoutRequestId
 nlohmann::json StatusJson(const core::StkTransaction& tx);
 /// /mpesa/status-detailed/:checkoutRequestId: adds resultCode, resultDescription, userMessage, outcome.

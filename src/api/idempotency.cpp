@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "api/b2c.hpp"
+#include "api/dto.hpp"
 #include "api/respond.hpp"
 
 namespace haven::api {
@@ -31,20 +33,40 @@ bool ValidKey(const std::string& key) {
     return true;
 }
 
+/// The answer to a retry whose first request died after writing its transaction: that transaction as it is now.
+net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transaction_id) {
+    auto kind = ctx.store.FindTransactionKind(agency_id, transaction_id);
+    if (!kind) return ErrorResponse(kind.error());
+    nlohmann::json data;
+    if (*kind == "stk") {
+        auto tx = ctx.store.FindStk(agency_id, transaction_id);
+        if (!tx) return ErrorResponse(tx.error());
+        data = TransactionJson(*tx);
+    } else {
+        auto t = ctx.store.FindTransfer(agency_id, transaction_id);
+        if (!t) return ErrorResponse(t.error());
+        data = TransferJson(*t);
+    }
+    data["transactionId"] = transaction_id;
+    data["recovered"] = true;  // the first attempt's answer was lost; this is its transaction now
+    net::Response res = Ok(std::move(data));
+    res.headers["Idempotent-Replayed"] = "true";
+    return res;
+}
+
 }  // namespace
 
 net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
-                              const std::string& scope, const nlohmann::json& body,
-                              const std::function<net::Response()>& run) {
+                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run) {
     auto key = req.Header("Idempotency-Key");
-    if (!key) return run();
+    if (!key) return run(std::nullopt);
     if (!ValidKey(*key)) {
         return ErrorResponse(core::Error::Validation(
             "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters (a UUID is ideal)"));
     }
     // nlohmann orders object keys, so the same fields in another order hash the same.
     const std::string hash = Sha256Hex(body.dump());
-    auto claim = ctx.store.ClaimIdempotencyKey(agency_id, scope, *key, hash);
+    auto claim = ctx.store.ClaimIdempotencyKey(agency_id, scope, *key, hash, ctx.settings.idempotency_claim_seconds);
     if (!claim) return ErrorResponse(claim.error());
     switch (claim->state) {
         case storage::IdempotencyState::kReplay: {
@@ -62,10 +84,12 @@ net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, in
         case storage::IdempotencyState::kInProgress:
             return ErrorResponse(ErrorCode::kConflict,
                                  "a request with this Idempotency-Key is still being processed; retry in a moment");
+        case storage::IdempotencyState::kRecovered:
+            return Recovered(ctx, agency_id, *claim->transaction_id);
         case storage::IdempotencyState::kNew:
             break;
     }
-    net::Response res = run();
+    net::Response res = run(storage::IdempotencyRef{agency_id, scope, *key});
     // Every answer given after the claim is final for this key, failures included: a retry must
     // not prompt the phone (or pay) a second time when the outcome of the first try is unknown.
     auto done = ctx.store.CompleteIdempotencyKey(agency_id, scope, *key, res.status, res.body);

@@ -36,6 +36,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterPayRoutes(router, ctx);
     RegisterSimulatorRoutes(router, ctx);
     RegisterMetaRoutes(router, ctx);
+    RegisterReviewRoutes(router, ctx);
 }
 
 }  // namespace haven::api

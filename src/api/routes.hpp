@@ -14,6 +14,7 @@ void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);  // simulato
 void RegisterB2cRoutes(net::Router& router, ApiContext& ctx);        // b2c_routes.cpp: B2C, reversal, status
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);    // balance_routes.cpp
 void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);       // meta_routes.cpp: config, health, openapi
+void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);     // review_routes.cpp: needs review
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/bodies.hpp"
+#include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
@@ -19,8 +20,9 @@ net::Response StkPushResponse(const net::Request& req, ApiContext& ctx, const js
                               std::optional<int64_t> fixed_lease_id, const std::string& scope) {
     auto read = ReadStkPushBody(body, fixed_lease_id);
     if (!read) return ErrorResponse(read.error());
-    const service::StkPushInput& input = *read;
-    return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&] {
+    service::StkPushInput input = *read;
+    return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&](const auto& key) {
+        input.idempotency = key;
         auto out = service::InitiateStkPush(input, actor, ctx.StkDeps());
         if (!out) return ErrorResponse(out.error());
         return Ok({{"transactionId", out->transaction.id},
@@ -59,24 +61,13 @@ net::Response Status(net::Request& req, ApiContext& ctx, bool detailed) {
 }
 
 net::Response Callback(net::Request& req, ApiContext& ctx) {
-    auto secret = req.Query("secret");
-    if (!secret || !service::ConstantTimeEquals(*secret, ctx.settings.callback_secret)) {
-        Audit(ctx, req, std::nullopt, "callback.stk", "stk_callback", "denied: bad secret");
-        spdlog::warn("stk callback refused: missing or wrong secret (request {})", req.request_id);
-        return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
-    }
-    // Daraja always sends JSON; do not insist on the header so a proxy that drops it loses nothing.
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the callback body is not valid JSON");
-    auto applied = service::ApplyStkCallback(body, req.request_id, ctx.StkDeps());
-    if (!applied) {
-        // Not acknowledged: a malformed body is a 400; a storage failure a 500, so the sender may retry.
-        if (applied.error().code != ErrorCode::kValidation) {
-            spdlog::error("stk callback not stored: {}", applied.error().message);
-        }
-        return ErrorResponse(applied.error());
-    }
-    return net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+    static const net::Response kAck = net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+    return ReceiveFromDaraja(req, ctx, "callback.stk", kAck,
+                             [&ctx](const json& body, const std::string& request_id) -> core::Result<std::string> {
+                                 auto applied = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                                 if (!applied) return tl::unexpected(applied.error());
+                                 return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
+                             });
 }
 
 }  // namespace

@@ -19,7 +19,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int kDefaultLimit = 50;
-constexpr int kMaxLimit = 200;
 
 /// "2026-11-01" or a full ISO-8601 time -> the store's "YYYY-MM-DDTHH:MM:SSZ" form. A bare date is a
 /// Nairobi day (EAT, UTC+3), the business day of M-Pesa and of Kenyan rent.
@@ -97,15 +96,11 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         filter.to = IsoBound(*raw, true);
         if (!filter.to) v.Add("to", "to must be a date (2026-11-30) or an ISO-8601 time");
     }
-    if (auto raw = req.Query("limit")) {
-        auto n = core::ParseId(*raw);
-        if (!n || *n > kMaxLimit) v.Add("limit", "limit must be between 1 and 200");
-        else filter.limit = static_cast<int>(*n);
+    if (auto raw = req.Query("needsReview")) {
+        if (*raw == "true") filter.needs_review = true;
+        else if (*raw != "false") v.Add("needsReview", "needsReview must be true or false");
     }
-    if (auto raw = req.Query("cursor")) {
-        filter.before_id = core::ParseId(*raw);
-        if (!filter.before_id) v.Add("cursor", "cursor must be the nextCursor of a previous page");
-    }
+    ReadPaging(req, v, filter.limit, filter.before_id);
     if (!v.ok()) return ErrorResponse(v.Finish());
     // Every kind shares one id space, so merging newest-first by id keeps the cursor exact.
     std::vector<std::pair<int64_t, json>> rows;
@@ -125,6 +120,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         tf.from = filter.from;
         tf.to = filter.to;
         tf.before_id = filter.before_id;
+        tf.needs_review = filter.needs_review;
         tf.limit = filter.limit;
         auto transfers = ctx.store.ListTransfers(tf);
         if (!transfers) return ErrorResponse(transfers.error());
@@ -176,6 +172,12 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
                             {"createdAt", e.created_at}});
     }
     out["timeline"] = timeline;
+    // Every review item about it, open or resolved, with what was done.
+    auto reviews = ctx.store.ListReview({.agency_id = claims->agency_id, .transaction_id = *id, .limit = 200});
+    if (!reviews) return ErrorResponse(reviews.error());
+    json review = json::array();
+    for (const auto& item : *reviews) review.push_back(ReviewJson(item));
+    out["review"] = std::move(review);
     return Ok(std::move(out));
 }
 

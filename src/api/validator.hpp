@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/text.hpp"
+#include "net/http.hpp"
 
 namespace haven::api {
 
@@ -24,5 +26,19 @@ struct Validator {
         return error;
     }
 };
+
+/// The paging every list takes: ?limit=1..200 and ?cursor=<the previous page's nextCursor> (rows with a smaller id).
+inline void ReadPaging(const net::Request& req, Validator& v, int& limit, std::optional<int64_t>& before_id) {
+    constexpr int64_t kMaxLimit = 200;
+    if (auto raw = req.Query("limit")) {
+        auto n = core::ParseId(*raw);
+        if (!n || *n > kMaxLimit) v.Add("limit", "limit must be between 1 and 200");
+        else limit = static_cast<int>(*n);
+    }
+    if (auto raw = req.Query("cursor")) {
+        before_id = core::ParseId(*raw);
+        if (!before_id) v.Add("cursor", "cursor must be the nextCursor of a previous page");
+    }
+}
 
 }  // namespace haven::api

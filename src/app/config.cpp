@@ -229,9 +229,23 @@ core::Result<Config> LoadConfig(const Env& env) {
     }
     if (auto v = number("WORKER_THREADS", 2, 1024, 64); v) c.worker_threads = static_cast<int>(*v);
     else return tl::unexpected(v.error());
-    if (auto v = number("RECONCILE_INTERVAL_SECONDS", 1, 86400, 30); v) c.reconcile_interval = std::chrono::seconds(*v);
-    else return tl::unexpected(v.error());
-    if (auto v = number("RECONCILE_AFTER_SECONDS", 1, 86400, 120); v) c.reconcile_after = std::chrono::seconds(*v);
+    const struct {
+        const char* name;
+        int64_t min, max, fallback;
+        std::chrono::seconds* into;
+    } durations[] = {
+        {"RECONCILE_INTERVAL_SECONDS", 1, 86400, 30, &c.reconciler.interval},
+        {"RECONCILE_AFTER_SECONDS", 1, 86400, 120, &c.reconciler.first_after},
+        {"RECONCILE_BACKOFF_SECONDS", 1, 86400, 30, &c.reconciler.backoff},
+        {"RECONCILE_BACKOFF_MAX_SECONDS", 1, 604800, 3600, &c.reconciler.backoff_max},
+        {"STK_PROMPT_LIFETIME_SECONDS", 1, 86400, 300, &c.reconciler.prompt_lifetime},
+        {"NEEDS_REVIEW_AFTER_SECONDS", 1, 2592000, 86400, &c.reconciler.review_after},
+    };
+    for (const auto& d : durations) {
+        if (auto v = number(d.name, d.min, d.max, d.fallback); v) *d.into = std::chrono::seconds(*v);
+        else return tl::unexpected(v.error());
+    }
+    if (auto v = number("IDEMPOTENCY_CLAIM_SECONDS", 1, 3600, 60); v) c.idempotency_claim_seconds = *v;
     else return tl::unexpected(v.error());
 
     if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v) c.simulator_port = static_cast<uint16_t>(*v);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "workers/reconciler.hpp"
 
 namespace haven::app {
 
@@ -42,8 +43,8 @@ struct Config {
     size_t max_body_bytes = 64 * 1024;
     std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
     int worker_threads = 64;  // WORKER_THREADS: handlers that may wait on Daraja or the database
-    std::chrono::seconds reconcile_interval{30};
-    std::chrono::seconds reconcile_after{120};
+    workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS
+    int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
     // Built-in simulator (simulator mode)
     uint16_t simulator_port = 0;
     std::chrono::milliseconds simulator_callback_delay{3000};

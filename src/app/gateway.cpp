@@ -130,6 +130,7 @@ core::Result<void> Gateway::Start() {
     settings.jwt_secret = c.jwt_secret;
     settings.callback_url = c.callback_url;
     settings.callback_secret = c.callback_secret;
+    settings.idempotency_claim_seconds = c.idempotency_claim_seconds;
     settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
     s.ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, *s.daraja, *s.http, settings});
     api::RegisterAllRoutes(s.router, *s.ctx);
@@ -166,8 +167,8 @@ core::Result<void> Gateway::Start() {
         c.callback_url = "http://127.0.0.1:" + std::to_string(c.port) + "/api/v1/mpesa/callback";
         s.ctx->settings.callback_url = c.callback_url;
     }
-    s.reconciler = std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), api::B2cDepsFor(*s.ctx),
-                                                         c.reconcile_interval, c.reconcile_after);
+    s.reconciler =
+        std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), api::B2cDepsFor(*s.ctx), c.reconciler);
     s.reconciler->Start();
     s.started = true;
     return {};

@@ -20,4 +20,13 @@ inline constexpr int64_t kMaxStkAmount = 250000;
 Result<int64_t> ParseAmount(const nlohmann::json& v, std::string_view field, int64_t min = kMinStkAmount,
                             int64_t max = kMaxStkAmount);
 
+/// The largest amount we believe M-Pesa reports for one transaction: anything above is not a real payment.
+inline constexpr int64_t kMaxDarajaAmount = 100'000'000;
+
+/// Reads an amount Daraja reports (callback metadata, results). Daraja sends 1, 1.00 or "1.00" depending on
+/// the API: all three mean 1. Accepted: a JSON integer, an integral JSON float, or a string of digits with an
+/// optional fraction of zeros ("1", "1.0", "1.00"). Rejected (kValidation naming `field`): fractions ("1.5"),
+/// exponents ("1e20"), signs, zero, anything above kMaxDarajaAmount, other types.
+Result<int64_t> ParseDarajaAmount(const nlohmann::json& v, std::string_view field);
+
 }  // namespace haven::core

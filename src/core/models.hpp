@@ -36,6 +36,13 @@ struct Lease {
 
 enum class TxStatus { kPending, kSuccess, kFailed };
 
+/// How the reconciler is getting on with a row that is still PENDING.
+struct Reconciliation {
+    int64_t attempts = 0;
+    std::string last_error;
+    std::string next_attempt_at;  // empty: first attempt not scheduled yet
+};
+
 /// An STK Push (M-Pesa Express) request and its outcome.
 struct StkTransaction {
     int64_t id = 0;
@@ -55,6 +62,10 @@ struct StkTransaction {
     std::string transaction_date;  // M-Pesa's yyyyMMddHHmmss (EAT) from the callback, as given
     std::string created_at;
     std::string updated_at;
+    std::optional<int64_t> paid_amount;  // what M-Pesa says was paid (success only); may differ from amount
+    Reconciliation reconciliation;
+    std::string review_reason;  // the open needs-review item's reason; empty when none
+    bool AmountMismatch() const { return paid_amount && *paid_amount != amount; }
 };
 
 struct Payment {

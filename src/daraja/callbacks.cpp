@@ -1,6 +1,9 @@
 #include "daraja/callbacks.hpp"
 
+#include <cctype>
 #include <cmath>
+
+#include "core/amount.hpp"
 
 namespace haven::daraja {
 
@@ -19,23 +22,28 @@ std::string JsonScalarText(const json& v) {
     return {};
 }
 
-namespace {
-
-std::optional<int64_t> AsInt(const json& v) {
-    std::string text = JsonScalarText(v);
-    if (text.empty()) return std::nullopt;
-    try {
-        size_t used = 0;
-        int64_t n = std::stoll(text, &used);
-        if (used == text.size()) return n;
-        double d = std::stod(text, &used);
-        if (used == text.size()) return static_cast<int64_t>(std::llround(d));
-    } catch (...) {
+std::optional<int64_t> ParseResultCode(const json& v) {
+    if (v.is_number_integer() || v.is_number_unsigned()) {
+        if (v.is_number_unsigned() && v.get<uint64_t>() > 999'999'999) return std::nullopt;
+        return v.get<int64_t>();
     }
-    return std::nullopt;
+    if (!v.is_string()) return std::nullopt;
+    const std::string& text = v.get_ref<const std::string&>();
+    if (text.empty() || text.size() > 9) return std::nullopt;
+    for (unsigned char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+    }
+    return std::stoll(text);
 }
 
-}  // namespace
+bool ValidReceipt(std::string_view receipt) {
+    if (receipt.size() < 6 || receipt.size() > 20) return false;
+    for (unsigned char c : receipt) {
+        if (!std::isalnum(c)) return false;
+    }
+    return true;
+}
+
 
 core::Result<StkCallback> ParseStkCallback(const json& body) {
     if (!body.is_object() || !body.contains("Body") || !body["Body"].is_object() ||
@@ -49,8 +57,8 @@ core::Result<StkCallback> ParseStkCallback(const json& body) {
     if (out.checkout_request_id.empty()) {
         return core::Fail(Error::Validation("CheckoutRequestID", "CheckoutRequestID is missing"));
     }
-    auto code = cb.contains("ResultCode") ? AsInt(cb["ResultCode"]) : std::nullopt;
-    if (!code) return core::Fail(Error::Validation("ResultCode", "ResultCode is missing or not a number"));
+    auto code = cb.contains("ResultCode") ? ParseResultCode(cb["ResultCode"]) : std::nullopt;
+    if (!code) return core::Fail(Error::Validation("ResultCode", "ResultCode is missing or not an integer"));
     out.result_code = *code;
     out.result_desc = cb.contains("ResultDesc") ? JsonScalarText(cb["ResultDesc"]) : "";
 
@@ -62,11 +70,22 @@ core::Result<StkCallback> ParseStkCallback(const json& body) {
                 if (!item.is_object() || !item.contains("Name") || !item.contains("Value")) continue;
                 const std::string name = JsonScalarText(item["Name"]);
                 const json& value = item["Value"];
-                if (name == "Amount") out.amount = AsInt(value);
+                if (name == "Amount") {
+                    auto amount = core::ParseDarajaAmount(value, "Amount");
+                    if (!amount) return core::Fail(amount.error());
+                    out.amount = *amount;
+                }
                 else if (name == "MpesaReceiptNumber") out.mpesa_receipt_number = JsonScalarText(value);
                 else if (name == "TransactionDate") out.transaction_date = JsonScalarText(value);
                 else if (name == "PhoneNumber") out.phone_number = JsonScalarText(value);
             }
+        }
+    }
+    if (out.result_code == 0) {
+        if (!out.amount) return core::Fail(Error::Validation("Amount", "a successful callback must carry its Amount"));
+        if (!ValidReceipt(out.mpesa_receipt_number)) {
+            return core::Fail(Error::Validation("MpesaReceiptNumber",
+                                                "a successful callback must carry a well-formed MpesaReceiptNumber"));
         }
     }
     return out;

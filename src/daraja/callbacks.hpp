@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -23,8 +24,18 @@ struct StkCallback {
     std::string phone_number;
 };
 
-/// {"Body":{"stkCallback":{...}}} -> StkCallback; kValidation when the envelope or ids are missing.
+/// {"Body":{"stkCallback":{...}}} -> StkCallback. kValidation (naming the field) when the envelope or
+/// CheckoutRequestID is missing, ResultCode is not an integer (a JSON integer or a digit string: "0.4" is
+/// not), an Amount is not a whole positive number of shillings in range (1, 1.00 and "1.00" all mean 1),
+/// or a success (ResultCode 0) lacks its Amount or a well-formed MpesaReceiptNumber. Such a callback
+/// must change nothing.
 core::Result<StkCallback> ParseStkCallback(const nlohmann::json& body);
+
+/// A Daraja ResultCode: a JSON integer or a string of 1-9 digits; anything else is std::nullopt.
+std::optional<int64_t> ParseResultCode(const nlohmann::json& v);
+
+/// An M-Pesa receipt: 6-20 letters and digits (e.g. "NLJ7RT61SV").
+bool ValidReceipt(std::string_view receipt);
 
 /// Reads a JSON number or numeric string as text ("" for other types); integral doubles lose ".0".
 std::string JsonScalarText(const nlohmann::json& v);

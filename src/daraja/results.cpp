@@ -1,5 +1,7 @@
 #include "daraja/results.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 
@@ -82,6 +84,12 @@ core::Result<ResultNotice> ParseResult(const json& body) {
     }
     if (out.result_code.empty()) {
         return core::Fail(core::Error::Validation("ResultCode", "the Result carries no ResultCode"));
+    }
+    // Codes are digits ("0", "2001") or short identifiers ("R000001", "SFC_IC0003"); "0.4" is neither.
+    if (out.result_code.size() > 20 || !std::all_of(out.result_code.begin(), out.result_code.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '_';
+        })) {
+        return core::Fail(core::Error::Validation("ResultCode", "the Result's ResultCode is not a valid code"));
     }
     if (auto it = r.find("ResultParameters"); it != r.end()) ReadItems(*it, "ResultParameter", out.params);
     if (auto it = r.find("ReferenceData"); it != r.end()) ReadItems(*it, "ReferenceItem", out.references);

@@ -4,6 +4,7 @@
 
 #include "core/phone.hpp"
 #include "core/state.hpp"
+#include "daraja/callbacks.hpp"
 #include "daraja/results.hpp"
 #include "service/auth.hpp"
 
@@ -82,12 +83,39 @@ Result<storage::Transfer> FindByNotice(storage::Store& store, const daraja::Resu
     return store.FindTransferByConversationId(notice.originator_conversation_id);
 }
 
-ResultOutcome Settle(storage::Store& store, const storage::Transfer& t, const storage::TransferOutcome& outcome,
-                     const std::string& source, const std::string& request_id) {
+/// Ties an error about a Result to the transfer it names, so its review item shows on that row.
+core::Error AboutTransfer(core::Error error, const storage::Transfer& t) {
+    error.extra = {{"transactionId", t.id}, {"agencyId", t.agency_id}};
+    return error;
+}
+
+/// ParseResult, and when the body fails our checks, the transfer it names (if any) attached to the error.
+Result<daraja::ResultNotice> ParseNotice(storage::Store& store, const json& body) {
+    auto notice = daraja::ParseResult(body);
+    if (notice || !body.is_object() || !body.contains("Result") || !body["Result"].is_object()) return notice;
+    for (const char* id : {"ConversationID", "OriginatorConversationID"}) {
+        const json& r = body["Result"];
+        if (!r.contains(id)) continue;
+        if (auto t = store.FindTransferByConversationId(daraja::JsonScalarText(r[id]))) {
+            return core::Fail(AboutTransfer(notice.error(), *t));
+        }
+    }
+    return notice;
+}
+
+/// Applies a final outcome once. A receipt another transfer already has is kConflict (kept for review);
+/// a storage failure is an error, so the Result is not acknowledged and Daraja may send it again.
+Result<ResultOutcome> Settle(storage::Store& store, const storage::Transfer& t, const storage::TransferOutcome& outcome,
+                             const std::string& source, const std::string& request_id) {
     auto applied = store.ApplyTransferOutcome(t.id, outcome);
     if (!applied) {
-        spdlog::error("{} {} not settled: {}", t.kind, t.id, applied.error().message);
-        return ResultOutcome{true, false};
+        if (applied.error().code == ErrorCode::kConflict) {
+            return core::Fail(AboutTransfer(
+                core::Error::Make(ErrorCode::kConflict,
+                                  "receipt " + outcome.mpesa_receipt_number + " already settles another transaction"),
+                t));
+        }
+        return tl::unexpected(applied.error());
     }
     if (applied->applied) {
         const auto& now = applied->transfer;
@@ -162,7 +190,7 @@ Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor,
     // Our own id, stored before Daraja hears of the payment: B2C v3 refuses a duplicate, so a
     // retried request can never pay twice.
     row.originator_conversation_id = NewOriginatorId();
-    auto inserted = deps.store.InsertTransfer(row);
+    auto inserted = deps.store.InsertTransfer(row, input.idempotency);
     if (!inserted) {
         if (inserted.error().code == ErrorCode::kNotFound) {
             return core::Fail(ErrorCode::kNotFound, "originalTransactionId: no payment with this id");
@@ -203,11 +231,11 @@ Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Act
     row.type = "reversal";
     row.command_id = "TransactionReversal";
     row.phone_number = original->phone_number;
-    row.amount = input.amount.value_or(original->amount);
+    row.amount = input.amount.value_or(original->paid_amount.value_or(original->amount));  // what was paid
     row.remarks = input.remarks;
     row.reason = input.reason;
     row.original_transaction_id = original->id;
-    auto inserted = deps.store.InsertTransfer(row);  // at most once, only a successful payment
+    auto inserted = deps.store.InsertTransfer(row, input.idempotency);  // at most once, only a successful payment
     if (!inserted) return tl::unexpected(inserted.error());
     const int64_t id = inserted->id;
     Event(deps.store, id, "request_sent",
@@ -232,7 +260,7 @@ Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Act
 
 Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& body, const std::string& request_id,
                                           B2cDeps deps) {
-    auto notice = daraja::ParseResult(body);
+    auto notice = ParseNotice(deps.store, body);
     if (!notice) return tl::unexpected(notice.error());
     auto found = FindByNotice(deps.store, *notice);
     if (!found) {
@@ -254,7 +282,7 @@ Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& b
 
 Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const json& body, const std::string& request_id,
                                            B2cDeps deps) {
-    auto notice = daraja::ParseResult(body);
+    auto notice = ParseNotice(deps.store, body);
     if (!notice) return tl::unexpected(notice.error());
     auto found = FindByNotice(deps.store, *notice);
     if (!found) {
@@ -380,20 +408,6 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
 Result<ResultOutcome> ApplyStatusTimeout(const json& body, const std::string& request_id, B2cDeps deps) {
     (void)request_id;
     return ApplyQueryTimeout("status.timeout", &storage::Store::ApplyStatusOutcome, body, deps);
-}
-
-int SettleStaleTransfers(const std::string& older_than, B2cDeps deps) {
-    auto stale = deps.store.ListStalePendingTransfers(older_than, 50);
-    if (!stale) {
-        spdlog::error("stale transfers not listed: {}", stale.error().message);
-        return 0;
-    }
-    int sent = 0;
-    for (const auto& t : *stale) {
-        if (t.conversation_id.empty() && t.originator_conversation_id.empty()) continue;
-        if (QueryTransactionStatus(t.agency_id, t.id, std::nullopt, deps)) ++sent;
-    }
-    return sent;
 }
 
 Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps) {

@@ -37,6 +37,7 @@ struct B2cInput {
     std::string remarks;
     std::string occasion;
     std::optional<int64_t> original_transaction_id;  // an STK transaction of the agency
+    std::optional<storage::IdempotencyRef> idempotency;  // the key this payout runs under, linked to its row
 };
 
 /// refund/payout -> BusinessPayment, salary -> SalaryPayment, bonus/promotion -> PromotionPayment.
@@ -56,6 +57,7 @@ struct ReversalInput {
     std::optional<int64_t> amount;  // default: the whole payment
     std::string remarks;
     std::string reason;
+    std::optional<storage::IdempotencyRef> idempotency;
 };
 
 /// Reverses a successful STK payment at most once (kConflict when already reversed,
@@ -85,8 +87,6 @@ Result<storage::StatusQuery> QueryTransactionStatus(int64_t agency_id, int64_t t
 Result<ResultOutcome> ApplyStatusResult(const nlohmann::json& body, const std::string& request_id, B2cDeps deps);
 /// Status query timeout: recorded; the transfer stays PENDING.
 Result<ResultOutcome> ApplyStatusTimeout(const nlohmann::json& body, const std::string& request_id, B2cDeps deps);
-/// Sends a status query for every transfer still PENDING since before `older_than`; returns how many.
-int SettleStaleTransfers(const std::string& older_than, B2cDeps deps);
 
 /// Account balance: the row, then Daraja; the accounts arrive with the Result.
 Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps);

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/phone.hpp"
+#include "core/time.hpp"
 #include "core/state.hpp"
 #include "daraja/callbacks.hpp"
 
@@ -71,7 +72,7 @@ Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& ac
     row.account_reference = input.account_reference;
     row.transaction_desc = input.transaction_desc;
     // The row exists before Daraja hears of it: a crash after this point leaves a trace, never a phantom.
-    auto inserted = deps.store.InsertStk(row);
+    auto inserted = deps.store.InsertStk(row, input.idempotency);
     if (!inserted) return tl::unexpected(inserted.error());
     const int64_t id = inserted->id;
     Event(deps.store, id, "request_sent",
@@ -118,10 +119,25 @@ Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& ac
 
 namespace {
 
-Result<CallbackOutcome> ApplyOutcome(const std::string& checkout_id, const storage::StkOutcome& outcome,
+/// Ties an error about a callback to the transaction it names, so its review item shows on that row.
+core::Error AboutTransaction(core::Error error, const core::StkTransaction& tx) {
+    error.extra = {{"transactionId", tx.id}, {"agencyId", tx.agency_id}};
+    return error;
+}
+
+Result<CallbackOutcome> ApplyOutcome(const core::StkTransaction& pending, const storage::StkOutcome& outcome,
                                      const std::string& source, const std::string& request_id, StkDeps deps) {
-    auto applied = deps.store.ApplyStkOutcome(checkout_id, outcome);
-    if (!applied) return tl::unexpected(applied.error());
+    auto applied = deps.store.ApplyStkOutcome(pending.checkout_request_id, outcome);
+    if (!applied) {
+        if (applied.error().code == ErrorCode::kConflict) {
+            // The receipt already settles another transaction (a database rule): this one changes nothing.
+            return core::Fail(AboutTransaction(
+                core::Error::Make(ErrorCode::kConflict, "receipt " + outcome.mpesa_receipt_number +
+                                                            " already settles another transaction"),
+                pending));
+        }
+        return tl::unexpected(applied.error());
+    }
     CallbackOutcome out{true, applied->applied, applied->transaction};
     const auto& tx = applied->transaction;
     if (applied->applied) {
@@ -133,6 +149,16 @@ Result<CallbackOutcome> ApplyOutcome(const std::string& checkout_id, const stora
         }
         spdlog::info("stk transaction {} is now {} (ResultCode {})", tx.id, core::ToString(tx.status),
                      outcome.result_code);
+        if (tx.AmountMismatch()) {
+            // Recorded as paid (the money moved), flagged for a person, and refunds are capped by it.
+            const std::string reason = "M-Pesa reports KES " + std::to_string(*tx.paid_amount) + " paid for a request of KES " +
+                                       std::to_string(tx.amount);
+            auto opened = deps.store.OpenReview({.agency_id = tx.agency_id, .transaction_id = tx.id,
+                                                 .reason_code = "amount_mismatch", .reason = reason});
+            if (!opened) spdlog::error("review item for transaction {} not opened: {}", tx.id, opened.error().message);
+            Audit(deps.store, tx.agency_id, std::nullopt, source, "stk.amount_mismatch", Target(tx.id), request_id,
+                  "flagged: " + reason);
+        }
     }
     return out;
 }
@@ -141,7 +167,21 @@ Result<CallbackOutcome> ApplyOutcome(const std::string& checkout_id, const stora
 
 Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& request_id, StkDeps deps) {
     auto parsed = daraja::ParseStkCallback(body);
-    if (!parsed) return tl::unexpected(parsed.error());
+    if (!parsed) {
+        // Failed our checks: it changes nothing. Name its transaction (when it names one) for the review item.
+        const json* id = body.is_object() && body.contains("Body") && body["Body"].is_object() &&
+                                 body["Body"].contains("stkCallback") && body["Body"]["stkCallback"].is_object()
+                             ? &body["Body"]["stkCallback"]
+                             : nullptr;
+        const std::string checkout_id =
+            id && id->contains("CheckoutRequestID") ? daraja::JsonScalarText((*id)["CheckoutRequestID"]) : "";
+        if (!checkout_id.empty()) {
+            if (auto tx = deps.store.FindStkByCheckoutIdAnyAgency(checkout_id)) {
+                return core::Fail(AboutTransaction(parsed.error(), *tx));
+            }
+        }
+        return tl::unexpected(parsed.error());
+    }
     const auto& cb = *parsed;
 
     auto existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
@@ -149,7 +189,8 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
         if (existing.error().code != ErrorCode::kNotFound) return tl::unexpected(existing.error());
         // Unknown (or not known yet: Daraja can call back before our push has recorded its ids).
         // Keep it, then look once more: whichever of the push and this callback comes second applies it.
-        auto kept = deps.store.InsertUnmatchedCallback("stk", cb.checkout_request_id, RedactPayload(body).dump());
+        // Kept as received: matching a push that never learnt its CheckoutRequestID needs the full phone number.
+        auto kept = deps.store.InsertUnmatchedCallback("stk", cb.checkout_request_id, body.dump());
         if (!kept) return tl::unexpected(kept.error());
         existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
         if (!existing) {
@@ -171,7 +212,7 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
     outcome.mpesa_receipt_number = cb.mpesa_receipt_number;
     outcome.transaction_date = cb.transaction_date;
     outcome.paid_amount = cb.amount;
-    return ApplyOutcome(cb.checkout_request_id, outcome, "daraja", request_id, deps);
+    return ApplyOutcome(*existing, outcome, "daraja", request_id, deps);
 }
 
 Result<core::StkTransaction> SettleFromQuery(const core::StkTransaction& tx, StkDeps deps) {
@@ -181,18 +222,51 @@ Result<core::StkTransaction> SettleFromQuery(const core::StkTransaction& tx, Stk
     if (answer->pending) return tx;
     Event(deps.store, tx.id, "query", {{"ResultCode", answer->result_code}, {"ResultDesc", answer->result_desc}});
     storage::StkOutcome outcome;
-    int64_t code = -1;
-    try {
-        code = std::stoll(answer->result_code);
-    } catch (...) {
-        return core::Fail(ErrorCode::kUpstream, "STK query answered a ResultCode that is not a number");
-    }
+    // The query's answer is checked like a callback: "0.4" is not a success.
+    auto parsed_code = daraja::ParseResultCode(json(answer->result_code));
+    if (!parsed_code) return core::Fail(ErrorCode::kUpstream, "STK query answered a ResultCode that is not an integer");
+    const int64_t code = *parsed_code;
     outcome.status = code == 0 ? TxStatus::kSuccess : TxStatus::kFailed;
     outcome.result_code = code;
     outcome.result_desc = answer->result_desc;
-    auto applied = ApplyOutcome(tx.checkout_request_id, outcome, "system", "", deps);
+    auto applied = ApplyOutcome(tx, outcome, "system", "", deps);
     if (!applied) return tl::unexpected(applied.error());
     return *applied->transaction;
+}
+
+Result<bool> MatchUnconfirmedPush(const core::StkTransaction& tx, std::chrono::seconds lifetime, StkDeps deps) {
+    if (tx.status != TxStatus::kPending || !tx.checkout_request_id.empty()) return false;
+    auto created = core::ParseIsoUtc(tx.created_at);
+    if (!created) return false;
+    auto kept = deps.store.ListUnmatchedCallbacksBetween("stk", tx.created_at, core::IsoUtc(*created + lifetime));
+    if (!kept) return tl::unexpected(kept.error());
+    std::optional<daraja::StkCallback> match;
+    std::string match_payload;
+    int fits = 0;
+    for (const auto& [reference, payload] : *kept) {
+        auto cb = daraja::ParseStkCallback(json::parse(payload, nullptr, false));
+        if (!cb || cb->result_code != 0 || cb->amount != tx.amount) continue;
+        auto phone = core::NormalizePhone(cb->phone_number);
+        if (!phone || *phone != tx.phone_number) continue;
+        ++fits;
+        match = *cb;
+        match_payload = payload;
+    }
+    if (fits != 1) return false;
+    // The callback must fit no other push either: any push of this phone and amount whose prompt could
+    // have produced it (created within a lifetime either side) makes the match a guess.
+    auto rivals = deps.store.ListStkAwaitingIds(tx.phone_number, tx.amount, core::IsoUtc(*created - lifetime),
+                                                core::IsoUtc(*created + lifetime));
+    if (!rivals) return tl::unexpected(rivals.error());
+    if (rivals->size() != 1) return false;
+    auto ids = deps.store.SetStkDarajaIds(tx.id, match->merchant_request_id, match->checkout_request_id);
+    if (!ids) return ids.error().code == ErrorCode::kConflict ? Result<bool>(false) : tl::unexpected(ids.error());
+    Event(deps.store, tx.id, "matched",
+          {{"CheckoutRequestID", match->checkout_request_id},
+           {"reason", "the only unmatched success callback with this phone, amount and time"}});
+    auto applied = ApplyStkCallback(json::parse(match_payload, nullptr, false), "", deps);
+    if (!applied) return tl::unexpected(applied.error());
+    return applied->applied;
 }
 
 }  // namespace haven::service

@@ -1,6 +1,7 @@
 #pragma once
 // M-Pesa Express use cases: initiate a push, apply a callback, settle from an STK query.
 // Depends on interfaces only (Store, DarajaClient): compiled and tested without sockets.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@ struct StkPushInput {
     std::string account_reference;
     std::string transaction_desc;
     std::optional<int64_t> lease_id;
+    std::optional<storage::IdempotencyRef> idempotency;  // the key this push runs under, linked to its row
 };
 
 struct StkPushOutput {
@@ -58,6 +60,12 @@ Result<CallbackOutcome> ApplyStkCallback(const nlohmann::json& body, const std::
 
 /// Asks Daraja for the outcome of a PENDING transaction and applies it when final.
 Result<core::StkTransaction> SettleFromQuery(const core::StkTransaction& tx, StkDeps deps);
+
+/// A push that never learnt its CheckoutRequestID (Daraja's answer never came, or the process died before
+/// storing it) is settled from an unmatched success callback only when exactly one such callback fits it
+/// (phone, amount, received within `lifetime` of the push) and no other such push could have produced that
+/// callback. Returns true when that settled it; false leaves it for a person.
+Result<bool> MatchUnconfirmedPush(const core::StkTransaction& tx, std::chrono::seconds lifetime, StkDeps deps);
 
 /// Removes everything but the last 4 digits of phone numbers from a Daraja payload before storing it.
 nlohmann::json RedactPayload(nlohmann::json payload);

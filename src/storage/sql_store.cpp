@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/time.hpp"
 #include "storage/migrations.hpp"
 
 namespace haven::storage {
@@ -27,17 +28,20 @@ constexpr const char* kLeaseCols =
 constexpr const char* kStkCols =
     "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
     "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "
-    "transaction_date, created_at, updated_at";
+    "transaction_date, created_at, updated_at, attempts, last_error, next_attempt_at, paid_amount, review_reason";
 constexpr const char* kTransferCols =
     "id, agency_id, user_id, kind, type, command_id, phone_number, amount, remarks, occasion, reason, "
     "original_transaction_id, original_receipt, originator_conversation_id, conversation_id, status, result_code, "
-    "result_desc, mpesa_receipt_number, created_at, updated_at";
+    "result_desc, mpesa_receipt_number, created_at, updated_at, attempts, last_error, next_attempt_at, review_reason";
 constexpr const char* kBalanceCols =
     "id, agency_id, user_id, originator_conversation_id, conversation_id, status, result_code, result_desc, "
     "accounts, created_at, updated_at";
 constexpr const char* kStatusQueryCols =
     "id, agency_id, user_id, transaction_id, receipt, originator_conversation_id, conversation_id, status, "
     "result_code, result_desc, transaction_status, created_at, updated_at";
+constexpr const char* kReviewCols =
+    "id, agency_id, transaction_id, inbound_id, reason_code, reason, status, resolution, resolved_by, created_at, "
+    "resolved_at";
 constexpr const char* kPaymentCols =
     "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at";
 
@@ -169,6 +173,11 @@ core::StkTransaction ReadStk(const SqlRow& row) {
     t.transaction_date = r.Text();
     t.created_at = r.Text();
     t.updated_at = r.Text();
+    t.reconciliation.attempts = r.Int();
+    t.reconciliation.last_error = r.Text();
+    t.reconciliation.next_attempt_at = r.Text();
+    t.paid_amount = r.OptInt();
+    t.review_reason = r.Text();
     return t;
 }
 
@@ -210,7 +219,28 @@ Transfer ReadTransfer(const SqlRow& row) {
     t.mpesa_receipt_number = r.Text();
     t.created_at = r.Text();
     t.updated_at = r.Text();
+    t.reconciliation.attempts = r.Int();
+    t.reconciliation.last_error = r.Text();
+    t.reconciliation.next_attempt_at = r.Text();
+    t.review_reason = r.Text();
     return t;
+}
+
+ReviewItem ReadReview(const SqlRow& row) {
+    RowReader r(row);
+    ReviewItem i;
+    i.id = r.Int();
+    i.agency_id = r.OptInt();
+    i.transaction_id = r.OptInt();
+    i.inbound_id = r.OptInt();
+    i.reason_code = r.Text();
+    i.reason = r.Text();
+    i.status = r.Text();
+    i.resolution = r.Text();
+    i.resolved_by = r.Text();
+    i.created_at = r.Text();
+    i.resolved_at = r.Text();
+    return i;
 }
 
 BalanceCheck ReadBalance(const SqlRow& row) {
@@ -391,6 +421,7 @@ std::optional<std::string> StatusParam(const std::optional<core::TxStatus>& stat
 /// the (clamped) limit.
 template <class Filter>
 void FinishListQuery(std::string& sql, SqlParams& params, const Filter& filter) {
+    if (filter.needs_review) sql += " AND review_reason IS NOT NULL";
     AndIf(sql, params, " AND phone_number = ?", filter.phone_number);
     AndIf(sql, params, " AND created_at >= ?", filter.from);
     AndIf(sql, params, " AND created_at < ?", filter.to);
@@ -408,6 +439,18 @@ std::string LikePrefix(std::string_view prefix) {
     }
     out.push_back('%');
     return out;
+}
+
+/// Links an idempotency key to the transaction row its request created (same database transaction).
+Result<void> LinkIdempotencyKey(SqlConnection& c, const std::optional<IdempotencyRef>& key, int64_t transaction_id) {
+    if (!key) return {};
+    return Done(c.Run("UPDATE idempotency_keys SET transaction_id = ? WHERE agency_id = ? AND scope = ? AND key = ?",
+                      {transaction_id, key->agency_id, key->scope, key->key}));
+}
+
+/// now + seconds as ISO-8601 UTC.
+std::string IsoIn(int64_t seconds) {
+    return core::IsoUtc(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
 }
 
 }  // namespace
@@ -574,7 +617,7 @@ Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std
 
 // ---------------------------------------------------------------------------------------------- STK transactions
 
-Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx) {
+Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx, const std::optional<IdempotencyRef>& key) {
     // created_at may be given (imports, tests); otherwise it is now.
     std::string created = tx.created_at.empty() ? NowIso8601() : tx.created_at;
     return InTransaction<core::StkTransaction>([&](SqlConnection& c) -> Result<core::StkTransaction> {
@@ -583,6 +626,7 @@ Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx)
                                      {created}),
                                ReadInt, "transaction id");
         if (!id) return Fail(id.error());
+        if (auto linked = LinkIdempotencyKey(c, key, *id); !linked) return Fail(linked.error());
         return One<core::StkTransaction>(
             c.Run(Cat({"INSERT INTO stk_transactions (id, agency_id, lease_id, user_id, phone_number, amount, "
                        "account_reference, transaction_desc, merchant_request_id, checkout_request_id, status, "
@@ -640,12 +684,14 @@ Result<std::vector<core::StkTransaction>> SqlStore::ListStk(const StkFilter& fil
     return Many<core::StkTransaction>(RunRead(sql, params), ReadStk);
 }
 
-Result<std::vector<core::StkTransaction>> SqlStore::ListStalePendingStk(const std::string& older_than, int limit) {
+Result<std::vector<core::StkTransaction>> SqlStore::ListStkAwaitingIds(const std::string& phone_number,
+                                                                       int64_t amount, const std::string& from,
+                                                                       const std::string& to) {
     return Many<core::StkTransaction>(
-        RunRead(Cat({"SELECT ", kStkCols,
-                 " FROM stk_transactions WHERE status = 'PENDING' AND checkout_request_id IS NOT NULL "
-                 "AND created_at < ? ORDER BY id LIMIT ?"}),
-            {older_than, int64_t{std::clamp(limit, 1, kMaxListLimit)}}),
+        Run(Cat({"SELECT ", kStkCols,
+                 " FROM stk_transactions WHERE status = 'PENDING' AND checkout_request_id IS NULL "
+                 "AND phone_number = ? AND amount = ? AND created_at >= ? AND created_at < ? ORDER BY id LIMIT 10"}),
+            {phone_number, amount, from, to}),
         ReadStk);
 }
 
@@ -661,11 +707,14 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
         auto applied = ApplyOnce<core::StkTransaction>(
             std::bind_front(&SqlConnection::Run, &c),
             {Cat({"UPDATE stk_transactions SET status = ?, result_code = ?, result_desc = ?, "
-                  "mpesa_receipt_number = ?, transaction_date = ?, updated_at = ? "
+                  "mpesa_receipt_number = ?, transaction_date = ?, paid_amount = ?, updated_at = ?, "
+                  "claimed_by = NULL, claimed_until = NULL "
                   "WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ",
                   kStkCols}),
              {std::string(StatusText(outcome.status)), outcome.result_code, OptText(outcome.result_desc),
-              OptText(outcome.mpesa_receipt_number), OptText(outcome.transaction_date), now, checkout_id}},
+              OptText(outcome.mpesa_receipt_number), OptText(outcome.transaction_date),
+              outcome.status == core::TxStatus::kSuccess ? OptInt(outcome.paid_amount) : SqlParam{}, now,
+              checkout_id}},
             {Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}},
             ReadStk, "transaction");
         if (!applied) return Fail(applied.error());
@@ -679,7 +728,7 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
                 c.Run(Cat({"INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, "
                            "phone_number, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
                            kPaymentCols}),
-                      {tx.agency_id, *tx.lease_id, tx.id, outcome.paid_amount.value_or(tx.amount),
+                      {tx.agency_id, *tx.lease_id, tx.id, tx.paid_amount.value_or(tx.amount),
                        OptText(outcome.mpesa_receipt_number), tx.phone_number, now}),
                 ReadPayment, "payment");
             if (!payment) return Fail(payment.error());
@@ -729,15 +778,17 @@ Result<void> SqlStore::DeleteUnmatchedCallbacks(const std::string& kind, const s
 // ---------------------------------------------------------------------------------------------- idempotency
 
 Result<IdempotencyRecord> SqlStore::ClaimIdempotencyKey(int64_t agency_id, const std::string& scope,
-                                                        const std::string& key, const std::string& request_hash) {
+                                                        const std::string& key, const std::string& request_hash,
+                                                        int64_t claim_seconds) {
     // A claim released between our INSERT and SELECT is claimed again: retry a few times.
     for (int attempt = 0; attempt < 3; ++attempt) {
-        auto ins = Run("INSERT INTO idempotency_keys (agency_id, scope, key, request_hash, created_at) "
-                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (agency_id, scope, key) DO NOTHING",
-                       {agency_id, scope, key, request_hash, NowIso8601()});
+        const std::string now = NowIso8601();
+        auto ins = Run("INSERT INTO idempotency_keys (agency_id, scope, key, request_hash, created_at, claimed_until) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agency_id, scope, key) DO NOTHING",
+                       {agency_id, scope, key, request_hash, now, IsoIn(claim_seconds)});
         if (!ins) return Fail(ins.error());
-        if (ins->affected == 1) return IdempotencyRecord{IdempotencyState::kNew, 0, {}};
-        auto row = Run("SELECT request_hash, status, body FROM idempotency_keys "
+        if (ins->affected == 1) return IdempotencyRecord{IdempotencyState::kNew, 0, {}, std::nullopt};
+        auto row = Run("SELECT request_hash, status, body, claimed_until, transaction_id FROM idempotency_keys "
                        "WHERE agency_id = ? AND scope = ? AND key = ?",
                        {agency_id, scope, key});
         if (!row) return Fail(row.error());
@@ -746,11 +797,31 @@ Result<IdempotencyRecord> SqlStore::ClaimIdempotencyKey(int64_t agency_id, const
         std::string stored_hash = r.Text();
         std::optional<int64_t> status = r.OptInt();
         std::string body = r.Text();
-        if (stored_hash != request_hash) return IdempotencyRecord{IdempotencyState::kMismatch, 0, {}};
-        if (!status) return IdempotencyRecord{IdempotencyState::kInProgress, 0, {}};
-        return IdempotencyRecord{IdempotencyState::kReplay, static_cast<int>(*status), std::move(body)};
+        std::string claimed_until = r.Text();
+        std::optional<int64_t> transaction_id = r.OptInt();
+        if (stored_hash != request_hash) return IdempotencyRecord{IdempotencyState::kMismatch, 0, {}, std::nullopt};
+        if (status) return IdempotencyRecord{IdempotencyState::kReplay, static_cast<int>(*status), std::move(body)};
+        // Unfinished. While its claim runs (keys from before claims expired count as running out now) the
+        // first request may still be working: the retry waits.
+        if (!claimed_until.empty() && claimed_until >= now) {
+            return IdempotencyRecord{IdempotencyState::kInProgress, 0, {}, std::nullopt};
+        }
+        // The first request died. If it wrote its transaction, that row answers: Daraja is never asked twice.
+        if (transaction_id) return IdempotencyRecord{IdempotencyState::kRecovered, 0, {}, transaction_id};
+        // It died before writing anything, so nothing was sent: take the claim over (one taker wins).
+        auto taken = Run("UPDATE idempotency_keys SET claimed_until = ? WHERE agency_id = ? AND scope = ? AND key = ? "
+                         "AND status IS NULL AND transaction_id IS NULL AND (claimed_until IS NULL OR claimed_until = ?)",
+                         {IsoIn(claim_seconds), agency_id, scope, key, OptText(claimed_until)});
+        if (!taken) return Fail(taken.error());
+        if (taken->affected == 1) return IdempotencyRecord{IdempotencyState::kNew, 0, {}, std::nullopt};
     }
     return Fail(ErrorCode::kInternal, "idempotency key could not be claimed");
+}
+
+Result<int64_t> SqlStore::PruneIdempotencyKeys(const std::string& older_than) {
+    auto res = Run("DELETE FROM idempotency_keys WHERE created_at < ?", {older_than});
+    if (!res) return Fail(res.error());
+    return res->affected;
 }
 
 Result<void> SqlStore::CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
@@ -798,7 +869,7 @@ Result<std::string> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id)
     return kind;
 }
 
-Result<Transfer> SqlStore::InsertTransfer(const Transfer& t) {
+Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional<IdempotencyRef>& key) {
     if (t.kind != "b2c" && t.kind != "reversal") return Fail(ErrorCode::kValidation, "unknown transfer kind");
     if (t.kind == "reversal" && !t.original_transaction_id) {
         return Fail(ErrorCode::kValidation, "a reversal needs the original transaction");
@@ -838,7 +909,8 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t) {
             if (reversals > 0) {
                 return Fail(ErrorCode::kConflict, "this payment is already reversed (or a reversal is in progress)");
             }
-            const int64_t left = original->amount - refunded;
+            // The cap is what M-Pesa actually took, which may differ from what was asked.
+            const int64_t left = original->paid_amount.value_or(original->amount) - refunded;
             if (t.amount > left) {
                 return Fail(ErrorCode::kUnprocessable,
                             "the amount exceeds what is left of the payment (KES " + std::to_string(left) + ")");
@@ -856,6 +928,7 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t) {
                                      {t.kind, now}),
                                ReadInt, "transaction id");
         if (!id) return Fail(id.error());
+        if (auto linked = LinkIdempotencyKey(c, key, *id); !linked) return Fail(linked.error());
         return One<Transfer>(
             c.Run(Cat({"INSERT INTO transfers (id, agency_id, user_id, kind, type, command_id, phone_number, amount, "
                        "remarks, occasion, reason, original_transaction_id, original_receipt, "
@@ -956,13 +1029,6 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
     return out;
 }
 
-Result<std::vector<Transfer>> SqlStore::ListStalePendingTransfers(const std::string& older_than, int limit) {
-    return Many<Transfer>(RunRead(Cat({"SELECT ", kTransferCols,
-                                   " FROM transfers WHERE status = 'PENDING' AND created_at < ? ORDER BY id LIMIT ?"}),
-                              {older_than, int64_t{std::clamp(limit, 1, kMaxListLimit)}}),
-                          ReadTransfer);
-}
-
 Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) {
     if (outcome.status == core::TxStatus::kPending) {
         return Fail(ErrorCode::kValidation, "a transfer outcome must be SUCCESS or FAILED");
@@ -970,7 +1036,8 @@ Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const Tra
     auto applied = ApplyOnce<Transfer>(
         Pooled(),
         {Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
-              "mpesa_receipt_number = ?, updated_at = ? WHERE id = ? AND status = 'PENDING' RETURNING ",
+              "mpesa_receipt_number = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL "
+              "WHERE id = ? AND status = 'PENDING' RETURNING ",
               kTransferCols}),
          {std::string(StatusText(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
           OptText(outcome.mpesa_receipt_number), NowIso8601(), id}},
@@ -1051,6 +1118,222 @@ Result<StatusQuery> SqlStore::FindStatusQuery(int64_t agency_id, int64_t id) {
         RunRead(Cat({"SELECT ", kStatusQueryCols, " FROM status_queries WHERE agency_id = ? AND id = ?"}),
             {agency_id, id}),
         ReadStatusQuery, "status query");
+}
+
+// ---------------------------------------------------------------------------------------------- inbound bodies
+
+Result<int64_t> SqlStore::StoreInbound(const std::string& kind, const std::string& body) {
+    return One<int64_t>(Run("INSERT INTO inbound_messages (kind, body, received_at) VALUES (?, ?, ?) RETURNING id",
+                            {kind, body, NowIso8601()}),
+                        ReadInt, "inbound message");
+}
+
+Result<void> SqlStore::SetInboundOutcome(int64_t id, const std::string& outcome) {
+    return Done(Run("UPDATE inbound_messages SET outcome = ? WHERE id = ?", {outcome, id}));
+}
+
+Result<InboundMessage> SqlStore::FindInbound(int64_t id) {
+    return One<InboundMessage>(RunRead("SELECT id, kind, body, outcome, received_at FROM inbound_messages WHERE id = ?",
+                                       {id}),
+                               [](const SqlRow& row) {
+                                   RowReader r(row);
+                                   InboundMessage m;
+                                   m.id = r.Int();
+                                   m.kind = r.Text();
+                                   m.body = r.Text();
+                                   m.outcome = r.Text();
+                                   m.received_at = r.Text();
+                                   return m;
+                               },
+                               "inbound message");
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqlStore::ListUnmatchedCallbacksBetween(
+    const std::string& kind, const std::string& from, const std::string& to) {
+    return Many<std::pair<std::string, std::string>>(
+        Run("SELECT reference, payload FROM unmatched_callbacks WHERE kind = ? AND received_at >= ? AND received_at < ? "
+            "ORDER BY id LIMIT 200",
+            {kind, from, to}),
+        [](const SqlRow& row) {
+            RowReader r(row);
+            std::string reference = r.Text();
+            return std::make_pair(std::move(reference), r.Text());
+        });
+}
+
+// ---------------------------------------------------------------------------------------------- needs review
+
+namespace {
+
+/// The transaction tables that show an open review reason on the row itself (so lists read it for free).
+const char* const kReviewedTables[] = {"stk_transactions", "transfers"};
+
+/// Sets (or clears) the row's review_reason to its newest open item's reason.
+Result<void> RefreshReviewReason(SqlConnection& c, int64_t transaction_id) {
+    for (const char* table : kReviewedTables) {
+        auto res = c.Run(Cat({"UPDATE ", table,
+                              " SET review_reason = (SELECT reason FROM review_items WHERE transaction_id = ? "
+                              "AND status = 'open' ORDER BY id DESC LIMIT 1) WHERE id = ?"}),
+                         {transaction_id, transaction_id});
+        if (!res) return Fail(res.error());
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
+    if (item.reason_code.empty() || item.reason.empty()) {
+        return Fail(ErrorCode::kValidation, "a review item needs a reason");
+    }
+    return InTransaction<ReviewItem>([&](SqlConnection& c) -> Result<ReviewItem> {
+        auto ins = c.Run(Cat({"INSERT INTO review_items (agency_id, transaction_id, inbound_id, reason_code, reason, "
+                              "status, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?) "
+                              "ON CONFLICT DO NOTHING RETURNING ",
+                              kReviewCols}),
+                         {OptInt(item.agency_id), OptInt(item.transaction_id), OptInt(item.inbound_id),
+                          item.reason_code, item.reason, NowIso8601()});
+        if (!ins) return Fail(ins.error());
+        if (ins->rows.empty()) {
+            // Already open for this subject and reason: that item stands.
+            return One<ReviewItem>(
+                c.Run(Cat({"SELECT ", kReviewCols,
+                           " FROM review_items WHERE status = 'open' AND COALESCE(transaction_id, 0) = ? "
+                           "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?"}),
+                      {item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code}),
+                ReadReview, "review item");
+        }
+        ReviewItem opened = ReadReview(ins->rows.front());
+        if (opened.transaction_id) {
+            if (auto r = RefreshReviewReason(c, *opened.transaction_id); !r) return Fail(r.error());
+        }
+        return opened;
+    });
+}
+
+namespace {
+
+/// " AND (agency_id = ? [OR agency_id IS NULL])"
+void AgencyScope(std::string& sql, SqlParams& params, int64_t agency_id, bool include_unassigned) {
+    sql += include_unassigned ? " AND (agency_id = ? OR agency_id IS NULL)" : " AND agency_id = ?";
+    params.emplace_back(agency_id);
+}
+
+}  // namespace
+
+Result<std::vector<ReviewItem>> SqlStore::ListReview(const ReviewFilter& filter) {
+    std::string sql = Cat({"SELECT ", kReviewCols, " FROM review_items WHERE 1 = 1"});
+    SqlParams params;
+    AgencyScope(sql, params, filter.agency_id, filter.include_unassigned);
+    AndIf(sql, params, " AND status = ?", filter.status);
+    AndIf(sql, params, " AND transaction_id = ?", filter.transaction_id);
+    AndIf(sql, params, " AND id < ?", filter.before_id);
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
+    return Many<ReviewItem>(RunRead(sql, params), ReadReview);
+}
+
+Result<int64_t> SqlStore::CountOpenReview(int64_t agency_id, bool include_unassigned) {
+    std::string sql = "SELECT COUNT(*) FROM review_items WHERE status = 'open'";
+    SqlParams params;
+    AgencyScope(sql, params, agency_id, include_unassigned);
+    return One<int64_t>(RunRead(sql, params), ReadInt, "count");
+}
+
+Result<ReviewItem> SqlStore::ResolveReview(int64_t agency_id, bool include_unassigned, int64_t id,
+                                           const std::string& resolution, const std::string& resolved_by) {
+    return InTransaction<ReviewItem>([&](SqlConnection& c) -> Result<ReviewItem> {
+        std::string scope;
+        SqlParams scope_params;
+        AgencyScope(scope, scope_params, agency_id, include_unassigned);
+        SqlParams params{resolution, resolved_by, NowIso8601(), id};
+        params.insert(params.end(), scope_params.begin(), scope_params.end());
+        auto resolved = ApplyOnce<ReviewItem>(
+            std::bind_front(&SqlConnection::Run, &c),
+            {Cat({"UPDATE review_items SET status = 'resolved', resolution = ?, resolved_by = ?, resolved_at = ? "
+                  "WHERE id = ? AND status = 'open'",
+                  scope, " RETURNING ", kReviewCols}),
+             params},
+            {Cat({"SELECT ", kReviewCols, " FROM review_items WHERE id = ?", scope}),
+             [&] {
+                 SqlParams p{id};
+                 p.insert(p.end(), scope_params.begin(), scope_params.end());
+                 return p;
+             }()},
+            ReadReview, "review item");
+        if (!resolved) return Fail(resolved.error());
+        if (!resolved->first) return Fail(ErrorCode::kConflict, "this review item is already resolved");
+        if (resolved->second.transaction_id) {
+            if (auto r = RefreshReviewReason(c, *resolved->second.transaction_id); !r) return Fail(r.error());
+        }
+        return std::move(resolved->second);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------- background work
+
+namespace {
+
+/// The one claim statement: due, unclaimed (or whose claim ran out) PENDING rows, oldest due first, marked
+/// as ours. PostgreSQL skips rows another process is claiming right now; SQLite has one writer at a time.
+std::string ClaimSql(const char* table, const char* cols, bool postgres) {
+    return Cat({"UPDATE ", table, " SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM ", table,
+                " WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < ?) "
+                "AND ((next_attempt_at IS NULL AND created_at <= ?) OR next_attempt_at <= ?) "
+                "ORDER BY COALESCE(next_attempt_at, created_at), id LIMIT ?",
+                postgres ? " FOR UPDATE SKIP LOCKED" : "", ") RETURNING ", cols});
+}
+
+SqlParams ClaimParams(const Claim& claim) {
+    return {claim.owner, claim.until, claim.now, claim.first_due_before, claim.now,
+            int64_t{std::clamp(claim.limit, 1, kMaxListLimit)}};
+}
+
+/// Claimed rows come back in due order (RETURNING does not promise one).
+template <class T>
+std::vector<T> DueOrder(std::vector<T> rows) {
+    std::sort(rows.begin(), rows.end(), [](const T& a, const T& b) {
+        const std::string& da = a.reconciliation.next_attempt_at.empty() ? a.created_at : a.reconciliation.next_attempt_at;
+        const std::string& db = b.reconciliation.next_attempt_at.empty() ? b.created_at : b.reconciliation.next_attempt_at;
+        return std::tie(da, a.id) < std::tie(db, b.id);
+    });
+    return rows;
+}
+
+}  // namespace
+
+Result<std::vector<core::StkTransaction>> SqlStore::ClaimDueStk(const Claim& claim) {
+    return Many<core::StkTransaction>(
+               Run(ClaimSql("stk_transactions", kStkCols, db_->Backend() == "postgres"), ClaimParams(claim)), ReadStk)
+        .map(DueOrder<core::StkTransaction>);
+}
+
+Result<std::vector<Transfer>> SqlStore::ClaimDueTransfers(const Claim& claim) {
+    return Many<Transfer>(Run(ClaimSql("transfers", kTransferCols, db_->Backend() == "postgres"), ClaimParams(claim)),
+                          ReadTransfer)
+        .map(DueOrder<Transfer>);
+}
+
+Result<void> SqlStore::RecordAttempt(WorkQueue queue, int64_t id, const std::string& owner, const std::string& error,
+                                     const std::string& next_attempt_at) {
+    const char* table = queue == WorkQueue::kStk ? "stk_transactions" : "transfers";
+    return Done(Run(Cat({"UPDATE ", table,
+                         " SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = NULL, "
+                         "claimed_until = NULL WHERE id = ? AND claimed_by = ?"}),
+                    {OptText(error), next_attempt_at, id, owner}));
+}
+
+Result<int64_t> SqlStore::ExpireUnansweredQueries(const std::string& older_than) {
+    int64_t expired = 0;
+    for (const char* table : {"balance_checks", "status_queries"}) {
+        auto res = Run(Cat({"UPDATE ", table,
+                            " SET status = 'FAILED', result_desc = 'M-Pesa never answered this request; ask again', "
+                            "updated_at = ? WHERE status = 'PENDING' AND created_at < ?"}),
+                       {NowIso8601(), older_than});
+        if (!res) return Fail(res.error());
+        expired += res->affected;
+    }
+    return expired;
 }
 
 }  // namespace haven::storage

@@ -77,7 +77,8 @@ public:
     Result<std::vector<core::Lease>> ListLeases(int64_t agency_id) override;
     Result<std::vector<core::Payment>> ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) override;
 
-    Result<core::StkTransaction> InsertStk(const core::StkTransaction& tx) override;
+    Result<core::StkTransaction> InsertStk(const core::StkTransaction& tx,
+                                           const std::optional<IdempotencyRef>& key) override;
     Result<core::StkTransaction> SetStkDarajaIds(int64_t id, const std::string& merchant_request_id,
                                                  const std::string& checkout_request_id) override;
     Result<core::StkTransaction> MarkStkRejected(int64_t id, const std::string& result_desc) override;
@@ -85,7 +86,9 @@ public:
     Result<core::StkTransaction> FindStkByCheckoutId(int64_t agency_id, const std::string& checkout_id) override;
     Result<core::StkTransaction> FindStkByCheckoutIdAnyAgency(const std::string& checkout_id) override;
     Result<std::vector<core::StkTransaction>> ListStk(const StkFilter& filter) override;
-    Result<std::vector<core::StkTransaction>> ListStalePendingStk(const std::string& older_than, int limit) override;
+    Result<std::vector<core::StkTransaction>> ListStkAwaitingIds(const std::string& phone_number, int64_t amount,
+                                                                 const std::string& from,
+                                                                 const std::string& to) override;
     Result<ApplyResult> ApplyStkOutcome(const std::string& checkout_id, const StkOutcome& outcome) override;
 
     Result<void> AddStkEvent(int64_t transaction_id, const std::string& kind, const std::string& payload) override;
@@ -96,15 +99,34 @@ public:
     Result<std::vector<std::string>> ListUnmatchedCallbacks(const std::string& kind,
                                                             const std::string& reference) override;
     Result<void> DeleteUnmatchedCallbacks(const std::string& kind, const std::string& reference) override;
+    Result<std::vector<std::pair<std::string, std::string>>> ListUnmatchedCallbacksBetween(
+        const std::string& kind, const std::string& from, const std::string& to) override;
+
+    Result<int64_t> StoreInbound(const std::string& kind, const std::string& body) override;
+    Result<void> SetInboundOutcome(int64_t id, const std::string& outcome) override;
+    Result<InboundMessage> FindInbound(int64_t id) override;
+
+    Result<ReviewItem> OpenReview(const ReviewItem& item) override;
+    Result<std::vector<ReviewItem>> ListReview(const ReviewFilter& filter) override;
+    Result<int64_t> CountOpenReview(int64_t agency_id, bool include_unassigned) override;
+    Result<ReviewItem> ResolveReview(int64_t agency_id, bool include_unassigned, int64_t id,
+                                     const std::string& resolution, const std::string& resolved_by) override;
+
+    Result<std::vector<core::StkTransaction>> ClaimDueStk(const Claim& claim) override;
+    Result<std::vector<Transfer>> ClaimDueTransfers(const Claim& claim) override;
+    Result<void> RecordAttempt(WorkQueue queue, int64_t id, const std::string& owner, const std::string& error,
+                               const std::string& next_attempt_at) override;
+    Result<int64_t> ExpireUnansweredQueries(const std::string& older_than) override;
 
     Result<IdempotencyRecord> ClaimIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
-                                                  const std::string& request_hash) override;
+                                                  const std::string& request_hash, int64_t claim_seconds) override;
+    Result<int64_t> PruneIdempotencyKeys(const std::string& older_than) override;
     Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                         int status, const std::string& body) override;
     Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) override;
 
     Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) override;
-    Result<Transfer> InsertTransfer(const Transfer& transfer) override;
+    Result<Transfer> InsertTransfer(const Transfer& transfer, const std::optional<IdempotencyRef>& key) override;
     Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
                                           const std::string& conversation_id) override;
     Result<Transfer> MarkTransferRejected(int64_t id, const std::string& result_desc) override;
@@ -114,7 +136,6 @@ public:
     Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) override;
     Result<std::vector<TransferTotals>> LinkedTransferTotals(int64_t agency_id,
                                                              const std::vector<int64_t>& original_ids) override;
-    Result<std::vector<Transfer>> ListStalePendingTransfers(const std::string& older_than, int limit) override;
     Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) override;
     Result<void> AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) override;
     Result<std::vector<core::TxEvent>> ListTransferEvents(int64_t transfer_id) override;

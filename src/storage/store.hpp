@@ -24,6 +24,7 @@ struct StkFilter {
     std::optional<std::string> from;          // created_at >= from (ISO-8601 UTC)
     std::optional<std::string> to;            // created_at <  to
     std::optional<int64_t> before_id;         // cursor: rows with id < before_id (newest first)
+    bool needs_review = false;                // only rows with an open review item
     int limit = 50;
 };
 
@@ -43,11 +44,22 @@ struct ApplyResult {
     std::optional<core::Payment> payment;  // created by this call
 };
 
-enum class IdempotencyState { kNew, kReplay, kMismatch, kInProgress };
+/// kRecovered: the first request died after writing its transaction (claim expired, no answer stored);
+/// the retry answers from that transaction's current state and never calls Daraja again.
+enum class IdempotencyState { kNew, kReplay, kMismatch, kInProgress, kRecovered };
 struct IdempotencyRecord {
     IdempotencyState state = IdempotencyState::kNew;
     int status = 0;          // stored response, for kReplay
     std::string body;
+    std::optional<int64_t> transaction_id;  // for kRecovered
+};
+
+/// The Idempotency-Key a new transaction row is written under: the row and the key's link to it are
+/// written in one database transaction, so a retry after a crash always finds what was started.
+struct IdempotencyRef {
+    int64_t agency_id = 0;
+    std::string scope;
+    std::string key;
 };
 
 /// A B2C payment (refund, payout, salary, bonus, promotion) or a reversal of a received payment.
@@ -74,6 +86,8 @@ struct Transfer {
     std::string mpesa_receipt_number;
     std::string created_at;
     std::string updated_at;
+    core::Reconciliation reconciliation;
+    std::string review_reason;  // the open needs-review item's reason; empty when none
 };
 
 struct TransferFilter {
@@ -84,6 +98,7 @@ struct TransferFilter {
     std::optional<std::string> from;
     std::optional<std::string> to;
     std::optional<int64_t> before_id;
+    bool needs_review = false;
     int limit = 50;
 };
 
@@ -148,6 +163,55 @@ struct QueryOutcome {
     std::string detail;  // balance: accounts JSON; status: TransactionStatus
 };
 
+/// A claim on due background work (the one lease mechanism of every worker): rows still PENDING whose
+/// next attempt time has come and that no live claim holds are marked `claimed_by` `owner` until `until`.
+/// Several processes on one PostgreSQL never claim the same row (FOR UPDATE SKIP LOCKED); a process that
+/// dies lets its claims run out. Rows never tried are due once created before `first_due_before`.
+struct Claim {
+    std::string owner;             // unique per process
+    std::string now;               // ISO-8601 UTC
+    std::string first_due_before;  // ISO-8601 UTC
+    std::string until;             // ISO-8601 UTC, the lease's end
+    int limit = 50;
+};
+
+/// The tables whose rows background workers claim.
+enum class WorkQueue { kStk, kTransfers };
+
+/// Something a person must look at: a stuck row, a Daraja body that failed our checks, an amount that
+/// differs from the request, a receipt seen twice. The one needs-review model for every kind.
+struct ReviewItem {
+    int64_t id = 0;
+    std::optional<int64_t> agency_id;       // none: not tied to an agency (a body for an unknown id)
+    std::optional<int64_t> transaction_id;  // any kind
+    std::optional<int64_t> inbound_id;      // the Daraja body concerned
+    std::string reason_code;                // never_confirmed | unsettled | callback_rejected | amount_mismatch | receipt_conflict
+    std::string reason;                     // for a person: what happened and why it needs them
+    std::string status = "open";            // open | resolved
+    std::string resolution;                 // what was done
+    std::string resolved_by;
+    std::string created_at;
+    std::string resolved_at;
+};
+
+struct ReviewFilter {
+    int64_t agency_id = 0;
+    bool include_unassigned = false;     // also items tied to no agency (admins)
+    std::optional<std::string> status;   // open | resolved; none = both
+    std::optional<int64_t> transaction_id;
+    std::optional<int64_t> before_id;    // cursor, newest first
+    int limit = 50;
+};
+
+/// A Daraja body as received, before it is applied.
+struct InboundMessage {
+    int64_t id = 0;
+    std::string kind;  // callback.stk, result.b2c, timeout.b2c, ...
+    std::string body;
+    std::string outcome;
+    std::string received_at;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -170,8 +234,10 @@ public:
     virtual Result<std::vector<core::Payment>> ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) = 0;
 
     // STK transactions
-    /// Written before Daraja is called: status PENDING, no Daraja ids yet.
-    virtual Result<core::StkTransaction> InsertStk(const core::StkTransaction& tx) = 0;
+    /// Written before Daraja is called: status PENDING, no Daraja ids yet. With `key`, the idempotency
+    /// key (already claimed) is linked to the new row in the same database transaction.
+    virtual Result<core::StkTransaction> InsertStk(const core::StkTransaction& tx,
+                                                   const std::optional<IdempotencyRef>& key = std::nullopt) = 0;
     /// Records Daraja's synchronous acceptance.
     virtual Result<core::StkTransaction> SetStkDarajaIds(int64_t id, const std::string& merchant_request_id,
                                                          const std::string& checkout_request_id) = 0;
@@ -182,10 +248,13 @@ public:
     /// Callback lookup, not agency-scoped.
     virtual Result<core::StkTransaction> FindStkByCheckoutIdAnyAgency(const std::string& checkout_id) = 0;
     virtual Result<std::vector<core::StkTransaction>> ListStk(const StkFilter& filter) = 0;
-    /// PENDING rows created before `older_than` that have a CheckoutRequestID (for reconciliation).
-    virtual Result<std::vector<core::StkTransaction>> ListStalePendingStk(const std::string& older_than, int limit) = 0;
+    /// PENDING rows that never got a CheckoutRequestID with this phone and amount, created in [from, to).
+    virtual Result<std::vector<core::StkTransaction>> ListStkAwaitingIds(const std::string& phone_number,
+                                                                         int64_t amount, const std::string& from,
+                                                                         const std::string& to) = 0;
     /// Atomically moves a PENDING row to its final state and, on success with a lease, inserts
-    /// exactly one payment. A row already final is left untouched (applied = false).
+    /// exactly one payment (of the amount paid). A row already final is left untouched (applied = false).
+    /// A receipt that already settles another transaction is kConflict and changes nothing.
     virtual Result<ApplyResult> ApplyStkOutcome(const std::string& checkout_id, const StkOutcome& outcome) = 0;
 
     // Timeline and callbacks
@@ -200,12 +269,46 @@ public:
                                                                     const std::string& reference) = 0;
     /// Forgets them once they have been applied to the transaction they belong to.
     virtual Result<void> DeleteUnmatchedCallbacks(const std::string& kind, const std::string& reference) = 0;
+    /// Unmatched callbacks of this kind received in [from, to): (reference, payload), oldest first.
+    virtual Result<std::vector<std::pair<std::string, std::string>>> ListUnmatchedCallbacksBetween(
+        const std::string& kind, const std::string& from, const std::string& to) = 0;
+
+    // Inbound Daraja bodies: stored as received before they are applied
+    virtual Result<int64_t> StoreInbound(const std::string& kind, const std::string& body) = 0;
+    virtual Result<void> SetInboundOutcome(int64_t id, const std::string& outcome) = 0;
+    virtual Result<InboundMessage> FindInbound(int64_t id) = 0;
+
+    // Needs review
+    /// Opens an item; when the same subject already has an open item with this reason_code, that one is
+    /// returned unchanged. The transaction it names (STK or transfer) shows the reason while it is open.
+    virtual Result<ReviewItem> OpenReview(const ReviewItem& item) = 0;
+    virtual Result<std::vector<ReviewItem>> ListReview(const ReviewFilter& filter) = 0;
+    virtual Result<int64_t> CountOpenReview(int64_t agency_id, bool include_unassigned) = 0;
+    /// Resolves an open item of the agency (or, with include_unassigned, one tied to no agency) once:
+    /// kNotFound for another agency's, kConflict when already resolved.
+    virtual Result<ReviewItem> ResolveReview(int64_t agency_id, bool include_unassigned, int64_t id,
+                                             const std::string& resolution, const std::string& resolved_by) = 0;
+
+    // Background work (reconciler; later every outbox)
+    virtual Result<std::vector<core::StkTransaction>> ClaimDueStk(const Claim& claim) = 0;
+    virtual Result<std::vector<Transfer>> ClaimDueTransfers(const Claim& claim) = 0;
+    /// Records one attempt on a claimed row and gives the claim back: attempts + 1, the error (empty when
+    /// none), when to try next. Ignored when `owner` no longer holds the claim.
+    virtual Result<void> RecordAttempt(WorkQueue queue, int64_t id, const std::string& owner, const std::string& error,
+                                       const std::string& next_attempt_at) = 0;
+    /// Balance checks and status queries M-Pesa never answered, created before `older_than`, end FAILED
+    /// (they move no money; asking again is the remedy). Returns how many.
+    virtual Result<int64_t> ExpireUnansweredQueries(const std::string& older_than) = 0;
 
     // Idempotency keys (scope = route, e.g. "POST /api/v1/mpesa/stk-push")
-    /// Claims the key; a second claim sees kReplay (stored answer), kInProgress, or kMismatch
-    /// when the request hash differs.
+    /// Claims the key for `claim_seconds`; a second claim sees kReplay (stored answer), kInProgress (claim
+    /// still running), kMismatch when the request hash differs, or, once an unfinished claim has run out,
+    /// kRecovered (its transaction was written: answer from it) or kNew (nothing was written: run again).
     virtual Result<IdempotencyRecord> ClaimIdempotencyKey(int64_t agency_id, const std::string& scope,
-                                                          const std::string& key, const std::string& request_hash) = 0;
+                                                          const std::string& key, const std::string& request_hash,
+                                                          int64_t claim_seconds = 60) = 0;
+    /// Forgets keys created before `older_than` (kept at least 24 h); returns how many.
+    virtual Result<int64_t> PruneIdempotencyKeys(const std::string& older_than) = 0;
     virtual Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                                 int status, const std::string& body) = 0;
     /// Frees a claim whose request failed before anything was sent, so the client may retry.
@@ -221,7 +324,8 @@ public:
     /// agency and never exceeds what is left of it (non-failed refunds and reversals counted);
     /// a reversal needs a SUCCESS original not already reversed (or being reversed). The original
     /// missing or of another agency is kNotFound; rule breaks are kUnprocessable (reversed: kConflict).
-    virtual Result<Transfer> InsertTransfer(const Transfer& transfer) = 0;
+    virtual Result<Transfer> InsertTransfer(const Transfer& transfer,
+                                            const std::optional<IdempotencyRef>& key = std::nullopt) = 0;
     virtual Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
                                                   const std::string& conversation_id) = 0;
     /// Daraja refused synchronously: PENDING -> FAILED.
@@ -237,8 +341,6 @@ public:
     /// The default asks ListTransfersForOriginal once per id; SqlStore overrides it.
     virtual Result<std::vector<TransferTotals>> LinkedTransferTotals(int64_t agency_id,
                                                                      const std::vector<int64_t>& original_ids);
-    /// PENDING transfers created before `older_than` (for settlement by transaction status).
-    virtual Result<std::vector<Transfer>> ListStalePendingTransfers(const std::string& older_than, int limit) = 0;
     /// Moves a PENDING transfer to its final state once; a final one is left untouched (applied = false).
     virtual Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) = 0;
     virtual Result<void> AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) = 0;

@@ -1,14 +1,37 @@
 #include "workers/reconciler.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
+#include "service/auth.hpp"
 
 namespace haven::workers {
 
+using core::TxStatus;
+using std::chrono::system_clock;
+
+namespace {
+
+constexpr int kBatch = 50;
+constexpr const char* kNeverConfirmed = "M-Pesa never confirmed this request";
+
+std::string HostName() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "host";
+    return name;
+}
+
+}  // namespace
+
 Reconciler::Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2cDeps transfers,
-                       std::chrono::seconds interval, std::chrono::seconds after)
-    : runtime_(runtime), deps_(stk), transfers_(transfers), interval_(interval), after_(after) {}
+                       ReconcilerSettings settings)
+    : runtime_(runtime),
+      deps_(stk),
+      transfers_(transfers),
+      settings_(settings),
+      owner_(HostName() + ":" + std::to_string(::getpid()) + ":" + service::RandomToken(4)) {}
 
 Reconciler::~Reconciler() { Stop(); }
 
@@ -21,33 +44,122 @@ void Reconciler::Stop() { stopped_->store(true); }
 
 void Reconciler::Schedule() {
     auto stopped = stopped_;
-    runtime_.PostAfter(std::chrono::duration_cast<std::chrono::milliseconds>(interval_), [this, stopped] {
+    runtime_.PostAfter(std::chrono::duration_cast<std::chrono::milliseconds>(settings_.interval), [this, stopped] {
         if (stopped->load()) return;
         RunOnce();
         if (!stopped->load()) Schedule();
     });
 }
 
-int Reconciler::RunOnce() {
-    constexpr int kBatch = 50;
-    const auto cutoff = core::IsoUtc(std::chrono::system_clock::now() - after_);
-    auto stale = deps_.store.ListStalePendingStk(cutoff, kBatch);
-    if (!stale) {
-        spdlog::error("reconciler: cannot list pending transactions: {}", stale.error().message);
+std::chrono::seconds Reconciler::Backoff(int64_t attempts, const ReconcilerSettings& settings) {
+    auto delay = settings.backoff;
+    for (int64_t i = 1; i < attempts && delay < settings.backoff_max; ++i) delay *= 2;
+    return std::min(delay, settings.backoff_max);
+}
+
+storage::Claim Reconciler::ClaimAt(system_clock::time_point now) const {
+    return {owner_, core::IsoUtc(now), core::IsoUtc(now - settings_.first_after), core::IsoUtc(now + settings_.lease),
+            kBatch};
+}
+
+void Reconciler::ReviewIfOverdue(int64_t agency_id, int64_t id, const std::string& created_at,
+                                 const std::string& last_error, system_clock::time_point now) {
+    auto created = core::ParseIsoUtc(created_at);
+    if (!created || now - *created < settings_.review_after) return;
+    const auto hours = std::chrono::duration_cast<std::chrono::hours>(settings_.review_after).count();
+    std::string reason = "M-Pesa has not settled this request after " +
+                         (hours > 0 ? std::to_string(hours) + " h"
+                                    : std::to_string(settings_.review_after.count()) + " s");
+    if (!last_error.empty()) reason += " (last answer: " + last_error + ")";
+    auto opened = deps_.store.OpenReview(
+        {.agency_id = agency_id, .transaction_id = id, .reason_code = "unsettled", .reason = reason});
+    if (!opened) spdlog::error("reconciler: review item for {} not opened: {}", id, opened.error().message);
+}
+
+int Reconciler::ReconcileStk(system_clock::time_point now) {
+    auto due = deps_.store.ClaimDueStk(ClaimAt(now));
+    if (!due) {
+        spdlog::error("reconciler: cannot claim pending pushes: {}", due.error().message);
         return 0;
     }
     int settled = 0;
-    for (const auto& tx : *stale) {
-        auto result = service::SettleFromQuery(tx, deps_);
-        if (!result) {
-            spdlog::warn("reconciler: STK query for transaction {} failed: {}", tx.id, result.error().message);
-            continue;
+    for (const auto& tx : *due) {
+        std::string error;
+        if (tx.checkout_request_id.empty()) {
+            // Daraja's answer never reached us: no CheckoutRequestID to ask about. Wait out the prompt's life,
+            // then settle only on an unambiguous callback, else hand it to a person (never FAILED: the tenant
+            // may have paid, and later evidence must still be able to settle it).
+            auto created = core::ParseIsoUtc(tx.created_at);
+            if (created && now - *created >= settings_.prompt_lifetime) {
+                auto matched = service::MatchUnconfirmedPush(tx, settings_.prompt_lifetime, deps_);
+                if (matched && *matched) {
+                    ++settled;
+                    continue;
+                }
+                if (!matched) spdlog::warn("reconciler: matching push {} failed: {}", tx.id, matched.error().message);
+                auto opened = deps_.store.OpenReview({.agency_id = tx.agency_id, .transaction_id = tx.id,
+                                                      .reason_code = "never_confirmed", .reason = kNeverConfirmed});
+                if (!opened) spdlog::error("reconciler: review item for {} not opened: {}", tx.id, opened.error().message);
+            }
+            error = "no CheckoutRequestID: Daraja's answer to the push never arrived";
+        } else {
+            auto result = service::SettleFromQuery(tx, deps_);
+            if (result && result->status != TxStatus::kPending) {
+                ++settled;
+                continue;
+            }
+            error = result ? "still being processed" : result.error().message;
         }
-        if (result->status != core::TxStatus::kPending) ++settled;
+        ReviewIfOverdue(tx.agency_id, tx.id, tx.created_at, error, now);
+        const auto next = now + Backoff(tx.reconciliation.attempts + 1, settings_);
+        auto recorded =
+            deps_.store.RecordAttempt(storage::WorkQueue::kStk, tx.id, owner_, error, core::IsoUtc(next));
+        if (!recorded) spdlog::error("reconciler: attempt on {} not recorded: {}", tx.id, recorded.error().message);
     }
-    if (settled > 0) spdlog::info("reconciler: settled {} transaction(s) by STK query", settled);
-    const int queried = service::SettleStaleTransfers(cutoff, transfers_);
-    if (queried > 0) spdlog::info("reconciler: asked Transaction Status for {} pending transfer(s)", queried);
+    return settled;
+}
+
+void Reconciler::ReconcileTransfers(system_clock::time_point now) {
+    auto due = transfers_.store.ClaimDueTransfers(ClaimAt(now));
+    if (!due) {
+        spdlog::error("reconciler: cannot claim pending transfers: {}", due.error().message);
+        return;
+    }
+    for (const auto& t : *due) {
+        std::string error;
+        if (t.conversation_id.empty() && t.originator_conversation_id.empty()) {
+            error = "no conversation id: Daraja's answer to the request never arrived";
+            auto created = core::ParseIsoUtc(t.created_at);
+            if (created && now - *created >= settings_.prompt_lifetime) {
+                auto opened = transfers_.store.OpenReview({.agency_id = t.agency_id, .transaction_id = t.id,
+                                                           .reason_code = "never_confirmed", .reason = kNeverConfirmed});
+                if (!opened) spdlog::error("reconciler: review item for {} not opened: {}", t.id, opened.error().message);
+            }
+        } else {
+            // The answer comes to the status ResultURL and settles the transfer there.
+            auto asked = service::QueryTransactionStatus(t.agency_id, t.id, std::nullopt, transfers_);
+            error = asked ? "transaction status asked; waiting for its result" : asked.error().message;
+        }
+        ReviewIfOverdue(t.agency_id, t.id, t.created_at, error, now);
+        const auto next = now + Backoff(t.reconciliation.attempts + 1, settings_);
+        auto recorded =
+            transfers_.store.RecordAttempt(storage::WorkQueue::kTransfers, t.id, owner_, error, core::IsoUtc(next));
+        if (!recorded) spdlog::error("reconciler: attempt on {} not recorded: {}", t.id, recorded.error().message);
+    }
+}
+
+int Reconciler::RunOnce() {
+    const auto now = system_clock::now();
+    const int settled = ReconcileStk(now);
+    if (settled > 0) spdlog::info("reconciler: settled {} push(es)", settled);
+    ReconcileTransfers(now);
+    // Balance checks and status queries move no money: unanswered ones end FAILED ("ask again").
+    if (auto expired = deps_.store.ExpireUnansweredQueries(core::IsoUtc(now - settings_.prompt_lifetime)); !expired) {
+        spdlog::error("reconciler: unanswered queries not expired: {}", expired.error().message);
+    }
+    if (auto pruned = deps_.store.PruneIdempotencyKeys(core::IsoUtc(now - settings_.keep_idempotency)); !pruned) {
+        spdlog::error("reconciler: idempotency keys not pruned: {}", pruned.error().message);
+    }
     return settled;
 }
 

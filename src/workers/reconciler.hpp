@@ -1,10 +1,15 @@
 #pragma once
-// Settles what Daraja never answered: every interval, STK pushes PENDING for longer than `after`
-// are looked up with STK Query, and B2C payouts and reversals with Transaction Status; final
-// states are applied by the same rules as callbacks and results.
+// Settles what Daraja never answered, and never guesses. Every pass claims the PENDING rows whose next
+// attempt is due (the store's one claim mechanism: a lease per row, so several gateway processes on one
+// database never work on the same row, and a dead process's claims run out), asks M-Pesa about each one
+// (STK Query for pushes, Transaction Status for B2C payouts and reversals), and records the attempt: its
+// count, its error, and the next attempt time, backing off from `backoff` doubling to `backoff_max`. So one
+// bad row never blocks the others. A row is settled only on evidence (Daraja's answer or a callback); what
+// cannot be settled becomes needs review with its reason, and stays open to later evidence.
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <string>
 
 #include "net/runtime.hpp"
 #include "service/b2c_service.hpp"
@@ -12,10 +17,20 @@
 
 namespace haven::workers {
 
+struct ReconcilerSettings {
+    std::chrono::seconds interval{30};        // RECONCILE_INTERVAL_SECONDS: time between passes
+    std::chrono::seconds first_after{120};    // RECONCILE_AFTER_SECONDS: a row's first attempt, after creation
+    std::chrono::seconds backoff{30};         // RECONCILE_BACKOFF_SECONDS: delay after the first attempt, doubling
+    std::chrono::seconds backoff_max{3600};   // RECONCILE_BACKOFF_MAX_SECONDS
+    std::chrono::seconds prompt_lifetime{300};  // STK_PROMPT_LIFETIME_SECONDS: a prompt's life plus a margin
+    std::chrono::seconds review_after{86400};   // NEEDS_REVIEW_AFTER_SECONDS: still unsettled -> needs review
+    std::chrono::seconds keep_idempotency{86400};  // idempotency keys are kept at least this long
+    std::chrono::seconds lease{120};            // how long a claim holds a row
+};
+
 class Reconciler {
 public:
-    Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2cDeps transfers, std::chrono::seconds interval,
-               std::chrono::seconds after);
+    Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2cDeps transfers, ReconcilerSettings settings);
     ~Reconciler();
     void Start();
     void Stop();
@@ -23,14 +38,23 @@ public:
     /// (transfers settle later, when their status Result arrives).
     int RunOnce();
 
+    /// The delay before attempt number `attempts + 1`: backoff * 2^(attempts - 1), at most backoff_max.
+    static std::chrono::seconds Backoff(int64_t attempts, const ReconcilerSettings& settings);
+
 private:
     void Schedule();
+    int ReconcileStk(std::chrono::system_clock::time_point now);
+    void ReconcileTransfers(std::chrono::system_clock::time_point now);
+    storage::Claim ClaimAt(std::chrono::system_clock::time_point now) const;
+    /// Opens a review item for a row still unsettled after review_after.
+    void ReviewIfOverdue(int64_t agency_id, int64_t id, const std::string& created_at, const std::string& last_error,
+                         std::chrono::system_clock::time_point now);
 
     net::Runtime& runtime_;
     service::StkDeps deps_;
     service::B2cDeps transfers_;
-    std::chrono::seconds interval_;
-    std::chrono::seconds after_;
+    ReconcilerSettings settings_;
+    std::string owner_;  // this process, in every claim it makes
     std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(true);
 };
 

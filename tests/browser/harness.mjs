@@ -86,6 +86,7 @@ export class Gateway {
             DATABASE_URL: `sqlite:${path.join(this.dir, 'haven.db')}`,
             MPESA_ENVIRONMENT: 'simulator',
             JWT_SECRET: randomBytes(32).toString('hex'),
+            MPESA_CALLBACK_SECRET: (this.callbackSecret = randomBytes(16).toString('hex')),
             SIMULATOR_CALLBACK_DELAY_MS: '300',
             SIMULATOR_INTERACTIVE: '1',
             WEB_ROOT: path.join(repoRoot, 'web'),

@@ -71,13 +71,52 @@ TEST(StkCallbackParser, ReadsEveryFailureFixture) {
 
 TEST(StkCallbackParser, ToleratesStringCodesAndOneItemObjects) {
     json body = {{"Body", {{"stkCallback", {{"MerchantRequestID", "m"}, {"CheckoutRequestID", "ws_CO_1"},
-                                            {"ResultCode", "0"}, {"ResultDesc", "ok"},
-                                            {"CallbackMetadata", {{"Item", {{"Name", "MpesaReceiptNumber"},
-                                                                            {"Value", "UKS1ABCDEF"}}}}}}}}}};
+                                            {"ResultCode", "1032"}, {"ResultDesc", "Request cancelled by user"},
+                                            {"CallbackMetadata", {{"Item", {{"Name", "Amount"},
+                                                                            {"Value", "1.00"}}}}}}}}}};
     auto cb = ParseStkCallback(body);
-    ASSERT_TRUE(cb.has_value());
-    EXPECT_EQ(cb->result_code, 0);
-    EXPECT_EQ(cb->mpesa_receipt_number, "UKS1ABCDEF");
+    ASSERT_TRUE(cb.has_value()) << cb.error().message;
+    EXPECT_EQ(cb->result_code, 1032);
+    EXPECT_EQ(cb->amount, 1);
+}
+
+// Daraja sends 1, 1.00 or "1.00" depending on the API: all three mean 1; anything else is refused.
+TEST(StkCallbackParser, AmountsAreWholePositiveShillings) {
+    auto parse = [](const json& amount, const json& code = 0) {
+        json items = json::array({{{"Name", "Amount"}, {"Value", amount}},
+                                  {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1ABCDEF"}}});
+        return ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "ws_CO_1"}, {"ResultCode", code},
+                                                            {"CallbackMetadata", {{"Item", items}}}}}}}});
+    };
+    for (const json& one : {json(1), json(1.0), json("1.00"), json("1"), json("1.0")}) {
+        auto cb = parse(one);
+        ASSERT_TRUE(cb.has_value()) << one.dump();
+        EXPECT_EQ(cb->amount, 1) << one.dump();
+    }
+    for (const json& bad : {json("1e20"), json(1e20), json(-500), json(0), json("1.5"), json(1.5), json(""),
+                            json("+1"), json(" 1"), json("1."), json(true), json(nullptr), json::array()}) {
+        auto cb = parse(bad);
+        ASSERT_FALSE(cb.has_value()) << bad.dump();
+        EXPECT_EQ(cb.error().details.front().field, "Amount") << bad.dump();
+    }
+    for (const json& code : {json("0.4"), json(0.4), json("-1"), json("abc"), json(nullptr)}) {
+        EXPECT_FALSE(parse(1, code).has_value()) << code.dump();
+    }
+    EXPECT_EQ(parse(1, "0")->result_code, 0);
+}
+
+TEST(StkCallbackParser, ASuccessNeedsItsAmountAndReceipt) {
+    auto success = [](const json& items) {
+        return ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "ws_CO_1"}, {"ResultCode", 0},
+                                                            {"CallbackMetadata", {{"Item", items}}}}}}}});
+    };
+    EXPECT_FALSE(success(json::array({{{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1ABCDEF"}}})).has_value());
+    EXPECT_FALSE(success(json::array({{{"Name", "Amount"}, {"Value", 1}}})).has_value());
+    EXPECT_FALSE(success(json::array({{{"Name", "Amount"}, {"Value", 1}},
+                                      {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1<script>"}}}))
+                     .has_value());
+    EXPECT_FALSE(ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "x"}, {"ResultCode", 0}}}}}})
+                     .has_value());
 }
 
 TEST(StkCallbackParser, RejectsWhatIsNotAnStkCallback) {

@@ -48,7 +48,7 @@ protected:
         config->port = 0;
         config->host = "127.0.0.1";
         config->simulator_callback_delay = std::chrono::milliseconds(50);
-        config->reconcile_interval = std::chrono::seconds(3600);  // tests run passes explicitly
+        config->reconciler.interval = std::chrono::seconds(3600);  // tests run passes explicitly
         config->rate_limit_per_second = 0;
         config->web_root = "";
         tweak(*config);

@@ -275,7 +275,10 @@ TEST_F(StkFlow, TransactionListFiltersAndPagesWithACursor) {
 
 TEST_F(StkFlow, MissingCallbackIsSettledByStkQuery) {
     gateway_->Stop();
-    StartGateway([](app::Config& c) { c.reconcile_after = std::chrono::seconds(0); });
+    StartGateway([](app::Config& c) {
+        c.reconciler.first_after = std::chrono::seconds(0);
+        c.reconciler.backoff = std::chrono::seconds(1);  // the first query may come before M-Pesa has an answer
+    });
     auto token = Login("admin@a.test");
     auto lease = CreateLease(token);
     SimRule(88, {{"resultCode", "1032"}, {"callbacks", 0}});

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <regex>
 #include <string>
 #include <thread>
@@ -521,18 +522,204 @@ TEST_P(StoreContract, ListStkFiltersAndPages) {
     huge.limit = 100000;  // clamped to 200
     EXPECT_EQ(store_->ListStk(huge)->size(), 7u);
 
-    auto stale = store_->ListStalePendingStk("2026-11-23T00:00:00Z", 50);
-    ASSERT_TRUE(stale);
-    EXPECT_EQ(ids_of(*stale), (std::vector<int64_t>{ids[0], ids[2]}));
 }
 
-TEST_P(StoreContract, StalePendingNeedsCheckoutId) {
-    auto t = MakeStk(lease_a_);
-    t.created_at = "2020-01-01T00:00:00Z";
-    ASSERT_TRUE(store_->InsertStk(t));  // never reached Daraja: nothing to query
-    auto stale = store_->ListStalePendingStk("2030-01-01T00:00:00Z", 10);
-    ASSERT_TRUE(stale);
-    EXPECT_TRUE(stale->empty());
+/// A claim made by `owner` at `now` for rows created before `first_due_before`.
+Claim ClaimFor(const std::string& owner, const std::string& now, const std::string& first_due_before, int limit = 50) {
+    return Claim{owner, now, first_due_before, "2099-01-01T00:00:00Z", limit};
+}
+
+std::vector<int64_t> IdsOf(const std::vector<core::StkTransaction>& rows) {
+    std::vector<int64_t> out;
+    for (const auto& r : rows) out.push_back(r.id);
+    return out;
+}
+
+TEST_P(StoreContract, ClaimTakesDueRowsOnceUntilTheAttemptIsRecorded) {
+    auto old = MakeStk(lease_a_);
+    old.created_at = "2026-11-01T00:00:00Z";
+    auto a = store_->InsertStk(old);
+    old.created_at = "2026-11-02T00:00:00Z";
+    auto b = store_->InsertStk(old);
+    auto fresh = store_->InsertStk(MakeStk(lease_a_));  // created now: not due yet
+    ASSERT_TRUE(a && b && fresh);
+    const std::string now = "2026-11-10T00:00:00Z";
+    auto claimed = store_->ClaimDueStk(ClaimFor("p1", now, "2026-11-09T00:00:00Z"));
+    ASSERT_TRUE(claimed) << claimed.error().message;
+    EXPECT_EQ(IdsOf(*claimed), (std::vector<int64_t>{a->id, b->id}));  // oldest due first
+    // Held: another process finds nothing.
+    EXPECT_TRUE(store_->ClaimDueStk(ClaimFor("p2", now, "2026-11-09T00:00:00Z"))->empty());
+    // The attempt is recorded and the claim given back; the row is due again at its next attempt time.
+    ASSERT_TRUE(store_->RecordAttempt(WorkQueue::kStk, a->id, "p1", "Invalid CheckoutRequestID", "2026-11-10T00:00:30Z"));
+    auto row = store_->FindStk(agency_a_, a->id);
+    EXPECT_EQ(row->reconciliation.attempts, 1);
+    EXPECT_EQ(row->reconciliation.last_error, "Invalid CheckoutRequestID");
+    EXPECT_EQ(row->reconciliation.next_attempt_at, "2026-11-10T00:00:30Z");
+    EXPECT_TRUE(store_->ClaimDueStk(ClaimFor("p2", now, "2026-11-09T00:00:00Z"))->empty());
+    EXPECT_EQ(IdsOf(*store_->ClaimDueStk(ClaimFor("p2", "2026-11-10T00:00:31Z", "2026-11-09T00:00:00Z"))),
+              (std::vector<int64_t>{a->id}));
+    // Only the holder records an attempt.
+    ASSERT_TRUE(store_->RecordAttempt(WorkQueue::kStk, a->id, "p1", "stale", "2026-11-10T00:00:40Z"));
+    EXPECT_EQ(store_->FindStk(agency_a_, a->id)->reconciliation.attempts, 1);
+}
+
+TEST_P(StoreContract, AClaimRunsOutWhenItsProcessDies) {
+    auto old = MakeStk(lease_a_);
+    old.created_at = "2026-11-01T00:00:00Z";
+    auto a = store_->InsertStk(old);
+    ASSERT_TRUE(a);
+    Claim dying{"dead", "2026-11-10T00:00:00Z", "2026-11-09T00:00:00Z", "2026-11-10T00:02:00Z", 10};
+    ASSERT_EQ(store_->ClaimDueStk(dying)->size(), 1u);
+    EXPECT_TRUE(store_->ClaimDueStk(ClaimFor("p2", "2026-11-10T00:01:00Z", "2026-11-09T00:00:00Z"))->empty());
+    EXPECT_EQ(store_->ClaimDueStk(ClaimFor("p2", "2026-11-10T00:02:01Z", "2026-11-09T00:00:00Z"))->size(), 1u);
+}
+
+// Finding 1: rows that keep failing must not starve newer ones.
+TEST_P(StoreContract, FailingRowsNeverStarveNewerOnes) {
+    std::vector<int64_t> failing, newer;
+    auto row = MakeStk(lease_a_);
+    for (int i = 0; i < 60; ++i) {
+        row.created_at = i < 50 ? "2026-11-01T00:00:00Z" : "2026-11-05T00:00:00Z";
+        auto tx = store_->InsertStk(row);
+        ASSERT_TRUE(tx);
+        (i < 50 ? failing : newer).push_back(tx->id);
+    }
+    const std::string first_due = "2026-11-09T00:00:00Z";
+    auto first = store_->ClaimDueStk(ClaimFor("p1", "2026-11-10T00:00:00Z", first_due, 50));
+    ASSERT_TRUE(first);
+    EXPECT_EQ(IdsOf(*first), failing);
+    for (int64_t id : failing) {
+        ASSERT_TRUE(store_->RecordAttempt(WorkQueue::kStk, id, "p1", "Invalid CheckoutRequestID", "2026-11-10T00:00:30Z"));
+    }
+    auto second = store_->ClaimDueStk(ClaimFor("p1", "2026-11-10T00:00:10Z", first_due, 50));
+    ASSERT_TRUE(second);
+    EXPECT_EQ(IdsOf(*second), newer);
+}
+
+TEST_P(StoreContract, ConcurrentClaimersNeverShareARow) {
+    auto row = MakeStk(lease_a_);
+    row.created_at = "2026-11-01T00:00:00Z";
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(store_->InsertStk(row));
+    std::mutex mu;
+    std::vector<int64_t> seen;
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 5; ++round) {
+                auto got = store_->ClaimDueStk(
+                    ClaimFor("p" + std::to_string(t), "2026-11-10T00:00:00Z", "2026-11-09T00:00:00Z", 3));
+                if (!got) {
+                    ++errors;
+                    continue;
+                }
+                std::lock_guard lock(mu);
+                for (const auto& r : *got) seen.push_back(r.id);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(errors.load(), 0);
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end()) << "a row was claimed twice";
+    EXPECT_EQ(seen.size(), 40u);
+}
+
+// Finding 2: a receipt settles at most one transaction (a database rule).
+TEST_P(StoreContract, AReceiptSettlesOneTransaction) {
+    InsertAccepted("ws_CO_r1", lease_a_);
+    InsertAccepted("ws_CO_r2", lease_a_);
+    ASSERT_TRUE(store_->ApplyStkOutcome("ws_CO_r1", Success("NLJ7RT61SV")));
+    auto second = store_->ApplyStkOutcome("ws_CO_r2", Success("NLJ7RT61SV"));
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(store_->FindStkByCheckoutId(agency_a_, "ws_CO_r2")->status, TxStatus::kPending);
+    EXPECT_EQ(store_->ListPayments(agency_a_, lease_a_)->size(), 1u);
+}
+
+// Finding 2: refunds are capped by what M-Pesa took, not by what was asked.
+TEST_P(StoreContract, RefundCapUsesTheAmountPaid) {
+    auto tx = InsertAccepted("ws_CO_short", lease_a_);  // asked 1000
+    auto applied = store_->ApplyStkOutcome("ws_CO_short", Success("NLJ7RT61SZ", 1));
+    ASSERT_TRUE(applied);
+    EXPECT_EQ(applied->transaction.paid_amount, 1);
+    EXPECT_TRUE(applied->transaction.AmountMismatch());
+    EXPECT_EQ(applied->payment->amount, 1);
+    Transfer refund;
+    refund.agency_id = agency_a_;
+    refund.kind = "b2c";
+    refund.type = "refund";
+    refund.command_id = "BusinessPayment";
+    refund.phone_number = "254708374149";
+    refund.amount = 1000;
+    refund.remarks = "refund";
+    refund.original_transaction_id = tx.id;
+    auto refused = store_->InsertTransfer(refund);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kUnprocessable);
+    refund.amount = 1;
+    EXPECT_TRUE(store_->InsertTransfer(refund));
+}
+
+TEST_P(StoreContract, ReviewItemsOpenOnceShowOnTheRowAndResolveOnce) {
+    auto tx = InsertAccepted("ws_CO_rev", lease_a_);
+    ReviewItem item{.agency_id = agency_a_, .transaction_id = tx.id, .reason_code = "unsettled",
+                    .reason = "M-Pesa has not settled this request after 24 h"};
+    auto opened = store_->OpenReview(item);
+    ASSERT_TRUE(opened) << opened.error().message;
+    auto again = store_->OpenReview(item);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->id, opened->id);  // one open item per subject and reason
+    EXPECT_EQ(store_->FindStk(agency_a_, tx.id)->review_reason, item.reason);
+    StkFilter flagged{.agency_id = agency_a_, .needs_review = true};
+    EXPECT_EQ(IdsOf(*store_->ListStk(flagged)), (std::vector<int64_t>{tx.id}));
+    EXPECT_EQ(*store_->CountOpenReview(agency_a_, false), 1);
+    EXPECT_EQ(*store_->CountOpenReview(agency_b_, false), 0);
+    // Another agency cannot see or resolve it.
+    EXPECT_TRUE(store_->ListReview({.agency_id = agency_b_})->empty());
+    EXPECT_EQ(store_->ResolveReview(agency_b_, false, opened->id, "x", "b@b").error().code, ErrorCode::kNotFound);
+    auto resolved = store_->ResolveReview(agency_a_, false, opened->id, "confirmed on the statement", "a@a");
+    ASSERT_TRUE(resolved) << resolved.error().message;
+    EXPECT_EQ(resolved->status, "resolved");
+    EXPECT_EQ(resolved->resolution, "confirmed on the statement");
+    EXPECT_EQ(store_->ResolveReview(agency_a_, false, opened->id, "again", "a@a").error().code, ErrorCode::kConflict);
+    EXPECT_EQ(store_->FindStk(agency_a_, tx.id)->review_reason, "");
+    EXPECT_TRUE(store_->ListStk(flagged)->empty());
+    // Unassigned items (no agency) are listed only when asked for.
+    ASSERT_TRUE(store_->OpenReview({.reason_code = "callback_rejected", .reason = "bad body"}));
+    EXPECT_EQ(*store_->CountOpenReview(agency_a_, false), 0);
+    EXPECT_EQ(*store_->CountOpenReview(agency_a_, true), 1);
+}
+
+// Finding 3: an idempotency claim runs out; the retry answers from the row the first request wrote.
+TEST_P(StoreContract, ExpiredIdempotencyClaimRecoversItsTransaction) {
+    const std::string scope = "POST /api/v1/mpesa/stk-push";
+    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "crash-1", "h", 1)->state, IdempotencyState::kNew);
+    auto tx = store_->InsertStk(MakeStk(lease_a_), IdempotencyRef{agency_a_, scope, "crash-1"});
+    ASSERT_TRUE(tx);
+    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "crash-1", "h", 1)->state, IdempotencyState::kInProgress);
+    // Nothing written under this one: after expiry it runs again, once.
+    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "crash-2", "h", 1)->state, IdempotencyState::kNew);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // the claim's second-granular lifetime
+    auto recovered = store_->ClaimIdempotencyKey(agency_a_, scope, "crash-1", "h", 1);
+    ASSERT_TRUE(recovered);
+    EXPECT_EQ(recovered->state, IdempotencyState::kRecovered);
+    EXPECT_EQ(recovered->transaction_id, tx->id);
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "crash-1", "other", 1)->state, IdempotencyState::kMismatch);
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "crash-2", "h", 60)->state, IdempotencyState::kNew);
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "crash-2", "h", 60)->state, IdempotencyState::kInProgress);
+    EXPECT_EQ(*store_->PruneIdempotencyKeys("2000-01-01T00:00:00Z"), 0);
+    EXPECT_EQ(*store_->PruneIdempotencyKeys("2099-01-01T00:00:00Z"), 2);
+}
+
+TEST_P(StoreContract, InboundBodiesAreKeptAsReceived) {
+    auto id = store_->StoreInbound("callback.stk", R"({"Body":{"stkCallback":{"ResultCode":"0.4"}}})");
+    ASSERT_TRUE(id);
+    ASSERT_TRUE(store_->SetInboundOutcome(*id, "rejected: ResultCode is not an integer"));
+    auto m = store_->FindInbound(*id);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->body, R"({"Body":{"stkCallback":{"ResultCode":"0.4"}}})");
+    EXPECT_EQ(m->outcome, "rejected: ResultCode is not an integer");
 }
 
 TEST_P(StoreContract, TimelineIsOrdered) {

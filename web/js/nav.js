@@ -7,6 +7,7 @@ const kLinks = [
     { href: '/dashboard.html', label: 'Dashboard' },
     { href: '/transactions.html', label: 'Transactions' },
     { href: '/leases.html', label: 'Leases' },
+    { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
 ];
@@ -61,7 +62,8 @@ export function renderHeader(user, config) {
     });
     const nav = el('nav', { class: 'app-nav', 'aria-label': 'Main' },
         el('ul', {}, links.map((link) => el('li', {},
-            el('a', { href: link.href, 'aria-current': link.href === here ? 'page' : null, text: link.label })))));
+            el('a', { href: link.href, 'aria-current': link.href === here ? 'page' : null }, link.label,
+                link.badge ? el('span', { class: 'nav-badge', 'data-badge': link.badge, hidden: 'hidden' }) : null)))));
     const logout = el('button', { type: 'button', class: 'btn btn-ghost btn-small', text: 'Log out' });
     logout.addEventListener('click', () => {
         clearSession();
@@ -79,6 +81,21 @@ export function renderHeader(user, config) {
                     el('span', { class: 'role-badge', text: user.role })) : null,
                 logout)),
         nav);
+    if (user) showReviewBadge();
+}
+
+/** The open needs-review count next to its link, so nothing waits unseen. */
+async function showReviewBadge() {
+    const badge = document.querySelector('[data-badge="review"]');
+    if (!badge) return;
+    try {
+        const page = await api('/api/v1/review', { query: { status: 'open', limit: 1 } });
+        badge.textContent = String(page.openCount);
+        badge.setAttribute('aria-label', `${page.openCount} open`);
+        badge.hidden = page.openCount === 0;
+    } catch {
+        badge.hidden = true;
+    }
 }
 
 /** Shows a dismissible message in <div id="page-message">. kind: "error" | "ok" | "info". */
