@@ -46,5 +46,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(amount.error().code == ErrorCode::kValidation);
         FUZZ_CHECK(!amount.error().details.empty() && amount.error().details.front().field == "amount");
     }
+    // What Daraja reports (1, 1.00 or "1.00"): accepted only as a whole, positive amount in range.
+    if (auto reported = ParseDarajaAmount(v, "Amount")) {
+        FUZZ_CHECK(*reported >= 1 && *reported <= kMaxDarajaAmount);
+        if (v.is_number()) FUZZ_CHECK(v.get<double>() == static_cast<double>(*reported));
+        if (v.is_string()) {
+            const std::string& t = v.get_ref<const std::string&>();
+            auto dot = t.find('.');
+            FUZZ_CHECK(std::stoll(t.substr(0, dot)) == *reported);
+            if (dot != std::string::npos) FUZZ_CHECK(t.find_first_not_of('0', dot + 1) == std::string::npos);
+        }
+    }
     return 0;
 }
