@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 BIN := $(BUILD_DIR)/haven-mpesa
 CHAOS_RUNS ?= 20
 
-.PHONY: run test build deps test-deps unit browser-test clean bench chaos
+.PHONY: run test build deps test-deps unit browser-test clean bench chaos fuzz
 
 run: build
 	./scripts/run-demo.sh $(BIN)
@@ -40,6 +40,12 @@ chaos: build
 	done; \
 	if [ -n "$$failed" ]; then echo "chaos: failed seeds:$$failed"; exit 1; fi; \
 	echo "chaos: $(CHAOS_RUNS) runs passed"
+
+# Coverage-guided fuzzing of every parser of untrusted input (clang + libFuzzer, build-fuzz/).
+FUZZ_SECONDS ?= 60
+fuzz:
+	./scripts/install-deps.sh --fuzz
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./scripts/fuzz.sh
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -10,9 +10,11 @@ BUILD_PKGS=(
   libcli11-dev libexpected-dev libgtest-dev libgmock-dev ccache
 )
 TEST_PKGS=(postgresql chromium curl)
+FUZZ_PKGS=(clang-14 libfuzzer-14-dev)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
+if [ "${1:-}" = "--fuzz" ]; then want+=("${FUZZ_PKGS[@]}"); fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -4,16 +4,13 @@
 
 #include "api/accepts.hpp"
 #include "api/b2c.hpp"
+#include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
-#include "api/validator.hpp"
-#include "core/amount.hpp"
-#include "core/phone.hpp"
 #include "core/state.hpp"
-#include "core/text.hpp"
 
 namespace haven::api {
 
@@ -23,9 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (REFERENCE §5.1)
-constexpr int64_t kMaxB2cAmount = 250000;
-
 std::string Base(const std::string& callback_url) {
     constexpr std::string_view kPath = "/api/v1/mpesa/callback";
     auto at = callback_url.find(kPath);
@@ -33,14 +27,6 @@ std::string Base(const std::string& callback_url) {
     auto scheme = callback_url.find("://");
     auto slash = callback_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
     return slash == std::string::npos ? callback_url : callback_url.substr(0, slash);
-}
-
-/// A positive id given as a JSON integer or a digit string.
-std::optional<int64_t> IdField(const json& v) {
-    if (v.is_number_integer() && v.get<int64_t>() > 0) return v.get<int64_t>();
-    if (v.is_number_unsigned()) return static_cast<int64_t>(v.get<uint64_t>());
-    if (v.is_string()) return core::ParseId(v.get<std::string>());
-    return std::nullopt;
 }
 
 net::Response Acknowledge() {
@@ -76,30 +62,10 @@ net::Response B2c(net::Request& req, ApiContext& ctx) {
     }
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
+    auto read = ReadB2cBody(*body);
+    if (!read) return ErrorResponse(read.error());
+    service::B2cInput input = *read;
     const json& b = *body;
-    Validator v;
-    service::B2cInput input;
-    if (!b.contains("phoneNumber") || !b["phoneNumber"].is_string()) {
-        v.Add("phoneNumber", "phoneNumber is required, e.g. \"0712345678\"");
-    } else if (auto phone = v.Take(core::NormalizePhone(b["phoneNumber"].get<std::string>()))) {
-        input.phone_number = *phone;
-    }
-    if (auto amount = v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, kMaxB2cAmount))) {
-        input.amount = *amount;
-    }
-    input.type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
-    if (!service::CommandIdFor(input.type)) v.Add("type", "type must be refund, payout, salary, bonus or promotion");
-    if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
-    if (auto occasion = v.Take(core::RequireText(b, "occasion", 100, false))) input.occasion = *occasion;
-    if (b.contains("originalTransactionId") && !b["originalTransactionId"].is_null()) {
-        input.original_transaction_id = IdField(b["originalTransactionId"]);
-        if (!input.original_transaction_id) {
-            v.Add("originalTransactionId", "originalTransactionId must be the id of a payment");
-        } else if (input.type != "refund") {
-            v.Add("originalTransactionId", "only a refund is linked to an original payment");
-        }
-    }
-    if (!v.ok()) return ErrorResponse(v.Finish());
     return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", b, [&](const auto& key) {
         input.idempotency = key;
         auto out = service::InitiateB2c(input, ActorFrom(*claims, req), B2cDepsFor(ctx));
@@ -118,18 +84,10 @@ net::Response Reverse(net::Request& req, ApiContext& ctx) {
     }
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
+    auto read = ReadReversalBody(*body);
+    if (!read) return ErrorResponse(read.error());
+    service::ReversalInput input = *read;
     const json& b = *body;
-    Validator v;
-    service::ReversalInput input;
-    auto id = b.contains("transactionId") ? IdField(b["transactionId"]) : std::nullopt;
-    if (!id) v.Add("transactionId", "transactionId must be the id of a successful payment");
-    else input.transaction_id = *id;
-    if (b.contains("amount") && !b["amount"].is_null()) {
-        input.amount = v.Take(core::ParseAmount(b["amount"], "amount", 1, kMaxB2cAmount));
-    }
-    if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
-    if (auto reason = v.Take(core::RequireText(b, "reason", 100))) input.reason = *reason;
-    if (!v.ok()) return ErrorResponse(v.Finish());
     return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", b, [&](const auto& key) {
         input.idempotency = key;
         auto kind = ctx.store.FindTransactionKind(claims->agency_id, input.transaction_id);

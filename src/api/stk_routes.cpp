@@ -3,16 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include "api/accepts.hpp"
+#include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/stk_push.hpp"
-#include "api/validator.hpp"
-#include "core/amount.hpp"
-#include "core/phone.hpp"
-#include "core/text.hpp"
 
 namespace haven::api {
 
@@ -22,34 +19,11 @@ using nlohmann::json;
 
 net::Response StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body, const service::Actor& actor,
                               std::optional<int64_t> fixed_lease_id, const std::string& scope) {
-    Validator v;
-    std::optional<std::string> phone;
-    if (!body.contains("phoneNumber") || !body["phoneNumber"].is_string()) {
-        v.Add("phoneNumber", "phoneNumber is required, e.g. \"0712345678\"");
-    } else {
-        phone = v.Take(core::NormalizePhone(body["phoneNumber"].get<std::string>()));
-    }
-    auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", 1, 250000));
-    auto reference = v.Take(core::RequireText(body, "accountReference", 12));
-    std::optional<std::string> desc;
-    if (body.contains("transactionDesc")) {
-        desc = v.Take(core::RequireText(body, "transactionDesc", 13));
-    } else {
-        desc = "Rent payment";  // Daraja rejects an empty TransactionDesc; 12 chars fits its 13-char limit
-    }
-    std::optional<int64_t> lease_id = fixed_lease_id;
-    if (!fixed_lease_id && body.contains("leaseId") && !body["leaseId"].is_null()) {
-        const auto& raw = body["leaseId"];
-        if (raw.is_number_integer() && raw.get<int64_t>() > 0) {
-            lease_id = raw.get<int64_t>();
-        } else {
-            v.Add("leaseId", "leaseId must be the positive integer id of one of your leases");
-        }
-    }
-    if (!v.ok()) return ErrorResponse(v.Finish());
-
+    auto read = ReadStkPushBody(body, fixed_lease_id);
+    if (!read) return ErrorResponse(read.error());
+    service::StkPushInput input = *read;
     return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&](const auto& key) {
-        service::StkPushInput input{*phone, *amount, *reference, *desc, lease_id, key};
+        input.idempotency = key;
         auto out = service::InitiateStkPush(input, actor, ctx.StkDeps());
         if (!out) return ErrorResponse(out.error());
         return Ok({{"transactionId", out->transaction.id},

@@ -24,7 +24,9 @@ std::string JsonScalarText(const json& v) {
 
 std::optional<int64_t> ParseResultCode(const json& v) {
     if (v.is_number_integer() || v.is_number_unsigned()) {
-        if (v.is_number_unsigned() && v.get<uint64_t>() > 999'999'999) return std::nullopt;
+        // Daraja's codes are 0 and up (0, 1, 17, 1032, 2001, ...); a negative or huge one is not Daraja's.
+        if (v.is_number_integer() && v.get<int64_t>() < 0) return std::nullopt;
+        if (v.get<uint64_t>() > 999'999'999) return std::nullopt;
         return v.get<int64_t>();
     }
     if (!v.is_string()) return std::nullopt;

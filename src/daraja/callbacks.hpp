@@ -31,7 +31,7 @@ struct StkCallback {
 /// must change nothing.
 core::Result<StkCallback> ParseStkCallback(const nlohmann::json& body);
 
-/// A Daraja ResultCode: a JSON integer or a string of 1-9 digits; anything else is std::nullopt.
+/// A Daraja ResultCode: a JSON integer from 0 to 999999999 or a string of 1-9 digits; anything else is std::nullopt.
 std::optional<int64_t> ParseResultCode(const nlohmann::json& v);
 
 /// An M-Pesa receipt: 6-20 letters and digits (e.g. "NLJ7RT61SV").

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 
 #include "daraja/callbacks.hpp"
@@ -52,11 +53,12 @@ std::string Trimmed(std::string_view s) {
     return std::string(s);
 }
 
+// strtod also reads "nan", "inf" and overflowing text ("1e400" -> inf): no balance is any of those.
 bool ParseMoney(const std::string& text, double& out) {
     if (text.empty()) return false;
     char* end = nullptr;
     out = std::strtod(text.c_str(), &end);
-    return end != nullptr && *end == '\0';
+    return end != nullptr && *end == '\0' && std::isfinite(out);
 }
 
 }  // namespace

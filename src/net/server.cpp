@@ -18,6 +18,7 @@
 
 #include "core/phone.hpp"
 #include "net/runtime_impl.hpp"
+#include "net/target.hpp"
 
 namespace haven::net {
 namespace fs = std::filesystem;
@@ -32,51 +33,6 @@ constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr size_t kMaxRequestIdLength = 64;
 constexpr size_t kMaxRateBuckets = 10000;
 constexpr size_t kMaxStaticFileBytes = 32 * 1024 * 1024;
-
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-std::string PercentDecode(std::string_view in, bool plus_is_space) {
-    std::string out;
-    out.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        char c = in[i];
-        if (c == '%' && i + 2 < in.size()) {
-            int hi = HexValue(in[i + 1]);
-            int lo = HexValue(in[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out.push_back(static_cast<char>(hi * 16 + lo));
-                i += 2;
-                continue;
-            }
-        }
-        if (c == '+' && plus_is_space) c = ' ';
-        out.push_back(c);
-    }
-    return out;
-}
-
-std::map<std::string, std::string> ParseQuery(std::string_view q) {
-    std::map<std::string, std::string> out;
-    size_t i = 0;
-    while (i <= q.size()) {
-        size_t amp = q.find('&', i);
-        if (amp == std::string_view::npos) amp = q.size();
-        std::string_view pair = q.substr(i, amp - i);
-        if (!pair.empty()) {
-            size_t eq = pair.find('=');
-            std::string key = PercentDecode(pair.substr(0, eq), true);
-            std::string value = eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true);
-            out.emplace(std::move(key), std::move(value));  // first occurrence wins
-        }
-        i = amp + 1;
-    }
-    return out;
-}
 
 bool ValidRequestId(const std::string& id) {
     if (id.empty() || id.size() > kMaxRequestIdLength) return false;
@@ -243,21 +199,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     Response ServeStatic(const Request& req) const {
         if (web_root.empty()) return ErrorResponse(404, "no route for " + req.path, req.request_id);
-        if (req.path.find('\0') != std::string::npos || req.path.empty() || req.path.front() != '/') {
-            return ErrorResponse(404, "not found", req.request_id);
-        }
+        auto found = ResolveStaticPath(web_root, req.path);
+        if (!found) return ErrorResponse(404, "not found", req.request_id);
+        const fs::path& candidate = *found;
         std::error_code ec;
-        fs::path candidate = fs::weakly_canonical(web_root / fs::path(req.path.substr(1)), ec);
-        if (ec) return ErrorResponse(404, "not found", req.request_id);
-        auto rel = candidate.lexically_relative(web_root);
-        if (rel.empty() || *rel.begin() == "..") return ErrorResponse(404, "not found", req.request_id);
-        if (fs::is_directory(candidate, ec)) candidate /= "index.html";
-        // canonicalise again: index.html itself may be a link out of the root
-        candidate = fs::weakly_canonical(candidate, ec);
-        rel = candidate.lexically_relative(web_root);
-        if (ec || rel.empty() || *rel.begin() == ".." || !fs::is_regular_file(candidate, ec)) {
-            return ErrorResponse(404, "not found", req.request_id);
-        }
         auto size = fs::file_size(candidate, ec);
         if (ec || size > kMaxStaticFileBytes) return ErrorResponse(404, "not found", req.request_id);
         std::ifstream in(candidate, std::ios::binary);

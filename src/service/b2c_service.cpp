@@ -173,13 +173,6 @@ Result<ResultOutcome> ApplyQueryTimeout(const std::string& kind, ApplyQuery<Row>
 
 json RedactResult(const json& payload) { return MaskAll(RedactPayload(payload)); }
 
-std::optional<std::string> CommandIdFor(const std::string& type) {
-    if (type == "refund" || type == "payout") return "BusinessPayment";
-    if (type == "salary") return "SalaryPayment";
-    if (type == "bonus" || type == "promotion") return "PromotionPayment";
-    return std::nullopt;
-}
-
 Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor, B2cDeps deps) {
     auto command = CommandIdFor(input.type);
     if (!command) return core::Fail(core::Error::Validation("type", "type must be refund, payout, salary, bonus or promotion"));

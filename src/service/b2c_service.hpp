@@ -41,7 +41,12 @@ struct B2cInput {
 };
 
 /// refund/payout -> BusinessPayment, salary -> SalaryPayment, bonus/promotion -> PromotionPayment.
-std::optional<std::string> CommandIdFor(const std::string& type);
+inline std::optional<std::string> CommandIdFor(const std::string& type) {
+    if (type == "refund" || type == "payout") return "BusinessPayment";
+    if (type == "salary") return "SalaryPayment";
+    if (type == "bonus" || type == "promotion") return "PromotionPayment";
+    return std::nullopt;
+}
 
 /// Writes the PENDING row with our own OriginatorConversationID (the refund cap is enforced in that
 /// write), then calls B2C v3. Refusal by Daraja: FAILED + kUpstream; no answer: stays PENDING.

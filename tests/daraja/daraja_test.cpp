@@ -99,7 +99,7 @@ TEST(StkCallbackParser, AmountsAreWholePositiveShillings) {
         ASSERT_FALSE(cb.has_value()) << bad.dump();
         EXPECT_EQ(cb.error().details.front().field, "Amount") << bad.dump();
     }
-    for (const json& code : {json("0.4"), json(0.4), json("-1"), json("abc"), json(nullptr)}) {
+    for (const json& code : {json("0.4"), json(0.4), json("-1"), json(-1), json("abc"), json(nullptr)}) {
         EXPECT_FALSE(parse(1, code).has_value()) << code.dump();
     }
     EXPECT_EQ(parse(1, "0")->result_code, 0);

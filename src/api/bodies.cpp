@@ -1,0 +1,107 @@
+#include "api/bodies.hpp"
+
+#include <limits>
+
+#include "api/validator.hpp"
+#include "core/amount.hpp"
+#include "core/phone.hpp"
+#include "core/text.hpp"
+
+namespace haven::api {
+
+using nlohmann::json;
+
+namespace {
+
+core::Error NotAnObject() {
+    return core::Error::Make(core::ErrorCode::kBadJson, "the request body must be a JSON object");
+}
+
+std::optional<std::string> ReadPhone(const json& body, Validator& v) {
+    if (!body.contains("phoneNumber") || !body["phoneNumber"].is_string()) {
+        v.Add("phoneNumber", "phoneNumber is required, e.g. \"0712345678\"");
+        return std::nullopt;
+    }
+    return v.Take(core::NormalizePhone(body["phoneNumber"].get<std::string>()));
+}
+
+}  // namespace
+
+std::optional<int64_t> IdField(const json& v) {
+    // nlohmann stores every non-negative JSON integer as unsigned: 0 and values above INT64_MAX are no ids.
+    if (v.is_number_unsigned()) {
+        auto u = v.get<uint64_t>();
+        if (u == 0 || u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+        return static_cast<int64_t>(u);
+    }
+    if (v.is_number_integer() && v.get<int64_t>() > 0) return v.get<int64_t>();
+    if (v.is_string()) return core::ParseId(v.get<std::string>());
+    return std::nullopt;
+}
+
+core::Result<service::StkPushInput> ReadStkPushBody(const json& body, std::optional<int64_t> fixed_lease_id) {
+    if (!body.is_object()) return core::Fail(NotAnObject());
+    Validator v;
+    auto phone = ReadPhone(body, v);
+    auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", 1, 250000));
+    auto reference = v.Take(core::RequireText(body, "accountReference", 12));
+    std::optional<std::string> desc;
+    if (body.contains("transactionDesc")) {
+        desc = v.Take(core::RequireText(body, "transactionDesc", 13));
+    } else {
+        desc = "Rent payment";  // Daraja rejects an empty TransactionDesc; 12 chars fits its 13-char limit
+    }
+    std::optional<int64_t> lease_id = fixed_lease_id;
+    if (!fixed_lease_id && body.contains("leaseId") && !body["leaseId"].is_null()) {
+        const auto& raw = body["leaseId"];
+        if (raw.is_number_integer() && raw.get<int64_t>() > 0) {
+            lease_id = raw.get<int64_t>();
+        } else {
+            v.Add("leaseId", "leaseId must be the positive integer id of one of your leases");
+        }
+    }
+    if (!v.ok()) return core::Fail(v.Finish());
+    return service::StkPushInput{*phone, *amount, *reference, *desc, lease_id, std::nullopt};
+}
+
+core::Result<service::B2cInput> ReadB2cBody(const json& b) {
+    if (!b.is_object()) return core::Fail(NotAnObject());
+    Validator v;
+    service::B2cInput input;
+    if (auto phone = ReadPhone(b, v)) input.phone_number = *phone;
+    if (auto amount = v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, kMaxB2cAmount))) {
+        input.amount = *amount;
+    }
+    input.type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
+    if (!service::CommandIdFor(input.type)) v.Add("type", "type must be refund, payout, salary, bonus or promotion");
+    if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
+    if (auto occasion = v.Take(core::RequireText(b, "occasion", 100, false))) input.occasion = *occasion;
+    if (b.contains("originalTransactionId") && !b["originalTransactionId"].is_null()) {
+        input.original_transaction_id = IdField(b["originalTransactionId"]);
+        if (!input.original_transaction_id) {
+            v.Add("originalTransactionId", "originalTransactionId must be the id of a payment");
+        } else if (input.type != "refund") {
+            v.Add("originalTransactionId", "only a refund is linked to an original payment");
+        }
+    }
+    if (!v.ok()) return core::Fail(v.Finish());
+    return input;
+}
+
+core::Result<service::ReversalInput> ReadReversalBody(const json& b) {
+    if (!b.is_object()) return core::Fail(NotAnObject());
+    Validator v;
+    service::ReversalInput input;
+    auto id = b.contains("transactionId") ? IdField(b["transactionId"]) : std::nullopt;
+    if (!id) v.Add("transactionId", "transactionId must be the id of a successful payment");
+    else input.transaction_id = *id;
+    if (b.contains("amount") && !b["amount"].is_null()) {
+        input.amount = v.Take(core::ParseAmount(b["amount"], "amount", 1, kMaxB2cAmount));
+    }
+    if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
+    if (auto reason = v.Take(core::RequireText(b, "reason", 100))) input.reason = *reason;
+    if (!v.ok()) return core::Fail(v.Finish());
+    return input;
+}
+
+}  // namespace haven::api

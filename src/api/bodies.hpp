@@ -1,0 +1,36 @@
+#pragma once
+// Request bodies of the money-moving routes -> service inputs. Every invalid field is listed, not just
+// the first (Validator), so a form can show them all. Pure functions of the JSON, so they are tested and
+// fuzzed without a server (tests/fuzz/request_body_fuzz.cpp).
+#include <cstdint>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "service/b2c_service.hpp"
+#include "service/stk_service.hpp"
+
+namespace haven::api {
+
+inline constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (REFERENCE §5.1)
+inline constexpr int64_t kMaxB2cAmount = 250000;
+
+/// A positive id given as a JSON integer or a digit string; std::nullopt for anything else.
+std::optional<int64_t> IdField(const nlohmann::json& v);
+
+/// Each reader takes the parsed body (ParseJsonBody makes it an object; anything else is kBadJson).
+
+/// POST /api/v1/mpesa/stk-push and the tenant page: phoneNumber, amount (1..250000), accountReference
+/// (at most 12 characters), optional transactionDesc (at most 13, default "Rent payment"), optional leaseId.
+/// `fixed_lease_id` pins the lease (tenant page) and the body's leaseId is then ignored.
+core::Result<service::StkPushInput> ReadStkPushBody(const nlohmann::json& body, std::optional<int64_t> fixed_lease_id);
+
+/// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..kMaxB2cAmount), type, remarks, optional
+/// occasion, optional originalTransactionId (refunds only).
+core::Result<service::B2cInput> ReadB2cBody(const nlohmann::json& body);
+
+/// POST /api/v1/mpesa/reverse: transactionId, optional amount (1..kMaxB2cAmount), remarks, reason.
+core::Result<service::ReversalInput> ReadReversalBody(const nlohmann::json& body);
+
+}  // namespace haven::api
