@@ -42,6 +42,13 @@ describe('needs review', () => {
         await row.first().waitFor();
         assert.match(await row.first().textContent(), /failed our checks and changed nothing/);
         assert.match(await row.first().textContent(), new RegExp(`Transaction ${transactionId}`));
+        // The transaction's own page says why it needs review.
+        await row.first().getByRole('button', { name: `Transaction ${transactionId}` }).click();
+        const dialog = page.locator('#tx-dialog');
+        await dialog.locator('.tx-detail').waitFor();
+        assert.match(await dialog.textContent(), /Needs review/);
+        assert.match(await dialog.locator('.tx-review').textContent(), /Open: .*failed our checks/);
+        await dialog.getByRole('button', { name: 'Close' }).click();
         assert.equal(await row.first().getByRole('button', { name: 'Resolve' }).count(), 0, 'viewers do not resolve');
         assert.equal((await page.locator('[data-badge="review"]').textContent()).trim(), '1');
 

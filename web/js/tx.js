@@ -39,7 +39,18 @@ const kTimelineLabels = {
     result: 'Result received',
     status_query: 'Status checked',
     reconciled: 'Reconciled',
+    query: 'Checked with M-Pesa',
+    matched: 'Matched to a callback',
 };
+
+/** "2 attempts; last answer: …; next at …" for a PENDING transaction the reconciler is working on. */
+function reconciliationText(r) {
+    if (!r.attempts) return r.nextAttemptAt ? `first check at ${formatDateTime(r.nextAttemptAt)}` : 'not checked yet';
+    const parts = [`${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`];
+    if (r.lastError) parts.push(`last answer: ${r.lastError}`);
+    if (r.nextAttemptAt) parts.push(`next at ${formatDateTime(r.nextAttemptAt)}`);
+    return parts.join('; ');
+}
 
 /**
  * Opens the detail dialog (a <dialog id="tx-dialog"> on the page) for a transaction id,
@@ -68,6 +79,9 @@ export async function openTransactionDialog(id, { extraActions } = {}) {
     }
     const fields = [
         ['Id', tx.id], ['Kind', kindLabel(tx.kind)], ['Status', null, statusBadge(tx.status)], ['Amount', formatKES(tx.amount)],
+        ['Paid (per M-Pesa)', tx.amountMismatch ? formatKES(tx.paidAmount) : null],
+        ['Needs review', tx.reviewReason],
+        ['Reconciliation', tx.reconciliation ? reconciliationText(tx.reconciliation) : null],
         ['Phone', displayPhone(tx.phoneNumber)], ['M-Pesa receipt', tx.mpesaReceiptNumber], ['Account', tx.accountReference],
         ['Description', tx.transactionDesc], ['Lease', tx.leaseId], ['Result code', tx.resultCode],
         ['M-Pesa says', tx.resultDescription], ['Checkout request', tx.checkoutRequestId],
@@ -76,9 +90,14 @@ export async function openTransactionDialog(id, { extraActions } = {}) {
         ['Created', formatDateTime(tx.createdAt)], ['Updated', formatDateTime(tx.updatedAt)],
     ].filter(([, v, node]) => node || (v !== null && v !== undefined && v !== ''));
     const timeline = Array.isArray(tx.timeline) ? tx.timeline : [];
+    const review = Array.isArray(tx.review) ? tx.review : [];
     body.lastChild.replaceWith(el('div', { class: 'tx-detail', 'data-id': String(tx.id) },
         el('dl', { class: 'kv' }, fields.map(([k, v, node]) => [el('dt', { text: k }), el('dd', {}, node || String(v))])),
         extraActions ? el('div', { class: 'btn-row' }, extraActions(tx)) : null,
+        review.length ? [el('h3', { text: 'Review' }), el('ul', { class: 'tx-review' }, review.map((item) => el('li', {},
+            el('strong', { text: item.status === 'open' ? 'Open: ' : 'Resolved: ' }), item.reason,
+            item.status === 'resolved' ? el('span', { class: 'muted', text: ` — ${item.resolution} (${item.resolvedBy}, ${formatDateTime(item.resolvedAt)})` }) : null)))]
+            : null,
         el('h3', { text: 'Timeline' }),
         timeline.length ? el('ol', { class: 'timeline' }, timeline.map((entry) => el('li', { class: `timeline-${entry.kind}` },
             el('strong', { text: kTimelineLabels[entry.kind] || entry.kind }), ' ',
