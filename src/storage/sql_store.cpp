@@ -1187,6 +1187,15 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
         return Fail(ErrorCode::kValidation, "a review item needs a reason");
     }
     return InTransaction<ReviewItem>([&](SqlConnection& c) -> Result<ReviewItem> {
+        // One item per subject and reason: an open one stands, and one a person already resolved is not
+        // reopened by the same finding (the reconciler keeps finding a push M-Pesa never confirmed).
+        auto existing = c.Run(Cat({"SELECT ", kReviewCols,
+                                   " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
+                                   "AND COALESCE(inbound_id, 0) = ? AND reason_code = ? ORDER BY id DESC LIMIT 1"}),
+                              {item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code});
+        if (!existing) return Fail(existing.error());
+        if (!existing->rows.empty()) return ReadReview(existing->rows.front());
+        // The partial unique index settles a race between two openers: the loser finds the winner's item.
         auto ins = c.Run(Cat({"INSERT INTO review_items (agency_id, transaction_id, inbound_id, reason_code, reason, "
                               "status, created_at) VALUES (?, ?, ?, ?, ?, 'open', ?) "
                               "ON CONFLICT DO NOTHING RETURNING ",
@@ -1195,7 +1204,6 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
                           item.reason_code, item.reason, NowIso8601()});
         if (!ins) return Fail(ins.error());
         if (ins->rows.empty()) {
-            // Already open for this subject and reason: that item stands.
             return One<ReviewItem>(
                 c.Run(Cat({"SELECT ", kReviewCols,
                            " FROM review_items WHERE status = 'open' AND COALESCE(transaction_id, 0) = ? "

@@ -291,8 +291,9 @@ public:
     virtual Result<InboundMessage> FindInbound(int64_t id) = 0;
 
     // Needs review
-    /// Opens an item; when the same subject already has an open item with this reason_code, that one is
-    /// returned unchanged. The transaction it names (STK or transfer) shows the reason while it is open.
+    /// Opens an item; when the same subject already has an item with this reason_code (open, or resolved by a
+    /// person: the same finding does not reopen it), that one is returned unchanged. The transaction it names
+    /// (STK or transfer) shows the reason while it is open.
     virtual Result<ReviewItem> OpenReview(const ReviewItem& item) = 0;
     virtual Result<std::vector<ReviewItem>> ListReview(const ReviewFilter& filter) = 0;
     virtual Result<int64_t> CountOpenReview(int64_t agency_id, bool include_unassigned) = 0;

@@ -233,6 +233,18 @@ TEST_F(TrustReconciler, PushWithoutCheckoutIdBecomesNeedsReviewNeverFailed) {
     auto flagged = Api("GET", "/api/v1/mpesa/transactions?needsReview=true", nullptr, token);
     ASSERT_EQ(flagged.body["data"]["items"].size(), 1u);
     EXPECT_EQ(flagged.body["data"]["items"][0]["id"], tx.id);
+    // Once a person has resolved it, the reconciler's next passes do not reopen it.
+    auto item = OpenReview(token)["items"][0];
+    ASSERT_EQ(Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve",
+                  {{"resolution", "no such payment on the M-Pesa statement"}}, token)
+                  .status,
+              200);
+    ASSERT_TRUE(Eventually([&] {
+        gateway_->ReconcileNow();
+        return Transaction(token, tx.id)["reconciliation"]["attempts"] >= 2;
+    }));
+    EXPECT_EQ(OpenReview(token)["openCount"], 0);
+    EXPECT_EQ(Transaction(token, tx.id)["needsReview"], false);
 }
 
 TEST_F(TrustReconciler, PushWithoutCheckoutIdIsSettledByTheOnlyFittingCallback) {

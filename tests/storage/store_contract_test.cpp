@@ -685,10 +685,20 @@ TEST_P(StoreContract, ReviewItemsOpenOnceShowOnTheRowAndResolveOnce) {
     EXPECT_EQ(store_->ResolveReview(agency_a_, false, opened->id, "again", "a@a").error().code, ErrorCode::kConflict);
     EXPECT_EQ(store_->FindStk(agency_a_, tx.id)->review_reason, "");
     EXPECT_TRUE(store_->ListStk(flagged)->empty());
-    // Unassigned items (no agency) are listed only when asked for.
-    ASSERT_TRUE(store_->OpenReview({.reason_code = "callback_rejected", .reason = "bad body"}));
+    // The same finding again (the next reconciler pass) does not reopen what a person resolved.
+    auto reopened = store_->OpenReview(item);
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened->id, opened->id);
+    EXPECT_EQ(reopened->status, "resolved");
     EXPECT_EQ(*store_->CountOpenReview(agency_a_, false), 0);
-    EXPECT_EQ(*store_->CountOpenReview(agency_a_, true), 1);
+    // Another reason about the same transaction is a new item.
+    EXPECT_NE(store_->OpenReview({.agency_id = agency_a_, .transaction_id = tx.id, .reason_code = "amount_mismatch",
+                                  .reason = "paid 1 of 1000"})->id,
+              opened->id);
+    // Unassigned items (no agency) are listed only when asked for.
+    ASSERT_TRUE(store_->OpenReview({.inbound_id = 7, .reason_code = "callback_rejected", .reason = "bad body"}));
+    EXPECT_EQ(*store_->CountOpenReview(agency_a_, false), 1);
+    EXPECT_EQ(*store_->CountOpenReview(agency_a_, true), 2);
 }
 
 // Finding 3: an idempotency claim runs out; the retry answers from the row the first request wrote.
