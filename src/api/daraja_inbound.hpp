@@ -16,7 +16,8 @@
 namespace haven::api {
 
 /// What applying one body did ("applied", "duplicate", "unmatched"), or why it was refused: kValidation or
-/// kConflict keep it for review (Error::extra may name {"transactionId", "agencyId"}); other errors are failures.
+/// kConflict keep it for review (core::AboutTransaction names the transaction it is about); other errors are
+/// failures.
 using InboundApply = std::function<core::Result<std::string>(const nlohmann::json& body, const std::string& request_id)>;
 
 /// `kind` names the route in the audit log and the stored body ("callback.stk", "result.b2c", ...);

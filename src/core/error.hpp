@@ -1,6 +1,7 @@
 #pragma once
 // Errors as values: every expected failure (bad input, not found, conflict, Daraja down) is an
 // Error inside a Result<T>. The message is safe to show to API clients.
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,5 +56,12 @@ inline tl::unexpected<Error> Fail(ErrorCode code, std::string message) {
     return tl::unexpected<Error>(Error::Make(code, std::move(message)));
 }
 inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
+
+/// Names the transaction an error is about in Error::extra ({"transactionId", "agencyId"}), so whoever keeps
+/// the failed input for review can show it on that transaction.
+inline Error AboutTransaction(Error e, int64_t transaction_id, int64_t agency_id) {
+    e.extra = {{"transactionId", transaction_id}, {"agencyId", agency_id}};
+    return e;
+}
 
 }  // namespace haven::core

@@ -83,12 +83,6 @@ Result<storage::Transfer> FindByNotice(storage::Store& store, const daraja::Resu
     return store.FindTransferByConversationId(notice.originator_conversation_id);
 }
 
-/// Ties an error about a Result to the transfer it names, so its review item shows on that row.
-core::Error AboutTransfer(core::Error error, const storage::Transfer& t) {
-    error.extra = {{"transactionId", t.id}, {"agencyId", t.agency_id}};
-    return error;
-}
-
 /// ParseResult, and when the body fails our checks, the transfer it names (if any) attached to the error.
 Result<daraja::ResultNotice> ParseNotice(storage::Store& store, const json& body) {
     auto notice = daraja::ParseResult(body);
@@ -97,7 +91,7 @@ Result<daraja::ResultNotice> ParseNotice(storage::Store& store, const json& body
         const json& r = body["Result"];
         if (!r.contains(id)) continue;
         if (auto t = store.FindTransferByConversationId(daraja::JsonScalarText(r[id]))) {
-            return core::Fail(AboutTransfer(notice.error(), *t));
+            return core::Fail(core::AboutTransaction(notice.error(), t->id, t->agency_id));
         }
     }
     return notice;
@@ -110,10 +104,10 @@ Result<ResultOutcome> Settle(storage::Store& store, const storage::Transfer& t, 
     auto applied = store.ApplyTransferOutcome(t.id, outcome);
     if (!applied) {
         if (applied.error().code == ErrorCode::kConflict) {
-            return core::Fail(AboutTransfer(
+            return core::Fail(core::AboutTransaction(
                 core::Error::Make(ErrorCode::kConflict,
                                   "receipt " + outcome.mpesa_receipt_number + " already settles another transaction"),
-                t));
+                t.id, t.agency_id));
         }
         return tl::unexpected(applied.error());
     }

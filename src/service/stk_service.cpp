@@ -119,22 +119,16 @@ Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& ac
 
 namespace {
 
-/// Ties an error about a callback to the transaction it names, so its review item shows on that row.
-core::Error AboutTransaction(core::Error error, const core::StkTransaction& tx) {
-    error.extra = {{"transactionId", tx.id}, {"agencyId", tx.agency_id}};
-    return error;
-}
-
 Result<CallbackOutcome> ApplyOutcome(const core::StkTransaction& pending, const storage::StkOutcome& outcome,
                                      const std::string& source, const std::string& request_id, StkDeps deps) {
     auto applied = deps.store.ApplyStkOutcome(pending.checkout_request_id, outcome);
     if (!applied) {
         if (applied.error().code == ErrorCode::kConflict) {
             // The receipt already settles another transaction (a database rule): this one changes nothing.
-            return core::Fail(AboutTransaction(
+            return core::Fail(core::AboutTransaction(
                 core::Error::Make(ErrorCode::kConflict, "receipt " + outcome.mpesa_receipt_number +
                                                             " already settles another transaction"),
-                pending));
+                pending.id, pending.agency_id));
         }
         return tl::unexpected(applied.error());
     }
@@ -177,7 +171,7 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
             id && id->contains("CheckoutRequestID") ? daraja::JsonScalarText((*id)["CheckoutRequestID"]) : "";
         if (!checkout_id.empty()) {
             if (auto tx = deps.store.FindStkByCheckoutIdAnyAgency(checkout_id)) {
-                return core::Fail(AboutTransaction(parsed.error(), *tx));
+                return core::Fail(core::AboutTransaction(parsed.error(), tx->id, tx->agency_id));
             }
         }
         return tl::unexpected(parsed.error());
