@@ -219,7 +219,7 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool group_commit) {
     if (path.empty()) return Fail(core::Error::Validation("DATABASE_URL", "sqlite: needs a file path"));
     const bool in_memory = path == ":memory:";
     if (!in_memory) {
@@ -233,7 +233,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     }
     auto writer = OpenConnection(path, false);
     if (!writer) return Fail(writer.error());
-    return std::make_unique<SqlStore>(std::make_unique<SqliteDatabase>(std::move(*writer), path, in_memory));
+    return std::make_unique<SqlStore>(std::make_unique<SqliteDatabase>(std::move(*writer), path, in_memory),
+                                      group_commit);
 }
 
 }  // namespace haven::storage
