@@ -1,5 +1,6 @@
 #include "storage/group_commit.hpp"
 
+#include <exception>
 #include <optional>
 #include <utility>
 
@@ -101,7 +102,12 @@ void GroupCommitter::RunBatch(std::deque<Pending*>& batch) {
             (void)c.Run("ROLLBACK", {});
             return answer(saved.error());
         }
-        p->outcome = p->unit(c);
+        try {
+            p->outcome = p->unit(c);
+        } catch (const std::exception& e) {  // the writer thread must outlive any one unit
+            spdlog::error("storage: a unit of work threw: {}", e.what());
+            p->outcome = Fail(ErrorCode::kInternal, "database error");
+        }
         if (*p->outcome) {
             if (auto released = c.Run("RELEASE unit", {}); !released) {
                 (void)c.Run("ROLLBACK", {});
