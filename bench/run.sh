@@ -7,6 +7,7 @@
 # Prints one summary table and writes bench/results/latest.md. Never part of `make test`.
 # Knobs (env): BENCH_DURATION (s per wrk run, 8), BENCH_CONNECTIONS (32), BENCH_STK_PUSHES (500),
 #              BENCH_STK_PARALLEL (16), BENCH_IDLE_CONNECTIONS (1000).
+#              DB_GROUP_COMMIT=0: the gateway commits each write on its own (the baseline for group commit).
 set -euo pipefail
 
 BUILD_DIR="${1:-build}"
@@ -124,6 +125,7 @@ curl -fs "$GW/api/v1/health" >/dev/null || die "gateway did not start"
 sleep 1
 GW_IDLE_HWM="$(kb_of "$GW_PID" VmHWM)"
 GW_IDLE_RSS="$(kb_of "$GW_PID" VmRSS)"
+record "durability" "SQLite synchronous=FULL, DB_GROUP_COMMIT=${DB_GROUP_COMMIT:-1}" "DB_GROUP_COMMIT=${DB_GROUP_COMMIT:-1} ./bench/run.sh"
 record "gateway idle VmHWM" "$(mb "$GW_IDLE_HWM") MB" "grep VmHWM /proc/\$(pidof haven-mpesa)/status  # after start"
 
 TOKEN="$(curl -fs "$GW/api/v1/auth/login" -H 'Content-Type: application/json' \

@@ -140,6 +140,12 @@ core::Result<Config> LoadConfig(const Env& env) {
         return tl::unexpected(Bad("DATABASE_URL", "sqlite:PATH or postgres://user:password@host:5432/db",
                                   c.database_url));
     }
+    if (auto v = get("DB_GROUP_COMMIT")) {
+        if (*v != "0" && *v != "1" && *v != "true" && *v != "false") {
+            return tl::unexpected(Bad("DB_GROUP_COMMIT", "1 or 0", v));
+        }
+        c.db_group_commit = (*v == "1" || *v == "true");
+    }
 
     if (!sim) {
         for (const char* var : {"MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY",

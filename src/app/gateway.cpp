@@ -81,7 +81,7 @@ Gateway::~Gateway() { Stop(); }
 core::Result<void> Gateway::Start() {
     auto& s = *impl_;
     auto& c = s.config;
-    auto store = storage::MakeStore(c.database_url);
+    auto store = storage::MakeStore(c.database_url, {.group_commit = c.db_group_commit});
     if (!store) return tl::unexpected(store.error());
     s.store = std::move(*store);
     auto migrated = s.store->Migrate();

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
+#include "storage/group_commit.hpp"
 #include "storage/migrations.hpp"
 
 namespace haven::storage {
@@ -464,9 +465,15 @@ std::string NowIso8601() {
     return buf;
 }
 
-SqlStore::SqlStore(std::unique_ptr<SqlDatabase> db) : db_(std::move(db)) {}
+SqlStore::SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit)
+    : db_(std::move(db)), committer_(group_commit ? std::make_unique<GroupCommitter>(*db_) : nullptr) {}
+
+SqlStore::~SqlStore() = default;
 
 Result<SqlResult> SqlStore::Run(const std::string& sql, const SqlParams& params) {
+    if (committer_) {
+        return InTransaction<SqlResult>([&](SqlConnection& c) { return c.Run(sql, params); });
+    }
     auto conn = db_->Acquire();
     if (!conn) return Fail(conn.error());
     return (*conn)->Run(sql, params);
@@ -480,6 +487,16 @@ Result<SqlResult> SqlStore::RunRead(const std::string& sql, const SqlParams& par
 
 template <class T, class F>
 Result<T> SqlStore::InTransaction(F&& body) {
+    if (committer_) {
+        std::optional<Result<T>> out;
+        auto unit = committer_->Submit([&](SqlConnection& c) -> Result<void> {
+            out.emplace(body(c));
+            if (!*out) return Fail(out->error());
+            return {};
+        });
+        if (!unit) return Fail(unit.error());  // its own error, or its batch did not commit
+        return std::move(*out);
+    }
     auto conn = db_->Acquire();
     if (!conn) return Fail(conn.error());
     SqlConnection& c = **conn;

@@ -59,9 +59,14 @@ public:
 /// The current UTC time as "YYYY-MM-DDTHH:MM:SSZ".
 std::string NowIso8601();
 
+class GroupCommitter;
+
 class SqlStore final : public Store {
 public:
-    explicit SqlStore(std::unique_ptr<SqlDatabase> db);
+    /// `group_commit`: every write (Run, InTransaction) is a unit handed to one writer thread that
+    /// commits units in batches (group_commit.hpp); otherwise each runs as its own transaction.
+    explicit SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit = false);
+    ~SqlStore() override;
 
     Result<int> Migrate() override;
 
@@ -166,17 +171,20 @@ public:
     Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) override;
 
 private:
-    /// Runs one statement on a pooled connection.
+    /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
+    /// ordered after every earlier write and sees it).
     Result<SqlResult> Run(const std::string& sql, const SqlParams& params);
     /// Runs one read-only statement on a reader connection (SQLite: off the writer's lock).
     Result<SqlResult> RunRead(const std::string& sql, const SqlParams& params);
     /// Run() as a callable, for the statement helpers that also run inside a transaction.
     auto Pooled() { return std::bind_front(&SqlStore::Run, this); }
-    /// Runs `body` inside BEGIN ... COMMIT on one connection; rolls back when it fails.
+    /// Runs `body` inside BEGIN ... COMMIT on one connection; rolls back when it fails. With group
+    /// commit: inside a savepoint of the writer's batch transaction, answered once the batch committed.
     template <class T, class F>
     Result<T> InTransaction(F&& body);
 
     std::unique_ptr<SqlDatabase> db_;
+    std::unique_ptr<GroupCommitter> committer_;  // declared after db_: stops before the database closes
 };
 
 }  // namespace haven::storage

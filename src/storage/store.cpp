@@ -24,13 +24,13 @@ Result<std::vector<TransferTotals>> Store::LinkedTransferTotals(int64_t agency_i
     return out;
 }
 
-Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url) {
+Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url, const StoreOptions& options) {
     std::string_view url = database_url;
     if (url.starts_with("sqlite:")) {
         std::string_view path = url.substr(7);
         // "sqlite:///abs/path" and "sqlite://rel/path" are accepted too.
         if (path.starts_with("//")) path.remove_prefix(2);
-        return OpenSqliteStore(std::string(path));
+        return OpenSqliteStore(std::string(path), options.group_commit);
     }
     if (url.starts_with("postgres://") || url.starts_with("postgresql://")) return OpenPostgresStore(database_url);
     return core::Fail(core::Error::Validation(

@@ -399,8 +399,15 @@ public:
     virtual Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) = 0;
 };
 
+/// How a store commits. Every commit is durable (synced) before the call returns.
+struct StoreOptions {
+    /// SQLite: concurrent writes share one transaction and one fsync (STYLE.md P9; DB_GROUP_COMMIT).
+    /// Off: each write is its own transaction. PostgreSQL: ignored for now (one transaction per write).
+    bool group_commit = true;
+};
+
 /// "sqlite:./data/haven.db", "sqlite::memory:", "postgres://user:pass@host:5432/db" (or postgresql://).
 /// The migrations (src/storage/migrations/<backend>/NNN_name.sql) are compiled into the binary.
-Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url);
+Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url, const StoreOptions& options = {});
 
 }  // namespace haven::storage

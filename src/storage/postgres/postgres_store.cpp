@@ -182,7 +182,11 @@ public:
             return Fail(ErrorCode::kInternal, "cannot connect to PostgreSQL (check DATABASE_URL)");
         }
         PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
-        if (auto r = conn->RunScript("SET TIME ZONE 'UTC'"); !r) return Fail(r.error());
+        // synchronous_commit = on for our own sessions, whatever the server's default: a commit returns
+        // only once its WAL is flushed, so nothing is acknowledged before it is on disk.
+        if (auto r = conn->RunScript("SET TIME ZONE 'UTC'; SET synchronous_commit = on"); !r) {
+            return Fail(r.error());
+        }
         return conn;
     }
 

@@ -142,11 +142,13 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
     sqlite3_extended_result_codes(db, 1);
     // journal_mode is a property of the file: the writer sets WAL before any reader opens.
+    // synchronous = FULL: every commit syncs the WAL before it returns, so nothing is acknowledged
+    // that a power loss could take back (NORMAL syncs only at checkpoints).
     std::vector<const char*> pragmas{"PRAGMA foreign_keys = ON", "PRAGMA case_sensitive_like = ON"};
     if (reader) {
         pragmas.push_back("PRAGMA query_only = 1");
     } else {
-        pragmas.insert(pragmas.begin(), {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"});
+        pragmas.insert(pragmas.begin(), {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL"});
     }
     for (const char* pragma : pragmas) {
         if (auto r = conn->RunScript(pragma); !r) return Fail(r.error());
@@ -217,7 +219,7 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool group_commit) {
     if (path.empty()) return Fail(core::Error::Validation("DATABASE_URL", "sqlite: needs a file path"));
     const bool in_memory = path == ":memory:";
     if (!in_memory) {
@@ -231,7 +233,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
     }
     auto writer = OpenConnection(path, false);
     if (!writer) return Fail(writer.error());
-    return std::make_unique<SqlStore>(std::make_unique<SqliteDatabase>(std::move(*writer), path, in_memory));
+    return std::make_unique<SqlStore>(std::make_unique<SqliteDatabase>(std::move(*writer), path, in_memory),
+                                      group_commit);
 }
 
 }  // namespace haven::storage
