@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/amount.hpp"
 #include "core/phone.hpp"
 #include "core/state.hpp"
 #include "daraja/callbacks.hpp"
@@ -267,11 +268,29 @@ Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& b
     outcome.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
     outcome.result_code = notice->result_code;
     outcome.result_desc = notice->result_desc;
+    // The amount M-Pesa says it sent is checked like a callback's: a malformed one changes nothing.
+    std::optional<int64_t> sent;
+    if (auto it = notice->params.find("TransactionAmount"); notice->ok() && it != notice->params.end()) {
+        auto amount = core::ParseDarajaAmount(it->second, "TransactionAmount");
+        if (!amount) return core::Fail(core::AboutTransaction(amount.error(), found->id, found->agency_id));
+        sent = *amount;
+    }
     if (notice->ok()) {
         std::string receipt = kind == "b2c" ? notice->Param("TransactionReceipt") : "";
         outcome.mpesa_receipt_number = receipt.empty() ? notice->transaction_id : receipt;
     }
-    return Settle(deps.store, *found, outcome, "daraja", request_id);
+    auto settled = Settle(deps.store, *found, outcome, "daraja", request_id);
+    if (settled && settled->applied && sent && *sent != found->amount) {
+        // Recorded as M-Pesa reports it (the money moved), flagged for a person.
+        const std::string reason = "M-Pesa reports KES " + std::to_string(*sent) + " sent for a " + found->type +
+                                   " of KES " + std::to_string(found->amount);
+        auto opened = deps.store.OpenReview({.agency_id = found->agency_id, .transaction_id = found->id,
+                                             .reason_code = "amount_mismatch", .reason = reason});
+        if (!opened) spdlog::error("review item for {} {} not opened: {}", kind, found->id, opened.error().message);
+        Audit(deps.store, found->agency_id, std::nullopt, "daraja", kind + ".amount_mismatch", Target(kind, found->id),
+              request_id, "flagged: " + reason);
+    }
+    return settled;
 }
 
 Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const json& body, const std::string& request_id,

@@ -194,6 +194,50 @@ TEST_F(Trust, BadB2cResultIsKeptForReviewAndChangesNothing) {
     EXPECT_EQ(tx["review"][0]["reasonCode"], "callback_rejected");
 }
 
+// A payout M-Pesa reports with another amount is recorded as reported, flagged and audited; a malformed one is refused.
+TEST_F(Trust, PayoutResultWithAnotherAmountIsFlagged) {
+    auto token = Login("admin@a.test");
+    Sim("POST", "/sim/v1/rules",
+        {{"rules", json::array({{{"api", "b2c"}, {"when", {{"amount", 160}}}, {"then", {{"callbacks", 0}}}}})},
+         {"replace", false}});
+    auto payout = [&](const std::string& key) {
+        auto r = Api("POST", "/api/v1/mpesa/b2c",
+                     {{"phoneNumber", "0708374149"}, {"amount", 160}, {"type", "payout"}, {"remarks", "deposit"}},
+                     token, {{"Idempotency-Key", key}});
+        EXPECT_EQ(r.status, 200) << r.body.dump();
+        return r.body["data"];
+    };
+    auto result = [&](const json& data, const json& amount, const std::string& receipt) {
+        json params = json::array({{{"Key", "TransactionAmount"}, {"Value", amount}},
+                                   {{"Key", "TransactionReceipt"}, {"Value", receipt}}});
+        json body = {{"Result",
+                      {{"ResultType", 0}, {"ResultCode", 0}, {"ResultDesc", "The service request is processed successfully."},
+                       {"OriginatorConversationID", data["originatorConversationId"]},
+                       {"ConversationID", data["conversationId"]}, {"TransactionID", receipt},
+                       {"ResultParameters", {{"ResultParameter", params}}}}}};
+        return Api("POST", "/api/v1/mpesa/b2c/result?secret=" + gateway_->config().callback_secret, body);
+    };
+    auto first = payout("payout-160-a");
+    ASSERT_EQ(result(first, 1600, "TFE0000002").status, 200);
+    auto tx = Transaction(token, first["transactionId"]);
+    EXPECT_EQ(tx["status"], "SUCCESS");
+    EXPECT_EQ(tx["needsReview"], true);
+    EXPECT_EQ(tx["review"][0]["reasonCode"], "amount_mismatch");
+    EXPECT_EQ(gateway_->store().CountAudit("b2c.amount_mismatch", "flagged").value_or(0), 1);
+
+    auto second = payout("payout-160-b");
+    ASSERT_EQ(result(second, "16.5", "TFE0000003").status, 200);
+    auto refused = Transaction(token, second["transactionId"]);
+    EXPECT_EQ(refused["status"], "PENDING");
+    EXPECT_EQ(refused["review"][0]["reasonCode"], "callback_rejected");
+
+    auto third = payout("payout-160-c");
+    ASSERT_EQ(result(third, "160.00", "TFE0000004").status, 200);
+    auto exact = Transaction(token, third["transactionId"]);
+    EXPECT_EQ(exact["status"], "SUCCESS");
+    EXPECT_EQ(exact["needsReview"], false);
+}
+
 class TrustReconciler : public Trust {
 protected:
     void SetUp() override {
