@@ -114,6 +114,14 @@ public:
         return out;
     }
     int64_t Int() { return OptInt().value_or(0); }
+    /// attempts, last_error, next_attempt_at: the reconciler's columns, in that order.
+    core::Reconciliation Reconciliation() {
+        core::Reconciliation out;
+        out.attempts = Int();
+        out.last_error = Text();
+        out.next_attempt_at = Text();
+        return out;
+    }
 
 private:
     const SqlRow& row_;
@@ -174,9 +182,7 @@ core::StkTransaction ReadStk(const SqlRow& row) {
     t.transaction_date = r.Text();
     t.created_at = r.Text();
     t.updated_at = r.Text();
-    t.reconciliation.attempts = r.Int();
-    t.reconciliation.last_error = r.Text();
-    t.reconciliation.next_attempt_at = r.Text();
+    t.reconciliation = r.Reconciliation();
     t.paid_amount = r.OptInt();
     t.review_reason = r.Text();
     return t;
@@ -220,9 +226,7 @@ Transfer ReadTransfer(const SqlRow& row) {
     t.mpesa_receipt_number = r.Text();
     t.created_at = r.Text();
     t.updated_at = r.Text();
-    t.reconciliation.attempts = r.Int();
-    t.reconciliation.last_error = r.Text();
-    t.reconciliation.next_attempt_at = r.Text();
+    t.reconciliation = r.Reconciliation();
     t.review_reason = r.Text();
     return t;
 }
