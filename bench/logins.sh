@@ -9,15 +9,12 @@ set -euo pipefail
 
 BUILD_DIR="${1:-build}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/.." && pwd)"
-case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
-BIN="$BUILD_DIR/haven-mpesa"
+log() { printf '[bench logins] %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 CLIENTS="${BENCH_LOGIN_CLIENTS:-64}"
 LOAD_SECONDS="${BENCH_LOGIN_SECONDS:-10}"
-CALLBACK_SECRET="bench-callback-secret-0123456789abcdef"
 
-log() { printf '[bench logins] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 for tool in curl jq python3; do command -v "$tool" >/dev/null || die "$tool is needed"; done
 [ -x "$BIN" ] || die "$BIN not found; run make build first"
 
@@ -39,31 +36,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-kb_of() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 # pct FILE P: the P-th percentile (ms) of the seconds listed one per line in FILE.
 pct() {
     awk '{print $1*1000}' "$1" | sort -n | awk -v p="$2" '{a[NR]=$1}
         END {if (!NR) {print "n/a"; exit} i=int(NR*p/100+0.5); if (i<1) i=1; if (i>NR) i=NR; printf "%.1f ms", a[i]}'
 }
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
-export HOST=127.0.0.1 PORT DATABASE_URL="sqlite:$WORK/bench.db" MPESA_ENVIRONMENT=simulator
-export JWT_SECRET="bench-jwt-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export MPESA_CALLBACK_SECRET="$CALLBACK_SECRET"
-export RATE_LIMIT_PER_SECOND=0 SIMULATOR_INTERACTIVE=0 RECONCILE_AFTER_SECONDS=3600
-cd "$WORK"
-"$BIN" migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-"$BIN" user add --email bench@bench.local --password bench-password-2026 --role admin --agency Bench \
-    >"$WORK/user.log" 2>&1 || { cat "$WORK/user.log" >&2; die "user add failed"; }
-"$BIN" serve >"$WORK/gateway.log" 2>&1 &
-GW_PID=$!
-GW="http://127.0.0.1:$PORT"
-for _ in $(seq 1 100); do curl -fs "$GW/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "$GW/api/v1/health" >/dev/null || die "gateway did not start"
-BODY='{"email":"bench@bench.local","password":"bench-password-2026"}'
-TOKEN="$(curl -fs "$GW/api/v1/auth/login" -H 'Content-Type: application/json' -d "$BODY" | jq -r .data.token)"
-[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || die "login failed"
+start_gateway "$WORK"
+BODY="{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}"  # the storm's clients log in with it
+TOKEN="$(bench_login)"
 sleep 0.5
 IDLE_HWM="$(kb_of "$GW_PID" VmHWM)"  # after one login: one hash has run
 

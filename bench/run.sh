@@ -12,20 +12,17 @@ set -euo pipefail
 
 BUILD_DIR="${1:-build}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/.." && pwd)"
-case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
-BIN="$BUILD_DIR/haven-mpesa"
+log() { printf '[bench] %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 
 DURATION="${BENCH_DURATION:-8}"
 CONNS="${BENCH_CONNECTIONS:-32}"
 STK_N="${BENCH_STK_PUSHES:-500}"
 STK_P="${BENCH_STK_PARALLEL:-16}"
 IDLE_N="${BENCH_IDLE_CONNECTIONS:-1000}"
-CALLBACK_SECRET="bench-callback-secret-0123456789abcdef"  # 38 chars, known to the callback load
 DEADLINE_STK_S=120
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 # --- tools (Debian packages, installed only when missing; bench only, never the test path) ---------
 need_pkgs=()
@@ -81,11 +78,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 now_ms() { date +%s%3N; }
-kb_of() { awk -v k="$2:" '$1==k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # Sum of VmRSS over a process and its children (nginx master + workers).
 tree_rss_kb() {
     local total=0 p
@@ -97,7 +90,6 @@ tree_hwm_kb() {
     for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(kb_of "$p" VmHWM))); done
     echo "$total"
 }
-mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 
 # Results: rows of "name|value|command" appended to $WORK/results.
 RESULTS="$WORK/results"
@@ -108,29 +100,14 @@ hwm_after() {  # hwm_after PHASE: the gateway's VmHWM so far, to see which load 
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; log "$1: $2"; }
 
 # --- gateway -----------------------------------------------------------------------------------------
-GW_PORT="$(free_port)"
-JWT="bench-jwt-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export HOST=127.0.0.1 PORT="$GW_PORT" DATABASE_URL="sqlite:$WORK/bench.db" MPESA_ENVIRONMENT=simulator
-export JWT_SECRET="$JWT" MPESA_CALLBACK_SECRET="$CALLBACK_SECRET" SIMULATOR_CALLBACK_DELAY_MS=20
-export RATE_LIMIT_PER_SECOND=0 SIMULATOR_INTERACTIVE=0 RECONCILE_AFTER_SECONDS=3600
-cd "$WORK"
-"$BIN" migrate >"$WORK/migrate.log" 2>&1 || { cat "$WORK/migrate.log" >&2; die "migrate failed"; }
-"$BIN" user add --email bench@bench.local --password bench-password-2026 --role admin --agency Bench \
-    >"$WORK/user.log" 2>&1 || { cat "$WORK/user.log" >&2; die "user add failed"; }
-"$BIN" serve >"$WORK/gateway.log" 2>&1 &
-GW_PID=$!
-GW="http://127.0.0.1:$GW_PORT"
-for _ in $(seq 1 100); do curl -fs "$GW/api/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "$GW/api/v1/health" >/dev/null || die "gateway did not start"
+start_gateway "$WORK" SIMULATOR_CALLBACK_DELAY_MS=20
 sleep 1
 GW_IDLE_HWM="$(kb_of "$GW_PID" VmHWM)"
 GW_IDLE_RSS="$(kb_of "$GW_PID" VmRSS)"
 record "durability" "SQLite synchronous=FULL, DB_GROUP_COMMIT=${DB_GROUP_COMMIT:-1}" "DB_GROUP_COMMIT=${DB_GROUP_COMMIT:-1} ./bench/run.sh"
 record "gateway idle VmHWM" "$(mb "$GW_IDLE_HWM") MB" "grep VmHWM /proc/\$(pidof haven-mpesa)/status  # after start"
 
-TOKEN="$(curl -fs "$GW/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d '{"email":"bench@bench.local","password":"bench-password-2026"}' | jq -r .data.token)"
-[ -n "$TOKEN" ] && [ "$TOKEN" != null ] || die "login failed"
+TOKEN="$(bench_login)"
 AUTH="Authorization: Bearer $TOKEN"
 
 # --- nginx (the reference) ---------------------------------------------------------------------------
