@@ -1,6 +1,7 @@
 #include "net/http.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 
 namespace haven::net {
@@ -44,5 +45,32 @@ Response Response::Text(int status, std::string body, std::string content_type) 
     res.headers["Content-Type"] = std::move(content_type);
     return res;
 }
+
+struct Reply::State {
+    std::function<void(Response)> deliver;
+    std::function<Response()> unanswered;
+    std::atomic<bool> answered{false};
+
+    ~State() {
+        if (answered.exchange(true)) return;
+        try {
+            deliver(unanswered());
+        } catch (...) {  // a destructor must not throw; the connection then closes on its own deadline
+        }
+    }
+};
+
+Reply::Reply(std::function<void(Response)> deliver, std::function<Response()> unanswered)
+    : state_(std::make_shared<State>()) {
+    state_->deliver = std::move(deliver);
+    state_->unanswered = std::move(unanswered);
+}
+
+void Reply::operator()(Response response) const {
+    if (state_->answered.exchange(true)) return;
+    state_->deliver(std::move(response));
+}
+
+bool Reply::Answered() const { return state_->answered.load(); }
 
 }  // namespace haven::net

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,5 +48,26 @@ struct Response {
 };
 
 using Handler = std::function<Response(Request&)>;
+
+/// Answers a request later, from any thread (a pool thread, the group-commit writer, the completion of an
+/// outbound call). The first call wins; later calls are ignored. A Reply whose last copy is dropped without
+/// being called answers 500, so a forgotten path can never leave a connection waiting forever.
+class Reply {
+public:
+    /// `deliver` hands the answer to the waiting connection; `unanswered` builds the 500 for a dropped Reply.
+    Reply(std::function<void(Response)> deliver, std::function<Response()> unanswered);
+    void operator()(Response response) const;
+    /// True once an answer was given.
+    bool Answered() const;
+
+private:
+    struct State;
+    std::shared_ptr<State> state_;
+};
+
+/// A handler that does not hold its thread while it waits (for Daraja, for a group commit): it checks the
+/// request, starts the work and returns; whoever finishes the work calls `reply`. It starts on the worker
+/// pool like a Handler; `req` stays valid until reply is called.
+using AsyncHandler = std::function<void(Request& req, Reply reply)>;
 
 }  // namespace haven::net

@@ -320,6 +320,47 @@ HttpClient::HttpClient(Runtime& runtime, TlsOptions tls) : impl_(std::make_uniqu
 
 HttpClient::~HttpClient() = default;
 
+namespace {
+
+std::string ExceptionText(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        return ex.what();
+    } catch (...) {
+    }
+    return "unknown error";
+}
+
+}  // namespace
+
+void HttpClient::SendAsync(const ClientRequest& request, Done done) {
+    auto& rt = impl_->rt;
+    auto finish = [&rt, done = std::move(done)](core::Result<ClientResponse> result) mutable {
+        asio::post(rt.pool, [done = std::move(done), result = std::move(result)]() mutable {
+            try {
+                done(std::move(result));
+            } catch (...) {
+                LogSpawnException("http client completion", std::current_exception());
+            }
+        });
+    };
+    auto url = ParseUrl(request.url);
+    if (!url) {
+        finish(core::Fail(url.error()));
+        return;
+    }
+    // Run() takes the request by value: the coroutine owns its copy, the caller's may be gone before it runs.
+    asio::co_spawn(impl_->rt.io, impl_->Run(request, *url),
+                   [finish = std::move(finish)](std::exception_ptr e, core::Result<ClientResponse> result) mutable {
+                       if (e) {
+                           finish(core::Fail(ErrorCode::kUpstreamUnavailable, "HTTP client failed: " + ExceptionText(e)));
+                           return;
+                       }
+                       finish(std::move(result));
+                   });
+}
+
 core::Result<ClientResponse> HttpClient::Send(const ClientRequest& request) {
     if (impl_->rt.OnIoThread()) {
         spdlog::error("http client: Send() called on the I/O thread; refusing (it would deadlock)");

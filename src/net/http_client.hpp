@@ -1,9 +1,11 @@
 #pragma once
 // Outbound HTTP/1.1 and HTTPS client (used for Daraja calls and for the simulator's callbacks).
-// Blocking facade over async Beast: call it from the worker pool, never from the I/O thread.
+// Send() is a blocking facade over async Beast (call it from the worker pool, never from the I/O thread);
+// SendAsync() never blocks.
 // Every call has a deadline covering resolve, connect, TLS handshake, write and read.
 // HTTPS: verify_peer, system CA paths or a given CA file, SNI and host name verification.
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "core/error.hpp"
@@ -39,6 +41,10 @@ public:
     /// kUpstreamUnavailable on DNS/connect/TLS/timeout failures (message says which); any HTTP
     /// status, including 4xx/5xx, is a successful ClientResponse.
     core::Result<ClientResponse> Send(const ClientRequest& request);
+    /// The same exchange without waiting: `done` runs once, on the worker pool (so it may do blocking work
+    /// such as a database write), with the answer or the failure. Safe to call from any thread.
+    using Done = std::function<void(core::Result<ClientResponse>)>;
+    void SendAsync(const ClientRequest& request, Done done);
 
     struct Impl;
 

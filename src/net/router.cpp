@@ -53,6 +53,15 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
     routes_.push_back(std::move(route));
 }
 
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+    Route route;
+    route.segments = SplitPath(pattern);
+    route.method = std::move(method);
+    route.pattern = std::move(pattern);
+    route.async_handler = std::move(handler);
+    routes_.push_back(std::move(route));
+}
+
 Router::Match Router::Find(const std::string& method, const std::string& path) const {
     const auto segments = SplitPath(path);
     Match match;
@@ -71,7 +80,8 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
         if (literals > best_literals) {
             best_literals = literals;
             match.kind = MatchKind::kFound;
-            match.handler = &route.handler;
+            match.handler = route.handler ? &route.handler : nullptr;
+            match.async_handler = route.async_handler ? &route.async_handler : nullptr;
             match.params = std::move(params);
         }
     }

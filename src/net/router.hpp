@@ -16,11 +16,14 @@ struct RouteInfo {
 class Router {
 public:
     void Add(std::string method, std::string pattern, Handler handler);
+    /// A route whose handler answers later (see AsyncHandler): it never holds a thread while it waits.
+    void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
 
     enum class MatchKind { kFound, kWrongMethod, kNotFound };
     struct Match {
         MatchKind kind = MatchKind::kNotFound;
-        const Handler* handler = nullptr;
+        const Handler* handler = nullptr;             // set for Add() routes
+        const AsyncHandler* async_handler = nullptr;  // set for AddAsync() routes
         std::map<std::string, std::string> params;
         std::string allow;  // "GET, POST" for kWrongMethod
     };
@@ -34,6 +37,7 @@ private:
         std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
+        AsyncHandler async_handler;
     };
     std::vector<Route> routes_;
 };

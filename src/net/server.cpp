@@ -235,6 +235,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             co_return co_await RunBlocking(rt.pool, std::move(serve));
         }
         req.params = std::move(match.params);
+        if (match.async_handler) co_return co_await DispatchAsync(*match.async_handler, req);
         const Handler* handler = match.handler;
         // raw `this`: the session coroutine holds a shared_ptr for as long as we run
         Impl* self = this;
@@ -251,6 +252,41 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
             return self->ErrorResponse(500, "internal error (request id " + req.request_id + ")", req.request_id);
         };
         co_return co_await RunBlocking(rt.pool, std::move(run));
+    }
+
+    // Starts an AsyncHandler on the worker pool and waits, without holding any thread, for its Reply; the
+    // Reply may come from any thread and resumes this coroutine on its own executor.
+    asio::awaitable<Response> DispatchAsync(const AsyncHandler& handler, Request& req) {
+        Impl* self = this;  // the session coroutine holds a shared_ptr for as long as we wait
+        auto unanswered = [self, id = req.request_id]() {
+            spdlog::error("{}: a handler dropped its reply without answering (request id {})", self->options.name, id);
+            return self->ErrorResponse(500, "internal error (request id " + id + ")", id);
+        };
+        auto initiate = [self, &handler, &req, unanswered](auto completion) {
+            using Completion = decltype(completion);
+            auto held = std::make_shared<Completion>(std::move(completion));
+            Reply reply(
+                [held](Response res) {
+                    auto ex = asio::get_associated_executor(*held);
+                    asio::post(ex, [held, res = std::move(res)]() mutable { (*held)(std::move(res)); });
+                },
+                unanswered);
+            asio::post(self->rt.pool, [self, &handler, &req, reply]() {
+                try {
+                    handler(req, reply);
+                } catch (const std::exception& e) {
+                    spdlog::error("{}: handler for {} {} threw: {} (request id {})", self->options.name, req.method,
+                                  req.path, e.what(), req.request_id);
+                    reply(self->ErrorResponse(500, "internal error (request id " + req.request_id + ")",
+                                              req.request_id));
+                } catch (...) {
+                    reply(self->ErrorResponse(500, "internal error (request id " + req.request_id + ")",
+                                              req.request_id));
+                }
+            });
+        };
+        co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(std::move(initiate),
+                                                                                              asio::use_awaitable);
     }
 
     static Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {

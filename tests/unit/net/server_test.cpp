@@ -281,6 +281,68 @@ TEST_F(ServerTest, HandlersRunConcurrentlyOnTheWorkerPool) {
     }
 }
 
+TEST_F(ServerTest, AsyncHandlersWaitWithoutHoldingAThread) {
+    // 4 pool threads, 64 requests waiting at once: only handlers that return while they wait can get there.
+    constexpr int kWaiting = 64;
+    std::mutex mu;
+    std::vector<Reply> parked;
+    router_.AddAsync("GET", "/api/park/{n}", [&](Request& req, Reply reply) {
+        std::lock_guard lock(mu);
+        parked.push_back(reply);
+        if (static_cast<int>(parked.size()) < kWaiting) return;
+        for (size_t i = 0; i < parked.size(); ++i) parked[i](Response::Text(200, "released"));
+        (void)req;
+    });
+    StartServer();
+    std::mutex done_mu;
+    std::condition_variable done_cv;
+    int answered = 0, released = 0;
+    for (int i = 0; i < kWaiting; ++i) {
+        ClientRequest req;
+        req.url = "http://127.0.0.1:" + std::to_string(port_) + "/api/park/" + std::to_string(i);
+        req.timeout = 10000ms;
+        client_.SendAsync(req, [&](core::Result<ClientResponse> res) {
+            std::lock_guard lock(done_mu);
+            ++answered;
+            if (res && res->status == 200 && res->body == "released") ++released;
+            done_cv.notify_all();
+        });
+    }
+    std::unique_lock lock(done_mu);
+    ASSERT_TRUE(done_cv.wait_for(lock, 15s, [&] { return answered == kWaiting; }));
+    EXPECT_EQ(released, kWaiting);
+}
+
+TEST_F(ServerTest, AsyncReplyFromAnotherThreadAndOnlyTheFirstCounts) {
+    router_.AddAsync("POST", "/api/later", [](Request& req, Reply reply) {
+        std::thread([body = req.body, reply] {
+            std::this_thread::sleep_for(20ms);
+            reply(Response::Text(201, "first " + body));
+            reply(Response::Text(500, "second"));
+        }).detach();
+    });
+    StartServer();
+    auto res = Call("POST", "/api/later", "x");
+    ASSERT_TRUE(res) << res.error().message;
+    EXPECT_EQ(res->status, 201);
+    EXPECT_EQ(res->body, "first x");
+    ASSERT_TRUE(res->headers.count("Request-Id"));
+}
+
+TEST_F(ServerTest, AsyncHandlerThatDropsItsReplyOrThrowsIs500) {
+    router_.AddAsync("GET", "/api/forgot", [](Request&, Reply) {});
+    router_.AddAsync("GET", "/api/throws", [](Request&, Reply) { throw std::runtime_error("boom"); });
+    StartServer();
+    for (const char* path : {"/api/forgot", "/api/throws"}) {
+        auto res = Call("GET", path);
+        ASSERT_TRUE(res) << res.error().message;
+        EXPECT_EQ(res->status, 500) << path;
+        auto body = nlohmann::json::parse(res->body);
+        EXPECT_EQ(body["success"], false);
+        EXPECT_EQ(body["error"]["request_id"], res->headers.at("Request-Id"));
+    }
+}
+
 TEST_F(ServerTest, ManyConcurrentClientsAllAnswered) {
     StartServer();
     std::vector<std::future<int>> workers;
