@@ -279,6 +279,17 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.simulator_interactive = (*v == "1" || *v == "true");
     }
     c.simulator_scenario = get("SIMULATOR_SCENARIO").value_or("");
+
+    c.log.level = get("LOG_LEVEL").value_or("info");
+    static const std::vector<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+    if (std::find(kLevels.begin(), kLevels.end(), c.log.level) == kLevels.end()) {
+        return tl::unexpected(Bad("LOG_LEVEL", "trace, debug, info, warn, error, critical or off", c.log.level));
+    }
+    c.log.file = get("LOG_FILE").value_or("");
+    if (auto v = number("LOG_FILE_MAX_MB", 1, 10240, 10); v) c.log.file_max_bytes = static_cast<size_t>(*v) << 20;
+    else return tl::unexpected(v.error());
+    if (auto v = number("LOG_FILE_COUNT", 1, 1000, 5); v) c.log.file_count = static_cast<size_t>(*v);
+    else return tl::unexpected(v.error());
     return c;
 }
 

@@ -11,6 +11,7 @@
 
 #include "app/config.hpp"
 #include "app/gateway.hpp"
+#include "app/logging.hpp"
 #include "core/state.hpp"
 #include "net/runtime.hpp"
 #include "sim/simulator.hpp"
@@ -49,6 +50,10 @@ void SeedDemoUsers(haven::storage::Store& store) {
 
 int Serve(bool demo) {
     auto config = LoadOrExit();
+    if (auto logging = haven::app::ConfigureLogging(config.log); !logging) {
+        std::cerr << "haven-mpesa: configuration error: " << logging.error().message << "\n";
+        return 2;
+    }
     if (demo && !config.simulator_mode()) {
         std::cerr << "haven-mpesa: --demo only works with MPESA_ENVIRONMENT=simulator\n";
         return 2;

@@ -1,0 +1,86 @@
+// Settings as an operator meets them: every variable the gateway reads is in the README's table, and a
+// bad value is one clear line naming the variable.
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace haven::app {
+namespace {
+
+/// An environment that answers from `values` and remembers every name asked for.
+struct RecordingEnv {
+    std::map<std::string, std::string> values;
+    std::set<std::string> asked;
+
+    Env AsEnv() {
+        return [this](const std::string& name) -> std::optional<std::string> {
+            asked.insert(name);
+            auto it = values.find(name);
+            if (it == values.end()) return std::nullopt;
+            return it->second;
+        };
+    }
+};
+
+std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+TEST(Config, EverySettingTheGatewayReadsIsInTheReadme) {
+    const std::string readme = ReadFile(std::string(HAVEN_SOURCE_DIR) + "/README.md");
+    ASSERT_FALSE(readme.empty());
+    std::set<std::string> asked;
+    // Each mode reads its own settings: simulator, and sandbox/production with credentials.
+    for (const std::map<std::string, std::string>& values :
+         {std::map<std::string, std::string>{},
+          {{"MPESA_ENVIRONMENT", "sandbox"},
+           {"MPESA_CONSUMER_KEY", "key"},
+           {"MPESA_CONSUMER_SECRET", "secret"},
+           {"MPESA_SHORTCODE", "174379"},
+           {"MPESA_PASSKEY", "passkey"},
+           {"MPESA_CALLBACK_URL", "https://pay.example.co.ke"},
+           {"JWT_SECRET", std::string(40, 'j')}},
+          {{"MPESA_ENVIRONMENT", "production"},
+           {"MPESA_CONSUMER_KEY", "key"},
+           {"MPESA_CONSUMER_SECRET", "secret"},
+           {"MPESA_SHORTCODE", "174379"},
+           {"MPESA_PASSKEY", "passkey"},
+           {"MPESA_CALLBACK_URL", "https://pay.example.co.ke"},
+           {"JWT_SECRET", std::string(40, 'j')}}}) {
+        RecordingEnv env{values, {}};
+        (void)LoadConfig(env.AsEnv());
+        asked.insert(env.asked.begin(), env.asked.end());
+    }
+    EXPECT_GT(asked.size(), 30u);  // the recording saw the real reads
+    for (const auto& name : asked) {
+        EXPECT_NE(readme.find("`" + name + "`"), std::string::npos)
+            << name << " is read by src/app/config.cpp but not documented in the README's configuration table";
+    }
+}
+
+TEST(Config, LogSettingsAreReadAndCheckedByName) {
+    RecordingEnv env{{{"LOG_FILE", "logs/combined.log"}, {"LOG_FILE_MAX_MB", "2"}, {"LOG_FILE_COUNT", "3"}}, {}};
+    auto config = LoadConfig(env.AsEnv());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->log.file, "logs/combined.log");
+    EXPECT_EQ(config->log.file_max_bytes, 2u << 20);
+    EXPECT_EQ(config->log.file_count, 3u);
+    EXPECT_EQ(config->log.level, "info");
+
+    RecordingEnv bad{{{"LOG_LEVEL", "loud"}}, {}};
+    auto refused = LoadConfig(bad.AsEnv());
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("LOG_LEVEL"), std::string::npos) << refused.error().message;
+}
+
+}  // namespace
+}  // namespace haven::app
