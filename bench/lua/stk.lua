@@ -13,5 +13,7 @@ request = function()
     counter = counter + 1
     local body = '{"phoneNumber":"2547' .. string.format("%08d", base + counter) .. '","amount":' .. (10 + counter % 900) ..
         ',"accountReference":"S' .. counter .. '","transactionDesc":"Rent"}'
-    return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+    local headers = {["Content-Type"] = "application/json"}
+    for k, v in pairs(wrk.headers) do headers[k] = v end  -- the Authorization given with -H
+    return wrk.format("POST", nil, headers, body)
 end
