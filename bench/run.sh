@@ -267,10 +267,12 @@ wrk_parse slow-stk
 STK_RPS=$WRK_RPS; STK_P99=$WRK_P99; STK_ERR=$WRK_ERR
 STK_OK=$(( WRK_REQS - $(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk-slow-stk.txt" | grep . || echo 0) ))
 STK_OK_RPS=$(awk -v n="$STK_OK" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')
+STK_CODES="$(awk '$5=="POST" && $6=="/api/v1/mpesa/stk-push" {print $7}' "$WORK/gw/gateway.log" | sort | uniq -c \
+    | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
 wrk_parse slow-status
 SLOW_STATUS_RPS=$WRK_RPS; SLOW_STATUS_P99=$WRK_P99; SLOW_STATUS_ERR=$WRK_ERR
 record "STK pushes accepted, Daraja slowMs $SLOW_MS, $STK_CONNS connections (DARAJA_MAX_IN_FLIGHT=$STK_CONNS)" \
-    "$STK_OK_RPS accepted/s ($STK_OK of $WRK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR})" \
+    "$STK_OK_RPS accepted/s ($STK_OK of $WRK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR}; gateway log: $STK_CODES)" \
     "POST \$SIM/sim/v1/rules {\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}; wrk -t1 -c$STK_CONNS -d${DURATION}s --timeout 15s -s bench/lua/stk.lua BASE/api/v1/mpesa/stk-push"
 record "status reads during the slow pushes" "$(cell "$SLOW_STATUS_RPS" "$SLOW_STATUS_P99" "$SLOW_STATUS_ERR")" \
     "wrk -t1 -c16 -d${DURATION}s -s bench/lua/status.lua BASE (at the same time)"
@@ -307,7 +309,7 @@ GW_IDLE_JSON="$IDLE_JSON"; GW_IDLE_RSS_KB="$IDLE_RSS_KB"
 record "gateway: $IDLE_N idle + $POLLERS pollers" "$(idle_summary "$IDLE_JSON"); peak RSS meanwhile $(mb "$IDLE_RSS_KB") MB" "$IDLE_CMD"
 note_peak "$GW_PID"
 GW_HWM_KB="$(kb_of "$GW_PID" VmHWM)"
-record "gateway VmHWM after all its loads" "$(mb "$GW_HWM_KB") MB (idle after start $(mb "$GW_IDLE_KB") MB)" "grep VmHWM /proc/PID/status"
+record "gateway VmHWM after all its loads" "$(mb "$GW_HWM_KB") MB (after start and one login $(mb "$GW_IDLE_KB") MB)" "grep VmHWM /proc/PID/status"
 stop_pid "$GW_PID"; GW_PID=""
 
 # === 2. The gateway on SQLite, one commit per request ===============================================================
@@ -372,7 +374,7 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
     log "5. PostgreSQL (fsync = on) in $WORK/pg"
     start_bench_pg "$WORK/pg"
     PG_SETTINGS="$(as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "SELECT string_agg(name || '=' || setting, ', ') FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method')")"
-    record "PostgreSQL" "$("$PG_BIN/postgres" --version | awk '{print $NF}'): $PG_SETTINGS, data on $(df --output=source "$WORK" | tail -1)" "pg_settings"
+    record "PostgreSQL" "$("$PG_BIN/postgres" --version | sed 's/^[^0-9]*//'): $PG_SETTINGS, data on $(df --output=source "$WORK" | tail -1)" "pg_settings"
     pg_settled() {  # pg_settled DB
         as_pg "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$1" -Atc \
             "SELECT (SELECT COUNT(*) FROM stk_transactions WHERE status <> 'PENDING') || ' ' || (SELECT COUNT(*) FROM payments)"
@@ -436,10 +438,10 @@ dash="—"
     echo
     echo "| gateway under other loads | figure |"
     echo "|---|---|"
-    echo "| STK pushes accepted/s, Daraja answering after ${SLOW_MS} ms, $STK_CONNS connections (\`DARAJA_MAX_IN_FLIGHT=$STK_CONNS\`; target ~400/s = 0.8 x $STK_CONNS / $(awk -v s="$SLOW_MS" 'BEGIN {print s/1000}') s) | **$STK_OK_RPS/s** (push p99 $STK_P99${STK_ERR:+; $STK_ERR}) |"
+    echo "| STK pushes accepted/s, Daraja answering after ${SLOW_MS} ms, $STK_CONNS connections (\`DARAJA_MAX_IN_FLIGHT=$STK_CONNS\`; target ~400/s = 0.8 x $STK_CONNS / $(awk -v s="$SLOW_MS" 'BEGIN {print s/1000}') s) | **$STK_OK_RPS/s** (push p99 $STK_P99; answers by HTTP status: $STK_CODES) |"
     echo "| \`GET /status/{id}\` meanwhile (16 connections) | $(cell "$SLOW_STATUS_RPS" "$SLOW_STATUS_P99" "$SLOW_STATUS_ERR") |"
     echo "| $IDLE_N idle keep-alive connections + $POLLERS clients polling status every 3 s (${POLL_SECONDS} s) | errors **$(idle_errors "$GW_IDLE_JSON")**; $(idle_summary "$GW_IDLE_JSON"); gateway RSS **$(mb "$GW_IDLE_RSS_KB") MB** (nginx, same load: errors $(idle_errors "$NG_IDLE_JSON"), $(mb "$NG_IDLE_RSS_KB") MB) |"
-    echo "| gateway peak RSS (VmHWM) over all benchmarks (highest of the gateways of this run) | **$(mb "$GW_PEAK_KB") MB** (after start $(mb "$GW_IDLE_KB") MB; peer $(mb "$PEER_HWM_KB") MB) |"
+    echo "| gateway peak RSS (VmHWM) over all benchmarks (highest of the gateways of this run) | **$(mb "$GW_PEAK_KB") MB** (after start and one login $(mb "$GW_IDLE_KB") MB; the peer $(mb "$PEER_HWM_KB") MB) |"
     echo
     echo "Targets (issue 9): callbacks >= 10x peer and >= 3x one-commit, p99 < 20 ms; status >= 0.5x nginx, p99 < 5 ms; list >= 0.25x nginx;"
     echo "slow-Daraja pushes ~400/s with status p99 < 10 ms; 10,000 idle + 1,000 pollers without errors under 150 MB; peak RSS < 100 MB."
