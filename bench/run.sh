@@ -251,34 +251,6 @@ GW_CB_RPS=$WRK_RPS; GW_CB_P99=$WRK_P99; GW_CB_NOTE=$SETTLE_NOTE
 record "gateway POST /api/v1/mpesa/callback settling PENDING rows (group commit)" "$(cell "$WRK_RPS" "$WRK_P99" "$SETTLE_NOTE")" "$SETTLE_CMD"
 note_peak "$GW_PID"
 
-# STK pushes against a slow Daraja, status reads meanwhile.
-log "1s. STK pushes with Daraja answering after ${SLOW_MS} ms, $STK_CONNS at once"
-curl -fs -X POST "$SIM_URL/sim/v1/rules" -H 'Content-Type: application/json' \
-    -d "{\"rules\":[{\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}],\"replace\":true}" >/dev/null \
-    || die "the simulator refused the slowMs rule"
-wrk -t1 -c16 -d"${DURATION}s" --timeout 10s --latency -H "$AUTH" -s "$HERE/lua/status.lua" "$GW" -- "$ROWS" \
-    >"$WORK/wrk-slow-status.txt" 2>&1 &
-SIDE_PIDS="$!"
-wrk -t1 -c"$STK_CONNS" -d"${DURATION}s" --timeout 15s --latency -H "$AUTH" -s "$HERE/lua/stk.lua" \
-    "$GW/api/v1/mpesa/stk-push" >"$WORK/wrk-slow-stk.txt" 2>&1 || true
-wait $SIDE_PIDS 2>/dev/null || true
-SIDE_PIDS=""
-wrk_parse slow-stk
-STK_RPS=$WRK_RPS; STK_P99=$WRK_P99; STK_ERR=$WRK_ERR
-STK_OK=$(( WRK_REQS - $(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk-slow-stk.txt" | grep . || echo 0) ))
-STK_OK_RPS=$(awk -v n="$STK_OK" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')
-STK_CODES="$(awk '$5=="POST" && $6=="/api/v1/mpesa/stk-push" {print $7}' "$WORK/gw/gateway.log" | sort | uniq -c \
-    | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
-wrk_parse slow-status
-SLOW_STATUS_RPS=$WRK_RPS; SLOW_STATUS_P99=$WRK_P99; SLOW_STATUS_ERR=$WRK_ERR
-record "STK pushes accepted, Daraja slowMs $SLOW_MS, $STK_CONNS connections (DARAJA_MAX_IN_FLIGHT=$STK_CONNS)" \
-    "$STK_OK_RPS accepted/s ($STK_OK of $WRK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR}; gateway log: $STK_CODES)" \
-    "POST \$SIM/sim/v1/rules {\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}; wrk -t1 -c$STK_CONNS -d${DURATION}s --timeout 15s -s bench/lua/stk.lua BASE/api/v1/mpesa/stk-push"
-record "status reads during the slow pushes" "$(cell "$SLOW_STATUS_RPS" "$SLOW_STATUS_P99" "$SLOW_STATUS_ERR")" \
-    "wrk -t1 -c16 -d${DURATION}s -s bench/lua/status.lua BASE (at the same time)"
-curl -fs -X DELETE "$SIM_URL/sim/v1/rules" >/dev/null || true
-note_peak "$GW_PID"
-
 # Idle keep-alive connections and pollers.
 # idle_run NAME PORT PID KIND -> IDLE_JSON, IDLE_RSS_KB (the highest RSS sampled while they were open)
 idle_run() {
@@ -308,6 +280,36 @@ idle_run gw "$GW_PORT" "$GW_PID" single
 GW_IDLE_JSON="$IDLE_JSON"; GW_IDLE_RSS_KB="$IDLE_RSS_KB"
 record "gateway: $IDLE_N idle + $POLLERS pollers" "$(idle_summary "$IDLE_JSON"); peak RSS meanwhile $(mb "$IDLE_RSS_KB") MB" "$IDLE_CMD"
 note_peak "$GW_PID"
+
+# STK pushes against a slow Daraja, status reads meanwhile (last on this gateway: its threads may stay busy after).
+log "1s. STK pushes with Daraja answering after ${SLOW_MS} ms, $STK_CONNS at once"
+curl -fs -X POST "$SIM_URL/sim/v1/rules" -H 'Content-Type: application/json' \
+    -d "{\"rules\":[{\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}],\"replace\":true}" >/dev/null \
+    || die "the simulator refused the slowMs rule"
+wrk -t1 -c16 -d"${DURATION}s" --timeout 10s --latency -H "$AUTH" -s "$HERE/lua/status.lua" "$GW" -- "$ROWS" \
+    >"$WORK/wrk-slow-status.txt" 2>&1 &
+SIDE_PIDS="$!"
+wrk -t1 -c"$STK_CONNS" -d"${DURATION}s" --timeout 15s --latency -H "$AUTH" -s "$HERE/lua/stk.lua" \
+    "$GW/api/v1/mpesa/stk-push" >"$WORK/wrk-slow-stk.txt" 2>&1 || true
+wait $SIDE_PIDS 2>/dev/null || true
+SIDE_PIDS=""
+wrk_parse slow-stk
+STK_RPS=$WRK_RPS; STK_P99=$WRK_P99; STK_ERR=$WRK_ERR
+STK_REQS=$WRK_REQS
+STK_OK=$(( STK_REQS - $(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk-slow-stk.txt" | grep . || echo 0) ))
+STK_OK_RPS=$(awk -v n="$STK_OK" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')
+STK_CODES="$(awk '$5=="POST" && $6=="/api/v1/mpesa/stk-push" {print $7}' "$WORK/gw/gateway.log" | sort | uniq -c \
+    | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
+wrk_parse slow-status
+SLOW_STATUS_RPS=$WRK_RPS; SLOW_STATUS_P99=$WRK_P99; SLOW_STATUS_ERR=$WRK_ERR
+record "STK pushes accepted, Daraja slowMs $SLOW_MS, $STK_CONNS connections (DARAJA_MAX_IN_FLIGHT=$STK_CONNS)" \
+    "$STK_OK_RPS accepted/s ($STK_OK of $STK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR}; gateway log: $STK_CODES)" \
+    "POST \$SIM/sim/v1/rules {\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}; wrk -t1 -c$STK_CONNS -d${DURATION}s --timeout 15s -s bench/lua/stk.lua BASE/api/v1/mpesa/stk-push"
+record "status reads during the slow pushes" "$(cell "$SLOW_STATUS_RPS" "$SLOW_STATUS_P99" "$SLOW_STATUS_ERR")" \
+    "wrk -t1 -c16 -d${DURATION}s -s bench/lua/status.lua BASE (at the same time)"
+curl -fs -X DELETE "$SIM_URL/sim/v1/rules" >/dev/null || true
+note_peak "$GW_PID"
+
 GW_HWM_KB="$(kb_of "$GW_PID" VmHWM)"
 record "gateway VmHWM after all its loads" "$(mb "$GW_HWM_KB") MB (after start and one login $(mb "$GW_IDLE_KB") MB)" "grep VmHWM /proc/PID/status"
 stop_pid "$GW_PID"; GW_PID=""
