@@ -110,6 +110,21 @@ tree_rss_kb() {  # sum of VmRSS over a process and its children (nginx master + 
     for p in $1 $(pgrep -P "$1" || true); do total=$((total + $(kb_of "$p" VmRSS))); done
     echo "$total"
 }
+# disk_syncs LABEL: how many 4 KiB write + fdatasync pairs per second the database disk takes now (the bound of
+# any one-commit-per-request server; it drifts with the other work on the machine, so it is taken twice).
+disk_syncs() {
+    local n
+    n="$(python3 -c '
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
+t0, n = time.monotonic(), 0
+while time.monotonic() - t0 < 1.0:
+    os.pwrite(fd, b"x" * 4096, 0); os.fdatasync(fd); n += 1
+os.close(fd); os.unlink(sys.argv[1])
+print(round(n / (time.monotonic() - t0)))' "$WORK/sync-probe")"
+    DISK_SYNCS="${DISK_SYNCS:+$DISK_SYNCS, }$n/s $1"
+    record "disk: write + fdatasync $1 the callback loads" "$n/s" "python3: 4 KiB pwrite + os.fdatasync in a loop for 1 s"
+}
 frac() { awk -v a="$1" -v b="$2" 'BEGIN {if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
 # Results: rows of "name<TAB>value<TAB>command" in $WORK/results, for the list under the table.
@@ -134,6 +149,31 @@ wrk_parse() {
     [ -n "$WRK_RPS" ] || { cat "$f" >&2; die "wrk $1 produced no result"; }
 }
 cell() { printf '%s req/s, p99 %s%s' "$1" "$2" "${3:+ ($3)}"; }  # cell RPS P99 [NOTE]
+
+# Idle keep-alive connections and pollers.
+# idle_run NAME PORT PID KIND -> IDLE_JSON, IDLE_RSS_KB (the highest RSS sampled while they were open)
+idle_run() {
+    local name="$1" port="$2" pid="$3" kind="$4" out="$WORK/idle-$1.out" rss
+    node "$HERE/idle.js" 127.0.0.1 "$port" /api/v1/config /api/v1/mpesa/status/ "$TOKEN" "$IDLE_N" "$POLLERS" \
+        "$POLL_SECONDS" 3000 "$ROWS" >"$out" 2>"$WORK/idle-$name.err" &
+    local node_pid=$!
+    SIDE_PIDS="$node_pid"
+    IDLE_RSS_KB=0
+    while kill -0 "$node_pid" 2>/dev/null; do
+        if [ "$kind" = tree ]; then rss="$(tree_rss_kb "$pid")"; else rss="$(kb_of "$pid" VmRSS)"; fi
+        [ "${rss:-0}" -gt "$IDLE_RSS_KB" ] && IDLE_RSS_KB="$rss"
+        sleep 0.5
+    done
+    wait "$node_pid" 2>/dev/null || true
+    SIDE_PIDS=""
+    IDLE_JSON="$(tail -n 1 "$out")"
+    [ "$(head -n 1 "$out")" = ready ] || { cat "$out" "$WORK/idle-$name.err" >&2; IDLE_JSON='{}'; }
+}
+idle_summary() {  # idle_summary JSON -> "10000 idle open, 4993 polls, 0 errors, p99 3.1ms"
+    jq -r '"\(.idleStillOpen // 0)/\(.idleOpen // 0) idle still open, \(.polls // 0) polls answered 200, errors: \((.idleErrors // 0) + (.pollErrors // 0))\(if (.errorKinds // {}) == {} then "" else " \(.errorKinds | tojson)" end), poll p99 \(.p99ms // "n/a") ms"' <<<"$1"
+}
+idle_errors() { jq -r '(.idleErrors // 1) + (.pollErrors // 1)' <<<"$1"; }
+IDLE_CMD="node bench/idle.js 127.0.0.1 PORT /api/v1/config /api/v1/mpesa/status/ \$TOKEN $IDLE_N $POLLERS $POLL_SECONDS 3000 $ROWS"
 
 export BENCH_JWT_SECRET="bench-jwt-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 GW_ENV=(SIMULATOR_CALLBACK_DELAY_MS=20 DARAJA_MAX_IN_FLIGHT="$STK_CONNS" RECONCILE_AFTER_SECONDS=86400)
@@ -244,6 +284,7 @@ wrk_run gw-config "$GW/api/v1/config"
 GW_CONFIG_RPS=$WRK_RPS; GW_CONFIG_P99=$WRK_P99
 record "gateway GET /api/v1/config" "$(cell "$WRK_RPS" "$WRK_P99" "$WRK_ERR")" "$WRK_CMD BASE/api/v1/config"
 
+disk_syncs before
 CB_PATH="/api/v1/mpesa/callback?secret=$CALLBACK_SECRET"
 SETTLE_CMD="$WRK_CMD -s bench/lua/settle.lua 'BASE/api/v1/mpesa/callback?secret=...' -- pending.txt $THREADS"
 settle_run gw-settle "$GW$CB_PATH" settled_count "$WORK/gw/bench.db"
@@ -251,67 +292,8 @@ GW_CB_RPS=$WRK_RPS; GW_CB_P99=$WRK_P99; GW_CB_NOTE=$SETTLE_NOTE
 record "gateway POST /api/v1/mpesa/callback settling PENDING rows (group commit)" "$(cell "$WRK_RPS" "$WRK_P99" "$SETTLE_NOTE")" "$SETTLE_CMD"
 note_peak "$GW_PID"
 
-# Idle keep-alive connections and pollers.
-# idle_run NAME PORT PID KIND -> IDLE_JSON, IDLE_RSS_KB (the highest RSS sampled while they were open)
-idle_run() {
-    local name="$1" port="$2" pid="$3" kind="$4" out="$WORK/idle-$1.out" rss
-    node "$HERE/idle.js" 127.0.0.1 "$port" /api/v1/config /api/v1/mpesa/status/ "$TOKEN" "$IDLE_N" "$POLLERS" \
-        "$POLL_SECONDS" 3000 "$ROWS" >"$out" 2>"$WORK/idle-$name.err" &
-    local node_pid=$!
-    SIDE_PIDS="$node_pid"
-    IDLE_RSS_KB=0
-    while kill -0 "$node_pid" 2>/dev/null; do
-        if [ "$kind" = tree ]; then rss="$(tree_rss_kb "$pid")"; else rss="$(kb_of "$pid" VmRSS)"; fi
-        [ "${rss:-0}" -gt "$IDLE_RSS_KB" ] && IDLE_RSS_KB="$rss"
-        sleep 0.5
-    done
-    wait "$node_pid" 2>/dev/null || true
-    SIDE_PIDS=""
-    IDLE_JSON="$(tail -n 1 "$out")"
-    [ "$(head -n 1 "$out")" = ready ] || { cat "$out" "$WORK/idle-$name.err" >&2; IDLE_JSON='{}'; }
-}
-idle_summary() {  # idle_summary JSON -> "10000 idle open, 4993 polls, 0 errors, p99 3.1ms"
-    jq -r '"\(.idleStillOpen // 0)/\(.idleOpen // 0) idle still open, \(.polls // 0) polls answered 200, errors: \((.idleErrors // 0) + (.pollErrors // 0))\(if (.errorKinds // {}) == {} then "" else " \(.errorKinds | tojson)" end), poll p99 \(.p99ms // "n/a") ms"' <<<"$1"
-}
-idle_errors() { jq -r '(.idleErrors // 1) + (.pollErrors // 1)' <<<"$1"; }
-IDLE_CMD="node bench/idle.js 127.0.0.1 PORT /api/v1/config /api/v1/mpesa/status/ \$TOKEN $IDLE_N $POLLERS $POLL_SECONDS 3000 $ROWS"
-log "1i. $IDLE_N idle keep-alive connections + $POLLERS clients polling status every 3 s, ${POLL_SECONDS}s"
-idle_run gw "$GW_PORT" "$GW_PID" single
-GW_IDLE_JSON="$IDLE_JSON"; GW_IDLE_RSS_KB="$IDLE_RSS_KB"
-record "gateway: $IDLE_N idle + $POLLERS pollers" "$(idle_summary "$IDLE_JSON"); peak RSS meanwhile $(mb "$IDLE_RSS_KB") MB" "$IDLE_CMD"
-note_peak "$GW_PID"
-
-# STK pushes against a slow Daraja, status reads meanwhile (last on this gateway: its threads may stay busy after).
-log "1s. STK pushes with Daraja answering after ${SLOW_MS} ms, $STK_CONNS at once"
-curl -fs -X POST "$SIM_URL/sim/v1/rules" -H 'Content-Type: application/json' \
-    -d "{\"rules\":[{\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}],\"replace\":true}" >/dev/null \
-    || die "the simulator refused the slowMs rule"
-wrk -t1 -c16 -d"${DURATION}s" --timeout 10s --latency -H "$AUTH" -s "$HERE/lua/status.lua" "$GW" -- "$ROWS" \
-    >"$WORK/wrk-slow-status.txt" 2>&1 &
-SIDE_PIDS="$!"
-wrk -t1 -c"$STK_CONNS" -d"${DURATION}s" --timeout 15s --latency -H "$AUTH" -s "$HERE/lua/stk.lua" \
-    "$GW/api/v1/mpesa/stk-push" >"$WORK/wrk-slow-stk.txt" 2>&1 || true
-wait $SIDE_PIDS 2>/dev/null || true
-SIDE_PIDS=""
-wrk_parse slow-stk
-STK_RPS=$WRK_RPS; STK_P99=$WRK_P99; STK_ERR=$WRK_ERR
-STK_REQS=$WRK_REQS
-STK_OK=$(( STK_REQS - $(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk-slow-stk.txt" | grep . || echo 0) ))
-STK_OK_RPS=$(awk -v n="$STK_OK" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')
-STK_CODES="$(awk '$5=="POST" && $6=="/api/v1/mpesa/stk-push" {print $7}' "$WORK/gw/gateway.log" | sort | uniq -c \
-    | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
-wrk_parse slow-status
-SLOW_STATUS_RPS=$WRK_RPS; SLOW_STATUS_P99=$WRK_P99; SLOW_STATUS_ERR=$WRK_ERR
-record "STK pushes accepted, Daraja slowMs $SLOW_MS, $STK_CONNS connections (DARAJA_MAX_IN_FLIGHT=$STK_CONNS)" \
-    "$STK_OK_RPS accepted/s ($STK_OK of $STK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR}; gateway log: $STK_CODES)" \
-    "POST \$SIM/sim/v1/rules {\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}; wrk -t1 -c$STK_CONNS -d${DURATION}s --timeout 15s -s bench/lua/stk.lua BASE/api/v1/mpesa/stk-push"
-record "status reads during the slow pushes" "$(cell "$SLOW_STATUS_RPS" "$SLOW_STATUS_P99" "$SLOW_STATUS_ERR")" \
-    "wrk -t1 -c16 -d${DURATION}s -s bench/lua/status.lua BASE (at the same time)"
-curl -fs -X DELETE "$SIM_URL/sim/v1/rules" >/dev/null || true
-note_peak "$GW_PID"
-
 GW_HWM_KB="$(kb_of "$GW_PID" VmHWM)"
-record "gateway VmHWM after all its loads" "$(mb "$GW_HWM_KB") MB (after start and one login $(mb "$GW_IDLE_KB") MB)" "grep VmHWM /proc/PID/status"
+record "gateway VmHWM after these loads" "$(mb "$GW_HWM_KB") MB (after start and one login $(mb "$GW_IDLE_KB") MB)" "grep VmHWM /proc/PID/status"
 stop_pid "$GW_PID"; GW_PID=""
 
 # === 2. The gateway on SQLite, one commit per request ===============================================================
@@ -336,12 +318,13 @@ curl -fs "$PEER/api/v1/health" >/dev/null || die "the peer did not start"
 curl -fs -H "$AUTH" "$PEER/api/v1/mpesa/status/$STATUS_ID" >"$WORK/peer-status.json"
 if cmp -s "$WORK/peer-status.json" "$WORK/www/status.json"; then SAME_BODY="the same bytes"; else SAME_BODY="DIFFERENT bytes"; fi
 record "peer status body vs the gateway's" "$SAME_BODY ($(wc -c <"$WORK/peer-status.json") vs $STATUS_BYTES B)" "cmp"
-wrk_run peer-status "$PEER" -H "$AUTH" -s "$HERE/lua/status.lua" -- "$ROWS"
-PEER_STATUS_RPS=$WRK_RPS; PEER_STATUS_P99=$WRK_P99; PEER_STATUS_ERR=$WRK_ERR
-record "peer GET /api/v1/mpesa/status/{random of $ROWS}" "$(cell "$WRK_RPS" "$WRK_P99" "$WRK_ERR")" "$STATUS_CMD"
 settle_run peer-settle "$PEER$CB_PATH" settled_count "$WORK/peer/bench.db"
 PEER_CB_RPS=$WRK_RPS; PEER_CB_P99=$WRK_P99; PEER_CB_NOTE=$SETTLE_NOTE
 record "peer POST /api/v1/mpesa/callback settling PENDING rows" "$(cell "$WRK_RPS" "$WRK_P99" "$SETTLE_NOTE")" "$SETTLE_CMD"
+disk_syncs after
+wrk_run peer-status "$PEER" -H "$AUTH" -s "$HERE/lua/status.lua" -- "$ROWS"
+PEER_STATUS_RPS=$WRK_RPS; PEER_STATUS_P99=$WRK_P99; PEER_STATUS_ERR=$WRK_ERR
+record "peer GET /api/v1/mpesa/status/{random of $ROWS}" "$(cell "$WRK_RPS" "$WRK_P99" "$WRK_ERR")" "$STATUS_CMD"
 PEER_HWM_KB="$(kb_of "$PEER_PID" VmHWM)"
 record "peer VmHWM" "$(mb "$PEER_HWM_KB") MB" "grep VmHWM /proc/PID/status"
 stop_pid "$PEER_PID"; PEER_PID=""
@@ -410,6 +393,50 @@ if [ "${BENCH_SKIP_PG:-0}" != 1 ]; then
     stop_bench_pg
 fi
 
+# === 6. The gateway again (its SQLite database, a new process): loads that hold connections or threads ================
+log "6. gateway, SQLite: idle connections and pollers, then STK pushes against a slow Daraja"
+gateway_env "$WORK/gw"
+gateway_serve "$WORK/gw" "${GW_ENV[@]}"
+SIM_URL="$(grep -o 'Simulator: *http://[0-9.:]*' "$WORK/gw/gateway.log" | tail -1 | awk '{print $2}')"
+log "6i. $IDLE_N idle keep-alive connections + $POLLERS clients polling status every 3 s, ${POLL_SECONDS}s"
+idle_run gw "$GW_PORT" "$GW_PID" single
+GW_IDLE_JSON="$IDLE_JSON"; GW_IDLE_RSS_KB="$IDLE_RSS_KB"
+record "gateway: $IDLE_N idle + $POLLERS pollers" "$(idle_summary "$IDLE_JSON"); peak RSS meanwhile $(mb "$IDLE_RSS_KB") MB" "$IDLE_CMD"
+note_peak "$GW_PID"
+
+# STK pushes against a slow Daraja, status reads meanwhile (last: the gateway's threads may stay busy after).
+log "6s. STK pushes with Daraja answering after ${SLOW_MS} ms, $STK_CONNS at once"
+curl -fs -X POST "$SIM_URL/sim/v1/rules" -H 'Content-Type: application/json' \
+    -d "{\"rules\":[{\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}],\"replace\":true}" >/dev/null \
+    || die "the simulator refused the slowMs rule"
+wrk -t1 -c16 -d"${DURATION}s" --timeout 10s --latency -H "$AUTH" -s "$HERE/lua/status.lua" "$GW" -- "$ROWS" \
+    >"$WORK/wrk-slow-status.txt" 2>&1 &
+SIDE_PIDS="$!"
+wrk -t1 -c"$STK_CONNS" -d"${DURATION}s" --timeout 15s --latency -H "$AUTH" -s "$HERE/lua/stk.lua" \
+    "$GW/api/v1/mpesa/stk-push" >"$WORK/wrk-slow-stk.txt" 2>&1 || true
+wait $SIDE_PIDS 2>/dev/null || true
+SIDE_PIDS=""
+wrk_parse slow-stk
+STK_RPS=$WRK_RPS; STK_P99=$WRK_P99; STK_ERR=$WRK_ERR
+STK_REQS=$WRK_REQS
+STK_OK=$(( STK_REQS - $(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$WORK/wrk-slow-stk.txt" | grep . || echo 0) ))
+STK_OK_RPS=$(awk -v n="$STK_OK" -v d="$DURATION" 'BEGIN {printf "%.0f", n / d}')
+STK_CODES="$(awk '$5=="POST" && $6=="/api/v1/mpesa/stk-push" {print $7}' "$WORK/gw/gateway.log" | sort | uniq -c \
+    | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
+wrk_parse slow-status
+SLOW_STATUS_RPS=$WRK_RPS; SLOW_STATUS_P99=$WRK_P99; SLOW_STATUS_ERR=$WRK_ERR
+record "STK pushes accepted, Daraja slowMs $SLOW_MS, $STK_CONNS connections (DARAJA_MAX_IN_FLIGHT=$STK_CONNS)" \
+    "$STK_OK_RPS accepted/s ($STK_OK of $STK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR}; gateway log: $STK_CODES)" \
+    "POST \$SIM/sim/v1/rules {\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}; wrk -t1 -c$STK_CONNS -d${DURATION}s --timeout 15s -s bench/lua/stk.lua BASE/api/v1/mpesa/stk-push"
+record "status reads during the slow pushes" "$(cell "$SLOW_STATUS_RPS" "$SLOW_STATUS_P99" "$SLOW_STATUS_ERR")" \
+    "wrk -t1 -c16 -d${DURATION}s -s bench/lua/status.lua BASE (at the same time)"
+curl -fs -X DELETE "$SIM_URL/sim/v1/rules" >/dev/null || true
+note_peak "$GW_PID"
+
+GW_HWM_KB="$(kb_of "$GW_PID" VmHWM)"
+record "gateway VmHWM after the idle connections and the slow pushes" "$(mb "$GW_HWM_KB") MB" "grep VmHWM /proc/PID/status"
+stop_pid "$GW_PID"; GW_PID=""
+
 # --- summary -------------------------------------------------------------------------------------------------------
 DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -425,7 +452,8 @@ dash="—"
     echo "real disk. Durable everywhere: SQLite WAL with \`synchronous = FULL\` (gateway and peer), PostgreSQL with \`fsync = on\`,"
     echo "\`synchronous_commit = on\`. References: nginx $("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///') (2 workers) serving the gateway's own"
     echo "answers as files; the peer, the seed's stack (Node $(node -v), Express 4 + helmet + jsonwebtoken + better-sqlite3 12, one"
-    echo "process) on the same SQLite rows, \`synchronous = FULL\`."
+    echo "process) on the same SQLite rows, \`synchronous = FULL\`. The disk took ${DISK_SYNCS} (write + fdatasync, before and"
+    echo "after the three SQLite callback loads, which run back to back: gateway, gateway one-commit, peer)."
     echo
     echo "| route | nginx | Express peer (SQLite) | gateway | gateway one-commit | gateway / nginx | gateway / peer | group / one-commit |"
     echo "|---|---|---|---|---|---|---|---|"
@@ -463,7 +491,7 @@ cat "$OUT"
 echo
 log "written to bench/results/latest.md"
 
-# === 6. Login storm, with its own gateway (bench/logins.sh) ==========================================================
+# === 7. Login storm, with its own gateway (bench/logins.sh) ==========================================================
 if [ "${BENCH_SKIP_LOGINS:-0}" != 1 ]; then
     "$HERE/logins.sh" "$BUILD_DIR" || log "login storm failed (see above)"
 fi
