@@ -176,7 +176,7 @@ idle_errors() { jq -r '(.idleErrors // 1) + (.pollErrors // 1)' <<<"$1"; }
 IDLE_CMD="node bench/idle.js 127.0.0.1 PORT /api/v1/config /api/v1/mpesa/status/ \$TOKEN $IDLE_N $POLLERS $POLL_SECONDS 3000 $ROWS"
 
 export BENCH_JWT_SECRET="bench-jwt-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-GW_ENV=(SIMULATOR_CALLBACK_DELAY_MS=20 DARAJA_MAX_IN_FLIGHT="$STK_CONNS" RECONCILE_AFTER_SECONDS=86400)
+GW_ENV=(DB_GROUP_COMMIT=1 SIMULATOR_CALLBACK_DELAY_MS=20 DARAJA_MAX_IN_FLIGHT="$STK_CONNS" RECONCILE_AFTER_SECONDS=86400)
 NOW="$(date +%s)"
 GW_PEAK_KB=0
 note_peak() {  # note_peak PID: the highest VmHWM of any gateway seen in this run
