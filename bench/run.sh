@@ -425,6 +425,8 @@ STK_CODES="$(awk '$5=="POST" && $6=="/api/v1/mpesa/stk-push" {print $7}' "$WORK/
     | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $2, $1}')"
 wrk_parse slow-status
 SLOW_STATUS_RPS=$WRK_RPS; SLOW_STATUS_P99=$WRK_P99; SLOW_STATUS_ERR=$WRK_ERR
+# wrk's latencies cover only the answered requests: say how many there were.
+SLOW_STATUS_ERR="$WRK_REQS answered in ${DURATION}s${SLOW_STATUS_ERR:+; $SLOW_STATUS_ERR}"
 record "STK pushes accepted, Daraja slowMs $SLOW_MS, $STK_CONNS connections (DARAJA_MAX_IN_FLIGHT=$STK_CONNS)" \
     "$STK_OK_RPS accepted/s ($STK_OK of $STK_REQS answered 200 in ${DURATION}s; $STK_RPS answers/s, p99 $STK_P99 ${STK_ERR}; gateway log: $STK_CODES)" \
     "POST \$SIM/sim/v1/rules {\"api\":\"stkpush\",\"then\":{\"slowMs\":$SLOW_MS}}; wrk -t1 -c$STK_CONNS -d${DURATION}s --timeout 15s -s bench/lua/stk.lua BASE/api/v1/mpesa/stk-push"
