@@ -68,15 +68,15 @@ Delivery Outcome(Core& c, const B2cRequest& r, const std::optional<RuleThen>& ru
     return ResultDelivery("b2c", r, std::move(body), rule);
 }
 
-net::Response Payment(Core& c, net::Request& req, int version) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, version == 3 ? "OriginatorConversationID" : "InitiatorName", body)) return *e;
+RuleSubject PaymentSubject(const Json& body) {
     RuleSubject subject;
     subject.amount = ParseWholeAmount(FieldText(body, "Amount").value_or(""));
     subject.phone = FieldText(body, "PartyB");
-    auto rule = c.MatchRule("b2c", subject);
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+    return subject;
+}
+
+net::Response Payment(Core& c, DarajaCall& call, int version) {
+    const Json& body = call.body;
 
     B2cRequest r;
     if (version == 3) {
@@ -111,7 +111,7 @@ net::Response Payment(Core& c, net::Request& req, int version) {
         r.originator_id = c.ids.RequestStyleId();
     }
     Json ack = AsyncAck(r.originator_id, r.conversation_id);
-    SendOutcome(c, rule, [r, rule](Core& core) { return Outcome(core, r, rule); });
+    SendOutcome(c, call, [r, rule = call.rule](Core& core) { return Outcome(core, r, rule); });
     // Daraja's ack lists ConversationID first for B2C.
     return net::Response::Json(200, {{"ConversationID", ack["ConversationID"]},
                                      {"OriginatorConversationID", ack["OriginatorConversationID"]},
@@ -123,9 +123,11 @@ net::Response Payment(Core& c, net::Request& req, int version) {
 
 void RegisterB2c(net::Router& router, const std::shared_ptr<Core>& core) {
     AddDarajaRoute(router, core, "POST", "/mpesa/b2c/v1/paymentrequest",
-                   [](Core& c, net::Request& req) { return Payment(c, req, 1); });
+                   {"b2c", true, "InitiatorName", PaymentSubject,
+                    [](Core& c, DarajaCall& call) { return Payment(c, call, 1); }});
     AddDarajaRoute(router, core, "POST", "/mpesa/b2c/v3/paymentrequest",
-                   [](Core& c, net::Request& req) { return Payment(c, req, 3); });
+                   {"b2c", true, "OriginatorConversationID", PaymentSubject,
+                    [](Core& c, DarajaCall& call) { return Payment(c, call, 3); }});
 }
 
 }  // namespace haven::sim

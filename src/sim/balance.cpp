@@ -26,12 +26,8 @@ Delivery Outcome(Core& c, const BalanceRequest& r, const std::optional<RuleThen>
     return ResultDelivery("balance", r, std::move(body), rule);
 }
 
-net::Response Query(Core& c, net::Request& req) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "Initiator", body)) return *e;
-    auto rule = c.MatchRule("balance", {});
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+net::Response Query(Core& c, DarajaCall& call) {
+    const Json& body = call.body;
 
     BalanceRequest r;
     if (auto e = ReadInitiator(c, body, "Initiator", r.initiator, r.credential)) return *e;
@@ -42,13 +38,13 @@ net::Response Query(Core& c, net::Request& req) {
     if (auto e = ReadUrl(c, body, "QueueTimeOutURL", r.queue_timeout_url)) return *e;
     if (auto e = ReadUrl(c, body, "ResultURL", r.result_url)) return *e;
 
-    return AcceptAsync(c, std::move(r), rule, Outcome);
+    return AcceptAsync(c, call, std::move(r), Outcome);
 }
 
 }  // namespace
 
 void RegisterBalance(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "POST", "/mpesa/accountbalance/v1/query", Query);
+    AddDarajaRoute(router, core, "POST", "/mpesa/accountbalance/v1/query", {"balance", true, "Initiator", {}, Query});
 }
 
 }  // namespace haven::sim

@@ -37,7 +37,8 @@ Json Notification(Core& c, const C2bPayment& p, const std::string& receipt, Time
 }
 
 /// Runs on the worker pool: validation (when enabled), booking, confirmation.
-void Complete(Core& c, const C2bPayment& p, const std::optional<RuleThen>& rule) {
+/// Validation (when on), then the ledger; returns the confirmation to post, if any. Blocking (the validation call).
+std::optional<Delivery> Complete(Core& c, const C2bPayment& p, const std::optional<RuleThen>& rule) {
     auto now = c.Now();
     std::string receipt = c.ids.Receipt(now);
     std::optional<C2bRegistration> reg;
@@ -48,7 +49,7 @@ void Complete(Core& c, const C2bPayment& p, const std::optional<RuleThen>& rule)
     int version = reg ? reg->version : p.path_version;
     if (rule && rule->result_code && *rule->result_code != "0") {
         spdlog::info("simulator: C2B {} refused by rule ({})", receipt, *rule->result_code);
-        return;
+        return std::nullopt;
     }
     std::string third_party_id;
     if (reg && c.options.c2b_external_validation && !reg->validation_url.empty()) {
@@ -65,7 +66,7 @@ void Complete(Core& c, const C2bPayment& p, const std::optional<RuleThen>& rule)
         }
         if (!accepted) {
             spdlog::info("simulator: C2B {} rejected by validation", receipt);
-            return;
+            return std::nullopt;
         }
     }
     std::string balance;
@@ -84,18 +85,14 @@ void Complete(Core& c, const C2bPayment& p, const std::optional<RuleThen>& rule)
         c.ledger.Receive(std::move(entry));
         balance = FormatCents(c.ledger.Accounts().utility_cents);
     }
-    if (!reg) return;  // nothing registered: M-Pesa just completes the payment
+    if (!reg) return std::nullopt;  // nothing registered: M-Pesa just completes the payment
     int times = rule && rule->callbacks ? *rule->callbacks : 1;
-    c.Deliver({"c2b.confirmation", reg->confirmation_url,
-               Notification(c, p, receipt, now, version, balance, third_party_id), times});
+    return Delivery{"c2b.confirmation", reg->confirmation_url,
+                    Notification(c, p, receipt, now, version, balance, third_party_id), times};
 }
 
-net::Response Register(Core& c, net::Request& req, int version) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "ShortCode", body)) return *e;
-    auto rule = c.MatchRule("c2bregister", {});
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+net::Response Register(Core& c, DarajaCall& call, int version) {
+    const Json& body = call.body;
     C2bRegistration reg;
     reg.version = version;
     reg.shortcode = FieldText(body, "ShortCode").value_or("");
@@ -122,16 +119,17 @@ net::Response Register(Core& c, net::Request& req, int version) {
                                      {"ResponseDescription", version == 1 ? "success" : "Success"}});
 }
 
-net::Response Simulate(Core& c, net::Request& req, int version) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "ShortCode", body)) return *e;
+RuleSubject SimulateSubject(const Json& body) {
     RuleSubject subject;
     subject.amount = ParseWholeAmount(FieldText(body, "Amount").value_or(""));
     subject.phone = FieldText(body, "Msisdn");
     subject.account_reference = FieldText(body, "BillRefNumber");
-    auto rule = c.MatchRule("c2b", subject);
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+    return subject;
+}
+
+net::Response Simulate(Core& c, DarajaCall& call, int version) {
+    const Json& body = call.body;
+    const auto& rule = call.rule;
     C2bPayment p;
     p.path_version = version;
     p.shortcode = FieldText(body, "ShortCode").value_or("");
@@ -149,9 +147,11 @@ net::Response Simulate(Core& c, net::Request& req, int version) {
 
     Core* core = &c;
     if (rule && rule->out_of_order) {
-        Complete(c, p, rule);
+        if (auto d = Complete(c, p, rule)) call.before_answer.push_back(std::move(*d));
     } else {
-        core->Schedule(c.OutcomeDelay(rule), [core, p, rule]() { Complete(*core, p, rule); });
+        core->Schedule(c.OutcomeDelay(rule), [core, p, rule]() {
+            if (auto d = Complete(*core, p, rule)) core->Deliver(std::move(*d));
+        });
     }
     return net::Response::Json(200, {{"OriginatorCoversationID", c.ids.RequestStyleId()},
                                      {"ResponseCode", "0"},
@@ -164,9 +164,11 @@ void RegisterC2b(net::Router& router, const std::shared_ptr<Core>& core) {
     for (int v : {1, 2}) {
         std::string prefix = "/mpesa/c2b/v" + std::to_string(v);
         AddDarajaRoute(router, core, "POST", prefix + "/registerurl",
-                       [v](Core& c, net::Request& req) { return Register(c, req, v); });
+                       {"c2bregister", true, "ShortCode", {},
+                        [v](Core& c, DarajaCall& call) { return Register(c, call, v); }});
         AddDarajaRoute(router, core, "POST", prefix + "/simulate",
-                       [v](Core& c, net::Request& req) { return Simulate(c, req, v); });
+                       {"c2b", true, "ShortCode", SimulateSubject,
+                        [v](Core& c, DarajaCall& call) { return Simulate(c, call, v); }});
     }
 }
 

@@ -3,7 +3,6 @@
 #include "sim/redact.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -85,11 +84,8 @@ std::string DefaultFaultMessage(const std::string& code) {
 }
 }  // namespace
 
-std::optional<net::Response> Core::ApplySyncFaults(const std::optional<RuleThen>& rule, const net::Request& req) {
+std::optional<net::Response> Core::ApplyFaults(const std::optional<RuleThen>& rule, const net::Request& req) {
     if (!rule) return std::nullopt;
-    if (rule->slow_ms && *rule->slow_ms > 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(*rule->slow_ms));
-    }
     if (rule->invalidate_token) {
         std::string header = req.Header("Authorization").value_or("");
         std::string token = header.size() > 7 ? Trim(header.substr(7)) : "";
@@ -155,21 +151,86 @@ void Core::ResetState() {
     callback_log.clear();
 }
 
+namespace {
+
+net::Response Stopped() { return net::Response::Json(503, {{"errorMessage", "simulator stopped"}}); }
+
+/// After the rule's slowMs: its other faults, then the API; outOfOrder callbacks go out before the answer.
+void Finish(Core& c, const DarajaApi& api, DarajaCall& call, const net::Reply& reply) {
+    auto fault = c.ApplyFaults(call.rule, call.req);
+    net::Response res = fault ? std::move(*fault) : api.run(c, call);
+    c.LogRequest(call.req, res.status);
+    if (call.before_answer.empty()) {
+        reply(std::move(res));
+        return;
+    }
+    c.DeliverAll(std::move(call.before_answer), [reply, res = std::move(res)]() { reply(res); });
+}
+
+}  // namespace
+
+void Core::AnswerSlowReplies() {
+    std::map<uint64_t, net::Reply> waiting;
+    {
+        std::lock_guard lock(mu);
+        waiting.swap(slow_replies);
+    }
+    for (auto& [id, reply] : waiting) reply(Stopped());
+}
+
 void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, const std::string& method,
-                    const std::string& path, std::function<net::Response(Core&, net::Request&)> fn) {
+                    const std::string& path, DarajaApi api) {
     std::weak_ptr<Core> weak = core;
-    router.Add(method, path, [weak, fn](net::Request& req) {
+    auto shared_api = std::make_shared<const DarajaApi>(std::move(api));
+    router.AddAsync(method, path, [weak, api = shared_api](net::Request& req, net::Reply reply) {
         auto c = weak.lock();
-        if (!c) return net::Response::Json(503, {{"errorMessage", "simulator stopped"}});
-        net::Response res = fn(*c, req);
-        c->LogRequest(req, res.status);
-        return res;
+        if (!c) return reply(Stopped());
+        auto answer = [&](net::Response res) {
+            c->LogRequest(req, res.status);
+            reply(std::move(res));
+        };
+        if (api->bearer) {
+            if (auto e = c->CheckBearer(req)) return answer(std::move(*e));
+        }
+        Json body;
+        if (!api->first_field.empty()) {
+            if (auto e = c->ParseJson(req, api->first_field, body)) return answer(std::move(*e));
+        }
+        auto rule = c->MatchRule(api->rule_api, api->subject ? api->subject(body) : RuleSubject{});
+        int64_t slow_ms = rule && rule->slow_ms ? *rule->slow_ms : 0;
+        if (slow_ms <= 0) {
+            DarajaCall call{req, std::move(body), std::move(rule), {}};
+            return Finish(*c, *api, call, reply);
+        }
+        // slowMs is a timer, not a sleeping thread, so hundreds of slow answers can wait at once. The request is
+        // copied: the timer owns what it needs. Stop answers the reply at once (AnswerSlowReplies).
+        uint64_t slow_id = 0;
+        {
+            std::lock_guard lock(c->mu);
+            if (c->stopped) return reply(Stopped());  // Stop set stopped before it took mu to answer the others
+            slow_id = c->next_slow_id++;
+            c->slow_replies.emplace(slow_id, reply);
+        }
+        auto held = std::make_shared<net::Request>(req);
+        c->runtime.PostAfter(std::chrono::milliseconds(slow_ms), [weak, api, held, slow_id, body = std::move(body),
+                                                                  rule = std::move(rule), reply]() mutable {
+            auto c = weak.lock();
+            if (!c) return reply(Stopped());
+            {
+                std::lock_guard lock(c->mu);
+                // Gone: Stop answered it already. The API must not run after Stop either.
+                if (c->slow_replies.erase(slow_id) == 0) return;
+            }
+            if (c->stopped) return reply(Stopped());
+            DarajaCall call{*held, std::move(body), std::move(rule), {}};
+            Finish(*c, *api, call, reply);
+        });
     });
     for (const char* other : {"GET", "POST", "PUT", "DELETE", "PATCH"}) {
         if (method == other) continue;
         router.Add(other, path, [weak](net::Request& req) {
             auto c = weak.lock();
-            if (!c) return net::Response::Json(503, {{"errorMessage", "simulator stopped"}});
+            if (!c) return Stopped();
             net::Response res = c->DarajaError("405.001", req.method + " Method Not Allowed");
             c->LogRequest(req, res.status);
             return res;
@@ -267,13 +328,13 @@ Delivery ResultDelivery(const std::string& api, const AsyncRequest& r, Json body
     return {api + ".result", r.result_url, std::move(body), rule && rule->callbacks ? *rule->callbacks : 1};
 }
 
-void SendOutcome(Core& c, const std::optional<RuleThen>& rule, std::function<Delivery(Core&)> outcome) {
-    if (rule && rule->out_of_order) {
-        c.Deliver(outcome(c));
+void SendOutcome(Core& c, DarajaCall& call, std::function<Delivery(Core&)> outcome) {
+    if (call.rule && call.rule->out_of_order) {
+        call.before_answer.push_back(outcome(c));
         return;
     }
     Core* core = &c;
-    c.Schedule(c.OutcomeDelay(rule), [core, outcome = std::move(outcome)]() { core->Deliver(outcome(*core)); });
+    c.Schedule(c.OutcomeDelay(call.rule), [core, outcome = std::move(outcome)]() { core->Deliver(outcome(*core)); });
 }
 
 Json QueueTimeoutBody(const std::string& originator_id, const std::string& conversation_id,

@@ -1,7 +1,8 @@
 #pragma once
 // Private to sim/: the simulator's shared state and the helpers every API file uses. One mutex
-// guards all state; handlers run on the worker pool (never the I/O thread), so blocking work
-// (RSA, outbound callbacks, slowMs) is allowed here.
+// guards all state; handlers run on the worker pool (never the I/O thread), so short blocking work (RSA)
+// is allowed here, but nothing waits on a thread: slowMs, callback delays and retries are timers
+// (Runtime::PostAfter) and callbacks go out through HttpClient::SendAsync.
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -103,6 +105,8 @@ public:
     std::map<std::string, C2bRegistration> c2b;     // by shortcode
     std::deque<Json> request_log;
     std::deque<Json> callback_log;
+    std::map<uint64_t, net::Reply> slow_replies;  // answers a slowMs timer still holds; Stop answers them
+    uint64_t next_slow_id = 1;
     uint64_t epoch = 0;  // bumped by reset: scheduled work from an older epoch does nothing
     uint64_t next_log_id = 1;
 
@@ -119,18 +123,30 @@ public:
     std::optional<net::Response> ParseJson(const net::Request& req, const std::string& first_field, Json& out);
     /// First matching rule (counts the hit).
     std::optional<RuleThen> MatchRule(const std::string& api, const RuleSubject& subject);
-    /// slowMs, invalidateToken and httpStatus/errorCode of a matched rule; a response means "answer this".
-    std::optional<net::Response> ApplySyncFaults(const std::optional<RuleThen>& rule, const net::Request& req);
+    /// invalidateToken and httpStatus/errorCode of a matched rule; a response means "answer this". (slowMs is a
+    /// timer in the Daraja route, before this runs: see AddDarajaRoute.)
+    std::optional<net::Response> ApplyFaults(const std::optional<RuleThen>& rule, const net::Request& req);
     /// The rule's delayMs or callback_delay.
     std::chrono::milliseconds OutcomeDelay(const std::optional<RuleThen>& rule) const;
 
     /// Runs fn on the worker pool after delay, unless the simulator stopped or was reset meanwhile.
     void Schedule(std::chrono::milliseconds delay, std::function<void()> fn);
-    /// One POST attempt, recorded in the callback log. Blocking (worker pool only).
+    /// One POST attempt, recorded in the callback log. Blocking (worker pool only): for the C2B validation
+    /// call, whose answer decides the payment.
     core::Result<net::ClientResponse> PostJson(const std::string& kind, const std::string& url, const Json& body,
                                                int attempt, std::chrono::milliseconds timeout);
-    /// Delivers d.times copies, each with up to callback_retries extra attempts. Blocking.
-    void Deliver(const Delivery& d);
+    /// The same attempt without waiting; `done` runs on the worker pool with the answer.
+    void PostJsonAsync(const std::string& kind, const std::string& url, const Json& body, int attempt,
+                       std::chrono::milliseconds timeout, std::function<void(core::Result<net::ClientResponse>)> done);
+    /// Delivers d.times copies one after the other, each with up to callback_retries extra attempts
+    /// callback_retry_delay apart (a timer, not a sleep). Returns at once; `done` (if any) runs on the pool
+    /// after the last attempt, or when the simulator stopped or was reset meanwhile.
+    void Deliver(Delivery d, std::function<void()> done = {});
+    /// Delivers each in turn (see Deliver), then runs done.
+    void DeliverAll(std::vector<Delivery> deliveries, std::function<void()> done);
+    /// Answers every request a slowMs timer still holds with 503 (Simulator::Stop), so no connection waits on
+    /// a stopped simulator.
+    void AnswerSlowReplies();
 
     /// 0 when the initiator and its SecurityCredential are good, 2001 otherwise. Blocking (RSA).
     int CheckInitiator(const std::string& initiator, const std::string& credential);
@@ -139,9 +155,29 @@ public:
     void ResetState();
 };
 
-/// Registers POST (or GET) plus 405.001 answers for the other verbs; logs each request.
+/// One Daraja request as its API sees it, after the checks every Daraja route makes.
+struct DarajaCall {
+    net::Request& req;
+    Json body;                     // the parsed JSON object (empty for GET)
+    std::optional<RuleThen> rule;  // the scenario rule that matched, if any
+    /// outOfOrder callbacks/results: delivered before the synchronous answer is sent.
+    std::vector<Delivery> before_answer;
+};
+
+/// What a Daraja route checks before its API runs, and the API itself.
+struct DarajaApi {
+    std::string rule_api;     // the scenario rule "api" it matches ("stkpush", "b2c", ...)
+    bool bearer = true;       // Authorization: Bearer checked first (OAuth uses Basic, checked by the API)
+    std::string first_field;  // expects a JSON object; names the 400.002.02 for another content type. "" = no body
+    std::function<RuleSubject(const Json& body)> subject;  // what rules match on; empty = nothing
+    std::function<net::Response(Core&, DarajaCall&)> run;
+};
+
+/// Registers an API (plus 405.001 answers for the other verbs) as an async route, in Daraja's order: the bearer
+/// token, the JSON body, the scenario rule, the rule's slowMs (a timer: the thread goes back to the pool), its
+/// other faults, then the API. Logs each request.
 void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, const std::string& method,
-                    const std::string& path, std::function<net::Response(Core&, net::Request&)> fn);
+                    const std::string& path, DarajaApi api);
 
 // Builders shared by results (REFERENCE §1.4): one-item Key/Value lists collapse to a bare object.
 Json KeyValueList(Json items);
@@ -170,17 +206,17 @@ std::optional<Delivery> QueueTimeoutDelivery(Core& c, const std::string& api, co
 std::string ResultDesc(const std::string& code, const std::optional<RuleThen>& rule);
 /// The Result to ResultURL, posted as many times as the rule says (once by default).
 Delivery ResultDelivery(const std::string& api, const AsyncRequest& r, Json body, const std::optional<RuleThen>& rule);
-/// Posts the Result `outcome` decides: at once when the rule says outOfOrder (before the ack is answered),
-/// else on the worker pool after the outcome delay.
-void SendOutcome(Core& c, const std::optional<RuleThen>& rule, std::function<Delivery(Core&)> outcome);
+/// Posts the Result `outcome` decides: before the ack is answered when the rule says outOfOrder, else on the
+/// worker pool after the outcome delay.
+void SendOutcome(Core& c, DarajaCall& call, std::function<Delivery(Core&)> outcome);
 
 /// The usual end of a B2C-family request: fresh ids, the Result sent by `outcome`, the ack answered.
 template <class R>
-net::Response AcceptAsync(Core& c, R r, const std::optional<RuleThen>& rule,
+net::Response AcceptAsync(Core& c, DarajaCall& call, R r,
                           Delivery (*outcome)(Core&, const R&, const std::optional<RuleThen>&)) {
     r.originator_id = c.ids.RequestStyleId();
     r.conversation_id = c.ids.ConversationId(c.Now());
-    SendOutcome(c, rule, [r, rule, outcome](Core& core) { return outcome(core, r, rule); });
+    SendOutcome(c, call, [r, rule = call.rule, outcome](Core& core) { return outcome(core, r, rule); });
     return net::Response::Json(200, AsyncAck(r.originator_id, r.conversation_id));
 }
 

@@ -5,9 +5,8 @@ namespace haven::sim {
 
 namespace {
 
-net::Response Generate(Core& c, net::Request& req) {
-    auto rule = c.MatchRule("oauth", {});
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+net::Response Generate(Core& c, DarajaCall& call) {
+    const net::Request& req = call.req;
     // A trailing space or any other value is refused, as Daraja does.
     auto grant = req.Query("grant_type");
     if (!grant || *grant != "client_credentials") return c.DarajaError("400.008.02", "Invalid grant type passed");
@@ -41,7 +40,7 @@ net::Response Generate(Core& c, net::Request& req) {
 }  // namespace
 
 void RegisterOauth(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "GET", "/oauth/v1/generate", Generate);
+    AddDarajaRoute(router, core, "GET", "/oauth/v1/generate", {"oauth", false, "", {}, Generate});
 }
 
 }  // namespace haven::sim

@@ -61,14 +61,14 @@ Delivery Outcome(Core& c, const ReversalRequest& r, const std::optional<RuleThen
     return ResultDelivery("reversal", r, std::move(body), rule);
 }
 
-net::Response Request(Core& c, net::Request& req) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "Initiator", body)) return *e;
+RuleSubject ReversalSubject(const Json& body) {
     RuleSubject subject;
     subject.amount = ParseWholeAmount(FieldText(body, "Amount").value_or(""));
-    auto rule = c.MatchRule("reversal", subject);
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+    return subject;
+}
+
+net::Response Request(Core& c, DarajaCall& call) {
+    const Json& body = call.body;
 
     ReversalRequest r;
     if (auto e = ReadInitiator(c, body, "Initiator", r.initiator, r.credential)) return *e;
@@ -88,13 +88,14 @@ net::Response Request(Core& c, net::Request& req) {
     auto remarks = FieldText(body, "Remarks").value_or("");
     if (remarks.empty() || remarks.size() > 100) return c.BadRequest("Remarks");
 
-    return AcceptAsync(c, std::move(r), rule, Outcome);
+    return AcceptAsync(c, call, std::move(r), Outcome);
 }
 
 }  // namespace
 
 void RegisterReversal(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "POST", "/mpesa/reversal/v1/request", Request);
+    AddDarajaRoute(router, core, "POST", "/mpesa/reversal/v1/request",
+                   {"reversal", true, "Initiator", ReversalSubject, Request});
 }
 
 }  // namespace haven::sim

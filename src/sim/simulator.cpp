@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -118,28 +119,46 @@ void CheckProducts(const std::set<std::string>& products) {
     }
 }
 
-/// Copies the Daraja routes into the served router; a disabled product's routes answer 401.003.01 to a
-/// valid token (Apigee checks the token, then the product, before the API sees the request).
+/// Copies the Daraja routes (plain and async) into the served router; a disabled product's routes answer
+/// 401.003.01 to a valid token (Apigee checks the token, then the product, before the API sees the request).
 void AddGatedRoutes(net::Router& router, const net::Router& daraja, const std::shared_ptr<Core>& core) {
     const auto& enabled = core->options.enabled_products;
+    std::weak_ptr<Core> weak = core;
+    // A missing or bad token is answered as usual (404.001.0x) by the API itself; nullopt means "let it".
+    auto refuse = [weak](net::Request& req) -> std::optional<net::Response> {
+        auto c = weak.lock();
+        if (!c || c->CheckBearer(req)) return std::nullopt;
+        net::Response res = c->DarajaError(
+            "401.003.01", "Error Occurred - Invalid Access Token - Invalid API call as no apiproduct match found");
+        c->LogRequest(req, res.status);
+        return res;
+    };
     for (const auto& route : daraja.Routes()) {
         auto match = daraja.Find(route.method, route.pattern);
         if (match.kind != net::Router::MatchKind::kFound) continue;
-        net::Handler handler = *match.handler;
         std::string product = ProductOf(route.pattern);
-        if (enabled.empty() || product.empty() || enabled.count(product) != 0) {
+        bool open = enabled.empty() || product.empty() || enabled.count(product) != 0;
+        if (match.async_handler) {
+            net::AsyncHandler handler = *match.async_handler;
+            if (open) {
+                router.AddAsync(route.method, route.pattern, std::move(handler));
+                continue;
+            }
+            router.AddAsync(route.method, route.pattern, [refuse, handler](net::Request& req, net::Reply reply) {
+                if (auto res = refuse(req)) return reply(std::move(*res));
+                handler(req, std::move(reply));
+            });
+            continue;
+        }
+        if (!match.handler) continue;
+        net::Handler handler = *match.handler;
+        if (open) {
             router.Add(route.method, route.pattern, std::move(handler));
             continue;
         }
-        std::weak_ptr<Core> weak = core;
-        router.Add(route.method, route.pattern, [weak, handler](net::Request& req) {
-            auto c = weak.lock();
-            // A missing or bad token is answered as usual (404.001.0x) by the API itself.
-            if (!c || c->CheckBearer(req)) return handler(req);
-            net::Response res = c->DarajaError(
-                "401.003.01", "Error Occurred - Invalid Access Token - Invalid API call as no apiproduct match found");
-            c->LogRequest(req, res.status);
-            return res;
+        router.Add(route.method, route.pattern, [refuse, handler](net::Request& req) {
+            if (auto res = refuse(req)) return std::move(*res);
+            return handler(req);
         });
     }
 }
@@ -236,6 +255,8 @@ uint16_t Simulator::Start() {
 void Simulator::Stop() {
     if (!impl_->server) return;
     impl_->core->stopped = true;
+    // Answered before the server drains its sessions: a slowMs timer must not hold a connection (or Stop) open.
+    impl_->core->AnswerSlowReplies();
     impl_->server->Stop();
     impl_->server.reset();
 }

@@ -50,12 +50,8 @@ Delivery Outcome(Core& c, const StatusRequest& r, const std::optional<RuleThen>&
     return ResultDelivery("status", r, std::move(body), rule);
 }
 
-net::Response Query(Core& c, net::Request& req) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "Initiator", body)) return *e;
-    auto rule = c.MatchRule("status", {});
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+net::Response Query(Core& c, DarajaCall& call) {
+    const Json& body = call.body;
 
     StatusRequest r;
     if (auto e = ReadInitiator(c, body, "Initiator", r.initiator, r.credential)) return *e;
@@ -76,13 +72,14 @@ net::Response Query(Core& c, net::Request& req) {
         r.has_occasion = true;
     }
 
-    return AcceptAsync(c, std::move(r), rule, Outcome);
+    return AcceptAsync(c, call, std::move(r), Outcome);
 }
 
 }  // namespace
 
 void RegisterStatus(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "POST", "/mpesa/transactionstatus/v1/query", Query);
+    AddDarajaRoute(router, core, "POST", "/mpesa/transactionstatus/v1/query",
+                   {"status", true, "Initiator", {}, Query});
 }
 
 }  // namespace haven::sim

@@ -119,16 +119,17 @@ bool RuleLimited(const Core& c, const std::string& party_a, int64_t amount, Time
     return false;
 }
 
-net::Response Push(Core& c, net::Request& req) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "BusinessShortCode", body)) return *e;
+RuleSubject PushSubject(const Json& body) {
     RuleSubject subject;
     subject.amount = ParseWholeAmount(FieldText(body, "Amount").value_or(""));
     subject.phone = FieldText(body, "PhoneNumber");
     subject.account_reference = FieldText(body, "AccountReference");
-    auto rule = c.MatchRule("stkpush", subject);
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+    return subject;
+}
+
+net::Response Push(Core& c, DarajaCall& call) {
+    const Json& body = call.body;
+    const auto& rule = call.rule;
 
     std::string shortcode = FieldText(body, "BusinessShortCode").value_or("");
     if (!IsShortcode(shortcode)) return c.BadRequest("BusinessShortCode");
@@ -204,7 +205,7 @@ net::Response Push(Core& c, net::Request& req) {
         });
     } else if (rule && rule->out_of_order) {
         // The callback reaches the merchant before the synchronous acknowledgement does.
-        if (auto d = FinalizeStk(c, id, code, desc_override)) c.Deliver(*d);
+        if (auto d = FinalizeStk(c, id, code, desc_override)) call.before_answer.push_back(std::move(*d));
     } else {
         core->Schedule(c.OutcomeDelay(rule), [core, id, code, desc_override]() {
             if (auto d = FinalizeStk(*core, id, code, desc_override)) core->Deliver(*d);
@@ -213,12 +214,8 @@ net::Response Push(Core& c, net::Request& req) {
     return net::Response::Json(200, ack);
 }
 
-net::Response Query(Core& c, net::Request& req) {
-    if (auto e = c.CheckBearer(req)) return *e;
-    Json body;
-    if (auto e = c.ParseJson(req, "BusinessShortCode", body)) return *e;
-    auto rule = c.MatchRule("stkquery", {});
-    if (auto fault = c.ApplySyncFaults(rule, req)) return *fault;
+net::Response Query(Core& c, DarajaCall& call) {
+    const Json& body = call.body;
     std::string shortcode;
     if (!IsShortcode(FieldText(body, "BusinessShortCode").value_or(""))) return c.BadRequest("BusinessShortCode");
     if (!FieldText(body, "Password")) return c.BadRequest("Password");
@@ -240,8 +237,10 @@ net::Response Query(Core& c, net::Request& req) {
 }  // namespace
 
 void RegisterStk(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "POST", "/mpesa/stkpush/v1/processrequest", Push);
-    AddDarajaRoute(router, core, "POST", "/mpesa/stkpushquery/v1/query", Query);
+    AddDarajaRoute(router, core, "POST", "/mpesa/stkpush/v1/processrequest",
+                   {"stkpush", true, "BusinessShortCode", PushSubject, Push});
+    AddDarajaRoute(router, core, "POST", "/mpesa/stkpushquery/v1/query",
+                   {"stkquery", true, "BusinessShortCode", {}, Query});
 }
 
 }  // namespace haven::sim
