@@ -18,6 +18,7 @@ json LeaseJson(const core::Lease& lease) {
             {"unit", lease.unit},
             {"monthlyRent", lease.monthly_rent},
             {"accountReference", lease.account_reference},
+            {"externalId", OptionalText(lease.external_id)},
             {"createdAt", lease.created_at}};
 }
 

@@ -1,4 +1,5 @@
-// Leases and their payments: POST/GET /api/v1/leases, GET /api/v1/leases/{id},
+// Leases and their payments: POST/GET /api/v1/leases, GET /api/v1/leases/{id}, PUT/GET
+// /api/v1/leases/by-external/{externalId} (Haven syncs its leases by its own ids),
 // GET /api/v1/leases/{id}/payments, GET /api/v1/payments
 #include <map>
 
@@ -8,8 +9,10 @@
 #include "api/routes.hpp"
 #include "api/validator.hpp"
 #include "core/amount.hpp"
+#include "core/lease_key.hpp"
 #include "core/phone.hpp"
 #include "core/text.hpp"
+#include "service/leases.hpp"
 #include "service/pay_link.hpp"
 
 namespace haven::api {
@@ -34,6 +37,31 @@ std::map<int64_t, int64_t> TotalsByLease(const std::vector<core::Payment>& payme
     return totals;
 }
 
+/// The lease fields a create or a sync sends (all required); problems go to `v`.
+core::Lease ReadLeaseFields(const json& body, Validator& v, int64_t agency_id) {
+    core::Lease lease;
+    lease.agency_id = agency_id;
+    auto tenant = v.Take(core::RequireText(body, "tenantName", 100));
+    std::optional<std::string> phone;
+    if (auto raw = v.Take(core::RequireText(body, "phoneNumber", 20))) phone = v.Take(core::NormalizePhone(*raw));
+    auto unit = v.Take(core::RequireText(body, "unit", 50));
+    auto rent = v.Take(core::ParseAmount(body.value("monthlyRent", json()), "monthlyRent", 1, 100000000));
+    auto reference = v.Take(core::RequireText(body, "accountReference", 12));
+    if (tenant) lease.tenant_name = *tenant;
+    if (phone) lease.phone_number = *phone;
+    if (unit) lease.unit = *unit;
+    if (rent) lease.monthly_rent = *rent;
+    if (reference) lease.account_reference = *reference;
+    return lease;
+}
+
+void CheckExternalId(const std::string& external_id, Validator& v) {
+    if (!core::ValidExternalId(external_id)) {
+        v.Add("externalId", "externalId must be 1-64 of A-Z a-z 0-9 . _ : - with at least one non-digit (an "
+                            "all-digit value would read as our own lease id)");
+    }
+}
+
 net::Response CreateLease(net::Request& req, ApiContext& ctx) {
     auto claims = Authenticate(req, ctx);
     if (!claims) return ErrorResponse(claims.error());
@@ -44,26 +72,45 @@ net::Response CreateLease(net::Request& req, ApiContext& ctx) {
     if (!body) return ErrorResponse(body.error());
 
     Validator v;
-    auto tenant = v.Take(core::RequireText(*body, "tenantName", 100));
-    std::optional<std::string> phone;
-    if (auto raw = v.Take(core::RequireText(*body, "phoneNumber", 20))) {
-        phone = v.Take(core::NormalizePhone(*raw));
+    core::Lease lease = ReadLeaseFields(*body, v, claims->agency_id);
+    if (body->contains("externalId") && !(*body)["externalId"].is_null()) {
+        const auto& raw = (*body)["externalId"];
+        if (raw.is_string()) {
+            lease.external_id = raw.get<std::string>();
+            CheckExternalId(lease.external_id, v);
+        } else {
+            v.Add("externalId", "externalId must be a string");
+        }
     }
-    auto unit = v.Take(core::RequireText(*body, "unit", 50));
-    auto rent = v.Take(core::ParseAmount(body->value("monthlyRent", json()), "monthlyRent", 1, 100000000));
-    auto reference = v.Take(core::RequireText(*body, "accountReference", 12));
     if (!v.ok()) return ErrorResponse(v.Finish());
-
-    core::Lease lease;
-    lease.agency_id = claims->agency_id;
-    lease.tenant_name = *tenant;
-    lease.phone_number = *phone;
-    lease.unit = *unit;
-    lease.monthly_rent = *rent;
-    lease.account_reference = *reference;
     auto inserted = ctx.store.InsertLease(lease);
     if (!inserted) return ErrorResponse(inserted.error());
     return Ok(LeaseWithExtras(ctx, *inserted, 0), 201);
+}
+
+/// PUT /api/v1/leases/by-external/{externalId}: Haven syncs its lease; created (201) or updated (200).
+net::Response SyncLease(net::Request& req, ApiContext& ctx) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return ErrorResponse(claims.error());
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
+        return ErrorResponse(allowed.error());
+    }
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    Validator v;
+    core::Lease lease = ReadLeaseFields(*body, v, claims->agency_id);
+    lease.external_id = req.Param("externalId");
+    CheckExternalId(lease.external_id, v);
+    if (body->contains("externalId") && (*body)["externalId"] != json(lease.external_id)) {
+        v.Add("externalId", "externalId in the body must match the one in the path (or be left out)");
+    }
+    if (!v.ok()) return ErrorResponse(v.Finish());
+    auto synced = ctx.store.UpsertLeaseByExternalId(lease);
+    if (!synced) return ErrorResponse(synced.error());
+    auto payments = ctx.store.ListPayments(claims->agency_id, synced->lease.id);
+    if (!payments) return ErrorResponse(payments.error());
+    return Ok(LeaseWithExtras(ctx, synced->lease, TotalsByLease(*payments)[synced->lease.id]),
+              synced->created ? 201 : 200);
 }
 
 net::Response ListLeases(net::Request& req, ApiContext& ctx) {
@@ -79,7 +126,15 @@ net::Response ListLeases(net::Request& req, ApiContext& ctx) {
     return Ok(out);
 }
 
+/// The lease named in the path: our id, or (GET /api/v1/leases/by-external/{externalId}) Haven's.
 core::Result<core::Lease> LeaseFromPath(const net::Request& req, ApiContext& ctx, int64_t agency_id) {
+    if (req.params.count("externalId")) {
+        auto lease = ctx.store.FindLeaseByExternalId(agency_id, req.Param("externalId"));
+        if (!lease && lease.error().code == ErrorCode::kNotFound) {
+            return core::Fail(ErrorCode::kNotFound, "no lease with this externalId");
+        }
+        return lease;
+    }
     auto id = core::ParseId(req.Param("id"));
     if (!id) return core::Fail(ErrorCode::kNotFound, "no lease with this id");
     auto lease = ctx.store.FindLease(agency_id, *id);
@@ -120,8 +175,11 @@ net::Response ListPayments(net::Request& req, ApiContext& ctx) {
     if (!claims) return ErrorResponse(claims.error());
     std::optional<int64_t> lease_id;
     if (auto raw = req.Query("leaseId")) {
-        lease_id = core::ParseId(*raw);
-        if (!lease_id) return ErrorResponse(core::Error::Validation("leaseId", "leaseId must be a positive integer"));
+        auto key = core::ParseLeaseKey(*raw);
+        if (!key) return ErrorResponse(key.error());
+        auto resolved = service::ResolveLease(ctx.store, claims->agency_id, *key);
+        if (!resolved) return ErrorResponse(resolved.error());
+        lease_id = *resolved;
     }
     auto payments = ctx.store.ListPayments(claims->agency_id, lease_id);
     if (!payments) return ErrorResponse(payments.error());
@@ -134,6 +192,11 @@ void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/v1/leases",
                Accepts(kJsonBody, Audited(ctx, "lease.create",
                                           [&ctx](net::Request& req) { return CreateLease(req, ctx); })));
+    router.Add("PUT", "/api/v1/leases/by-external/{externalId}",
+               Accepts(kJsonBody,
+                       Audited(ctx, "lease.sync", [&ctx](net::Request& req) { return SyncLease(req, ctx); })));
+    router.Add("GET", "/api/v1/leases/by-external/{externalId}",
+               [&ctx](net::Request& req) { return GetLease(req, ctx); });
     router.Add("GET", "/api/v1/leases", [&ctx](net::Request& req) { return ListLeases(req, ctx); });
     router.Add("GET", "/api/v1/leases/{id}", [&ctx](net::Request& req) { return GetLease(req, ctx); });
     router.Add("GET", "/api/v1/leases/{id}/payments", [&ctx](net::Request& req) { return LeasePayments(req, ctx); });

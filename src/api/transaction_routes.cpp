@@ -6,10 +6,12 @@
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/validator.hpp"
+#include "core/lease_key.hpp"
 #include "core/phone.hpp"
 #include "core/state.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
+#include "service/leases.hpp"
 
 namespace haven::api {
 
@@ -82,8 +84,13 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         else v.Add("kind", "kind must be stk, b2c or reversal");
     }
     if (auto raw = req.Query("leaseId")) {
-        filter.lease_id = core::ParseId(*raw);
-        if (!filter.lease_id) v.Add("leaseId", "leaseId must be a positive integer");
+        if (auto key = v.Take(core::ParseLeaseKey(*raw))) {
+            if (key->id) {
+                filter.lease_id = key->id;
+            } else {
+                filter.lease_id = v.Take(service::ResolveLease(ctx.store, claims->agency_id, *key));
+            }
+        }
     }
     if (auto raw = req.Query("phoneNumber")) {
         if (auto phone = v.Take(core::NormalizePhone(*raw))) filter.phone_number = *phone;

@@ -31,6 +31,7 @@ struct Lease {
     std::string unit;
     int64_t monthly_rent = 0;
     std::string account_reference;
+    std::string external_id;  // Haven's id for the lease ("" = none), unique within the agency
     std::string created_at;
 };
 

@@ -25,7 +25,7 @@ constexpr size_t kTotalsChunk = 256;
 
 constexpr const char* kUserCols = "id, agency_id, email, password_hash, role, created_at";
 constexpr const char* kLeaseCols =
-    "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, created_at";
+    "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, external_id, created_at";
 constexpr const char* kStkCols =
     "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
     "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "
@@ -158,6 +158,7 @@ core::Lease ReadLease(const SqlRow& row) {
     l.unit = r.Text();
     l.monthly_rent = r.Int();
     l.account_reference = r.Text();
+    l.external_id = r.Text();
     l.created_at = r.Text();
     return l;
 }
@@ -603,13 +604,54 @@ Result<core::User> SqlStore::UpdateUserPassword(int64_t id, const std::string& h
 // ---------------------------------------------------------------------------------------------- leases, payments
 
 Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
-    return One<core::Lease>(
+    auto inserted = One<core::Lease>(
         Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, "
-                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                 "external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                  kLeaseCols}),
             {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
-             lease.account_reference, NowIso8601()}),
+             lease.account_reference, OptText(lease.external_id), NowIso8601()}),
         ReadLease, "lease");
+    if (!inserted && inserted.error().code == ErrorCode::kConflict) {
+        return Fail(ErrorCode::kConflict, "another lease of this agency already has externalId '" +
+                                              lease.external_id + "'");
+    }
+    return inserted;
+}
+
+Result<core::Lease> SqlStore::FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) {
+    return One<core::Lease>(RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND external_id = ?"}),
+                                    {agency_id, external_id}),
+                            ReadLease, "lease");
+}
+
+Result<Store::LeaseUpsert> SqlStore::UpsertLeaseByExternalId(const core::Lease& lease) {
+    if (lease.external_id.empty()) return Fail(ErrorCode::kValidation, "externalId is required");
+    auto attempt = [&]() {
+        return InTransaction<LeaseUpsert>([&](SqlConnection& c) -> Result<LeaseUpsert> {
+            auto updated = One<core::Lease>(
+                c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
+                           "account_reference = ? WHERE agency_id = ? AND external_id = ? RETURNING ",
+                           kLeaseCols}),
+                      {lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent, lease.account_reference,
+                       lease.agency_id, lease.external_id}),
+                ReadLease, "lease");
+            if (updated) return LeaseUpsert{*updated, false};
+            if (updated.error().code != ErrorCode::kNotFound) return Fail(updated.error());
+            auto inserted = One<core::Lease>(
+                c.Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, "
+                           "account_reference, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                           kLeaseCols}),
+                      {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
+                       lease.account_reference, lease.external_id, NowIso8601()}),
+                ReadLease, "lease");
+            if (!inserted) return Fail(inserted.error());
+            return LeaseUpsert{*inserted, true};
+        });
+    };
+    auto out = attempt();
+    // Two first syncs of the same lease at once: the unique index lets one insert; the other updates it.
+    if (!out && out.error().code == ErrorCode::kConflict) out = attempt();
+    return out;
 }
 
 Result<core::Lease> SqlStore::FindLease(int64_t agency_id, int64_t id) {

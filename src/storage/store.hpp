@@ -243,6 +243,15 @@ public:
     virtual Result<core::Lease> InsertLease(const core::Lease& lease) = 0;
     virtual Result<core::Lease> FindLease(int64_t agency_id, int64_t id) = 0;
     virtual Result<std::vector<core::Lease>> ListLeases(int64_t agency_id) = 0;
+    /// kNotFound when the agency has no lease with this external id.
+    virtual Result<core::Lease> FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) = 0;
+    /// Creates the lease with lease.external_id, or updates the agency's lease that has it (tenant, phone, unit,
+    /// rent, account reference); `created` tells which. Idempotent: the same call twice leaves one lease.
+    struct LeaseUpsert {
+        core::Lease lease;
+        bool created = false;
+    };
+    virtual Result<LeaseUpsert> UpsertLeaseByExternalId(const core::Lease& lease) = 0;
     virtual Result<std::vector<core::Payment>> ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) = 0;
 
     // STK transactions

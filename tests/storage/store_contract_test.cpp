@@ -341,6 +341,43 @@ TEST_P(StoreContract, FailedAfterSuccessDoesNotMoveBack) {
     EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_late")->status, TxStatus::kSuccess);
 }
 
+TEST_P(StoreContract, LeasesSyncByExternalIdOncePerAgency) {
+    core::Lease lease = MakeLease(agency_a_, "254711000010");
+    lease.external_id = "6571b2c9e4b0a1f2c3d4e5f6";
+    auto created = store_->UpsertLeaseByExternalId(lease);
+    ASSERT_TRUE(created) << created.error().message;
+    EXPECT_TRUE(created->created);
+    EXPECT_EQ(created->lease.external_id, lease.external_id);
+
+    lease.monthly_rent = 27500;
+    lease.unit = "B7";
+    auto updated = store_->UpsertLeaseByExternalId(lease);
+    ASSERT_TRUE(updated) << updated.error().message;
+    EXPECT_FALSE(updated->created);
+    EXPECT_EQ(updated->lease.id, created->lease.id);
+    EXPECT_EQ(updated->lease.monthly_rent, 27500);
+    EXPECT_EQ(updated->lease.unit, "B7");
+
+    auto found = store_->FindLeaseByExternalId(agency_a_, lease.external_id);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, created->lease.id);
+    // Another agency may use the same external id for its own lease; it never sees agency A's.
+    EXPECT_EQ(store_->FindLeaseByExternalId(agency_b_, lease.external_id).error().code, core::ErrorCode::kNotFound);
+    core::Lease other = MakeLease(agency_b_, "254711000011");
+    other.external_id = lease.external_id;
+    auto theirs = store_->UpsertLeaseByExternalId(other);
+    ASSERT_TRUE(theirs);
+    EXPECT_TRUE(theirs->created);
+    EXPECT_NE(theirs->lease.id, created->lease.id);
+    // A plain create with an external id the agency already uses is a conflict, not a second lease.
+    auto duplicate = store_->InsertLease(lease);
+    ASSERT_FALSE(duplicate);
+    EXPECT_EQ(duplicate.error().code, core::ErrorCode::kConflict);
+    auto leases = store_->ListLeases(agency_a_);
+    ASSERT_TRUE(leases);
+    EXPECT_EQ(leases->size(), 2u);  // the fixture's lease and the synced one
+}
+
 TEST_P(StoreContract, FailureAndLeaselessSuccessCreateNoPayment) {
     InsertAccepted("ws_CO_fail", lease_a_);
     auto failed = store_->ApplyStkOutcome("ws_CO_fail", Failure());

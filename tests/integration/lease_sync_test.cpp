@@ -1,0 +1,93 @@
+// Haven's backend names leases by its own ids (MongoDB ObjectIds): it syncs them with
+// PUT /api/v1/leases/by-external/{externalId} and then uses that id wherever a leaseId is taken.
+#include "gateway_fixture.hpp"
+
+namespace haven::testing {
+namespace {
+
+using LeaseSync = GatewayTest;
+
+constexpr const char* kHavenLeaseId = "6571b2c9e4b0a1f2c3d4e5f6";
+
+json LeaseFields(int64_t rent = 15000) {
+    return {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "B4"},
+            {"monthlyRent", rent},           {"accountReference", "B4"}};
+}
+
+TEST_F(LeaseSync, PutCreatesThenUpdatesTheSameLease) {
+    auto token = Login("manager@a.test");
+    auto created = Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, LeaseFields(), token);
+    ASSERT_EQ(created.status, 201) << created.body.dump();
+    EXPECT_EQ(created.body["data"]["externalId"], kHavenLeaseId);
+    const auto id = created.body["data"]["id"];
+    ASSERT_TRUE(id.is_number_integer());
+
+    auto again = Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, LeaseFields(18000), token);
+    ASSERT_EQ(again.status, 200) << again.body.dump();
+    EXPECT_EQ(again.body["data"]["id"], id);
+    EXPECT_EQ(again.body["data"]["monthlyRent"], 18000);
+
+    auto by_external = Api("GET", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, nullptr, token);
+    ASSERT_EQ(by_external.status, 200);
+    EXPECT_EQ(by_external.body["data"]["id"], id);
+    auto by_ours = Api("GET", "/api/v1/leases/" + id.dump(), nullptr, token);
+    ASSERT_EQ(by_ours.status, 200);
+    EXPECT_EQ(by_ours.body["data"]["externalId"], kHavenLeaseId);
+    EXPECT_EQ(Api("GET", "/api/v1/leases", nullptr, token).body["data"].size(), 1u);
+
+    // Another agency neither sees it nor collides with it.
+    auto other = Login("admin@b.test");
+    EXPECT_EQ(Api("GET", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, nullptr, other).status, 404);
+}
+
+TEST_F(LeaseSync, BadExternalIdsAndViewersAreRefusedAndChangeNothing) {
+    auto token = Login("admin@a.test");
+    for (const char* bad : {"12345", "has%20space", "semi%3Bcolon"}) {
+        auto r = Api("PUT", std::string("/api/v1/leases/by-external/") + bad, LeaseFields(), token);
+        EXPECT_EQ(r.status, 400) << bad << " " << r.body.dump();
+        EXPECT_EQ(r.body["success"], false);
+        EXPECT_EQ(r.body["error"]["code"], "VALIDATION_ERROR") << r.body.dump();
+    }
+    auto mismatch = LeaseFields();
+    mismatch["externalId"] = "another-id";
+    EXPECT_EQ(Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, mismatch, token).status, 400);
+    auto viewer = Login("viewer@a.test");
+    EXPECT_EQ(Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, LeaseFields(), viewer).status,
+              403);
+    EXPECT_EQ(Api("GET", "/api/v1/leases", nullptr, token).body["data"].size(), 0u);
+}
+
+TEST_F(LeaseSync, CreateWithAnExternalIdAndADuplicateIsAConflict) {
+    auto token = Login("admin@a.test");
+    auto body = LeaseFields();
+    body["externalId"] = "lease-id-here";
+    auto first = Api("POST", "/api/v1/leases", body, token);
+    ASSERT_EQ(first.status, 201) << first.body.dump();
+    EXPECT_EQ(first.body["data"]["externalId"], "lease-id-here");
+    auto second = Api("POST", "/api/v1/leases", body, token);
+    EXPECT_EQ(second.status, 409) << second.body.dump();
+    auto plain = Api("POST", "/api/v1/leases", LeaseFields(), token);
+    ASSERT_EQ(plain.status, 201);
+    EXPECT_TRUE(plain.body["data"]["externalId"].is_null());
+}
+
+TEST_F(LeaseSync, ListFiltersTakeEitherIdAndAnUnknownExternalIdSaysHowToCreateIt) {
+    auto token = Login("admin@a.test");
+    auto created = Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, LeaseFields(), token);
+    ASSERT_EQ(created.status, 201);
+    const std::string ours = created.body["data"]["id"].dump();
+    for (const std::string& key : {ours, std::string(kHavenLeaseId)}) {
+        EXPECT_EQ(Api("GET", "/api/v1/payments?leaseId=" + key, nullptr, token).status, 200) << key;
+        EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions?leaseId=" + key, nullptr, token).status, 200) << key;
+    }
+    for (const std::string& path : {std::string("/api/v1/payments?leaseId=unknown-lease"),
+                                    std::string("/api/v1/mpesa/transactions?leaseId=unknown-lease")}) {
+        auto r = Api("GET", path, nullptr, token);
+        EXPECT_EQ(r.status, 400) << path;
+        EXPECT_NE(r.body.dump().find("PUT /api/v1/leases/by-external/unknown-lease"), std::string::npos)
+            << r.body.dump();
+    }
+}
+
+}  // namespace
+}  // namespace haven::testing
