@@ -234,6 +234,8 @@ core::Result<Config> LoadConfig(const Env& env) {
             c.cors_allowed_origins.push_back(origin);
         }
     }
+    if (auto v = number("MAX_CONNECTIONS", 16, 1000000, 20000); v) c.max_connections = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
     if (auto v = number("WORKER_THREADS", 2, 1024, 64); v) c.worker_threads = static_cast<int>(*v);
     else return tl::unexpected(v.error());
     const struct {

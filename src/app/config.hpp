@@ -44,6 +44,7 @@ struct Config {
     double rate_limit_burst = 200;
     size_t max_body_bytes = 64 * 1024;
     std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
+    int max_connections = 20000;  // MAX_CONNECTIONS: open client connections (idle keep-alive ones included)
     LogSettings log;  // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT
     int worker_threads = 64;  // WORKER_THREADS: handlers that may wait on Daraja or the database
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS

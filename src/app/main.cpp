@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <malloc.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
@@ -48,8 +50,24 @@ void SeedDemoUsers(haven::storage::Store& store) {
     }
 }
 
+/// Every connection is a file descriptor: lift the soft limit toward MAX_CONNECTIONS (within the hard limit).
+void RaiseOpenFileLimit(int max_connections) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    const rlim_t wanted = static_cast<rlim_t>(max_connections) + 1024;  // the database, the log, outbound calls
+    const rlim_t target = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    if (target <= limit.rlim_cur) return;
+    limit.rlim_cur = target;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (target < wanted) {
+        spdlog::warn("open files limited to {} by the system: fewer than MAX_CONNECTIONS={} can be open at once",
+                     target, max_connections);
+    }
+}
+
 int Serve(bool demo) {
     auto config = LoadOrExit();
+    RaiseOpenFileLimit(config.max_connections);
     if (auto logging = haven::app::ConfigureLogging(config.log); !logging) {
         std::cerr << "haven-mpesa: configuration error: " << logging.error().message << "\n";
         return 2;
