@@ -112,8 +112,8 @@ json StatusQueryJson(const storage::StatusQuery& q) {
             {"resultCode", ResultCodeJson(q.result_code)},
             {"resultDescription", q.result_desc.empty() ? json(nullptr) : json(q.result_desc)},
             {"transactionStatus", q.transaction_status.empty() ? json(nullptr) : json(q.transaction_status)},
-            {"createdAt", q.created_at},
-            {"updatedAt", q.updated_at}};
+            {"createdAt", Instant(q.created_at)},
+            {"updatedAt", Instant(q.updated_at)}};
 }
 
 net::Response TransactionStatus(net::Request& req, ApiContext& ctx) {
@@ -169,8 +169,9 @@ json TransferJson(const storage::Transfer& t) {
             {"mpesaReceiptNumber", text(t.mpesa_receipt_number)},
             {"resultCode", ResultCodeJson(t.result_code)},
             {"resultDescription", text(t.result_desc)},
-            {"createdAt", t.created_at},
-            {"updatedAt", t.updated_at}};
+            {"completedAt", Instant(t.completed_at)},
+            {"createdAt", Instant(t.created_at)},
+            {"updatedAt", Instant(t.updated_at)}};
     AddReviewFields(out, t.review_reason, t.reconciliation, t.status);
     return out;
 }

@@ -4,6 +4,7 @@
 
 #include "api/accepts.hpp"
 #include "api/b2c.hpp"
+#include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "core/state.hpp"
@@ -21,8 +22,8 @@ json BalanceJson(const storage::BalanceCheck& b) {
     if (!accounts.is_array()) accounts = json::array();
     return {{"id", b.id},
             {"status", core::ToString(b.status)},
-            {"checkedAt", b.status == core::TxStatus::kPending ? json(nullptr) : json(b.updated_at)},
-            {"requestedAt", b.created_at},
+            {"checkedAt", b.status == core::TxStatus::kPending ? json(nullptr) : Instant(b.updated_at)},
+            {"requestedAt", Instant(b.created_at)},
             {"resultCode", ResultCodeJson(b.result_code)},
             {"resultDescription", b.result_desc.empty() ? json(nullptr) : json(b.result_desc)},
             {"accounts", accounts}};

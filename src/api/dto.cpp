@@ -2,6 +2,7 @@
 
 #include "core/result_codes.hpp"
 #include "core/state.hpp"
+#include "core/time.hpp"
 
 namespace haven::api {
 
@@ -11,6 +12,17 @@ namespace {
 json OptionalText(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 }  // namespace
 
+json Instant(const std::string& stored) {
+    if (stored.empty()) return nullptr;
+    auto t = core::ParseIsoUtc(stored);
+    return t ? json(core::IsoUtcMillis(*t)) : json(stored);
+}
+
+json MpesaInstant(const std::string& mpesa_date) {
+    auto t = core::ParseDarajaTimestamp(mpesa_date);
+    return t ? json(core::IsoUtcMillis(*t)) : json(nullptr);
+}
+
 json LeaseJson(const core::Lease& lease) {
     return {{"id", lease.id},
             {"tenantName", lease.tenant_name},
@@ -19,7 +31,7 @@ json LeaseJson(const core::Lease& lease) {
             {"monthlyRent", lease.monthly_rent},
             {"accountReference", lease.account_reference},
             {"externalId", OptionalText(lease.external_id)},
-            {"createdAt", lease.created_at}};
+            {"createdAt", Instant(lease.created_at)}};
 }
 
 json PaymentJson(const core::Payment& p) {
@@ -29,7 +41,7 @@ json PaymentJson(const core::Payment& p) {
             {"amount", p.amount},
             {"mpesaReceiptNumber", OptionalText(p.mpesa_receipt_number)},
             {"phoneNumber", p.phone_number},
-            {"paidAt", p.paid_at}};
+            {"paidAt", Instant(p.paid_at)}};
 }
 
 json UserJson(const core::User& user, const std::string& agency_name) {
@@ -46,7 +58,7 @@ void AddReviewFields(json& out, const std::string& review_reason, const core::Re
     if (status == core::TxStatus::kPending) {
         out["reconciliation"] = {{"attempts", r.attempts},
                                  {"lastError", OptionalText(r.last_error)},
-                                 {"nextAttemptAt", OptionalText(r.next_attempt_at)}};
+                                 {"nextAttemptAt", Instant(r.next_attempt_at)}};
     }
 }
 
@@ -70,8 +82,8 @@ json ReviewJson(const storage::ReviewItem& item) {
             {"status", item.status},
             {"resolution", OptionalText(item.resolution)},
             {"resolvedBy", OptionalText(item.resolved_by)},
-            {"createdAt", item.created_at},
-            {"resolvedAt", OptionalText(item.resolved_at)}};
+            {"createdAt", Instant(item.created_at)},
+            {"resolvedAt", Instant(item.resolved_at)}};
 }
 
 json TransactionJson(const core::StkTransaction& tx) {
@@ -88,9 +100,11 @@ json TransactionJson(const core::StkTransaction& tx) {
             {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
             {"resultCode", tx.result_code ? json(*tx.result_code) : json(nullptr)},
             {"resultDescription", OptionalText(tx.result_desc)},
-            {"transactionDate", OptionalText(tx.transaction_date)},
-            {"createdAt", tx.created_at},
-            {"updatedAt", tx.updated_at}};
+            {"transactionDate", MpesaInstant(tx.transaction_date)},
+            {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
+            {"completedAt", Instant(tx.completed_at)},
+            {"createdAt", Instant(tx.created_at)},
+            {"updatedAt", Instant(tx.updated_at)}};
     AddStkMoneyFields(out, tx);
     return out;
 }
@@ -105,9 +119,11 @@ json StatusJson(const core::StkTransaction& tx) {
             {"phoneNumber", tx.phone_number},
             {"accountReference", tx.account_reference},
             {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
-            {"transactionDate", OptionalText(tx.transaction_date)},
-            {"createdAt", tx.created_at},
-            {"updatedAt", tx.updated_at}};
+            {"transactionDate", MpesaInstant(tx.transaction_date)},
+            {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
+            {"completedAt", Instant(tx.completed_at)},
+            {"createdAt", Instant(tx.created_at)},
+            {"updatedAt", Instant(tx.updated_at)}};
     AddStkMoneyFields(out, tx);
     return out;
 }

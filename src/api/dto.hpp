@@ -7,6 +7,11 @@
 
 namespace haven::api {
 
+/// An instant as the API shows it: ISO-8601 UTC with milliseconds ("2024-12-13T10:30:00.000Z"); null when empty.
+nlohmann::json Instant(const std::string& stored);
+/// M-Pesa's yyyyMMddHHmmss (Nairobi time) as that instant; null when empty or malformed.
+nlohmann::json MpesaInstant(const std::string& mpesa_date);
+
 nlohmann::json LeaseJson(const core::Lease& lease);
 nlohmann::json PaymentJson(const core::Payment& payment);
 nlohmann::json UserJson(const core::User& user, const std::string& agency_name);

@@ -103,6 +103,15 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         filter.to = IsoBound(*raw, true);
         if (!filter.to) v.Add("to", "to must be a date (2026-11-30) or an ISO-8601 time");
     }
+    // "Completed today": completedFrom=2026-12-01&completedTo=2026-12-01 (Nairobi days, like from/to).
+    if (auto raw = req.Query("completedFrom")) {
+        filter.completed_from = IsoBound(*raw, false);
+        if (!filter.completed_from) v.Add("completedFrom", "completedFrom must be a date (2026-11-01) or an ISO-8601 time");
+    }
+    if (auto raw = req.Query("completedTo")) {
+        filter.completed_to = IsoBound(*raw, true);
+        if (!filter.completed_to) v.Add("completedTo", "completedTo must be a date (2026-11-30) or an ISO-8601 time");
+    }
     if (auto raw = req.Query("needsReview")) {
         if (*raw == "true") filter.needs_review = true;
         else if (*raw != "false") v.Add("needsReview", "needsReview must be true or false");
@@ -126,6 +135,8 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         tf.phone_number = filter.phone_number;
         tf.from = filter.from;
         tf.to = filter.to;
+        tf.completed_from = filter.completed_from;
+        tf.completed_to = filter.completed_to;
         tf.before_id = filter.before_id;
         tf.needs_review = filter.needs_review;
         tf.limit = filter.limit;
@@ -176,7 +187,7 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
     for (const auto& e : *events) {
         json payload = json::parse(e.payload, nullptr, false);
         timeline.push_back({{"kind", e.kind}, {"payload", payload.is_discarded() ? json(e.payload) : payload},
-                            {"createdAt", e.created_at}});
+                            {"createdAt", Instant(e.created_at)}});
     }
     out["timeline"] = timeline;
     // Every review item about it, open or resolved, with what was done.

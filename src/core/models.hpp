@@ -66,6 +66,7 @@ struct StkTransaction {
     std::optional<int64_t> paid_amount;  // what M-Pesa says was paid (success only); may differ from amount
     Reconciliation reconciliation;
     std::string review_reason;  // the open needs-review item's reason; empty when none
+    std::string completed_at;   // when it reached SUCCESS or FAILED; empty while PENDING
     bool AmountMismatch() const { return paid_amount && *paid_amount != amount; }
 };
 

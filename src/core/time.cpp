@@ -65,6 +65,16 @@ std::string IsoUtc(system_clock::time_point t) {
     return buf;
 }
 
+std::string IsoUtcMillis(system_clock::time_point t) {
+    const auto whole = std::chrono::floor<std::chrono::seconds>(t);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t - whole).count();
+    std::string out = IsoUtc(whole);
+    char fraction[8];
+    std::snprintf(fraction, sizeof fraction, ".%03lldZ", static_cast<long long>(millis));
+    out.replace(out.size() - 1, 1, fraction);
+    return out;
+}
+
 std::optional<system_clock::time_point> ParseIsoUtc(std::string_view s) {
     int year = 0, month = 0, day = 0;
     if (!ReadDigits(s, 0, 4, year) || s.size() < 10 || s[4] != '-' || !ReadDigits(s, 5, 2, month) || s[7] != '-' ||

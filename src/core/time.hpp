@@ -18,6 +18,9 @@ std::string DarajaTimestamp(std::chrono::system_clock::time_point t);
 /// Formats t as ISO-8601 UTC with second precision: "2026-11-28T04:16:30Z".
 std::string IsoUtc(std::chrono::system_clock::time_point t);
 
+/// Formats t as the API shows instants, ISO-8601 UTC with milliseconds: "2026-11-28T04:16:30.000Z".
+std::string IsoUtcMillis(std::chrono::system_clock::time_point t);
+
 /// Parses an ISO-8601 instant. Accepted: "2026-11-28" (midnight UTC), "2026-11-28T04:16:30Z",
 /// "2026-11-28T07:16:30+03:00" (any ±HH:MM offset), optional fractional seconds (".123", dropped), and a
 /// space instead of 'T'. A date-time without 'Z' or an offset is rejected as ambiguous.

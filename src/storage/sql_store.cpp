@@ -29,11 +29,13 @@ constexpr const char* kLeaseCols =
 constexpr const char* kStkCols =
     "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
     "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "
-    "transaction_date, created_at, updated_at, attempts, last_error, next_attempt_at, paid_amount, review_reason";
+    "transaction_date, created_at, updated_at, attempts, last_error, next_attempt_at, paid_amount, review_reason, "
+    "completed_at";
 constexpr const char* kTransferCols =
     "id, agency_id, user_id, kind, type, command_id, phone_number, amount, remarks, occasion, reason, "
     "original_transaction_id, original_receipt, originator_conversation_id, conversation_id, status, result_code, "
-    "result_desc, mpesa_receipt_number, created_at, updated_at, attempts, last_error, next_attempt_at, review_reason";
+    "result_desc, mpesa_receipt_number, created_at, updated_at, attempts, last_error, next_attempt_at, review_reason, "
+    "completed_at";
 constexpr const char* kBalanceCols =
     "id, agency_id, user_id, originator_conversation_id, conversation_id, status, result_code, result_desc, "
     "accounts, created_at, updated_at";
@@ -186,6 +188,7 @@ core::StkTransaction ReadStk(const SqlRow& row) {
     t.reconciliation = r.Reconciliation();
     t.paid_amount = r.OptInt();
     t.review_reason = r.Text();
+    t.completed_at = r.Text();
     return t;
 }
 
@@ -229,6 +232,7 @@ Transfer ReadTransfer(const SqlRow& row) {
     t.updated_at = r.Text();
     t.reconciliation = r.Reconciliation();
     t.review_reason = r.Text();
+    t.completed_at = r.Text();
     return t;
 }
 
@@ -353,10 +357,10 @@ struct RequestTable {
 template <class T, class RunFn>
 Result<T> MarkRejected(RunFn&& run, const RequestTable<T>& t, int64_t id, const std::string& result_desc) {
     return ApplyOnce<T>(run,
-                        {Cat({"UPDATE ", t.table, " SET status = 'FAILED', result_desc = ?, updated_at = ? "
+                        {Cat({"UPDATE ", t.table, " SET status = 'FAILED', result_desc = ?, updated_at = ?, completed_at = ? "
                               "WHERE id = ? AND status = 'PENDING' RETURNING ",
                               t.cols}),
-                         {OptText(result_desc), NowIso8601(), id}},
+                         {OptText(result_desc), NowIso8601(), NowIso8601(), id}},
                         {Cat({"SELECT ", t.cols, " FROM ", t.table, " WHERE id = ?"}), {id}}, t.read, t.what)
         .map([](std::pair<bool, T>&& p) { return std::move(p.second); });
 }
@@ -423,7 +427,7 @@ std::optional<std::string> StatusParam(const std::optional<core::TxStatus>& stat
     return std::string(StatusText(*status));
 }
 
-/// The filters every list page ends with (phone, created_at range, id cursor), then newest first, at most
+/// The filters every list page ends with (phone, created_at and completed_at ranges, id cursor), then newest first, at most
 /// the (clamped) limit.
 template <class Filter>
 void FinishListQuery(std::string& sql, SqlParams& params, const Filter& filter) {
@@ -431,6 +435,8 @@ void FinishListQuery(std::string& sql, SqlParams& params, const Filter& filter) 
     AndIf(sql, params, " AND phone_number = ?", filter.phone_number);
     AndIf(sql, params, " AND created_at >= ?", filter.from);
     AndIf(sql, params, " AND created_at < ?", filter.to);
+    AndIf(sql, params, " AND completed_at >= ?", filter.completed_from);
+    AndIf(sql, params, " AND completed_at < ?", filter.completed_to);
     AndIf(sql, params, " AND id < ?", filter.before_id);
     sql += " ORDER BY id DESC LIMIT ?";
     params.emplace_back(int64_t{std::clamp(filter.limit, 1, kMaxListLimit)});
@@ -770,13 +776,13 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
         auto applied = ApplyOnce<core::StkTransaction>(
             std::bind_front(&SqlConnection::Run, &c),
             {Cat({"UPDATE stk_transactions SET status = ?, result_code = ?, result_desc = ?, "
-                  "mpesa_receipt_number = ?, transaction_date = ?, paid_amount = ?, updated_at = ?, "
+                  "mpesa_receipt_number = ?, transaction_date = ?, paid_amount = ?, updated_at = ?, completed_at = ?, "
                   "claimed_by = NULL, claimed_until = NULL "
                   "WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ",
                   kStkCols}),
              {std::string(StatusText(outcome.status)), outcome.result_code, OptText(outcome.result_desc),
               OptText(outcome.mpesa_receipt_number), OptText(outcome.transaction_date),
-              outcome.status == core::TxStatus::kSuccess ? OptInt(outcome.paid_amount) : SqlParam{}, now,
+              outcome.status == core::TxStatus::kSuccess ? OptInt(outcome.paid_amount) : SqlParam{}, now, now,
               checkout_id}},
             {Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}},
             ReadStk, "transaction");
@@ -1099,11 +1105,11 @@ Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const Tra
     auto applied = ApplyOnce<Transfer>(
         Pooled(),
         {Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
-              "mpesa_receipt_number = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL "
+              "mpesa_receipt_number = ?, updated_at = ?, completed_at = ?, claimed_by = NULL, claimed_until = NULL "
               "WHERE id = ? AND status = 'PENDING' RETURNING ",
               kTransferCols}),
          {std::string(StatusText(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
-          OptText(outcome.mpesa_receipt_number), NowIso8601(), id}},
+          OptText(outcome.mpesa_receipt_number), NowIso8601(), NowIso8601(), id}},
         {Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}}, ReadTransfer, "transaction");
     if (!applied) return Fail(applied.error());
     return TransferApplyResult{applied->first, std::move(applied->second)};

@@ -23,6 +23,8 @@ struct StkFilter {
     std::optional<std::string> phone_number;  // normalised
     std::optional<std::string> from;          // created_at >= from (ISO-8601 UTC)
     std::optional<std::string> to;            // created_at <  to
+    std::optional<std::string> completed_from;  // completed_at >= completed_from ("completed today")
+    std::optional<std::string> completed_to;    // completed_at <  completed_to
     std::optional<int64_t> before_id;         // cursor: rows with id < before_id (newest first)
     bool needs_review = false;                // only rows with an open review item
     int limit = 50;
@@ -88,6 +90,7 @@ struct Transfer {
     std::string updated_at;
     core::Reconciliation reconciliation;
     std::string review_reason;  // the open needs-review item's reason; empty when none
+    std::string completed_at;   // when it reached SUCCESS or FAILED; empty while PENDING
 };
 
 struct TransferFilter {
@@ -97,6 +100,8 @@ struct TransferFilter {
     std::optional<std::string> phone_number;
     std::optional<std::string> from;
     std::optional<std::string> to;
+    std::optional<std::string> completed_from;
+    std::optional<std::string> completed_to;
     std::optional<int64_t> before_id;
     bool needs_review = false;
     int limit = 50;

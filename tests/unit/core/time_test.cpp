@@ -89,3 +89,17 @@ TEST(ParseDarajaTimestamp, RejectsMalformed) {
 
 }  // namespace
 }  // namespace haven::core
+
+namespace haven::core {
+namespace {
+
+TEST(IsoUtcMillis, ShowsMillisecondsAndUtc) {
+    auto t = ParseIsoUtc("2024-12-13T13:30:00+03:00");
+    ASSERT_TRUE(t);
+    EXPECT_EQ(IsoUtcMillis(*t), "2024-12-13T10:30:00.000Z");
+    EXPECT_EQ(IsoUtcMillis(*t + std::chrono::milliseconds(7)), "2024-12-13T10:30:00.007Z");
+    EXPECT_EQ(IsoUtcMillis(*ParseDarajaTimestamp("20270101013000")), "2026-12-31T22:30:00.000Z");
+}
+
+}  // namespace
+}  // namespace haven::core
