@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -97,6 +98,8 @@ protected:
             "RATE_LIMIT_PER_SECOND=0",
             "RECONCILE_INTERVAL_SECONDS=3600",  // no background writes while syncs are counted
             "RECONCILE_AFTER_SECONDS=3600",
+            // DB_GROUP_COMMIT=0 ./durable_test ... runs the baseline (the sync gate then fails, as it should).
+            std::string("DB_GROUP_COMMIT=") + (std::getenv("DB_GROUP_COMMIT") ? std::getenv("DB_GROUP_COMMIT") : "1"),
         };
         if (count_syncs) {
             env.push_back("LD_PRELOAD=" + g_shim.string());
