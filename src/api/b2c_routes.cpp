@@ -37,16 +37,15 @@ using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&,
                                                                     service::B2cDeps)>;
 
 /// A Daraja-facing Result/timeout URL (secret in the query): any Content-Type (kDarajaBody), but the body
-/// must be JSON.
-net::Handler DarajaResult(ApiContext& ctx, std::string kind, ResultFn apply) {
-    return Accepts(kDarajaBody, [&ctx, kind = std::move(kind), apply = std::move(apply)](net::Request& req) {
-        return ReceiveFromDaraja(req, ctx, kind, Acknowledge(),
-                                 [&](const json& body, const std::string& request_id) -> core::Result<std::string> {
-                                     auto applied = apply(body, request_id, B2cDepsFor(ctx));
-                                     if (!applied) return tl::unexpected(applied.error());
-                                     return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                                 });
-    });
+/// must be JSON. Answered after the commit, without holding a thread (ReceiveFromDaraja).
+net::AsyncHandler DarajaResult(ApiContext& ctx, std::string kind, ResultFn apply) {
+    return DarajaInbound(ctx, std::move(kind), Acknowledge(),
+                         [&ctx, apply = std::move(apply)](const json& body,
+                                                         const std::string& request_id) -> core::Result<std::string> {
+                             auto applied = apply(body, request_id, B2cDepsFor(ctx));
+                             if (!applied) return tl::unexpected(applied.error());
+                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
+                         });
 }
 
 net::Response NotFoundOr(const core::Error& e, const char* what) {
@@ -180,11 +179,11 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/v1/mpesa/b2c", Accepts(kJsonBody, Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
                    return B2c(req, ctx);
                })));
-    router.Add("POST", "/api/v1/mpesa/b2c/result",
+    router.AddAsync("POST", "/api/v1/mpesa/b2c/result",
                DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("b2c", b, id, d);
                }));
-    router.Add("POST", "/api/v1/mpesa/b2c/timeout",
+    router.AddAsync("POST", "/api/v1/mpesa/b2c/timeout",
                DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferTimeout("b2c", b, id, d);
                }));
@@ -192,20 +191,20 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
                Accepts(kJsonBody, Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
                    return Reverse(req, ctx);
                })));
-    router.Add("POST", "/api/v1/mpesa/reversal/result",
+    router.AddAsync("POST", "/api/v1/mpesa/reversal/result",
                DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("reversal", b, id, d);
                }));
-    router.Add("POST", "/api/v1/mpesa/reversal/timeout",
+    router.AddAsync("POST", "/api/v1/mpesa/reversal/timeout",
                DarajaResult(ctx, "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferTimeout("reversal", b, id, d);
                }));
     router.Add("POST", "/api/v1/mpesa/transaction-status",
                Accepts(kJsonBody, Audited(ctx, "status.query",
                                           [&ctx](net::Request& req) { return TransactionStatus(req, ctx); })));
-    router.Add("POST", "/api/v1/mpesa/transaction-status/result",
+    router.AddAsync("POST", "/api/v1/mpesa/transaction-status/result",
                DarajaResult(ctx, "result.status", service::ApplyStatusResult));
-    router.Add("POST", "/api/v1/mpesa/transaction-status/timeout",
+    router.AddAsync("POST", "/api/v1/mpesa/transaction-status/timeout",
                DarajaResult(ctx, "timeout.status", service::ApplyStatusTimeout));
 }
 

@@ -4,6 +4,7 @@
 
 #include "api/accepts.hpp"
 #include "api/b2c.hpp"
+#include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -56,20 +57,15 @@ net::Response Latest(net::Request& req, ApiContext& ctx) {
     return Ok(BalanceJson(*latest));
 }
 
-net::Handler Result(ApiContext& ctx, const char* action, bool timeout) {
-    return [&ctx, action, timeout](net::Request& req) {
-        auto secret = req.Query("secret");
-        if (!secret || !service::ConstantTimeEquals(*secret, ctx.settings.callback_secret)) {
-            Audit(ctx, req, std::nullopt, action, "daraja_result", "denied: bad secret");
-            return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
-        }
-        json body = json::parse(req.body, nullptr, false);
-        if (body.is_discarded()) return ErrorResponse(ErrorCode::kBadJson, "the result body is not valid JSON");
-        auto applied = timeout ? service::ApplyBalanceTimeout(body, req.request_id, B2cDepsFor(ctx))
-                               : service::ApplyBalanceResult(body, req.request_id, B2cDepsFor(ctx));
-        if (!applied) return ErrorResponse(applied.error());
-        return net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
-    };
+/// Daraja's answer to a balance check (or its timeout notice): answered after the commit (ReceiveFromDaraja).
+net::AsyncHandler Result(ApiContext& ctx, const char* kind, bool timeout) {
+    return DarajaInbound(ctx, kind, net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}}),
+                         [&ctx, timeout](const json& body, const std::string& request_id) -> core::Result<std::string> {
+                             auto applied = timeout ? service::ApplyBalanceTimeout(body, request_id, B2cDepsFor(ctx))
+                                                    : service::ApplyBalanceResult(body, request_id, B2cDepsFor(ctx));
+                             if (!applied) return tl::unexpected(applied.error());
+                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
+                         });
 }
 
 }  // namespace
@@ -79,8 +75,8 @@ void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/v1/mpesa/balance",
                Audited(ctx, "balance.check", [&ctx](net::Request& req) { return Check(req, ctx); }));
     router.Add("GET", "/api/v1/mpesa/balance/latest", [&ctx](net::Request& req) { return Latest(req, ctx); });
-    router.Add("POST", "/api/v1/mpesa/balance/result", Accepts(kDarajaBody, Result(ctx, "result.balance", false)));
-    router.Add("POST", "/api/v1/mpesa/balance/timeout", Accepts(kDarajaBody, Result(ctx, "timeout.balance", true)));
+    router.AddAsync("POST", "/api/v1/mpesa/balance/result", Result(ctx, "result.balance", false));
+    router.AddAsync("POST", "/api/v1/mpesa/balance/timeout", Result(ctx, "timeout.balance", true));
 }
 
 }  // namespace haven::api

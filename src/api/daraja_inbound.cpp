@@ -1,7 +1,11 @@
 #include "api/daraja_inbound.hpp"
 
+#include <memory>
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
+#include "api/accepts.hpp"
 #include "api/respond.hpp"
 
 namespace haven::api {
@@ -27,54 +31,78 @@ std::string InWords(const std::string& kind) {
 
 }  // namespace
 
-net::Response ReceiveFromDaraja(net::Request& req, ApiContext& ctx, const std::string& kind, const net::Response& ack,
-                                const InboundApply& apply) {
+void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, const std::string& kind,
+                       const net::Response& ack, InboundApply apply) {
     auto secret = req.Query("secret");
     if (!secret || !service::ConstantTimeEquals(*secret, ctx.settings.callback_secret)) {
         Audit(ctx, req, std::nullopt, kind, "daraja", "denied: bad secret");
         spdlog::warn("{} refused: missing or wrong secret (request {})", kind, req.request_id);
-        return ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong");
+        return reply(ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong"));
     }
-    // Stored before anything else, so whatever happens next it is never lost or unexplainable.
-    auto inbound = ctx.store.StoreInbound(kind, req.body);
-    if (!inbound) {
-        spdlog::error("{} not stored: {}", kind, inbound.error().message);
-        return ErrorResponse(inbound.error());
-    }
-    // Daraja always sends JSON; the header is not insisted on (a proxy may drop it), the body is. Something
-    // that is not JSON at all is no Daraja message: kept, refused, nothing for a person to settle.
-    json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded()) {
-        (void)ctx.store.SetInboundOutcome(*inbound, "rejected: not valid JSON");
-        return ErrorResponse(ErrorCode::kBadJson, "the body is not valid JSON");
-    }
-    core::Result<std::string> applied = apply(body, req.request_id);
-    if (applied) {
-        if (auto r = ctx.store.SetInboundOutcome(*inbound, *applied); !r) {
-            spdlog::error("{} {}: outcome not recorded: {}", kind, *inbound, r.error().message);
+    // What the unit decided to answer, and what to log once it is committed.
+    struct Outcome {
+        std::optional<net::Response> answer;
+        std::string review_note;  // set when the body was kept for review
+        int64_t inbound = 0;
+    };
+    auto out = std::make_shared<Outcome>();
+    auto unit = [&req, &ctx, kind, ack, apply = std::move(apply), out](storage::Store& store) -> core::Result<void> {
+        // Stored first, so whatever happens next it is never unexplainable; it is committed with the rest.
+        auto inbound = store.StoreInbound(kind, req.body);
+        if (!inbound) return core::Fail(inbound.error());
+        out->inbound = *inbound;
+        // Daraja always sends JSON; the header is not insisted on (a proxy may drop it), the body is.
+        // Something that is not JSON at all is no Daraja message: kept, refused, nothing for a person to settle.
+        json body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded()) {
+            if (auto r = store.SetInboundOutcome(*inbound, "rejected: not valid JSON"); !r) return r;
+            out->answer = ErrorResponse(ErrorCode::kBadJson, "the body is not valid JSON");
+            return {};
         }
-        return ack;
-    }
-    const core::Error& err = applied.error();
-    if (err.code != ErrorCode::kValidation && err.code != ErrorCode::kConflict) {
-        spdlog::error("{} {} not applied: {}", kind, *inbound, err.message);
-        return ErrorResponse(err);
-    }
-    (void)ctx.store.SetInboundOutcome(*inbound, "rejected: " + err.message);
-    storage::ReviewItem item;
-    item.agency_id = ExtraId(err.extra, "agencyId");
-    item.transaction_id = ExtraId(err.extra, "transactionId");
-    item.inbound_id = *inbound;
-    item.reason_code = err.code == ErrorCode::kConflict ? "receipt_conflict" : "callback_rejected";
-    item.reason = "Daraja's " + InWords(kind) + " failed our checks and changed nothing: " + err.message;
-    auto opened = ctx.store.OpenReview(item);
-    if (!opened) {
-        spdlog::error("{} {}: review item not opened: {}", kind, *inbound, opened.error().message);
-        return ErrorResponse(opened.error());
-    }
-    Audit(ctx, req, std::nullopt, kind, "inbound:" + std::to_string(*inbound), "kept for review: " + err.message);
-    spdlog::warn("{} {} kept for review: {}", kind, *inbound, err.message);
-    return ack;
+        // Applied in a savepoint of its own: a refusal takes back only what the apply wrote.
+        core::Result<std::string> applied = core::Fail(ErrorCode::kInternal, "not applied");
+        auto inner = store.Atomically([&](storage::Store&) -> core::Result<void> {
+            applied = apply(body, req.request_id);
+            if (!applied) return core::Fail(applied.error());
+            return {};
+        });
+        if (!inner && applied) return inner;  // the savepoint itself failed: the transaction is gone
+        if (applied) {
+            if (auto r = store.SetInboundOutcome(*inbound, *applied); !r) return r;
+            out->answer = ack;
+            return {};
+        }
+        const core::Error& err = applied.error();
+        if (err.code != ErrorCode::kValidation && err.code != ErrorCode::kConflict) return core::Fail(err);
+        if (auto r = store.SetInboundOutcome(*inbound, "rejected: " + err.message); !r) return r;
+        storage::ReviewItem item;
+        item.agency_id = ExtraId(err.extra, "agencyId");
+        item.transaction_id = ExtraId(err.extra, "transactionId");
+        item.inbound_id = *inbound;
+        item.reason_code = err.code == ErrorCode::kConflict ? "receipt_conflict" : "callback_rejected";
+        item.reason = "Daraja's " + InWords(kind) + " failed our checks and changed nothing: " + err.message;
+        if (auto opened = store.OpenReview(item); !opened) return core::Fail(opened.error());
+        Audit(ctx, req, std::nullopt, kind, "inbound:" + std::to_string(*inbound), "kept for review: " + err.message);
+        out->review_note = err.message;
+        out->answer = ack;
+        return {};
+    };
+    ctx.store.AtomicallyAsync(std::move(unit), [reply = std::move(reply), kind, out](core::Result<void> committed) {
+        if (!committed) {
+            spdlog::error("{} not stored: {}", kind, committed.error().message);
+            return reply(ErrorResponse(committed.error()));
+        }
+        if (!out->review_note.empty()) spdlog::warn("{} {} kept for review: {}", kind, out->inbound, out->review_note);
+        reply(std::move(*out->answer));
+    });
+}
+
+net::AsyncHandler DarajaInbound(ApiContext& ctx, std::string kind, net::Response ack, InboundApply apply) {
+    return [&ctx, kind = std::move(kind), ack = std::move(ack), apply = std::move(apply)](net::Request& req,
+                                                                                           net::Reply reply) {
+        if (auto typed = CheckContentType(req, kDarajaBody); !typed) return reply(ErrorResponse(typed.error()));
+        ReceiveFromDaraja(req, std::move(reply), ctx, kind, ack, apply);
+    };
 }
 
 }  // namespace haven::api

@@ -61,14 +61,14 @@ net::Response Status(net::Request& req, ApiContext& ctx, bool detailed) {
     return Ok(detailed ? DetailedStatusJson(*tx) : StatusJson(*tx));
 }
 
-net::Response Callback(net::Request& req, ApiContext& ctx) {
+net::AsyncHandler Callback(ApiContext& ctx) {
     static const net::Response kAck = net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
-    return ReceiveFromDaraja(req, ctx, "callback.stk", kAck,
-                             [&ctx](const json& body, const std::string& request_id) -> core::Result<std::string> {
-                                 auto applied = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
-                                 if (!applied) return tl::unexpected(applied.error());
-                                 return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                             });
+    return DarajaInbound(ctx, "callback.stk", kAck,
+                         [&ctx](const json& body, const std::string& request_id) -> core::Result<std::string> {
+                             auto applied = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                             if (!applied) return tl::unexpected(applied.error());
+                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
+                         });
 }
 
 }  // namespace
@@ -80,8 +80,8 @@ void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
                [&ctx](net::Request& req) { return Status(req, ctx, false); });
     router.Add("GET", "/api/v1/mpesa/status-detailed/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx, true); });
-    router.Add("POST", "/api/v1/mpesa/callback",
-               Accepts(kDarajaBody, [&ctx](net::Request& req) { return Callback(req, ctx); }));
+    // Answered after the commit, without holding a thread while it waits (ReceiveFromDaraja).
+    router.AddAsync("POST", "/api/v1/mpesa/callback", Callback(ctx));
 }
 
 }  // namespace haven::api

@@ -89,6 +89,8 @@ core::Result<void> Gateway::Start() {
     if (*migrated > 0) spdlog::info("database: applied {} migration(s)", *migrated);
 
     s.runtime.Start();
+    // Answers of units committed by group commit go back to the worker pool, never the writer.
+    s.store->SetCompletionExecutor([&rt = s.runtime](std::function<void()> fn) { rt.Post(std::move(fn)); });
     if (c.simulator_mode()) {
         sim::SimulatorOptions options;
         options.host = "127.0.0.1";
@@ -196,6 +198,7 @@ void Gateway::Stop() {
     if (s.reconciler) s.reconciler->Stop();
     if (s.server) s.server->Stop();
     if (s.simulator) s.simulator->Stop();
+    s.store->SetCompletionExecutor(nullptr);  // the pool stops next; the store's own thread answers the rest
     s.runtime.Stop();
     s.sim_runtime.Stop();
 }

@@ -1,6 +1,8 @@
 #include "storage/group_commit.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -11,44 +13,119 @@ namespace haven::storage {
 using core::ErrorCode;
 using core::Fail;
 
-/// One caller's unit and the answer it waits for (lives on the caller's stack).
+namespace {
+thread_local bool t_on_writer = false;
+}  // namespace
+
+/// One caller's unit and where its answer goes (Submit: the caller's stack; SubmitAsync: the heap).
 struct GroupCommitter::Pending {
     Unit unit;
+    Done done;                            // called once with the final result
+    bool async = false;                   // done runs on the completion executor, then Pending is deleted
     std::optional<Result<void>> outcome;  // the unit's own result, until the batch's fate is known
-    bool done = false;
-    std::mutex mutex;
-    std::condition_variable answered;
 };
 
-GroupCommitter::GroupCommitter(SqlDatabase& db) : db_(db), writer_([this] { Loop(); }) {}
+GroupCommitter::GroupCommitter(SqlDatabase& db, size_t writers) : db_(db), completer_([this] { CompletionLoop(); }) {
+    for (size_t i = 0; i < std::max<size_t>(writers, 1); ++i) writers_.emplace_back([this] { Loop(); });
+}
 
 GroupCommitter::~GroupCommitter() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
-    arrived_.notify_one();
-    writer_.join();
+    arrived_.notify_all();
+    for (auto& w : writers_) w.join();
+    {
+        std::lock_guard lock(completion_mutex_);
+        completion_stopping_ = true;
+    }
+    completion_ready_.notify_one();
+    completer_.join();
+}
+
+bool GroupCommitter::OnWriter() { return t_on_writer; }
+
+void GroupCommitter::SetCompletionExecutor(Store::Executor executor) {
+    std::lock_guard lock(completion_mutex_);
+    executor_ = std::move(executor);
 }
 
 Result<void> GroupCommitter::Submit(Unit unit) {
-    if (std::this_thread::get_id() == writer_.get_id()) {
+    if (t_on_writer) {
         // A unit that submits another would wait for its own batch forever.
         spdlog::error("storage: a unit of work submitted another unit");
         return Fail(ErrorCode::kInternal, "database error");
     }
-    Pending pending{.unit = std::move(unit)};
+    std::mutex m;
+    std::condition_variable answered;
+    std::optional<Result<void>> result;
+    Pending pending{.unit = std::move(unit), .done = [&](Result<void> r) {
+                        std::lock_guard lock(m);
+                        result.emplace(std::move(r));
+                        answered.notify_one();
+                    }};
     {
         std::lock_guard lock(mutex_);
         queue_.push_back(&pending);
     }
     arrived_.notify_one();
-    std::unique_lock lock(pending.mutex);
-    pending.answered.wait(lock, [&] { return pending.done; });
-    return std::move(*pending.outcome);
+    std::unique_lock lock(m);
+    answered.wait(lock, [&] { return result.has_value(); });
+    return std::move(*result);
+}
+
+void GroupCommitter::SubmitAsync(Unit unit, Done done) {
+    if (t_on_writer) {
+        spdlog::error("storage: a unit of work submitted another unit");
+        auto failed = Fail(ErrorCode::kInternal, "database error");
+        std::lock_guard lock(completion_mutex_);
+        completions_.push_back([done = std::move(done), failed] { done(failed); });
+        completion_ready_.notify_one();
+        return;
+    }
+    auto* pending = new Pending{.unit = std::move(unit), .done = std::move(done), .async = true};
+    {
+        std::lock_guard lock(mutex_);
+        queue_.push_back(pending);
+    }
+    arrived_.notify_one();
+}
+
+void GroupCommitter::Complete(Pending* p) {
+    if (!p->async) {
+        p->done(std::move(*p->outcome));  // wakes the caller blocked in Submit
+        return;
+    }
+    std::function<void()> call = [p] {
+        std::unique_ptr<Pending> owned(p);
+        owned->done(std::move(*owned->outcome));
+    };
+    std::lock_guard lock(completion_mutex_);
+    if (executor_ && !completion_stopping_) {
+        executor_(std::move(call));
+        return;
+    }
+    completions_.push_back(std::move(call));
+    completion_ready_.notify_one();
+}
+
+void GroupCommitter::CompletionLoop() {
+    for (;;) {
+        std::function<void()> next;
+        {
+            std::unique_lock lock(completion_mutex_);
+            completion_ready_.wait(lock, [&] { return completion_stopping_ || !completions_.empty(); });
+            if (completions_.empty()) return;
+            next = std::move(completions_.front());
+            completions_.pop_front();
+        }
+        next();
+    }
 }
 
 void GroupCommitter::Loop() {
+    t_on_writer = true;
     for (;;) {
         std::deque<Pending*> batch;
         {
@@ -86,10 +163,8 @@ void GroupCommitter::RunBatch(std::deque<Pending*>& batch) {
     // Answers every caller; `failure` (when set) replaces every unit's own result.
     auto answer = [&](const std::optional<core::Error>& failure) {
         for (Pending* p : batch) {
-            std::lock_guard lock(p->mutex);
-            if (failure) p->outcome = Fail(*failure);
-            p->done = true;
-            p->answered.notify_one();
+            if (failure || !p->outcome) p->outcome = Fail(failure ? *failure : core::Error::Make(ErrorCode::kInternal, "database error"));
+            Complete(p);
         }
     };
     auto conn = db_.Acquire();

@@ -476,13 +476,46 @@ std::string NowIso8601() {
     return buf;
 }
 
+namespace {
+
+/// The unit of work a thread is running: the store it belongs to, its connection and how deeply its
+/// savepoints nest. Every store call of that thread goes to that connection (the unit's writes are not
+/// visible on any other connection before the commit, and SQLite's one writer connection is held).
+struct CurrentUnit {
+    const SqlStore* store = nullptr;
+    SqlConnection* conn = nullptr;
+    int depth = 0;
+};
+thread_local CurrentUnit t_unit;
+
+}  // namespace
+
+class SqlStore::Bind {
+public:
+    Bind(const SqlStore* store, SqlConnection& c) : saved_(t_unit) { t_unit = {store, &c, 0}; }
+    ~Bind() { t_unit = saved_; }
+    Bind(const Bind&) = delete;
+    Bind& operator=(const Bind&) = delete;
+
+private:
+    CurrentUnit saved_;
+};
+
 SqlStore::SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit)
-    : db_(std::move(db)), committer_(group_commit ? std::make_unique<GroupCommitter>(*db_) : nullptr) {}
+    : db_(std::move(db)),
+      committer_(group_commit ? std::make_unique<GroupCommitter>(*db_, db_->Backend() == "postgres"
+                                                                          ? GroupCommitter::kPostgresWriters
+                                                                          : GroupCommitter::kSqliteWriters)
+                              : nullptr) {}
 
 SqlStore::~SqlStore() = default;
 
+SqlConnection* SqlStore::Current() const { return t_unit.store == this ? t_unit.conn : nullptr; }
+
 Result<SqlResult> SqlStore::Run(const std::string& sql, const SqlParams& params) {
-    if (committer_) {
+    // In a unit, a statement gets its own savepoint: on PostgreSQL a failed statement would otherwise
+    // abort the whole transaction, and the unit may go on after a refused write.
+    if (committer_ || Current()) {
         return InTransaction<SqlResult>([&](SqlConnection& c) { return c.Run(sql, params); });
     }
     auto conn = db_->Acquire();
@@ -491,16 +524,38 @@ Result<SqlResult> SqlStore::Run(const std::string& sql, const SqlParams& params)
 }
 
 Result<SqlResult> SqlStore::RunRead(const std::string& sql, const SqlParams& params) {
+    if (SqlConnection* c = Current()) return c->Run(sql, params);  // sees the unit's own writes
     auto conn = db_->AcquireReader();
     if (!conn) return Fail(conn.error());
     return (*conn)->Run(sql, params);
 }
 
 template <class T, class F>
+Result<T> SqlStore::InSavepoint(SqlConnection& c, F&& body) {
+    const std::string name = "nested" + std::to_string(++t_unit.depth);
+    struct Depth {
+        ~Depth() { --t_unit.depth; }
+    } depth;
+    if (auto saved = c.Run("SAVEPOINT " + name, {}); !saved) return Fail(saved.error());
+    Result<T> out = body(c);
+    if (out) {
+        if (auto released = c.Run("RELEASE " + name, {}); !released) return Fail(released.error());
+        return out;
+    }
+    // Undo only this call's writes; if even that fails the transaction is gone and the unit fails with it.
+    auto undone = c.Run("ROLLBACK TO " + name, {});
+    if (undone) undone = c.Run("RELEASE " + name, {});
+    if (!undone) return Fail(undone.error());
+    return out;
+}
+
+template <class T, class F>
 Result<T> SqlStore::InTransaction(F&& body) {
+    if (SqlConnection* c = Current()) return InSavepoint<T>(*c, std::forward<F>(body));
     if (committer_) {
         std::optional<Result<T>> out;
         auto unit = committer_->Submit([&](SqlConnection& c) -> Result<void> {
+            Bind bind(this, c);
             out.emplace(body(c));
             if (!*out) return Fail(out->error());
             return {};
@@ -512,16 +567,46 @@ Result<T> SqlStore::InTransaction(F&& body) {
     if (!conn) return Fail(conn.error());
     SqlConnection& c = **conn;
     if (auto begun = c.Run(db_->BeginStatement(), {}); !begun) return Fail(begun.error());
-    Result<T> out = body(c);
-    if (!out) {
+    std::optional<Result<T>> out;
+    {
+        Bind bind(this, c);
+        out.emplace(body(c));
+    }
+    if (!*out) {
         (void)c.Run("ROLLBACK", {});
-        return out;
+        return std::move(*out);
     }
     if (auto committed = c.Run("COMMIT", {}); !committed) {
         (void)c.Run("ROLLBACK", {});
         return Fail(committed.error());
     }
-    return out;
+    return std::move(*out);
+}
+
+Result<void> SqlStore::Atomically(const UnitOfWork& fn) {
+    auto done = InTransaction<bool>([&](SqlConnection&) -> Result<bool> {
+        if (auto r = fn(*this); !r) return Fail(r.error());
+        return true;
+    });
+    if (!done) return Fail(done.error());
+    return {};
+}
+
+void SqlStore::AtomicallyAsync(UnitOfWork fn, std::function<void(Result<void>)> done) {
+    if (!committer_ || Current()) {
+        done(Atomically(fn));
+        return;
+    }
+    committer_->SubmitAsync(
+        [this, fn = std::move(fn)](SqlConnection& c) -> Result<void> {
+            Bind bind(this, c);
+            return fn(*this);
+        },
+        std::move(done));
+}
+
+void SqlStore::SetCompletionExecutor(Executor executor) {
+    if (committer_) committer_->SetCompletionExecutor(std::move(executor));
 }
 
 // ---------------------------------------------------------------------------------------------- migrations

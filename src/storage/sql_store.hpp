@@ -70,6 +70,10 @@ public:
 
     Result<int> Migrate() override;
 
+    Result<void> Atomically(const UnitOfWork& fn) override;
+    void AtomicallyAsync(UnitOfWork fn, std::function<void(Result<void>)> done) override;
+    void SetCompletionExecutor(Executor executor) override;
+
     Result<core::Agency> FindOrCreateAgency(const std::string& name) override;
     Result<core::Agency> FindAgency(int64_t id) override;
     Result<core::User> InsertUser(const core::User& user) override;
@@ -184,6 +188,13 @@ private:
     /// commit: inside a savepoint of the writer's batch transaction, answered once the batch committed.
     template <class T, class F>
     Result<T> InTransaction(F&& body);
+    /// Inside a unit of work: `body` on the unit's connection in a savepoint of its own.
+    template <class T, class F>
+    Result<T> InSavepoint(SqlConnection& c, F&& body);
+    /// The connection of the unit of work this thread is running for this store, if any.
+    SqlConnection* Current() const;
+    /// Makes `c` the current connection of this thread for this store while it lives.
+    class Bind;
 
     std::unique_ptr<SqlDatabase> db_;
     std::unique_ptr<GroupCommitter> committer_;  // declared after db_: stops before the database closes

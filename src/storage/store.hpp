@@ -3,6 +3,7 @@
 // Every method is blocking and thread-safe: call it from the worker pool. Unique violations are
 // ErrorCode::kConflict, a missing row kNotFound; other database failures kInternal.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -236,6 +237,22 @@ public:
     /// Applies pending migrations from migrations/<backend>/NNN_name.sql; returns how many ran.
     virtual Result<int> Migrate() = 0;
 
+    // Units of work: several store calls committed together (one commit, one sync).
+    /// `fn` calls this store's ordinary methods; they all run in one transaction, which commits only if
+    /// `fn` succeeds (its error, or the commit's, undoes everything). Inside, each write call (and a
+    /// nested Atomically) runs in its own savepoint: a call that fails undoes only its own writes, and
+    /// `fn` may go on. Reads inside see the unit's own writes.
+    using UnitOfWork = std::function<Result<void>(Store&)>;
+    virtual Result<void> Atomically(const UnitOfWork& fn) = 0;
+    /// Atomically without holding the calling thread: `done` gets the result once the unit committed
+    /// (durably) or failed. With group commit the unit runs on a writer in a batch and `done` runs on
+    /// the completion executor (SetCompletionExecutor), never on the writer; without, both run on the
+    /// calling thread before this returns. Inside a unit it is Atomically.
+    virtual void AtomicallyAsync(UnitOfWork fn, std::function<void(Result<void>)> done) = 0;
+    /// Where `done` of AtomicallyAsync runs (e.g. the server's worker pool). Default: a thread of the store's.
+    using Executor = std::function<void(std::function<void()>)>;
+    virtual void SetCompletionExecutor(Executor executor) {}
+
     // Agencies and users
     virtual Result<core::Agency> FindOrCreateAgency(const std::string& name) = 0;
     virtual Result<core::Agency> FindAgency(int64_t id) = 0;  // kNotFound when absent
@@ -415,8 +432,8 @@ public:
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
 struct StoreOptions {
-    /// SQLite: concurrent writes share one transaction and one fsync (STYLE.md P9; DB_GROUP_COMMIT).
-    /// Off: each write is its own transaction. PostgreSQL: ignored for now (one transaction per write).
+    /// Concurrent writes share one transaction and one sync (STYLE.md P9; DB_GROUP_COMMIT): one writer on
+    /// SQLite, a few on PostgreSQL (group_commit.hpp). Off: each write is its own transaction.
     bool group_commit = true;
 };
 

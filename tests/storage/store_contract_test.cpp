@@ -3,6 +3,8 @@
 // instantiation is not registered at all, so the test count says what actually ran.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -767,6 +769,122 @@ TEST_P(StoreContract, InboundBodiesAreKeptAsReceived) {
     ASSERT_TRUE(m);
     EXPECT_EQ(m->body, R"({"Body":{"stkCallback":{"ResultCode":"0.4"}}})");
     EXPECT_EQ(m->outcome, "rejected: ResultCode is not an integer");
+}
+
+// Units of work (Store::Atomically): the inbound path stores, applies and records in one commit.
+TEST_P(StoreContract, AUnitCommitsAllOfItsWritesOrNone) {
+    auto tx = InsertAccepted("ws_CO_unit_all", lease_a_);
+    int64_t kept = 0;
+    auto ok = store_->Atomically([&](Store& s) -> Result<void> {
+        auto id = s.StoreInbound("callback.stk", "{\"kept\":true}");
+        if (!id) return core::Fail(id.error());
+        kept = *id;
+        auto found = s.FindInbound(*id);  // a read inside the unit sees the unit's own write
+        if (!found) return core::Fail(found.error());
+        auto applied = s.ApplyStkOutcome("ws_CO_unit_all", Success("UNIT0001"));
+        if (!applied) return core::Fail(applied.error());
+        return s.SetInboundOutcome(*id, "applied");
+    });
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(store_->FindInbound(kept)->outcome, "applied");
+    EXPECT_EQ(store_->FindStk(agency_a_, tx.id)->status, TxStatus::kSuccess);
+
+    auto tx2 = InsertAccepted("ws_CO_unit_none", lease_a_);
+    int64_t dropped = 0;
+    auto failed = store_->Atomically([&](Store& s) -> Result<void> {
+        auto id = s.StoreInbound("callback.stk", "{\"kept\":false}");
+        if (!id) return core::Fail(id.error());
+        dropped = *id;
+        if (auto r = s.ApplyStkOutcome("ws_CO_unit_none", Success("UNIT0002")); !r) return core::Fail(r.error());
+        return core::Fail(ErrorCode::kInternal, "the unit gives up");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().message, "the unit gives up");
+    EXPECT_EQ(store_->FindInbound(dropped).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->FindStk(agency_a_, tx2.id)->status, TxStatus::kPending);
+    EXPECT_EQ(store_->ListPayments(agency_a_, lease_a_)->size(), 1u);
+}
+
+TEST_P(StoreContract, AFailedCallInsideAUnitUndoesOnlyItsOwnWrites) {
+    auto tx = InsertAccepted("ws_CO_unit_inner", lease_a_);
+    int64_t kept = 0;
+    auto ok = store_->Atomically([&](Store& s) -> Result<void> {
+        auto id = s.StoreInbound("callback.stk", "{}");
+        if (!id) return core::Fail(id.error());
+        kept = *id;
+        // A refused statement (no such transaction) leaves the unit usable (PostgreSQL would otherwise
+        // abort the whole transaction)...
+        EXPECT_EQ(s.AddStkEvent(999999, "callback", "{}").error().code, ErrorCode::kNotFound);
+        // ...and a nested unit that fails takes back only its own writes.
+        auto inner = s.Atomically([&](Store& in) -> Result<void> {
+            if (auto r = in.AddStkEvent(tx.id, "callback", "{\"undone\":true}"); !r) return r;
+            if (auto r = in.ApplyStkOutcome("ws_CO_unit_inner", Success("UNIT0003")); !r) return core::Fail(r.error());
+            return core::Fail(ErrorCode::kValidation, "refused after writing");
+        });
+        EXPECT_EQ(inner.error().code, ErrorCode::kValidation);
+        if (auto r = s.AddStkEvent(tx.id, "callback", "{\"kept\":true}"); !r) return r;
+        return s.SetInboundOutcome(*id, "rejected: refused after writing");
+    });
+    ASSERT_TRUE(ok) << ok.error().message;
+    EXPECT_EQ(store_->FindInbound(kept)->outcome, "rejected: refused after writing");
+    auto events = store_->ListStkEvents(tx.id);
+    ASSERT_EQ(events->size(), 1u);
+    EXPECT_EQ((*events)[0].payload, "{\"kept\":true}");
+    EXPECT_EQ(store_->FindStk(agency_a_, tx.id)->status, TxStatus::kPending);
+    EXPECT_TRUE(store_->ListPayments(agency_a_, lease_a_)->empty());
+}
+
+TEST_P(StoreContract, AsyncUnitsAnswerEachWithItsOwnOutcomeAfterTheCommit) {
+    constexpr int kUnits = 24;
+    std::vector<core::StkTransaction> txs;
+    for (int i = 0; i < kUnits; ++i) txs.push_back(InsertAccepted("ws_CO_async_" + std::to_string(i), lease_a_));
+    std::mutex m;
+    std::condition_variable cv;
+    int answered = 0;
+    std::vector<std::optional<Result<void>>> results(kUnits);
+    std::vector<std::string> not_visible;
+    std::vector<std::thread> callers;
+    for (int i = 0; i < kUnits; ++i) {
+        callers.emplace_back([&, i] {
+            store_->AtomicallyAsync(
+                [&, i](Store& s) -> Result<void> {
+                    auto r = s.ApplyStkOutcome("ws_CO_async_" + std::to_string(i),
+                                               Success("ASYNC" + std::to_string(1000 + i)));
+                    if (!r) return core::Fail(r.error());
+                    if (i % 3 == 0) return core::Fail(ErrorCode::kValidation, "refused " + std::to_string(i));
+                    return {};
+                },
+                [&, i](Result<void> r) {
+                    // Answered only after the commit: another connection already sees the write.
+                    auto row = store_->FindStk(agency_a_, txs[i].id);
+                    const bool settled = row && row->status == TxStatus::kSuccess;
+                    std::lock_guard lock(m);
+                    if (r && !settled) not_visible.push_back(std::to_string(i));
+                    results[i].emplace(std::move(r));
+                    ++answered;
+                    cv.notify_all();
+                });
+        });
+    }
+    for (auto& t : callers) t.join();
+    {
+        std::unique_lock lock(m);
+        ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return answered == kUnits; }));
+    }
+    EXPECT_TRUE(not_visible.empty()) << "answered before their commit: " << not_visible.size();
+    for (int i = 0; i < kUnits; ++i) {
+        ASSERT_TRUE(results[i]);
+        auto row = store_->FindStk(agency_a_, txs[i].id);
+        if (i % 3 == 0) {
+            ASSERT_FALSE(*results[i]) << i;
+            EXPECT_EQ(results[i]->error().message, "refused " + std::to_string(i));
+            EXPECT_EQ(row->status, TxStatus::kPending) << i;
+        } else {
+            EXPECT_TRUE(*results[i]) << i << ": " << results[i]->error().message;
+            EXPECT_EQ(row->status, TxStatus::kSuccess) << i;
+            EXPECT_EQ(row->mpesa_receipt_number, "ASYNC" + std::to_string(1000 + i));
+        }
+    }
 }
 
 TEST_P(StoreContract, TimelineIsOrdered) {

@@ -211,13 +211,13 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url) {
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, bool group_commit) {
     auto db = std::make_unique<PgDatabase>(url);
     // Connect once now so a wrong DATABASE_URL fails at start-up, not on the first request.
     auto first = db->Acquire();
     if (!first) return Fail(first.error());
     first->reset();
-    return std::make_unique<SqlStore>(std::move(db));
+    return std::make_unique<SqlStore>(std::move(db), group_commit);
 }
 
 }  // namespace haven::storage
