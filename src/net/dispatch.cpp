@@ -23,17 +23,18 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
         if (get.kind == Router::MatchKind::kFound) match = std::move(get);
     }
     if (match.kind == Router::MatchKind::kWrongMethod) {
-        Response res = ErrorResponse(405, "method " + req.method + " not allowed here", req.request_id);
+        const std::string message = "method " + req.method + " not allowed here";
+        Response res = ServerError(core::ErrorCode::kMethodNotAllowed, message, req.request_id);
         res.headers["Allow"] = match.allow;
         co_return res;
     }
     if (match.kind == Router::MatchKind::kNotFound) {
         if ((req.method != "GET" && req.method != "HEAD") || !static_files.Enabled()) {
-            co_return ErrorResponse(404, "no route for " + req.path, req.request_id);
+            co_return ServerError(core::ErrorCode::kNotFound, "no route for " + req.path, req.request_id);
         }
         auto serve = [this, &req]() {
             auto file = static_files.Serve(req.path);
-            return file ? std::move(*file) : ErrorResponse(404, "not found", req.request_id);
+            return file ? std::move(*file) : ServerError(core::ErrorCode::kNotFound, "not found", req.request_id);
         };
         co_return co_await RunBlocking(rt.pool, std::move(serve));
     }

@@ -131,7 +131,8 @@ Middleware RateLimit(RateLimiter& limiter, std::function<bool(const Request&)> e
                Request& req, const Next& next) -> asio::awaitable<Response> {
         const int wait = exempt && exempt(req) ? 0 : limiter.Take(req.remote_ip);
         if (wait == 0) co_return co_await next(req);
-        Response res = error(429, "too many requests; retry in " + std::to_string(wait) + " s", req.request_id);
+        const std::string message = "too many requests; retry in " + std::to_string(wait) + " s";
+        Response res = error(core::ErrorCode::kRateLimited, message, req.request_id);
         res.headers["Retry-After"] = std::to_string(wait);
         co_return res;
     };

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "net/asio.hpp"
 #include "net/http.hpp"
 
@@ -18,8 +19,9 @@ class RateLimiter;
 
 using Next = std::function<asio::awaitable<Response>(Request&)>;
 using Middleware = std::function<asio::awaitable<Response>(Request&, const Next&)>;
-/// Builds an error answer of the server's own (status, message, request id).
-using ErrorMaker = std::function<Response(int status, const std::string& message, const std::string& request_id)>;
+/// Builds one of the server's own error answers.
+using ErrorMaker =
+    std::function<Response(core::ErrorCode code, const std::string& message, const std::string& request_id)>;
 
 /// Runs the steps in order, outermost first, and then the endpoint. Built once per server; the steps and
 /// the links between them live as long as the chain, so a request costs no allocation for the links.

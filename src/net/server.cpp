@@ -7,31 +7,11 @@
 #include <future>
 #include <stdexcept>
 
+#include "net/error_response.hpp"
 #include "net/server_impl.hpp"
 
 namespace haven::net {
 namespace {
-
-const char* ErrorCodeFor(int status) {
-    switch (status) {
-        case 400:
-            return "BAD_REQUEST";
-        case 404:
-            return "NOT_FOUND";
-        case 405:
-            return "METHOD_NOT_ALLOWED";
-        case 413:
-            return "PAYLOAD_TOO_LARGE";
-        case 431:
-            return "HEADERS_TOO_LARGE";
-        case 429:
-            return "RATE_LIMITED";
-        case 503:
-            return "UNAVAILABLE";
-        default:
-            return "INTERNAL_ERROR";
-    }
-}
 
 // The cross-cutting steps, outermost first: each sees the request before the ones below it and the
 // answer after them.
@@ -43,8 +23,8 @@ std::vector<Middleware> Steps(Server::Impl& s) {
     steps.push_back(SecurityHeaders(o.security_headers, o.content_security_policy));
     steps.push_back(Cors(o.cors_allowed_origins));  // a preflight is answered here and costs no token
     if (s.limiter.Enabled()) {
-        auto error = [&s](int status, const std::string& message, const std::string& request_id) {
-            return s.ErrorResponse(status, message, request_id);
+        auto error = [&s](core::ErrorCode code, const std::string& message, const std::string& request_id) {
+            return s.ServerError(code, message, request_id);
         };
         steps.push_back(RateLimit(s.limiter, o.rate_limit_exempt, std::move(error)));
     }
@@ -62,16 +42,15 @@ Server::Impl::Impl(Runtime& runtime, const Router& router, ServerOptions options
       limiter(this->options.rate_limit_per_second, this->options.rate_limit_burst),
       chain(Steps(*this), [this](Request& req) { return Dispatch(req); }) {}
 
-Response Server::Impl::ErrorResponse(int status, const std::string& message, const std::string& request_id) const {
-    const std::string code = ErrorCodeFor(status);
-    if (options.error_body) return options.error_body(status, code, message, request_id);
-    nlohmann::json body = {{"success", false},
-                           {"error", {{"code", code}, {"message", message}, {"request_id", request_id}}}};
-    return Response::Json(status, body);
+Response Server::Impl::ServerError(core::ErrorCode code, const std::string& message,
+                                   const std::string& request_id) const {
+    if (!options.error_body) return ErrorResponse(core::Error::Make(code, message), request_id);
+    const HttpError http = ToHttp(code);
+    return options.error_body(http.status, std::string(http.code), message, request_id);
 }
 
 Response Server::Impl::InternalError(const std::string& request_id) const {
-    return ErrorResponse(500, "internal error (request id " + request_id + ")", request_id);
+    return ServerError(core::ErrorCode::kInternal, "internal error (request id " + request_id + ")", request_id);
 }
 
 asio::awaitable<void> Server::Impl::Listen() {

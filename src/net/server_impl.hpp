@@ -34,8 +34,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     uint64_t next_session_id = 0;
     std::unordered_map<uint64_t, tcp::socket*> sessions;
 
-    /// The server's own error answers (404, 405, 413, 429, 500, ...), shaped by options.error_body when set.
-    Response ErrorResponse(int status, const std::string& message, const std::string& request_id) const;
+    /// The server's own error answers (404, 405, 413, 429, 500, ...): net::ErrorResponse with the request id,
+    /// or options.error_body when set.
+    Response ServerError(core::ErrorCode code, const std::string& message, const std::string& request_id) const;
     /// 500 naming the request id, for a handler that threw or never answered.
     Response InternalError(const std::string& request_id) const;
 

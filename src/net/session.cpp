@@ -74,8 +74,9 @@ asio::awaitable<void> Drain(Stream& stream) {
 
 // An answer made before a request could be parsed never reaches the chain: it gets a fresh request id
 // and the security headers here.
-Response Unparsed(const Server::Impl& s, int status, const std::string& message, const std::string& request_id) {
-    Response res = s.ErrorResponse(status, message, request_id);
+Response Unparsed(const Server::Impl& s, core::ErrorCode code, const std::string& message,
+                  const std::string& request_id) {
+    Response res = s.ServerError(code, message, request_id);
     SetSecurityHeaders(res, s.options.security_headers, s.options.content_security_policy);
     res.headers["Request-Id"] = request_id;
     return res;
@@ -97,10 +98,10 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             const std::string request_id = NewRequestId();
             Response res =
                 ec == bhttp::error::body_limit
-                    ? Unparsed(s, 413,
+                    ? Unparsed(s, core::ErrorCode::kPayloadTooLarge,
                                "request body is larger than " + std::to_string(s.options.max_body_bytes) + " bytes",
                                request_id)
-                    : Unparsed(s, 431, "request headers are too large", request_id);
+                    : Unparsed(s, core::ErrorCode::kHeadersTooLarge, "request headers are too large", request_id);
             const int status = res.status;
             bool ok = co_await Write(stream, res, false, false, 11);
             if (s.options.access_log) {
@@ -113,7 +114,7 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             // a malformed request (not a clean close) gets a 400 before we hang up
             if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                 ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-                Response res = Unparsed(s, 400, "malformed HTTP request", NewRequestId());
+                Response res = Unparsed(s, core::ErrorCode::kBadRequest, "malformed HTTP request", NewRequestId());
                 co_await Write(stream, res, false, false, 11);
             }
             break;  // eof / timeout / reset: not an error

@@ -1,7 +1,7 @@
 #pragma once
 // The request target as the server reads it: percent-decoding, the query string, the path a log line
-// may show, and the static-file path under the web root. Pure functions of their input (the last one reads the file system), so they
-// are tested and fuzzed without a socket (tests/fuzz/http_target_fuzz.cpp).
+// may show, and the static-file path under the web root. Pure functions of their input (the last one
+// reads the file system), so they are tested and fuzzed without a socket (tests/fuzz/http_target_fuzz.cpp).
 #include <filesystem>
 #include <map>
 #include <optional>
