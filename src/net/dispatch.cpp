@@ -39,7 +39,9 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
         co_return co_await RunBlocking(rt.pool, std::move(serve));
     }
     req.params = std::move(match.params);
-    if (match.async_handler) co_return co_await RunAsync(*match.async_handler, req);
+    // Daraja's routes run on their own pool, so its callbacks never wait behind our own requests.
+    asio::thread_pool& pool = rt.PoolFor(match.lane);
+    if (match.async_handler) co_return co_await RunAsync(*match.async_handler, req, pool);
     const Handler* handler = match.handler;
     // raw `this`: the session coroutine holds a shared_ptr for as long as we run
     Impl* self = this;
@@ -55,18 +57,19 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
         }
         return self->InternalError(req.request_id);
     };
-    co_return co_await RunBlocking(rt.pool, std::move(run));
+    co_return co_await RunBlocking(pool, std::move(run));
 }
 
-// Starts an AsyncHandler on the worker pool and waits, without holding any thread, for its Reply; the
+// Starts an AsyncHandler on its lane's pool and waits, without holding any thread, for its Reply; the
 // Reply may come from any thread and resumes this coroutine on its own executor.
-asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Request& req) {
+asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Request& req,
+                                                 asio::thread_pool& pool) {
     Impl* self = this;  // the session coroutine holds a shared_ptr for as long as we wait
     auto unanswered = [self, id = req.request_id]() {
         spdlog::error("{}: a handler dropped its reply without answering (request id {})", self->options.name, id);
         return self->InternalError(id);
     };
-    auto initiate = [self, &handler, &req, unanswered](auto completion) {
+    auto initiate = [self, &handler, &req, &pool, unanswered](auto completion) {
         using Completion = decltype(completion);
         auto held = std::make_shared<Completion>(std::move(completion));
         Reply reply(
@@ -75,7 +78,7 @@ asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Re
                 asio::post(ex, [held, res = std::move(res)]() mutable { (*held)(std::move(res)); });
             },
             unanswered);
-        asio::post(self->rt.pool, [self, &handler, &req, reply]() {
+        asio::post(pool, [self, &handler, &req, reply]() {
             try {
                 handler(req, reply);
             } catch (const std::exception& e) {

@@ -42,13 +42,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
     asio::awaitable<void> Listen();                     // server.cpp: accepts until stopped
     asio::awaitable<void> Session(tcp::socket socket);  // session.cpp: one connection, P1 loop
-    /// dispatch.cpp: the end of the middleware chain. Runs the route's handler (or the static-file
-    /// fallback) on the worker pool; one catch-all turns an escaped exception into a 500.
+    /// dispatch.cpp: the end of the middleware chain. Runs the route's handler on its lane's pool (or the
+    /// static-file fallback on the worker pool); one catch-all turns an escaped exception into a 500.
     asio::awaitable<Response> Dispatch(Request& req);
 
 private:
     asio::awaitable<Response> Route(Request& req);
-    asio::awaitable<Response> RunAsync(const AsyncHandler& handler, Request& req);
+    asio::awaitable<Response> RunAsync(const AsyncHandler& handler, Request& req, asio::thread_pool& pool);
 };
 
 }  // namespace haven::net
