@@ -7,48 +7,6 @@ namespace haven::api {
 using core::ErrorCode;
 using nlohmann::json;
 
-int HttpStatus(ErrorCode code) {
-    switch (code) {
-        case ErrorCode::kValidation: return 400;
-        case ErrorCode::kBadJson: return 400;
-        case ErrorCode::kUnauthenticated: return 401;
-        case ErrorCode::kForbidden: return 403;
-        case ErrorCode::kNotFound: return 404;
-        case ErrorCode::kMethodNotAllowed: return 405;
-        case ErrorCode::kConflict: return 409;
-        case ErrorCode::kPayloadTooLarge: return 413;
-        case ErrorCode::kUnsupportedMedia: return 415;
-        case ErrorCode::kIdempotencyMismatch: return 422;
-        case ErrorCode::kUnprocessable: return 422;
-        case ErrorCode::kRateLimited: return 429;
-        case ErrorCode::kInternal: return 500;
-        case ErrorCode::kUpstream: return 502;
-        case ErrorCode::kUpstreamUnavailable: return 503;
-    }
-    return 500;
-}
-
-std::string_view PublicCode(ErrorCode code) {
-    switch (code) {
-        case ErrorCode::kValidation: return "VALIDATION_ERROR";
-        case ErrorCode::kBadJson: return "INVALID_JSON";
-        case ErrorCode::kUnauthenticated: return "UNAUTHORIZED";
-        case ErrorCode::kForbidden: return "FORBIDDEN";
-        case ErrorCode::kNotFound: return "NOT_FOUND";
-        case ErrorCode::kMethodNotAllowed: return "METHOD_NOT_ALLOWED";
-        case ErrorCode::kConflict: return "CONFLICT";
-        case ErrorCode::kPayloadTooLarge: return "PAYLOAD_TOO_LARGE";
-        case ErrorCode::kUnsupportedMedia: return "UNSUPPORTED_MEDIA_TYPE";
-        case ErrorCode::kIdempotencyMismatch: return "IDEMPOTENCY_KEY_REUSED";
-        case ErrorCode::kUnprocessable: return "UNPROCESSABLE";
-        case ErrorCode::kRateLimited: return "RATE_LIMITED";
-        case ErrorCode::kInternal: return "INTERNAL_ERROR";
-        case ErrorCode::kUpstream: return "DARAJA_ERROR";
-        case ErrorCode::kUpstreamUnavailable: return "DARAJA_UNAVAILABLE";
-    }
-    return "INTERNAL_ERROR";
-}
-
 net::Response Ok(const json& data, int status) { return Ok(json(data), status); }
 
 net::Response Ok(json&& data, int status) {
@@ -58,20 +16,7 @@ net::Response Ok(json&& data, int status) {
     return net::Response::Json(status, body);
 }
 
-net::Response ErrorResponse(const core::Error& error) {
-    json err = {{"code", PublicCode(error.code)}, {"message", error.message}};
-    if (!error.details.empty()) {
-        json details = json::array();
-        for (const auto& d : error.details) details.push_back({{"field", d.field}, {"message", d.message}});
-        err["details"] = details;
-    }
-    if (error.code == ErrorCode::kUpstream && error.extra.is_object()) {
-        // Daraja's own words, so a developer can look the code up.
-        if (error.extra.contains("errorCode")) err["darajaErrorCode"] = error.extra["errorCode"];
-        if (error.extra.contains("errorMessage")) err["darajaErrorMessage"] = error.extra["errorMessage"];
-    }
-    return net::Response::Json(HttpStatus(error.code), {{"success", false}, {"error", err}});
-}
+net::Response ErrorResponse(const core::Error& error) { return net::ErrorResponse(error); }
 
 net::Response ErrorResponse(ErrorCode code, const std::string& message) {
     return ErrorResponse(core::Error::Make(code, message));

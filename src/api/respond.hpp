@@ -1,18 +1,16 @@
 #pragma once
-// The one place that maps ErrorCode to an HTTP status and a public error code, and builds the
-// {"success":...} envelopes every route answers with.
+// The {"success":...} envelopes every route answers with. What an ErrorCode becomes on the wire (status,
+// public code, error envelope) is net::ToHttp / net::ErrorResponse (net/error_response.hpp), shared with
+// the server's own answers.
 #include <string>
-#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "net/error_response.hpp"
 #include "net/http.hpp"
 
 namespace haven::api {
-
-int HttpStatus(core::ErrorCode code);
-std::string_view PublicCode(core::ErrorCode code);
 
 net::Response Ok(const nlohmann::json& data, int status = 200);
 /// Same, moving a large `data` (a page of transactions) into the envelope instead of copying it.

@@ -168,10 +168,6 @@ core::Result<void> Gateway::Start() {
         auto given = req.Query("secret");
         return given && service::ConstantTimeEquals(*given, secret);
     };
-    options.error_body = [](int status, const std::string& code, const std::string& message, const std::string&) {
-        auto res = net::Response::Json(status, {{"success", false}, {"error", {{"code", code}, {"message", message}}}});
-        return res;
-    };
     s.server = std::make_unique<net::Server>(s.runtime, s.router, options);
     try {
         c.port = s.server->Start();

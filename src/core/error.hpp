@@ -11,9 +11,12 @@
 
 namespace haven::core {
 
+// What each code becomes on the wire is net::ToHttp (net/error_response.cpp), the one mapping; the
+// comments repeat it for the reader.
 enum class ErrorCode {
     kValidation,           // 400 VALIDATION_ERROR
     kBadJson,              // 400 INVALID_JSON
+    kBadRequest,           // 400 BAD_REQUEST (HTTP the server could not parse)
     kUnauthenticated,      // 401 UNAUTHORIZED
     kForbidden,            // 403 FORBIDDEN
     kNotFound,             // 404 NOT_FOUND
@@ -24,9 +27,11 @@ enum class ErrorCode {
     kIdempotencyMismatch,  // 422 IDEMPOTENCY_KEY_REUSED
     kUnprocessable,        // 422 UNPROCESSABLE
     kRateLimited,          // 429 RATE_LIMITED
+    kHeadersTooLarge,      // 431 HEADERS_TOO_LARGE
     kInternal,             // 500 INTERNAL_ERROR
     kUpstream,             // 502 DARAJA_ERROR (Daraja answered with its error envelope)
     kUpstreamUnavailable,  // 503 DARAJA_UNAVAILABLE (no answer, timeout, connection refused)
+    kUnavailable,          // 503 UNAVAILABLE (the gateway itself cannot take the request now)
 };
 
 /// One invalid field in a request, listed in error.details.

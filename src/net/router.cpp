@@ -44,8 +44,9 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, Lane lane) {
     Route route;
+    route.lane = lane;
     route.segments = SplitPath(pattern);
     route.method = std::move(method);
     route.pattern = std::move(pattern);
@@ -53,8 +54,9 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
     routes_.push_back(std::move(route));
 }
 
-void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler, Lane lane) {
     Route route;
+    route.lane = lane;
     route.segments = SplitPath(pattern);
     route.method = std::move(method);
     route.pattern = std::move(pattern);
@@ -83,6 +85,7 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
             match.handler = route.handler ? &route.handler : nullptr;
             match.async_handler = route.async_handler ? &route.async_handler : nullptr;
             match.params = std::move(params);
+            match.lane = route.lane;
         }
     }
     if (match.kind == MatchKind::kFound) return match;

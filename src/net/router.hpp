@@ -8,6 +8,13 @@
 
 namespace haven::net {
 
+/// Which worker pool runs a route's handler. Daraja's callbacks and results have their own small pool, so
+/// they never wait in the queue behind our own requests (a burst of STK pushes, a slow page of history).
+enum class Lane {
+    kDefault,
+    kDaraja,  // inbound routes Daraja calls: STK callbacks, B2C/reversal/balance results, C2B
+};
+
 struct RouteInfo {
     std::string method;
     std::string pattern;
@@ -15,15 +22,16 @@ struct RouteInfo {
 
 class Router {
 public:
-    void Add(std::string method, std::string pattern, Handler handler);
+    void Add(std::string method, std::string pattern, Handler handler, Lane lane = Lane::kDefault);
     /// A route whose handler answers later (see AsyncHandler): it never holds a thread while it waits.
-    void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
+    void AddAsync(std::string method, std::string pattern, AsyncHandler handler, Lane lane = Lane::kDefault);
 
     enum class MatchKind { kFound, kWrongMethod, kNotFound };
     struct Match {
         MatchKind kind = MatchKind::kNotFound;
         const Handler* handler = nullptr;             // set for Add() routes
         const AsyncHandler* async_handler = nullptr;  // set for AddAsync() routes
+        Lane lane = Lane::kDefault;
         std::map<std::string, std::string> params;
         std::string allow;  // "GET, POST" for kWrongMethod
     };
@@ -38,6 +46,7 @@ private:
         std::vector<std::string> segments;
         Handler handler;
         AsyncHandler async_handler;
+        Lane lane = Lane::kDefault;
     };
     std::vector<Route> routes_;
 };

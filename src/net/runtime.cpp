@@ -35,7 +35,8 @@ std::function<void()> Guarded(std::function<void()> fn) {
 
 }  // namespace
 
-Runtime::Runtime(int worker_threads) : impl_(std::make_unique<Impl>(worker_threads)) {}
+Runtime::Runtime(int worker_threads, int daraja_threads)
+    : impl_(std::make_unique<Impl>(worker_threads, daraja_threads)) {}
 
 Runtime::~Runtime() { Stop(); }
 
@@ -75,7 +76,9 @@ void Runtime::Stop() {
     }
     impl_->running = false;
     impl_->pool.stop();
+    impl_->daraja_pool.stop();
     impl_->pool.join();
+    impl_->daraja_pool.join();
 }
 
 void Runtime::Post(std::function<void()> fn) { asio::post(impl_->pool, Guarded(std::move(fn))); }

@@ -2,6 +2,7 @@
 // The process's event loop and worker pool, hidden behind a Beast-free facade.
 // One io_context runs on one I/O thread (sockets, timers); handlers and all blocking work
 // (SQLite, libpq, argon2id, RSA, outbound HTTP waits) run on the worker pool, never on the I/O thread.
+// Handlers of routes on Lane::kDaraja (router.hpp) run on a second small pool of their own.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -10,7 +11,9 @@ namespace haven::net {
 
 class Runtime {
 public:
-    explicit Runtime(int worker_threads = 8);
+    /// `daraja_threads` serve only Lane::kDaraja routes, so Daraja's callbacks never queue behind our own
+    /// requests when the worker pool is busy.
+    explicit Runtime(int worker_threads = 8, int daraja_threads = 2);
     ~Runtime();
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;

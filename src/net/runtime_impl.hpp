@@ -8,15 +8,19 @@
 #include <type_traits>
 
 #include "net/asio.hpp"
+#include "net/router.hpp"
 #include "net/runtime.hpp"
 
 namespace haven::net {
 
 struct Runtime::Impl {
-    explicit Impl(int worker_threads) : pool(static_cast<std::size_t>(worker_threads > 0 ? worker_threads : 1)) {}
+    Impl(int worker_threads, int daraja_threads)
+        : pool(static_cast<std::size_t>(worker_threads > 0 ? worker_threads : 1)),
+          daraja_pool(static_cast<std::size_t>(daraja_threads > 0 ? daraja_threads : 1)) {}
 
     asio::io_context io;
     asio::thread_pool pool;
+    asio::thread_pool daraja_pool;  // Lane::kDaraja handlers only
     std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
     std::thread io_thread;
     std::atomic<std::thread::id> io_thread_id{};
@@ -24,6 +28,8 @@ struct Runtime::Impl {
     std::mutex mu;
     bool started = false;
     bool stopped = false;
+
+    asio::thread_pool& PoolFor(Lane lane) { return lane == Lane::kDaraja ? daraja_pool : pool; }
 
     /// True when called from the I/O thread (blocking there would deadlock the process).
     bool OnIoThread() const { return std::this_thread::get_id() == io_thread_id.load(); }

@@ -1,9 +1,10 @@
 #pragma once
 // HTTP/1.1 server: a listener that never dies (accept errors are logged, the loop goes on), one
-// coroutine per connection (set a deadline before each read, keep-alive), dispatch of each request
-// to the Router on the worker pool, static files from a web root as the fallback for GET.
-// Cross-cutting middleware lives here: Request-Id, security headers, body size limit (413),
-// per-IP rate limit (429 + Retry-After), one access-log line per request.
+// coroutine per connection (a deadline before each read, keep-alive), each request through the
+// middleware chain (access log, Request-Id, security headers, CORS, per-IP rate limit 429) to the
+// Router's handler on the worker pool, static files from a web root as the fallback for GET.
+// Where each part lives: server.cpp (listener, chain order), session.cpp, middleware.cpp,
+// dispatch.cpp, static_files.cpp, target.cpp (URL utilities).
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -56,6 +56,14 @@ std::map<std::string, std::string> ParseQuery(std::string_view q) {
     return out;
 }
 
+std::string LogPath(std::string_view target) {
+    std::string path(target.substr(0, target.find('?')));
+    for (char& c : path) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return path;
+}
+
 std::optional<fs::path> ResolveStaticPath(const fs::path& web_root, std::string_view path) {
     if (path.find('\0') != std::string_view::npos || path.empty() || path.front() != '/') return std::nullopt;
     std::error_code ec;

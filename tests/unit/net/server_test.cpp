@@ -343,6 +343,59 @@ TEST_F(ServerTest, AsyncHandlerThatDropsItsReplyOrThrowsIs500) {
     }
 }
 
+TEST_F(ServerTest, DarajaLaneAnswersWhileTheWorkerPoolIsSaturated) {
+    // Every worker thread (4) is held by a handler and more requests queue behind them: Daraja's callback
+    // and result routes must still answer, because they run on a pool of their own.
+    constexpr int kWorkers = 4;
+    constexpr int kQueued = 2;
+    std::mutex mu;
+    std::condition_variable cv;
+    int inside = 0;
+    bool release = false;
+    router_.Add("GET", "/api/slow", [&](Request&) {
+        std::unique_lock lock(mu);
+        ++inside;
+        cv.notify_all();
+        // bounded, so a server without the lane fails this test instead of hanging it
+        bool released = cv.wait_for(lock, 20s, [&] { return release; });
+        return Response::Text(released ? 200 : 503, "slow");
+    });
+    router_.Add(
+        "POST", "/api/daraja/callback", [](Request&) { return Response::Text(200, "callback accepted"); },
+        Lane::kDaraja);
+    router_.AddAsync(
+        "POST", "/api/daraja/result", [](Request&, Reply reply) { reply(Response::Text(200, "result accepted")); },
+        Lane::kDaraja);
+    StartServer();
+    std::vector<std::future<core::Result<ClientResponse>>> slow;
+    for (int i = 0; i < kWorkers + kQueued; ++i) {
+        slow.push_back(std::async(std::launch::async, [this] { return Call("GET", "/api/slow"); }));
+    }
+    {
+        std::unique_lock lock(mu);
+        ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return inside == kWorkers; }));
+    }
+    auto callback = Call("POST", "/api/daraja/callback", "{}");
+    auto result = Call("POST", "/api/daraja/result", "{}");
+    {
+        std::lock_guard lock(mu);
+        EXPECT_EQ(inside, kWorkers) << "the worker pool was still saturated while Daraja's routes answered";
+        release = true;
+    }
+    cv.notify_all();
+    ASSERT_TRUE(callback) << callback.error().message;
+    EXPECT_EQ(callback->status, 200);
+    EXPECT_EQ(callback->body, "callback accepted");
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_EQ(result->status, 200);
+    EXPECT_EQ(result->body, "result accepted");
+    for (auto& call : slow) {
+        auto res = call.get();
+        ASSERT_TRUE(res) << res.error().message;
+        EXPECT_EQ(res->status, 200);
+    }
+}
+
 TEST_F(ServerTest, ManyConcurrentClientsAllAnswered) {
     StartServer();
     std::vector<std::future<int>> workers;

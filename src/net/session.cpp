@@ -1,0 +1,179 @@
+// One connection: the TLS handshake when configured, then the P1 session loop (STYLE.md): a deadline
+// before each read, errors as values, the middleware chain, keep-alive decides whether to loop.
+#include <spdlog/spdlog.h>
+
+#include <array>
+
+#include "net/server_impl.hpp"
+#include "net/target.hpp"
+
+namespace haven::net {
+namespace {
+
+constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
+constexpr std::chrono::seconds kWriteTimeout{30};
+constexpr std::chrono::seconds kDrainTimeout{2};
+constexpr size_t kDrainMaxBytes = 16 * 1024 * 1024;
+constexpr size_t kHeaderLimit = 16 * 1024;
+
+Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {
+    Request req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto q = req.target.find('?');
+    req.path = PercentDecode(std::string_view(req.target).substr(0, q), false);
+    if (q != std::string::npos) req.query = ParseQuery(std::string_view(req.target).substr(q + 1));
+    for (const auto& field : msg) {
+        std::string name(field.name_string());
+        auto it = req.headers.find(name);
+        if (it == req.headers.end()) {
+            req.headers.emplace(std::move(name), std::string(field.value()));
+        } else {
+            it->second += ", ";
+            it->second += std::string(field.value());
+        }
+    }
+    req.body = msg.body();
+    req.remote_ip = remote_ip;
+    return req;
+}
+
+template <class Stream>
+asio::awaitable<bool> Write(Stream& stream, Response& res, bool keep_alive, bool head, unsigned version) {
+    bhttp::response<bhttp::string_body> msg;
+    msg.version(version);
+    msg.result(static_cast<unsigned>(res.status));
+    for (const auto& [name, value] : res.headers) msg.set(name, value);
+    msg.body() = std::move(res.body);
+    msg.keep_alive(keep_alive);
+    msg.prepare_payload();
+    if (head) msg.body().clear();  // Content-Length stays: it describes the GET answer
+    beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
+    boost::system::error_code ec;
+    co_await bhttp::async_write(stream, msg, asio::redirect_error(asio::use_awaitable, ec));
+    co_return !ec;
+}
+
+// After an early error answer (413) the client may still be sending: read and discard for a bit so the
+// peer sees our answer instead of a reset.
+template <class Stream>
+asio::awaitable<void> Drain(Stream& stream) {
+    auto& sock = beast::get_lowest_layer(stream).socket();
+    boost::system::error_code ec;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) sock.shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream).expires_after(kDrainTimeout);
+    std::array<char, 16 * 1024> scratch;
+    size_t total = 0;
+    while (total < kDrainMaxBytes) {
+        size_t n =
+            co_await stream.async_read_some(asio::buffer(scratch), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        total += n;
+    }
+}
+
+// An answer made before a request could be parsed never reaches the chain: it gets a fresh request id
+// and the security headers here.
+Response Unparsed(const Server::Impl& s, core::ErrorCode code, const std::string& message,
+                  const std::string& request_id) {
+    Response res = s.ServerError(code, message, request_id);
+    SetSecurityHeaders(res, s.options.security_headers, s.options.content_security_policy);
+    res.headers["Request-Id"] = request_id;
+    return res;
+}
+
+template <class Stream>
+asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& remote_ip) {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+        beast::get_lowest_layer(stream).expires_after(s.options.idle_timeout);
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.body_limit(s.options.max_body_bytes);
+        parser.header_limit(kHeaderLimit);
+        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        const auto started = std::chrono::steady_clock::now();
+        if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+            auto& msg = parser.get();
+            const std::string request_id = NewRequestId();
+            Response res =
+                ec == bhttp::error::body_limit
+                    ? Unparsed(s, core::ErrorCode::kPayloadTooLarge,
+                               "request body is larger than " + std::to_string(s.options.max_body_bytes) + " bytes",
+                               request_id)
+                    : Unparsed(s, core::ErrorCode::kHeadersTooLarge, "request headers are too large", request_id);
+            const int status = res.status;
+            bool ok = co_await Write(stream, res, false, false, 11);
+            if (s.options.access_log) {
+                LogAccess(s.options.name, std::string(msg.method_string()), msg.target(), status, started, request_id);
+            }
+            if (ok) co_await Drain(stream);
+            break;
+        }
+        if (ec) {
+            // a malformed request (not a clean close) gets a 400 before we hang up
+            if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+                Response res = Unparsed(s, core::ErrorCode::kBadRequest, "malformed HTTP request", NewRequestId());
+                co_await Write(stream, res, false, false, 11);
+            }
+            break;  // eof / timeout / reset: not an error
+        }
+        auto& msg = parser.get();
+        Request req = ToRequest(msg, remote_ip);
+        // a handler may run while this coroutine waits; keep reads off the socket meanwhile
+        beast::get_lowest_layer(stream).expires_never();
+        Response res = co_await s.chain(req);
+        const bool keep_alive = msg.keep_alive() && !s.stopping.load();
+        bool ok = co_await Write(stream, res, keep_alive, req.method == "HEAD", msg.version());
+        if (!ok || !keep_alive) break;
+    }
+    // graceful close
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        beast::get_lowest_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+    } else {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+        co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::Impl::Session(tcp::socket socket) {
+    auto self = shared_from_this();
+    std::string remote_ip;
+    {
+        boost::system::error_code ec;
+        auto ep = socket.remote_endpoint(ec);
+        if (!ec) remote_ip = ep.address().to_string();
+    }
+    const uint64_t id = ++next_session_id;
+    struct Registration {
+        Impl* impl;
+        uint64_t id;
+        ~Registration() {
+            impl->sessions.erase(id);
+            --impl->live;
+        }
+    };
+    if (ssl_ctx) {
+        beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *ssl_ctx);
+        sessions[id] = &beast::get_lowest_layer(stream).socket();
+        Registration reg{this, id};
+        beast::get_lowest_layer(stream).expires_after(kTlsHandshakeTimeout);
+        boost::system::error_code ec;
+        co_await stream.async_handshake(asio::ssl::stream_base::server, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            spdlog::debug("{}: TLS handshake from {} failed: {}", options.name, remote_ip, ec.message());
+            co_return;
+        }
+        co_await Serve(*this, stream, remote_ip);
+    } else {
+        beast::tcp_stream stream(std::move(socket));
+        sessions[id] = &stream.socket();
+        Registration reg{this, id};
+        co_await Serve(*this, stream, remote_ip);
+    }
+}
+
+}  // namespace haven::net
