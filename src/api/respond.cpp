@@ -24,6 +24,7 @@ int HttpStatus(ErrorCode code) {
         case ErrorCode::kInternal: return 500;
         case ErrorCode::kUpstream: return 502;
         case ErrorCode::kUpstreamUnavailable: return 503;
+        case ErrorCode::kDarajaBusy: return 503;
     }
     return 500;
 }
@@ -45,6 +46,7 @@ std::string_view PublicCode(ErrorCode code) {
         case ErrorCode::kInternal: return "INTERNAL_ERROR";
         case ErrorCode::kUpstream: return "DARAJA_ERROR";
         case ErrorCode::kUpstreamUnavailable: return "DARAJA_UNAVAILABLE";
+        case ErrorCode::kDarajaBusy: return "DARAJA_BUSY";
     }
     return "INTERNAL_ERROR";
 }

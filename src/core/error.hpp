@@ -27,6 +27,7 @@ enum class ErrorCode {
     kInternal,             // 500 INTERNAL_ERROR
     kUpstream,             // 502 DARAJA_ERROR (Daraja answered with its error envelope)
     kUpstreamUnavailable,  // 503 DARAJA_UNAVAILABLE (no answer, timeout, connection refused)
+    kDarajaBusy,           // 503 DARAJA_BUSY (DARAJA_MAX_IN_FLIGHT requests already wait on Daraja; nothing done)
 };
 
 /// One invalid field in a request, listed in error.details.
