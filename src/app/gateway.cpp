@@ -26,9 +26,8 @@ using core::ErrorCode;
 struct Gateway::Impl {
     explicit Impl(Config c) : config(std::move(c)), runtime(config.worker_threads) {}
     Config config;
-    // Handlers block a worker while Daraja answers (up to its deadline), so the pool is sized for
-    // waiting, not for CPU: a few dozen idle threads cost little, and callbacks keep flowing while
-    // pushes wait for Daraja.
+    // Routes that wait on Daraja hold no thread meanwhile (AsyncHandlers, bounded by DARAJA_MAX_IN_FLIGHT), so the
+    // pool is sized for the machine's cores (WORKER_THREADS), not for the number of slow calls.
     net::Runtime runtime;
     // The simulator stands in for Safaricom's servers: its own threads, so gateway handlers blocked
     // on Daraja calls can never starve it (as they could not starve the real Daraja).
@@ -39,6 +38,7 @@ struct Gateway::Impl {
     std::unique_ptr<daraja::HttpDarajaClient> daraja;
     std::unique_ptr<service::HashGate> hash_gate;
     std::unique_ptr<service::LoginThrottle> login_throttle;
+    std::unique_ptr<daraja::InFlightLimit> daraja_limit;
     std::unique_ptr<api::ApiContext> ctx;
     net::Router router;
     std::unique_ptr<net::Server> server;
@@ -145,8 +145,9 @@ core::Result<void> Gateway::Start() {
                    std::chrono::system_clock::now().time_since_epoch())
             .count();
     });
-    s.ctx = std::make_unique<api::ApiContext>(
-        api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate, *s.login_throttle});
+    s.daraja_limit = std::make_unique<daraja::InFlightLimit>(c.daraja_max_in_flight);
+    s.ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate,
+                                                              *s.login_throttle, *s.daraja_limit});
     api::RegisterAllRoutes(s.router, *s.ctx);
 
     net::ServerOptions options;
