@@ -195,6 +195,7 @@ void Gateway::Stop() {
     s.started = false;
     if (s.reconciler) s.reconciler->Stop();
     if (s.server) s.server->Stop();
+    if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
     s.runtime.Stop();
     s.sim_runtime.Stop();
