@@ -32,6 +32,10 @@ struct Gateway::Impl {
     // The simulator stands in for Safaricom's servers: its own threads, so gateway handlers blocked
     // on Daraja calls can never starve it (as they could not starve the real Daraja).
     net::Runtime sim_runtime{16};
+    // The reconciler asks Daraja one request at a time and waits for each answer: on its own thread, so a pass
+    // never holds one of the few worker threads, and its share of Daraja calls in flight is one (outside
+    // DARAJA_MAX_IN_FLIGHT).
+    net::Runtime reconciler_runtime{1};
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<sim::Simulator> simulator;
     std::unique_ptr<net::HttpClient> http;
@@ -182,8 +186,9 @@ core::Result<void> Gateway::Start() {
         c.callback_url = "http://127.0.0.1:" + std::to_string(c.port) + "/api/v1/mpesa/callback";
         s.ctx->settings.callback_url = c.callback_url;
     }
-    s.reconciler =
-        std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), api::B2cDepsFor(*s.ctx), c.reconciler);
+    s.reconciler_runtime.Start();
+    s.reconciler = std::make_unique<workers::Reconciler>(s.reconciler_runtime, s.ctx->StkDeps(),
+                                                         api::B2cDepsFor(*s.ctx), c.reconciler);
     s.reconciler->Start();
     s.started = true;
     return {};
@@ -197,6 +202,7 @@ void Gateway::Stop() {
     if (s.server) s.server->Stop();
     if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
+    s.reconciler_runtime.Stop();
     s.runtime.Stop();
     s.sim_runtime.Stop();
 }
