@@ -1,5 +1,6 @@
 // Daraja calls do not hold a thread: with two worker threads and a slow Daraja, many pushes wait on Daraja at
 // once and the gateway keeps answering; beyond DARAJA_MAX_IN_FLIGHT a push is turned away and changes nothing.
+#include <array>
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -10,14 +11,16 @@ namespace haven::testing {
 namespace {
 
 constexpr int64_t kSlowAmount = 77;
-constexpr int kSlowMs = 4000;
+constexpr int kSlowMs = 6000;
 
-class DarajaInFlight : public GatewayTest {
+/// Two worker threads (the fewest allowed) and `limit` requests allowed to wait on Daraja.
+class SlowDaraja : public GatewayTest {
 protected:
+    explicit SlowDaraja(int64_t limit) : limit_(limit) {}
     void SetUp() override {
-        StartGateway([](app::Config& c) {
+        StartGateway([this](app::Config& c) {
             c.worker_threads = 2;
-            c.daraja_max_in_flight = 4;
+            c.daraja_max_in_flight = limit_;
         });
     }
 
@@ -46,10 +49,11 @@ protected:
         GatewayTest::TearDown();
     }
 
-    size_t PendingRows() {
+    /// The agency's STK rows (only PENDING ones with `pending`).
+    size_t Rows(bool pending = false) {
         storage::StkFilter filter;
         filter.agency_id = AgencyA();
-        filter.status = core::TxStatus::kPending;
+        if (pending) filter.status = core::TxStatus::kPending;
         filter.limit = 100;
         auto rows = gateway_->store().ListStk(filter);
         return rows ? rows->size() : 0;
@@ -60,30 +64,42 @@ protected:
         return user ? user->agency_id : 0;
     }
 
+    const int64_t limit_;
     std::vector<std::thread> pushers_;
     std::atomic<int> answered_{0};
     std::array<std::atomic<int>, 16> statuses_{};
 };
 
-TEST_F(DarajaInFlight, SlowDarajaHoldsNoThreadPushesWaitTogetherAndReadsStillAnswer) {
-    // Two worker threads, four pushes: a push holding its thread while Daraja answers would leave rows unwritten
+class ManySlowPushes : public SlowDaraja {
+protected:
+    ManySlowPushes() : SlowDaraja(256) {}
+};
+
+class DarajaInFlight : public SlowDaraja {
+protected:
+    DarajaInFlight() : SlowDaraja(4) {}
+};
+
+TEST_F(ManySlowPushes, HoldNoThreadAllWaitOnDarajaTogetherAndReadsStillAnswer) {
+    // Two worker threads, twelve pushes: a push holding its thread while Daraja answers would leave rows unwritten
     // (and the status read unanswered) until the first pushes come back.
+    constexpr int kPushes = 12;
     auto token = Login("admin@a.test");
-    StartSlowPushes(token, 4);
-    ASSERT_TRUE(Eventually([&] { return PendingRows() == 4; }, std::chrono::milliseconds(kSlowMs / 2)))
-        << PendingRows() << " of 4 rows written while Daraja is slow";
+    StartSlowPushes(token, kPushes);
+    ASSERT_TRUE(Eventually([&] { return Rows(true) == kPushes; }, std::chrono::milliseconds(kSlowMs - 2000)))
+        << Rows(true) << " of " << kPushes << " rows written while Daraja is slow";
     auto read = Api("GET", "/api/v1/mpesa/status/ws_CO_unknown", nullptr, token);
     EXPECT_EQ(read.status, 404) << read.body.dump();
     EXPECT_EQ(answered_.load(), 0) << "the read and the rows should not have waited for Daraja";
     JoinPushes();
-    for (int i = 0; i < 4; ++i) EXPECT_EQ(statuses_[i].load(), 200) << "push " << i;
-    EXPECT_EQ(SimRequestCount("/mpesa/stkpush/v1/processrequest"), 4);
+    for (int i = 0; i < kPushes; ++i) EXPECT_EQ(statuses_[i].load(), 200) << "push " << i;
+    EXPECT_EQ(SimRequestCount("/mpesa/stkpush/v1/processrequest"), kPushes);
 }
 
 TEST_F(DarajaInFlight, BeyondTheLimitAPushIs503WithRetryAfterAndLeavesNothing) {
     auto token = Login("admin@a.test");
     StartSlowPushes(token, 4);
-    ASSERT_TRUE(Eventually([&] { return PendingRows() == 4; }, std::chrono::milliseconds(kSlowMs / 2)));
+    ASSERT_TRUE(Eventually([&] { return Rows(true) == 4; }, std::chrono::milliseconds(kSlowMs - 2000)));
     const auto audits_before = gateway_->store().CountAudit("stk.initiate", "");
     ASSERT_TRUE(audits_before.has_value());
 
@@ -93,7 +109,7 @@ TEST_F(DarajaInFlight, BeyondTheLimitAPushIs503WithRetryAfterAndLeavesNothing) {
     EXPECT_EQ(busy.body["success"], false);
     EXPECT_EQ(busy.body["error"]["code"], "DARAJA_BUSY");
     EXPECT_TRUE(busy.headers.count("Retry-After")) << "a client needs to know when to come back";
-    EXPECT_EQ(PendingRows(), 4u);
+    EXPECT_EQ(Rows(), 4u) << "the refused push wrote no row";
     EXPECT_EQ(gateway_->store().CountAudit("stk.initiate", "").value_or(-1), *audits_before);
 
     JoinPushes();
