@@ -63,4 +63,11 @@ net::Handler Accepts(BodyRule rule, net::Handler handler) {
     };
 }
 
+net::AsyncHandler Accepts(BodyRule rule, net::AsyncHandler handler) {
+    return [rule = std::move(rule), handler = std::move(handler)](net::Request& req, net::Reply reply) {
+        if (auto ok = CheckContentType(req, rule); !ok) return reply(ErrorResponse(ok.error()));
+        handler(req, std::move(reply));
+    };
+}
+
 }  // namespace haven::api

@@ -29,5 +29,6 @@ core::Result<void> CheckContentType(const net::Request& req, const BodyRule& rul
 
 /// `handler` behind `rule`: a request whose Content-Type breaks the rule is answered 415 and goes no further.
 net::Handler Accepts(BodyRule rule, net::Handler handler);
+net::AsyncHandler Accepts(BodyRule rule, net::AsyncHandler handler);
 
 }  // namespace haven::api

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/accepts.hpp"
+#include "api/answer_later.hpp"
 #include "api/b2c.hpp"
 #include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
@@ -53,53 +54,58 @@ net::Response NotFoundOr(const core::Error& e, const char* what) {
     return ErrorResponse(e);
 }
 
-net::Response B2c(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
-        return ErrorResponse(ErrorCode::kForbidden, "only an agency admin may send money");
-    }
-    auto body = ParseJsonBody(req);
-    if (!body) return ErrorResponse(body.error());
-    auto read = ReadB2cBody(*body);
-    if (!read) return ErrorResponse(read.error());
-    service::B2cInput input = *read;
-    const json& b = *body;
-    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", b, [&](const auto& key) {
-        input.idempotency = key;
-        auto out = service::InitiateB2c(input, ActorFrom(*claims, req), B2cDepsFor(ctx));
-        if (!out) return ErrorResponse(out.error());
+/// A transfer's answer: the row as Daraja's answer left it, or the error (kNotFound worded as `not_found` when set).
+std::function<void(core::Result<storage::Transfer>)> AnswerTransfer(net::Reply reply, const char* not_found) {
+    return [reply = std::move(reply), not_found](core::Result<storage::Transfer> out) {
+        if (!out) return reply(not_found ? NotFoundOr(out.error(), not_found) : ErrorResponse(out.error()));
         json data = TransferJson(*out);
         data["transactionId"] = out->id;
-        return Ok(data);
-    }, IdempotencyKey::kRequired);
+        reply(Ok(data));
+    };
 }
 
-net::Response Reverse(net::Request& req, ApiContext& ctx) {
+void B2c(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+    if (!claims) return reply(ErrorResponse(claims.error()));
     if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
-        return ErrorResponse(ErrorCode::kForbidden, "only an agency admin may reverse a payment");
+        return reply(ErrorResponse(ErrorCode::kForbidden, "only an agency admin may send money"));
     }
     auto body = ParseJsonBody(req);
-    if (!body) return ErrorResponse(body.error());
-    auto read = ReadReversalBody(*body);
-    if (!read) return ErrorResponse(read.error());
-    service::ReversalInput input = *read;
-    const json& b = *body;
-    return WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", b, [&](const auto& key) {
+    if (!body) return reply(ErrorResponse(body.error()));
+    auto read = ReadB2cBody(*body);
+    if (!read) return reply(ErrorResponse(read.error()));
+    auto pay = [&ctx, input = *read, actor = ActorFrom(*claims, req)](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
-        auto kind = ctx.store.FindTransactionKind(claims->agency_id, input.transaction_id);
-        if (!kind) return NotFoundOr(kind.error(), "no transaction with this id");
+        service::InitiateB2cAsync(input, actor, B2cDepsFor(ctx), AnswerTransfer(std::move(answer), nullptr));
+    };
+    WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", *body, pay, std::move(reply),
+                    IdempotencyKey::kRequired);
+}
+
+void Reverse(net::Request& req, ApiContext& ctx, net::Reply reply) {
+    auto claims = Authenticate(req, ctx);
+    if (!claims) return reply(ErrorResponse(claims.error()));
+    if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
+        return reply(ErrorResponse(ErrorCode::kForbidden, "only an agency admin may reverse a payment"));
+    }
+    auto body = ParseJsonBody(req);
+    if (!body) return reply(ErrorResponse(body.error()));
+    auto read = ReadReversalBody(*body);
+    if (!read) return reply(ErrorResponse(read.error()));
+    auto reverse = [&ctx, input = *read, actor = ActorFrom(*claims, req)](const auto& key,
+                                                                           net::Reply answer) mutable {
+        input.idempotency = key;
+        auto kind = ctx.store.FindTransactionKind(actor.agency_id, input.transaction_id);
+        if (!kind) return answer(NotFoundOr(kind.error(), "no transaction with this id"));
         if (*kind != "stk") {
-            return ErrorResponse(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed");
+            return answer(
+                ErrorResponse(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed"));
         }
-        auto out = service::InitiateReversal(input, ActorFrom(*claims, req), B2cDepsFor(ctx));
-        if (!out) return NotFoundOr(out.error(), "no transaction with this id");
-        json data = TransferJson(*out);
-        data["transactionId"] = out->id;
-        return Ok(data);
-    }, IdempotencyKey::kRequired);
+        service::InitiateReversalAsync(input, actor, B2cDepsFor(ctx),
+                                       AnswerTransfer(std::move(answer), "no transaction with this id"));
+    };
+    WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", *body, reverse, std::move(reply),
+                    IdempotencyKey::kRequired);
 }
 
 json StatusQueryJson(const storage::StatusQuery& q) {
@@ -115,19 +121,23 @@ json StatusQueryJson(const storage::StatusQuery& q) {
             {"updatedAt", Instant(q.updated_at)}};
 }
 
-net::Response TransactionStatus(net::Request& req, ApiContext& ctx) {
+void TransactionStatus(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+    if (!claims) return reply(ErrorResponse(claims.error()));
     if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(allowed.error());
+        return reply(ErrorResponse(allowed.error()));
     }
     auto body = ParseJsonBody(req);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return reply(ErrorResponse(body.error()));
     auto id = body->contains("transactionId") ? IdField((*body)["transactionId"]) : std::nullopt;
-    if (!id) return ErrorResponse(core::Error::Validation("transactionId", "transactionId must be a transaction id"));
-    auto out = service::QueryTransactionStatus(claims->agency_id, *id, claims->user_id, B2cDepsFor(ctx));
-    if (!out) return NotFoundOr(out.error(), "no transaction with this id");
-    return Ok(StatusQueryJson(*out));
+    if (!id) {
+        return reply(ErrorResponse(core::Error::Validation("transactionId", "transactionId must be a transaction id")));
+    }
+    service::QueryTransactionStatusAsync(claims->agency_id, *id, claims->user_id, B2cDepsFor(ctx),
+                                         [reply = std::move(reply)](core::Result<storage::StatusQuery> out) {
+                                             if (!out) return reply(NotFoundOr(out.error(), "no transaction with this id"));
+                                             reply(Ok(StatusQueryJson(*out)));
+                                         });
 }
 
 }  // namespace
@@ -176,36 +186,36 @@ json TransferJson(const storage::Transfer& t) {
 }
 
 void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/v1/mpesa/b2c", Accepts(kJsonBody, Audited(ctx, "b2c.initiate", [&ctx](net::Request& req) {
-                   return B2c(req, ctx);
-               })));
+    // Routes that wait on Daraja: bounded by DARAJA_MAX_IN_FLIGHT, holding no thread while Daraja answers.
+    auto calls_daraja = [&ctx](const char* action, void (*handler)(net::Request&, ApiContext&, net::Reply)) {
+        return Accepts(kJsonBody, CallsDaraja(ctx, Audited(ctx, action, [&ctx, handler](net::Request& req,
+                                                                                       net::Reply reply) {
+                                              handler(req, ctx, std::move(reply));
+                                          })));
+    };
+    router.AddAsync("POST", "/api/v1/mpesa/b2c", calls_daraja("b2c.initiate", B2c));
     router.AddAsync("POST", "/api/v1/mpesa/b2c/result",
                DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("b2c", b, id, d);
-               }));
+               }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/b2c/timeout",
                DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferTimeout("b2c", b, id, d);
-               }));
-    router.Add("POST", "/api/v1/mpesa/reverse",
-               Accepts(kJsonBody, Audited(ctx, "reversal.initiate", [&ctx](net::Request& req) {
-                   return Reverse(req, ctx);
-               })));
+               }), net::Lane::kDaraja);
+    router.AddAsync("POST", "/api/v1/mpesa/reverse", calls_daraja("reversal.initiate", Reverse));
     router.AddAsync("POST", "/api/v1/mpesa/reversal/result",
                DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferResult("reversal", b, id, d);
-               }));
+               }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/reversal/timeout",
                DarajaResult(ctx, "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
                    return service::ApplyTransferTimeout("reversal", b, id, d);
-               }));
-    router.Add("POST", "/api/v1/mpesa/transaction-status",
-               Accepts(kJsonBody, Audited(ctx, "status.query",
-                                          [&ctx](net::Request& req) { return TransactionStatus(req, ctx); })));
+               }), net::Lane::kDaraja);
+    router.AddAsync("POST", "/api/v1/mpesa/transaction-status", calls_daraja("status.query", TransactionStatus));
     router.AddAsync("POST", "/api/v1/mpesa/transaction-status/result",
-               DarajaResult(ctx, "result.status", service::ApplyStatusResult));
+               DarajaResult(ctx, "result.status", service::ApplyStatusResult), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/transaction-status/timeout",
-               DarajaResult(ctx, "timeout.status", service::ApplyStatusTimeout));
+               DarajaResult(ctx, "timeout.status", service::ApplyStatusTimeout), net::Lane::kDaraja);
 }
 
 }  // namespace haven::api

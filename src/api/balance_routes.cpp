@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/accepts.hpp"
+#include "api/answer_later.hpp"
 #include "api/b2c.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
@@ -30,16 +31,17 @@ json BalanceJson(const storage::BalanceCheck& b) {
             {"accounts", accounts}};
 }
 
-net::Response Check(net::Request& req, ApiContext& ctx) {
+void Check(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+    if (!claims) return reply(ErrorResponse(claims.error()));
     if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(allowed.error());
+        return reply(ErrorResponse(allowed.error()));
     }
-    auto out = service::RequestBalance(ActorFrom(*claims, req), B2cDepsFor(ctx));
-    if (!out) return ErrorResponse(out.error());
-    json data = BalanceJson(*out);
-    return Ok(data);
+    service::RequestBalanceAsync(ActorFrom(*claims, req), B2cDepsFor(ctx),
+                                 [reply = std::move(reply)](core::Result<storage::BalanceCheck> out) {
+                                     if (!out) return reply(ErrorResponse(out.error()));
+                                     reply(Ok(BalanceJson(*out)));
+                                 });
 }
 
 net::Response Latest(net::Request& req, ApiContext& ctx) {
@@ -72,11 +74,13 @@ net::AsyncHandler Result(ApiContext& ctx, const char* kind, bool timeout) {
 
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
     // POST /balance takes no body (whatever is sent is ignored), so it declares no media type.
-    router.Add("POST", "/api/v1/mpesa/balance",
-               Audited(ctx, "balance.check", [&ctx](net::Request& req) { return Check(req, ctx); }));
+    router.AddAsync("POST", "/api/v1/mpesa/balance",
+                    CallsDaraja(ctx, Audited(ctx, "balance.check", [&ctx](net::Request& req, net::Reply reply) {
+                                    Check(req, ctx, std::move(reply));
+                                })));
     router.Add("GET", "/api/v1/mpesa/balance/latest", [&ctx](net::Request& req) { return Latest(req, ctx); });
-    router.AddAsync("POST", "/api/v1/mpesa/balance/result", Result(ctx, "result.balance", false));
-    router.AddAsync("POST", "/api/v1/mpesa/balance/timeout", Result(ctx, "timeout.balance", true));
+    router.AddAsync("POST", "/api/v1/mpesa/balance/result", Result(ctx, "result.balance", false), net::Lane::kDaraja);
+    router.AddAsync("POST", "/api/v1/mpesa/balance/timeout", Result(ctx, "timeout.balance", true), net::Lane::kDaraja);
 }
 
 }  // namespace haven::api

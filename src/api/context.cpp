@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "api/answer_later.hpp"
+
 namespace haven::api {
 
 using core::ErrorCode;
@@ -55,34 +57,52 @@ void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<s
     if (!r) spdlog::error("audit log write failed: {}", r.error().message);
 }
 
+namespace {
+
+/// The one audit row of an answered write (see Audited).
+void AuditAnswer(const ApiContext& ctx, const net::Request& req, const std::string& action, const net::Response& res) {
+    auto claims = Authenticate(req, ctx);
+    std::string target = action.substr(0, action.find('.'));
+    for (const auto& [name, value] : req.params) {
+        if (name != "token") target += ":" + value;  // a pay-link token is a credential
+    }
+    if (req.params.empty()) {
+        auto body = nlohmann::json::parse(res.body, nullptr, false);
+        if (body.is_object() && body.contains("data") && body["data"].is_object()) {
+            const auto& data = body["data"];
+            if (data.contains("transactionId")) target += ":" + data["transactionId"].dump();
+            else if (data.contains("id")) target += ":" + data["id"].dump();
+        }
+    }
+    std::string outcome = "success";
+    if (res.status == 401 || res.status == 403) {
+        outcome = "denied";
+    } else if (res.status >= 300) {
+        auto body = nlohmann::json::parse(res.body, nullptr, false);
+        std::string code = body.is_object() && body.contains("error") && body["error"].is_object()
+                               ? body["error"].value("code", "")
+                               : "";
+        outcome = "error: " + (code.empty() ? std::to_string(res.status) : code);
+    }
+    Audit(ctx, req, claims ? std::optional<service::Claims>(*claims) : std::nullopt, action, target, outcome);
+}
+
+}  // namespace
+
 net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler handler) {
     return [&ctx, action = std::move(action), handler = std::move(handler)](net::Request& req) {
         net::Response res = handler(req);
-        auto claims = Authenticate(req, ctx);
-        std::string target = action.substr(0, action.find('.'));
-        for (const auto& [name, value] : req.params) {
-            if (name != "token") target += ":" + value;  // a pay-link token is a credential
-        }
-        if (req.params.empty()) {
-            auto body = nlohmann::json::parse(res.body, nullptr, false);
-            if (body.is_object() && body.contains("data") && body["data"].is_object()) {
-                const auto& data = body["data"];
-                if (data.contains("transactionId")) target += ":" + data["transactionId"].dump();
-                else if (data.contains("id")) target += ":" + data["id"].dump();
-            }
-        }
-        std::string outcome = "success";
-        if (res.status == 401 || res.status == 403) {
-            outcome = "denied";
-        } else if (res.status >= 300) {
-            auto body = nlohmann::json::parse(res.body, nullptr, false);
-            std::string code = body.is_object() && body.contains("error") && body["error"].is_object()
-                                   ? body["error"].value("code", "")
-                                   : "";
-            outcome = "error: " + (code.empty() ? std::to_string(res.status) : code);
-        }
-        Audit(ctx, req, claims ? std::optional<service::Claims>(*claims) : std::nullopt, action, target, outcome);
+        AuditAnswer(ctx, req, action, res);
         return res;
+    };
+}
+
+net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncHandler handler) {
+    return [&ctx, action = std::move(action), handler = std::move(handler)](net::Request& req, net::Reply reply) {
+        // `req` outlives the reply (net/http.hpp), so the audit step may read it when the answer comes.
+        handler(req, Before(std::move(reply), [&ctx, &req, action](net::Response& res) {
+                    AuditAnswer(ctx, req, action, res);
+                }));
     };
 }
 

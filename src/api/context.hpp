@@ -1,6 +1,6 @@
 #pragma once
-// What every handler needs, wired once by app/. Handlers run on the worker pool, so they may
-// call the store and Daraja directly.
+// What every handler needs, wired once by app/. Handlers run on the worker pool, so they may call the store;
+// routes that wait on Daraja are AsyncHandlers (answer_later.hpp) and never hold a thread while Daraja answers.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/models.hpp"
 #include "daraja/client.hpp"
+#include "daraja/in_flight.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
 #include "service/auth.hpp"
@@ -36,6 +37,7 @@ struct ApiContext {
     ApiSettings settings;
     service::HashGate& hash_gate;            // every password hash or check goes through it
     service::LoginThrottle& login_throttle;  // failed logins per (account, address) and per address
+    daraja::InFlightLimit& daraja_limit;     // DARAJA_MAX_IN_FLIGHT: routes waiting on Daraja (CallsDaraja)
 
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;
@@ -55,6 +57,8 @@ void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<s
 /// bearer token, "anonymous" without one), the action, the target (path id or the created id) and
 /// the outcome derived from the status ("success", "denied", "error: <CODE>").
 net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler handler);
+/// The same for a route that answers later: the audit row is written when the answer is given.
+net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncHandler handler);
 
 service::Actor ActorFrom(const service::Claims& claims, const net::Request& req);
 

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include "api/answer_later.hpp"
 #include "api/b2c.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
@@ -56,25 +57,24 @@ net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transa
 
 }  // namespace
 
-net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
-                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run,
-                              IdempotencyKey rule) {
+void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id, const std::string& scope,
+                     const nlohmann::json& body, const IdempotentWork& run, net::Reply reply, IdempotencyKey rule) {
     auto key = req.Header("Idempotency-Key");
     if (!key && rule == IdempotencyKey::kRequired) {
-        return ErrorResponse(core::Error::Validation(
+        return reply(ErrorResponse(core::Error::Validation(
             "Idempotency-Key",
             "this request moves money, so it needs an Idempotency-Key header: a new UUID per attempt is ideal, "
-            "and the same key again when retrying that attempt (so it never pays twice)"));
+            "and the same key again when retrying that attempt (so it never pays twice)")));
     }
-    if (!key) return run(std::nullopt);
+    if (!key) return run(std::nullopt, std::move(reply));
     if (!ValidKey(*key)) {
-        return ErrorResponse(core::Error::Validation(
-            "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters (a UUID is ideal)"));
+        return reply(ErrorResponse(core::Error::Validation(
+            "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters (a UUID is ideal)")));
     }
     // nlohmann orders object keys, so the same fields in another order hash the same.
     const std::string hash = Sha256Hex(body.dump());
     auto claim = ctx.store.ClaimIdempotencyKey(agency_id, scope, *key, hash, ctx.settings.idempotency_claim_seconds);
-    if (!claim) return ErrorResponse(claim.error());
+    if (!claim) return reply(ErrorResponse(claim.error()));
     switch (claim->state) {
         case storage::IdempotencyState::kReplay: {
             net::Response res;
@@ -82,26 +82,32 @@ net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, in
             res.headers["Content-Type"] = "application/json; charset=utf-8";
             res.headers["Idempotent-Replayed"] = "true";
             res.body = claim->body;
-            return res;
+            return reply(std::move(res));
         }
         case storage::IdempotencyState::kMismatch:
-            return ErrorResponse(ErrorCode::kIdempotencyMismatch,
-                                 "this Idempotency-Key was already used with a different request body; "
-                                 "use a new key for a new request");
+            return reply(ErrorResponse(ErrorCode::kIdempotencyMismatch,
+                                       "this Idempotency-Key was already used with a different request body; "
+                                       "use a new key for a new request"));
         case storage::IdempotencyState::kInProgress:
-            return ErrorResponse(ErrorCode::kConflict,
-                                 "a request with this Idempotency-Key is still being processed; retry in a moment");
+            return reply(ErrorResponse(
+                ErrorCode::kConflict, "a request with this Idempotency-Key is still being processed; retry in a moment"));
         case storage::IdempotencyState::kRecovered:
-            return Recovered(ctx, agency_id, *claim->transaction_id);
+            return reply(Recovered(ctx, agency_id, *claim->transaction_id));
         case storage::IdempotencyState::kNew:
             break;
     }
-    net::Response res = run(storage::IdempotencyRef{agency_id, scope, *key});
-    // Every answer given after the claim is final for this key, failures included: a retry must
-    // not prompt the phone (or pay) a second time when the outcome of the first try is unknown.
-    auto done = ctx.store.CompleteIdempotencyKey(agency_id, scope, *key, res.status, res.body);
-    if (!done) return ErrorResponse(done.error());
-    return res;
+    storage::IdempotencyRef ref{agency_id, scope, *key};
+    // Every answer given after the claim is final for this key, failures included: a retry must not prompt the
+    // phone (or pay) a second time when the outcome of the first try is unknown. A request that ended without an
+    // answer (a fault) leaves its claim to run out, like a process that died: the retry then recovers its row.
+    run(ref, Before(
+                 std::move(reply),
+                 [&ctx, ref](net::Response& res) {
+                     auto done = ctx.store.CompleteIdempotencyKey(ref.agency_id, ref.scope, ref.key, res.status,
+                                                                  res.body);
+                     if (!done) res = ErrorResponse(done.error());
+                 },
+                 OnDropped::kSkip));
 }
 
 }  // namespace haven::api

@@ -16,17 +16,19 @@
 
 namespace haven::api {
 
-/// The work a key guards; it passes `key` on to the store so the transaction row it writes is linked to it.
-using IdempotentWork = std::function<net::Response(const std::optional<storage::IdempotencyRef>& key)>;
+/// The work a key guards; it passes `key` on to the store so the transaction row it writes is linked to it, and
+/// answers through `reply` (later, e.g. once Daraja has answered).
+using IdempotentWork = std::function<void(const std::optional<storage::IdempotencyRef>& key, net::Reply reply)>;
 
 /// Whether a route insists on the header. Payouts and reversals do: a client that retries without a
 /// key would pay twice. An STK push only prompts a phone, which its owner can decline, so there it is optional.
 enum class IdempotencyKey { kOptional, kRequired };
 
-/// Runs `run` at most once per (agency, scope, Idempotency-Key). Without the header: runs it when the
-/// key is optional, answers 400 VALIDATION_ERROR (naming the header) when it is required.
-net::Response WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id,
-                              const std::string& scope, const nlohmann::json& body, const IdempotentWork& run,
-                              IdempotencyKey rule = IdempotencyKey::kOptional);
+/// Runs `run` at most once per (agency, scope, Idempotency-Key); the answer it gives is stored for the key before
+/// it goes out. Without the header: runs it when the key is optional, answers 400 VALIDATION_ERROR (naming the
+/// header) when it is required.
+void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id, const std::string& scope,
+                     const nlohmann::json& body, const IdempotentWork& run, net::Reply reply,
+                     IdempotencyKey rule = IdempotencyKey::kOptional);
 
 }  // namespace haven::api

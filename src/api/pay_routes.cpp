@@ -1,6 +1,7 @@
 // The tenant payment page's API (no login; the signed lease token is the credential):
 // GET /api/v1/pay/{token}, POST /api/v1/pay/{token}/stk-push, GET /api/v1/pay/{token}/status/{checkoutRequestId}
 #include "api/accepts.hpp"
+#include "api/answer_later.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -41,17 +42,18 @@ net::Response Summary(net::Request& req, ApiContext& ctx) {
                {"phoneHint", PhoneHint(lease->phone_number)}});
 }
 
-net::Response Push(net::Request& req, ApiContext& ctx) {
+void Push(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto lease = LeaseFromToken(req, ctx);
-    if (!lease) return ErrorResponse(lease.error());
+    if (!lease) return reply(ErrorResponse(lease.error()));
     auto body = ParseJsonBody(req);
-    if (!body) return ErrorResponse(body.error());
+    if (!body) return reply(ErrorResponse(body.error()));
     // The tenant chooses phone and amount; the lease fixes the reference and where the money is booked.
     json push = {{"accountReference", lease->account_reference}, {"transactionDesc", "Rent"}};
     if (body->contains("phoneNumber")) push["phoneNumber"] = (*body)["phoneNumber"];
     push["amount"] = body->contains("amount") ? (*body)["amount"] : json(lease->monthly_rent);
     service::Actor actor{lease->agency_id, std::nullopt, "tenant", req.request_id};
-    return StkPushResponse(req, ctx, push, actor, lease->id, "POST /api/v1/pay/stk-push:" + std::to_string(lease->id));
+    StkPushResponse(req, ctx, push, actor, lease->id, "POST /api/v1/pay/stk-push:" + std::to_string(lease->id),
+                    std::move(reply));
 }
 
 net::Response Status(net::Request& req, ApiContext& ctx) {
@@ -70,9 +72,11 @@ net::Response Status(net::Request& req, ApiContext& ctx) {
 
 void RegisterPayRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/v1/pay/{token}", [&ctx](net::Request& req) { return Summary(req, ctx); });
-    router.Add("POST", "/api/v1/pay/{token}/stk-push",
-               Accepts(kJsonBody,
-                       Audited(ctx, "stk.initiate.tenant", [&ctx](net::Request& req) { return Push(req, ctx); })));
+    router.AddAsync("POST", "/api/v1/pay/{token}/stk-push",
+                    Accepts(kJsonBody, CallsDaraja(ctx, Audited(ctx, "stk.initiate.tenant",
+                                                                [&ctx](net::Request& req, net::Reply reply) {
+                                                                    Push(req, ctx, std::move(reply));
+                                                                }))));
     router.Add("GET", "/api/v1/pay/{token}/status/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx); });
 }

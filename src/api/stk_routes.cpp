@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/accepts.hpp"
+#include "api/answer_later.hpp"
 #include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
@@ -17,35 +18,38 @@ using core::ErrorCode;
 using core::Role;
 using nlohmann::json;
 
-net::Response StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body, const service::Actor& actor,
-                              std::optional<int64_t> fixed_lease_id, const std::string& scope) {
+void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body, const service::Actor& actor,
+                     std::optional<int64_t> fixed_lease_id, const std::string& scope, net::Reply reply) {
     auto read = ReadStkPushBody(body, fixed_lease_id);
-    if (!read) return ErrorResponse(read.error());
-    service::StkPushInput input = *read;
-    return WithIdempotency(req, ctx, actor.agency_id, scope, body, [&](const auto& key) {
+    if (!read) return reply(ErrorResponse(read.error()));
+    auto push = [&ctx, input = *read, actor](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
-        auto out = service::InitiateStkPush(input, actor, ctx.StkDeps());
-        if (!out) return ErrorResponse(out.error());
-        return Ok({{"transactionId", out->transaction.id},
-                   {"merchantRequestId", out->ack.merchant_request_id},
-                   {"checkoutRequestId", out->ack.checkout_request_id},
-                   {"responseCode", out->ack.response_code},
-                   {"responseDescription", out->ack.response_description},
-                   {"customerMessage", out->ack.customer_message}});
-    });
+        // The row is written before this returns; the answer comes once Daraja's is recorded.
+        service::InitiateStkPushAsync(input, actor, ctx.StkDeps(), [answer](core::Result<service::StkPushOutput> out) {
+            if (!out) return answer(ErrorResponse(out.error()));
+            answer(Ok({{"transactionId", out->transaction.id},
+                      {"merchantRequestId", out->ack.merchant_request_id},
+                      {"checkoutRequestId", out->ack.checkout_request_id},
+                      {"responseCode", out->ack.response_code},
+                      {"responseDescription", out->ack.response_description},
+                      {"customerMessage", out->ack.customer_message}}));
+        });
+    };
+    WithIdempotency(req, ctx, actor.agency_id, scope, body, push, std::move(reply));
 }
 
 namespace {
 
-net::Response StkPush(net::Request& req, ApiContext& ctx) {
+void StkPush(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+    if (!claims) return reply(ErrorResponse(claims.error()));
     if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(allowed.error());
+        return reply(ErrorResponse(allowed.error()));
     }
     auto body = ParseJsonBody(req);
-    if (!body) return ErrorResponse(body.error());
-    return StkPushResponse(req, ctx, *body, ActorFrom(*claims, req), std::nullopt, "POST /api/v1/mpesa/stk-push");
+    if (!body) return reply(ErrorResponse(body.error()));
+    StkPushResponse(req, ctx, *body, ActorFrom(*claims, req), std::nullopt, "POST /api/v1/mpesa/stk-push",
+                    std::move(reply));
 }
 
 net::Response Status(net::Request& req, ApiContext& ctx, bool detailed) {
@@ -74,14 +78,17 @@ net::AsyncHandler Callback(ApiContext& ctx) {
 }  // namespace
 
 void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/v1/mpesa/stk-push",
-               Accepts(kJsonBody, Audited(ctx, "stk.initiate", [&ctx](net::Request& req) { return StkPush(req, ctx); })));
+    router.AddAsync("POST", "/api/v1/mpesa/stk-push",
+                    Accepts(kJsonBody, CallsDaraja(ctx, Audited(ctx, "stk.initiate",
+                                                                [&ctx](net::Request& req, net::Reply reply) {
+                                                                    StkPush(req, ctx, std::move(reply));
+                                                                }))));
     router.Add("GET", "/api/v1/mpesa/status/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx, false); });
     router.Add("GET", "/api/v1/mpesa/status-detailed/{checkoutRequestId}",
                [&ctx](net::Request& req) { return Status(req, ctx, true); });
     // Answered after the commit, without holding a thread while it waits (ReceiveFromDaraja).
-    router.AddAsync("POST", "/api/v1/mpesa/callback", Callback(ctx));
+    router.AddAsync("POST", "/api/v1/mpesa/callback", Callback(ctx), net::Lane::kDaraja);
 }
 
 }  // namespace haven::api

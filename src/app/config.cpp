@@ -236,7 +236,11 @@ core::Result<Config> LoadConfig(const Env& env) {
     }
     if (auto v = number("MAX_CONNECTIONS", 16, 1000000, 20000); v) c.max_connections = static_cast<int>(*v);
     else return tl::unexpected(v.error());
-    if (auto v = number("WORKER_THREADS", 2, 1024, 64); v) c.worker_threads = static_cast<int>(*v);
+    // No handler waits on Daraja while holding a thread, so a few per core serve the database and CPU work.
+    const int64_t threads_default = std::max<int64_t>(4, 2 * int64_t{std::max(1u, std::thread::hardware_concurrency())});
+    if (auto v = number("WORKER_THREADS", 2, 1024, threads_default); v) c.worker_threads = static_cast<int>(*v);
+    else return tl::unexpected(v.error());
+    if (auto v = number("DARAJA_MAX_IN_FLIGHT", 1, 100000, 256); v) c.daraja_max_in_flight = *v;
     else return tl::unexpected(v.error());
     const struct {
         const char* name;

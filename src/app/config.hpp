@@ -46,7 +46,8 @@ struct Config {
     std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
     int max_connections = 20000;  // MAX_CONNECTIONS: open client connections (idle keep-alive ones included)
     LogSettings log;  // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT
-    int worker_threads = 64;  // WORKER_THREADS: handlers that may wait on Daraja or the database
+    int worker_threads = 4;  // WORKER_THREADS: handlers and blocking work (default: max(4, 2 x cores))
+    int64_t daraja_max_in_flight = 256;  // DARAJA_MAX_IN_FLIGHT: requests waiting on Daraja at once (beyond: 503)
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
     // Logins: password hashing bound and throttling

@@ -26,19 +26,23 @@ using core::ErrorCode;
 struct Gateway::Impl {
     explicit Impl(Config c) : config(std::move(c)), runtime(config.worker_threads) {}
     Config config;
-    // Handlers block a worker while Daraja answers (up to its deadline), so the pool is sized for
-    // waiting, not for CPU: a few dozen idle threads cost little, and callbacks keep flowing while
-    // pushes wait for Daraja.
+    // Routes that wait on Daraja hold no thread meanwhile (AsyncHandlers, bounded by DARAJA_MAX_IN_FLIGHT), so the
+    // pool is sized for the machine's cores (WORKER_THREADS), not for the number of slow calls.
     net::Runtime runtime;
     // The simulator stands in for Safaricom's servers: its own threads, so gateway handlers blocked
     // on Daraja calls can never starve it (as they could not starve the real Daraja).
     net::Runtime sim_runtime{16};
+    // The reconciler asks Daraja one request at a time and waits for each answer: on its own thread, so a pass
+    // never holds one of the few worker threads, and its share of Daraja calls in flight is one (outside
+    // DARAJA_MAX_IN_FLIGHT).
+    net::Runtime reconciler_runtime{1};
     std::unique_ptr<storage::Store> store;
     std::unique_ptr<sim::Simulator> simulator;
     std::unique_ptr<net::HttpClient> http;
     std::unique_ptr<daraja::HttpDarajaClient> daraja;
     std::unique_ptr<service::HashGate> hash_gate;
     std::unique_ptr<service::LoginThrottle> login_throttle;
+    std::unique_ptr<daraja::InFlightLimit> daraja_limit;
     std::unique_ptr<api::ApiContext> ctx;
     net::Router router;
     std::unique_ptr<net::Server> server;
@@ -147,8 +151,9 @@ core::Result<void> Gateway::Start() {
                    std::chrono::system_clock::now().time_since_epoch())
             .count();
     });
-    s.ctx = std::make_unique<api::ApiContext>(
-        api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate, *s.login_throttle});
+    s.daraja_limit = std::make_unique<daraja::InFlightLimit>(c.daraja_max_in_flight);
+    s.ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate,
+                                                              *s.login_throttle, *s.daraja_limit});
     api::RegisterAllRoutes(s.router, *s.ctx);
 
     net::ServerOptions options;
@@ -180,8 +185,9 @@ core::Result<void> Gateway::Start() {
         c.callback_url = "http://127.0.0.1:" + std::to_string(c.port) + "/api/v1/mpesa/callback";
         s.ctx->settings.callback_url = c.callback_url;
     }
-    s.reconciler =
-        std::make_unique<workers::Reconciler>(s.runtime, s.ctx->StkDeps(), api::B2cDepsFor(*s.ctx), c.reconciler);
+    s.reconciler_runtime.Start();
+    s.reconciler = std::make_unique<workers::Reconciler>(s.reconciler_runtime, s.ctx->StkDeps(),
+                                                         api::B2cDepsFor(*s.ctx), c.reconciler);
     s.reconciler->Start();
     s.started = true;
     return {};
@@ -193,7 +199,9 @@ void Gateway::Stop() {
     s.started = false;
     if (s.reconciler) s.reconciler->Stop();
     if (s.server) s.server->Stop();
+    if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
+    s.reconciler_runtime.Stop();
     s.store->SetCompletionExecutor(nullptr);  // the pool stops next; the store's own thread answers the rest
     s.runtime.Stop();
     s.sim_runtime.Stop();

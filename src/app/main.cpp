@@ -2,7 +2,6 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -167,9 +166,6 @@ int AddUserCommand(const std::string& email, const std::string& password, const 
 }  // namespace
 
 int main(int argc, char** argv) {
-    // Many worker threads mostly wait on sockets; without a cap glibc gives each its own malloc
-    // arena and resident memory grows with the thread count rather than with the work.
-    mallopt(M_ARENA_MAX, 4);
     CLI::App app{"Haven M-Pesa: a self-hosted M-Pesa (Daraja) payments gateway with a built-in Daraja simulator"};
     app.require_subcommand(1);
 

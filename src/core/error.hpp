@@ -32,6 +32,7 @@ enum class ErrorCode {
     kUpstream,             // 502 DARAJA_ERROR (Daraja answered with its error envelope)
     kUpstreamUnavailable,  // 503 DARAJA_UNAVAILABLE (no answer, timeout, connection refused)
     kUnavailable,          // 503 UNAVAILABLE (the gateway itself cannot take the request now)
+    kDarajaBusy,           // 503 DARAJA_BUSY (DARAJA_MAX_IN_FLIGHT requests already wait on Daraja; nothing done)
 };
 
 /// One invalid field in a request, listed in error.details.

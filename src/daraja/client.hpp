@@ -2,6 +2,7 @@
 // The Daraja API as our services see it: typed requests and answers, errors as values.
 // HttpDarajaClient (http_daraja_client.hpp) speaks the wire format; tests of services may fake this.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -83,6 +84,10 @@ struct AsyncAck {
     std::string response_description;
 };
 
+/// Completion of an asynchronous call: runs once, with the answer or the error.
+template <class T>
+using Done = std::function<void(Result<T>)>;
+
 class DarajaClient {
 public:
     virtual ~DarajaClient() = default;
@@ -94,6 +99,17 @@ public:
     virtual Result<AsyncAck> Reversal(const ReversalRequest&) { return NotSupported(); }
     virtual Result<AsyncAck> AccountBalance(const BalanceRequest&) { return NotSupported(); }
     virtual Result<AsyncAck> TransactionStatus(const StatusRequest&) { return NotSupported(); }
+
+    /// The same calls without holding the caller's thread while Daraja answers: `done` runs once, on the worker
+    /// pool (it may write to the database). The defaults call the blocking ones in place (fakes in unit tests).
+    virtual void StkPushAsync(const StkPushRequest& r, Done<StkPushAck> done) { done(StkPush(r)); }
+    virtual void StkQueryAsync(const std::string& checkout_request_id, Done<StkQueryAnswer> done) {
+        done(StkQuery(checkout_request_id));
+    }
+    virtual void B2cPaymentAsync(const B2cRequest& r, Done<AsyncAck> done) { done(B2cPayment(r)); }
+    virtual void ReversalAsync(const ReversalRequest& r, Done<AsyncAck> done) { done(Reversal(r)); }
+    virtual void AccountBalanceAsync(const BalanceRequest& r, Done<AsyncAck> done) { done(AccountBalance(r)); }
+    virtual void TransactionStatusAsync(const StatusRequest& r, Done<AsyncAck> done) { done(TransactionStatus(r)); }
 
 private:
     static Result<AsyncAck> NotSupported() {

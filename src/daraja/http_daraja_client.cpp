@@ -48,27 +48,62 @@ core::Error DarajaError(const net::ClientResponse& response) {
     return e;
 }
 
-TokenCache::TokenCache(Fetch fetch, Clock clock, std::chrono::seconds margin)
-    : fetch_(std::move(fetch)), clock_(std::move(clock)), margin_(margin) {}
+TokenCache::TokenCache(Fetch fetch, Clock clock, std::chrono::seconds margin, FetchAsync fetch_async)
+    : fetch_(std::move(fetch)), fetch_async_(std::move(fetch_async)), clock_(std::move(clock)), margin_(margin) {}
+
+bool TokenCache::Fresh() const { return !token_.empty() && clock_() + margin_ < expires_at_; }
 
 Result<std::string> TokenCache::Get() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        if (!token_.empty() && clock_() + margin_ < expires_at_) return token_;
+        if (Fresh()) return token_;
         if (!refreshing_) break;
         cv_.wait(lock);  // another caller is fetching: share its token
     }
     refreshing_ = true;
     lock.unlock();
-    auto fetched = fetch_();
-    lock.lock();
-    refreshing_ = false;
-    ++fetch_count_;
+    return Finish(fetch_());
+}
+
+void TokenCache::GetAsync(Waiter done) {
+    {
+        std::unique_lock lock(mutex_);
+        if (Fresh()) {
+            std::string token = token_;
+            lock.unlock();
+            done(std::move(token));
+            return;
+        }
+        waiters_.push_back(std::move(done));
+        if (refreshing_) return;  // the fetch in progress answers this caller too
+        refreshing_ = true;
+    }
+    if (!fetch_async_) {
+        Finish(fetch_());
+        return;
+    }
+    fetch_async_([this](Fetched fetched) { Finish(std::move(fetched)); });
+}
+
+Result<std::string> TokenCache::Finish(Fetched fetched) {
+    Result<std::string> out;
+    std::vector<Waiter> waiters;
+    {
+        std::lock_guard lock(mutex_);
+        refreshing_ = false;
+        ++fetch_count_;
+        if (fetched) {
+            token_ = fetched->first;
+            expires_at_ = clock_() + fetched->second;
+            out = token_;
+        } else {
+            out = tl::unexpected(fetched.error());
+        }
+        waiters.swap(waiters_);
+    }
     cv_.notify_all();
-    if (!fetched) return tl::unexpected(fetched.error());
-    token_ = fetched->first;
-    expires_at_ = clock_() + fetched->second;
-    return token_;
+    for (auto& waiter : waiters) waiter(out);
+    return out;
 }
 
 void TokenCache::Invalidate(const std::string& token) {
@@ -81,21 +116,9 @@ int TokenCache::fetch_count() const {
     return fetch_count_;
 }
 
-HttpDarajaClient::HttpDarajaClient(net::HttpClient& http, DarajaSettings settings, Clock clock)
-    : http_(http),
-      settings_(std::move(settings)),
-      clock_(clock),
-      tokens_([this] { return FetchToken(); }, clock, settings_.token_refresh_margin) {
-    if (settings_.party_b.empty()) settings_.party_b = settings_.shortcode;
-}
+namespace {
 
-Result<std::pair<std::string, std::chrono::seconds>> HttpDarajaClient::FetchToken() {
-    net::ClientRequest req;
-    req.method = "GET";
-    req.url = settings_.base_url + "/oauth/v1/generate?grant_type=client_credentials";
-    req.headers["Authorization"] = "Basic " + Base64Encode(settings_.consumer_key + ":" + settings_.consumer_secret);
-    req.timeout = settings_.timeout;
-    auto res = http_.Send(req);
+TokenCache::Fetched ReadToken(const Result<net::ClientResponse>& res) {
     if (!res) return tl::unexpected(res.error());
     if (res->status != 200) return tl::unexpected(DarajaError(*res));
     json body = json::parse(res->body, nullptr, false);
@@ -113,57 +136,24 @@ Result<std::pair<std::string, std::chrono::seconds>> HttpDarajaClient::FetchToke
     return std::make_pair(token, std::chrono::seconds(seconds));
 }
 
-Result<net::ClientResponse> HttpDarajaClient::PostOnce(const std::string& path, const std::string& body,
-                                                       const std::string& token) {
-    net::ClientRequest req;
-    req.method = "POST";
-    req.url = settings_.base_url + path;
-    req.headers["Authorization"] = "Bearer " + token;
-    req.headers["Content-Type"] = "application/json";
-    req.body = body;
-    req.timeout = settings_.timeout;
-    return http_.Send(req);
-}
-
-Result<json> HttpDarajaClient::PostJson(const std::string& path, const json& body) {
-    const std::string text = body.dump();
-    for (int attempt = 0;; ++attempt) {
-        auto token = tokens_.Get();
-        if (!token) return tl::unexpected(token.error());
-        auto res = PostOnce(path, text, *token);
-        if (!res) return tl::unexpected(res.error());
-        if (res->status >= 200 && res->status < 300) {
-            json parsed = json::parse(res->body, nullptr, false);
-            if (!parsed.is_object()) {
-                return tl::unexpected(Error::Make(ErrorCode::kUpstream, "M-Pesa answered with a body that is not JSON"));
-            }
-            return parsed;
+/// A 2xx answer's JSON body, or Daraja's error envelope as kUpstream (errorCode in extra).
+Result<json> ReadPost(const Result<net::ClientResponse>& res) {
+    if (!res) return tl::unexpected(res.error());
+    if (res->status >= 200 && res->status < 300) {
+        json parsed = json::parse(res->body, nullptr, false);
+        if (!parsed.is_object()) {
+            return tl::unexpected(Error::Make(ErrorCode::kUpstream, "M-Pesa answered with a body that is not JSON"));
         }
-        Error err = DarajaError(*res);
-        if (attempt == 0 && err.extra.value("errorCode", "") == kInvalidToken) {
-            tokens_.Invalidate(*token);  // expired or invalidated early: one retry with a fresh token
-            continue;
-        }
-        return tl::unexpected(err);
+        return parsed;
     }
+    return tl::unexpected(DarajaError(*res));
 }
 
-Result<StkPushAck> HttpDarajaClient::StkPush(const StkPushRequest& request) {
-    const std::string timestamp = core::DarajaTimestamp(clock_());
-    json body = {
-        {"BusinessShortCode", settings_.shortcode},
-        {"Password", StkPassword(settings_.shortcode, settings_.passkey, timestamp)},
-        {"Timestamp", timestamp},
-        {"TransactionType", settings_.transaction_type},
-        {"Amount", request.amount},
-        {"PartyA", request.phone_number},
-        {"PartyB", settings_.party_b},
-        {"PhoneNumber", request.phone_number},
-        {"CallBackURL", request.callback_url},
-        {"AccountReference", request.account_reference},
-        {"TransactionDesc", request.transaction_desc},
-    };
-    auto res = PostJson("/mpesa/stkpush/v1/processrequest", body);
+bool InvalidToken(const Result<json>& answer) {
+    return !answer && answer.error().extra.is_object() && answer.error().extra.value("errorCode", "") == kInvalidToken;
+}
+
+Result<StkPushAck> ReadStkPushAck(const Result<json>& res) {
     if (!res) return tl::unexpected(res.error());
     StkPushAck ack{Field(*res, "MerchantRequestID"), Field(*res, "CheckoutRequestID"), Field(*res, "ResponseCode"),
                    Field(*res, "ResponseDescription"), Field(*res, "CustomerMessage")};
@@ -175,15 +165,7 @@ Result<StkPushAck> HttpDarajaClient::StkPush(const StkPushRequest& request) {
     return ack;
 }
 
-Result<StkQueryAnswer> HttpDarajaClient::StkQuery(const std::string& checkout_request_id) {
-    const std::string timestamp = core::DarajaTimestamp(clock_());
-    json body = {
-        {"BusinessShortCode", settings_.shortcode},
-        {"Password", StkPassword(settings_.shortcode, settings_.passkey, timestamp)},
-        {"Timestamp", timestamp},
-        {"CheckoutRequestID", checkout_request_id},
-    };
-    auto res = PostJson("/mpesa/stkpushquery/v1/query", body);
+Result<StkQueryAnswer> ReadStkQueryAnswer(const Result<json>& res) {
     if (!res) {
         // Daraja answers an open prompt with HTTP 500 "The transaction is being processed" (REFERENCE §4).
         const auto& extra = res.error().extra;
@@ -196,14 +178,7 @@ Result<StkQueryAnswer> HttpDarajaClient::StkQuery(const std::string& checkout_re
     return StkQueryAnswer{false, Field(*res, "ResultCode"), Field(*res, "ResultDesc")};
 }
 
-Result<AsyncAck> HttpDarajaClient::PostAsync(const std::string& path, const json& body) {
-    if (settings_.initiator_name.empty() || settings_.security_credential.empty()) {
-        return tl::unexpected(Error::Make(ErrorCode::kUpstreamUnavailable,
-                                          "the M-Pesa initiator is not configured (MPESA_INITIATOR_NAME and "
-                                          "MPESA_INITIATOR_PASSWORD with MPESA_CERT_PATH, or "
-                                          "MPESA_SECURITY_CREDENTIAL)"));
-    }
-    auto res = PostJson(path, body);
+Result<AsyncAck> ReadAsyncAck(const Result<json>& res) {
     if (!res) return tl::unexpected(res.error());
     AsyncAck ack{Field(*res, "OriginatorConversationID"), Field(*res, "ConversationID"), Field(*res, "ResponseCode"),
                  Field(*res, "ResponseDescription")};
@@ -215,60 +190,173 @@ Result<AsyncAck> HttpDarajaClient::PostAsync(const std::string& path, const json
     return ack;
 }
 
-Result<AsyncAck> HttpDarajaClient::B2cPayment(const B2cRequest& r) {
+constexpr const char* kStkPushPath = "/mpesa/stkpush/v1/processrequest";
+constexpr const char* kStkQueryPath = "/mpesa/stkpushquery/v1/query";
+constexpr const char* kB2cPath = "/mpesa/b2c/v3/paymentrequest";
+constexpr const char* kReversalPath = "/mpesa/reversal/v1/request";
+constexpr const char* kBalancePath = "/mpesa/accountbalance/v1/query";
+constexpr const char* kStatusPath = "/mpesa/transactionstatus/v1/query";
+
+}  // namespace
+
+HttpDarajaClient::HttpDarajaClient(net::HttpClient& http, DarajaSettings settings, Clock clock)
+    : http_(http),
+      settings_(std::move(settings)),
+      clock_(clock),
+      tokens_([this] { return FetchToken(); }, clock, settings_.token_refresh_margin,
+              [this](std::function<void(TokenCache::Fetched)> done) {
+                  http_.SendAsync(TokenRequest(), [done = std::move(done)](Result<net::ClientResponse> res) {
+                      done(ReadToken(res));
+                  });
+              }) {
+    if (settings_.party_b.empty()) settings_.party_b = settings_.shortcode;
+}
+
+net::ClientRequest HttpDarajaClient::TokenRequest() const {
+    net::ClientRequest req;
+    req.method = "GET";
+    req.url = settings_.base_url + "/oauth/v1/generate?grant_type=client_credentials";
+    req.headers["Authorization"] = "Basic " + Base64Encode(settings_.consumer_key + ":" + settings_.consumer_secret);
+    req.timeout = settings_.timeout;
+    return req;
+}
+
+Result<std::pair<std::string, std::chrono::seconds>> HttpDarajaClient::FetchToken() {
+    return ReadToken(http_.Send(TokenRequest()));
+}
+
+net::ClientRequest HttpDarajaClient::PostRequest(const std::string& path, const std::string& body,
+                                                 const std::string& token) const {
+    net::ClientRequest req;
+    req.method = "POST";
+    req.url = settings_.base_url + path;
+    req.headers["Authorization"] = "Bearer " + token;
+    req.headers["Content-Type"] = "application/json";
+    req.body = body;
+    req.timeout = settings_.timeout;
+    return req;
+}
+
+Result<json> HttpDarajaClient::PostJson(const std::string& path, const json& body) {
+    const std::string text = body.dump();
+    for (int attempt = 0;; ++attempt) {
+        auto token = tokens_.Get();
+        if (!token) return tl::unexpected(token.error());
+        auto answer = ReadPost(http_.Send(PostRequest(path, text, *token)));
+        if (attempt == 0 && InvalidToken(answer)) {
+            tokens_.Invalidate(*token);  // expired or invalidated early: one retry with a fresh token
+            continue;
+        }
+        return answer;
+    }
+}
+
+void HttpDarajaClient::PostJsonAsync(const std::string& path, const json& body, Done<json> done) {
+    PostTextAsync(path, body.dump(), false, std::move(done));
+}
+
+void HttpDarajaClient::PostTextAsync(std::string path, std::string text, bool retried, Done<json> done) {
+    tokens_.GetAsync([this, path = std::move(path), text = std::move(text), retried,
+                      done = std::move(done)](Result<std::string> token) mutable {
+        if (!token) {
+            done(tl::unexpected(token.error()));
+            return;
+        }
+        auto request = PostRequest(path, text, *token);
+        http_.SendAsync(request, [this, path = std::move(path), text = std::move(text), retried, used = *token,
+                                  done = std::move(done)](Result<net::ClientResponse> res) mutable {
+            auto answer = ReadPost(res);
+            if (!retried && InvalidToken(answer)) {
+                tokens_.Invalidate(used);  // expired or invalidated early: one retry with a fresh token
+                PostTextAsync(std::move(path), std::move(text), true, std::move(done));
+                return;
+            }
+            done(std::move(answer));
+        });
+    });
+}
+
+namespace {
+
+json StkPushBody(const DarajaSettings& settings, const StkPushRequest& request, const std::string& timestamp) {
+    return {
+        {"BusinessShortCode", settings.shortcode},
+        {"Password", StkPassword(settings.shortcode, settings.passkey, timestamp)},
+        {"Timestamp", timestamp},
+        {"TransactionType", settings.transaction_type},
+        {"Amount", request.amount},
+        {"PartyA", request.phone_number},
+        {"PartyB", settings.party_b},
+        {"PhoneNumber", request.phone_number},
+        {"CallBackURL", request.callback_url},
+        {"AccountReference", request.account_reference},
+        {"TransactionDesc", request.transaction_desc},
+    };
+}
+
+json StkQueryBody(const DarajaSettings& settings, const std::string& checkout_request_id,
+                  const std::string& timestamp) {
+    return {
+        {"BusinessShortCode", settings.shortcode},
+        {"Password", StkPassword(settings.shortcode, settings.passkey, timestamp)},
+        {"Timestamp", timestamp},
+        {"CheckoutRequestID", checkout_request_id},
+    };
+}
+
+json B2cBody(const DarajaSettings& settings, const B2cRequest& r) {
     json body = {
         {"OriginatorConversationID", r.originator_conversation_id},
-        {"InitiatorName", settings_.initiator_name},
-        {"SecurityCredential", settings_.security_credential},
+        {"InitiatorName", settings.initiator_name},
+        {"SecurityCredential", settings.security_credential},
         {"CommandID", r.command_id},
         {"Amount", r.amount},
-        {"PartyA", settings_.b2c_shortcode},
+        {"PartyA", settings.b2c_shortcode},
         {"PartyB", r.phone_number},
         {"Remarks", r.remarks},
         {"QueueTimeOutURL", r.timeout_url},
         {"ResultURL", r.result_url},
     };
     if (!r.occasion.empty()) body["Occasion"] = r.occasion;
-    return PostAsync("/mpesa/b2c/v3/paymentrequest", body);
+    return body;
 }
 
-Result<AsyncAck> HttpDarajaClient::Reversal(const ReversalRequest& r) {
+json ReversalBody(const DarajaSettings& settings, const ReversalRequest& r) {
     json body = {
-        {"Initiator", settings_.initiator_name},
-        {"SecurityCredential", settings_.security_credential},
+        {"Initiator", settings.initiator_name},
+        {"SecurityCredential", settings.security_credential},
         {"CommandID", "TransactionReversal"},
         {"TransactionID", r.transaction_id},
         {"Amount", r.amount},
-        {"ReceiverParty", settings_.shortcode},
+        {"ReceiverParty", settings.shortcode},
         {"RecieverIdentifierType", "11"},  // Daraja's spelling (REFERENCE §6)
         {"ResultURL", r.result_url},
         {"QueueTimeOutURL", r.timeout_url},
         {"Remarks", r.remarks},
     };
     if (!r.occasion.empty()) body["Occasion"] = r.occasion;
-    return PostAsync("/mpesa/reversal/v1/request", body);
+    return body;
 }
 
-Result<AsyncAck> HttpDarajaClient::AccountBalance(const BalanceRequest& r) {
-    json body = {
-        {"Initiator", settings_.initiator_name},
-        {"SecurityCredential", settings_.security_credential},
+json BalanceBody(const DarajaSettings& settings, const BalanceRequest& r) {
+    return {
+        {"Initiator", settings.initiator_name},
+        {"SecurityCredential", settings.security_credential},
         {"CommandID", "AccountBalance"},
-        {"PartyA", settings_.b2c_shortcode},
+        {"PartyA", settings.b2c_shortcode},
         {"IdentifierType", "4"},
         {"Remarks", r.remarks},
         {"QueueTimeOutURL", r.timeout_url},
         {"ResultURL", r.result_url},
     };
-    return PostAsync("/mpesa/accountbalance/v1/query", body);
 }
 
-Result<AsyncAck> HttpDarajaClient::TransactionStatus(const StatusRequest& r) {
+json StatusBody(const DarajaSettings& settings, const StatusRequest& r) {
     json body = {
-        {"Initiator", settings_.initiator_name},
-        {"SecurityCredential", settings_.security_credential},
+        {"Initiator", settings.initiator_name},
+        {"SecurityCredential", settings.security_credential},
         {"CommandID", "TransactionStatusQuery"},
-        {"PartyA", r.b2c_party ? settings_.b2c_shortcode : settings_.shortcode},
+        {"PartyA", r.b2c_party ? settings.b2c_shortcode : settings.shortcode},
         {"IdentifierType", "4"},
         {"ResultURL", r.result_url},
         {"QueueTimeOutURL", r.timeout_url},
@@ -277,7 +365,77 @@ Result<AsyncAck> HttpDarajaClient::TransactionStatus(const StatusRequest& r) {
     if (!r.transaction_id.empty()) body["TransactionID"] = r.transaction_id;
     if (!r.original_conversation_id.empty()) body["OriginalConversationID"] = r.original_conversation_id;
     if (!r.occasion.empty()) body["Occasion"] = r.occasion;
-    return PostAsync("/mpesa/transactionstatus/v1/query", body);
+    return body;
+}
+
+}  // namespace
+
+Result<StkPushAck> HttpDarajaClient::StkPush(const StkPushRequest& request) {
+    return ReadStkPushAck(PostJson(kStkPushPath, StkPushBody(settings_, request, core::DarajaTimestamp(clock_()))));
+}
+
+void HttpDarajaClient::StkPushAsync(const StkPushRequest& request, Done<StkPushAck> done) {
+    PostJsonAsync(kStkPushPath, StkPushBody(settings_, request, core::DarajaTimestamp(clock_())),
+                  [done = std::move(done)](Result<json> res) { done(ReadStkPushAck(res)); });
+}
+
+Result<StkQueryAnswer> HttpDarajaClient::StkQuery(const std::string& checkout_request_id) {
+    return ReadStkQueryAnswer(
+        PostJson(kStkQueryPath, StkQueryBody(settings_, checkout_request_id, core::DarajaTimestamp(clock_()))));
+}
+
+void HttpDarajaClient::StkQueryAsync(const std::string& checkout_request_id, Done<StkQueryAnswer> done) {
+    PostJsonAsync(kStkQueryPath, StkQueryBody(settings_, checkout_request_id, core::DarajaTimestamp(clock_())),
+                  [done = std::move(done)](Result<json> res) { done(ReadStkQueryAnswer(res)); });
+}
+
+Result<void> HttpDarajaClient::InitiatorConfigured() const {
+    if (settings_.initiator_name.empty() || settings_.security_credential.empty()) {
+        return tl::unexpected(Error::Make(ErrorCode::kUpstreamUnavailable,
+                                          "the M-Pesa initiator is not configured (MPESA_INITIATOR_NAME and "
+                                          "MPESA_INITIATOR_PASSWORD with MPESA_CERT_PATH, or "
+                                          "MPESA_SECURITY_CREDENTIAL)"));
+    }
+    return {};
+}
+
+Result<AsyncAck> HttpDarajaClient::PostInitiator(const std::string& path, const json& body) {
+    if (auto ok = InitiatorConfigured(); !ok) return tl::unexpected(ok.error());
+    return ReadAsyncAck(PostJson(path, body));
+}
+
+void HttpDarajaClient::PostInitiatorAsync(const std::string& path, const json& body, Done<AsyncAck> done) {
+    if (auto ok = InitiatorConfigured(); !ok) {
+        done(tl::unexpected(ok.error()));
+        return;
+    }
+    PostJsonAsync(path, body, [done = std::move(done)](Result<json> res) { done(ReadAsyncAck(res)); });
+}
+
+Result<AsyncAck> HttpDarajaClient::B2cPayment(const B2cRequest& r) { return PostInitiator(kB2cPath, B2cBody(settings_, r)); }
+void HttpDarajaClient::B2cPaymentAsync(const B2cRequest& r, Done<AsyncAck> done) {
+    PostInitiatorAsync(kB2cPath, B2cBody(settings_, r), std::move(done));
+}
+
+Result<AsyncAck> HttpDarajaClient::Reversal(const ReversalRequest& r) {
+    return PostInitiator(kReversalPath, ReversalBody(settings_, r));
+}
+void HttpDarajaClient::ReversalAsync(const ReversalRequest& r, Done<AsyncAck> done) {
+    PostInitiatorAsync(kReversalPath, ReversalBody(settings_, r), std::move(done));
+}
+
+Result<AsyncAck> HttpDarajaClient::AccountBalance(const BalanceRequest& r) {
+    return PostInitiator(kBalancePath, BalanceBody(settings_, r));
+}
+void HttpDarajaClient::AccountBalanceAsync(const BalanceRequest& r, Done<AsyncAck> done) {
+    PostInitiatorAsync(kBalancePath, BalanceBody(settings_, r), std::move(done));
+}
+
+Result<AsyncAck> HttpDarajaClient::TransactionStatus(const StatusRequest& r) {
+    return PostInitiator(kStatusPath, StatusBody(settings_, r));
+}
+void HttpDarajaClient::TransactionStatusAsync(const StatusRequest& r, Done<AsyncAck> done) {
+    PostInitiatorAsync(kStatusPath, StatusBody(settings_, r), std::move(done));
 }
 
 }  // namespace haven::daraja

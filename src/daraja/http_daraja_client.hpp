@@ -6,6 +6,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "daraja/client.hpp"
 #include "net/http_client.hpp"
@@ -29,28 +30,43 @@ struct DarajaSettings {
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-/// OAuth access token cache: one refresh at a time (other callers wait for it), renewed before expiry.
+/// OAuth access token cache: one refresh at a time (other callers, blocking or not, share it), renewed before
+/// expiry.
 class TokenCache {
 public:
-    using Fetch = std::function<Result<std::pair<std::string, std::chrono::seconds>>()>;
-    TokenCache(Fetch fetch, Clock clock, std::chrono::seconds margin);
+    using Fetched = Result<std::pair<std::string, std::chrono::seconds>>;
+    using Fetch = std::function<Fetched()>;
+    /// Starts a fetch and returns; the callback runs once with its outcome.
+    using FetchAsync = std::function<void(std::function<void(Fetched)>)>;
+    using Waiter = std::function<void(Result<std::string>)>;
+    TokenCache(Fetch fetch, Clock clock, std::chrono::seconds margin, FetchAsync fetch_async = {});
     Result<std::string> Get();
+    /// The token without blocking: `done` runs at once with a cached token, else when the fetch in progress (this
+    /// caller's or another's) ends; every caller arriving during one fetch shares its outcome.
+    void GetAsync(Waiter done);
     /// Drops the token if it is still the given one (after Daraja said 404.001.03).
     void Invalidate(const std::string& token);
     int fetch_count() const;
 
 private:
+    bool Fresh() const;  // needs mutex_
+    /// Stores the outcome of a fetch, wakes blocking callers and runs the waiting callbacks.
+    Result<std::string> Finish(Fetched fetched);
+
     Fetch fetch_;
+    FetchAsync fetch_async_;
     Clock clock_;
     std::chrono::seconds margin_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
     bool refreshing_ = false;
+    std::vector<Waiter> waiters_;
     std::string token_;
     std::chrono::system_clock::time_point expires_at_{};
     int fetch_count_ = 0;
 };
 
+/// Each call has the same deadline (settings.timeout) for the token fetch and for the call itself, blocking or not.
 class HttpDarajaClient : public DarajaClient {
 public:
     HttpDarajaClient(net::HttpClient& http, DarajaSettings settings, Clock clock);
@@ -60,16 +76,29 @@ public:
     Result<AsyncAck> Reversal(const ReversalRequest& request) override;
     Result<AsyncAck> AccountBalance(const BalanceRequest& request) override;
     Result<AsyncAck> TransactionStatus(const StatusRequest& request) override;
+    void StkPushAsync(const StkPushRequest& request, Done<StkPushAck> done) override;
+    void StkQueryAsync(const std::string& checkout_request_id, Done<StkQueryAnswer> done) override;
+    void B2cPaymentAsync(const B2cRequest& request, Done<AsyncAck> done) override;
+    void ReversalAsync(const ReversalRequest& request, Done<AsyncAck> done) override;
+    void AccountBalanceAsync(const BalanceRequest& request, Done<AsyncAck> done) override;
+    void TransactionStatusAsync(const StatusRequest& request, Done<AsyncAck> done) override;
     int token_fetches() const { return tokens_.fetch_count(); }
 
     /// POSTs a JSON body with a bearer token; retries once with a new token after 404.001.03.
     /// Returns the parsed body of a 2xx answer; Daraja's envelope otherwise becomes kUpstream.
     Result<nlohmann::json> PostJson(const std::string& path, const nlohmann::json& body);
+    /// The same without blocking; `done` runs on the worker pool.
+    void PostJsonAsync(const std::string& path, const nlohmann::json& body, Done<nlohmann::json> done);
 
 private:
+    net::ClientRequest TokenRequest() const;
+    net::ClientRequest PostRequest(const std::string& path, const std::string& body, const std::string& token) const;
     Result<std::pair<std::string, std::chrono::seconds>> FetchToken();
-    Result<AsyncAck> PostAsync(const std::string& path, const nlohmann::json& body);
-    Result<net::ClientResponse> PostOnce(const std::string& path, const std::string& body, const std::string& token);
+    void PostTextAsync(std::string path, std::string text, bool retried, Done<nlohmann::json> done);
+    /// The initiator APIs (B2C, reversal, balance, status): refused before sending when no initiator is configured.
+    Result<AsyncAck> PostInitiator(const std::string& path, const nlohmann::json& body);
+    void PostInitiatorAsync(const std::string& path, const nlohmann::json& body, Done<AsyncAck> done);
+    Result<void> InitiatorConfigured() const;
 
     net::HttpClient& http_;
     DarajaSettings settings_;

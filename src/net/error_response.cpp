@@ -24,6 +24,7 @@ HttpError ToHttp(ErrorCode code) {
         case ErrorCode::kUpstream: return {502, "DARAJA_ERROR"};
         case ErrorCode::kUpstreamUnavailable: return {503, "DARAJA_UNAVAILABLE"};
         case ErrorCode::kUnavailable: return {503, "UNAVAILABLE"};
+        case ErrorCode::kDarajaBusy: return {503, "DARAJA_BUSY"};
     }
     return {500, "INTERNAL_ERROR"};
 }

@@ -168,7 +168,16 @@ Result<ResultOutcome> ApplyQueryTimeout(const std::string& kind, ApplyQuery<Row>
 
 json RedactResult(const json& payload) { return MaskAll(RedactPayload(payload)); }
 
-Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor, B2cDeps deps) {
+namespace {
+
+/// A transfer whose PENDING row is written and which is ready to go to Daraja.
+template <class Request>
+struct PreparedTransfer {
+    int64_t id = 0;
+    Request request;
+};
+
+Result<PreparedTransfer<daraja::B2cRequest>> PrepareB2c(const B2cInput& input, const Actor& actor, B2cDeps deps) {
     auto command = CommandIdFor(input.type);
     if (!command) return core::Fail(core::Error::Validation("type", "type must be refund, payout, salary, bonus or promotion"));
     storage::Transfer row;
@@ -198,25 +207,56 @@ Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor,
            {"Remarks", input.remarks}, {"OriginatorConversationID", row.originator_conversation_id}});
     daraja::B2cRequest req{row.originator_conversation_id, *command, input.amount, input.phone_number, input.remarks,
                            input.occasion, deps.urls.b2c_result, deps.urls.b2c_timeout};
-    auto ack = deps.daraja.B2cPayment(req);
+    return PreparedTransfer<daraja::B2cRequest>{id, std::move(req)};
+}
+
+/// Records Daraja's answer to a prepared B2C payment or reversal.
+Result<storage::Transfer> FinishTransfer(int64_t id, const std::string& originator_conversation_id,
+                                         const Result<daraja::AsyncAck>& ack, B2cDeps deps) {
     if (!ack) {
         const auto& err = ack.error();
         Event(deps.store, id, "daraja_error", {{"message", err.message}, {"daraja", err.extra}});
-        if (err.code == ErrorCode::kUpstream) {
-            (void)deps.store.MarkTransferRejected(id, err.message);  // refused: nothing was paid
-        }
-        // No answer: the payment may or may not be queued; it stays PENDING for a status query.
+        // Refused: nothing was paid. No answer: it may or may not be queued; it stays PENDING for a status query.
+        if (err.code == ErrorCode::kUpstream) (void)deps.store.MarkTransferRejected(id, err.message);
         return tl::unexpected(err);
     }
     Event(deps.store, id, "daraja_response",
           {{"OriginatorConversationID", ack->originator_conversation_id}, {"ConversationID", ack->conversation_id},
            {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description}});
-    auto updated = deps.store.SetTransferDarajaIds(id, row.originator_conversation_id, ack->conversation_id);
+    // B2C: our own OriginatorConversationID (persisted before the call); a reversal: the one Daraja gave.
+    const std::string& originator =
+        originator_conversation_id.empty() ? ack->originator_conversation_id : originator_conversation_id;
+    auto updated = deps.store.SetTransferDarajaIds(id, originator, ack->conversation_id);
     if (!updated) return tl::unexpected(updated.error());
     return *updated;
 }
 
-Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Actor& actor, B2cDeps deps) {
+}  // namespace
+
+Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor, B2cDeps deps) {
+    auto prepared = PrepareB2c(input, actor, deps);
+    if (!prepared) return tl::unexpected(prepared.error());
+    return FinishTransfer(prepared->id, prepared->request.originator_conversation_id,
+                          deps.daraja.B2cPayment(prepared->request), deps);
+}
+
+void InitiateB2cAsync(const B2cInput& input, const Actor& actor, B2cDeps deps, daraja::Done<storage::Transfer> done) {
+    auto prepared = PrepareB2c(input, actor, deps);
+    if (!prepared) {
+        done(tl::unexpected(prepared.error()));
+        return;
+    }
+    deps.daraja.B2cPaymentAsync(prepared->request, [id = prepared->id,
+                                                    originator = prepared->request.originator_conversation_id, deps,
+                                                    done = std::move(done)](Result<daraja::AsyncAck> ack) {
+        done(FinishTransfer(id, originator, ack, deps));
+    });
+}
+
+namespace {
+
+Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const ReversalInput& input, const Actor& actor,
+                                                                  B2cDeps deps) {
     auto original = deps.store.FindStk(actor.agency_id, input.transaction_id);
     if (!original) return tl::unexpected(original.error());
     storage::Transfer row;
@@ -238,19 +278,28 @@ Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Act
            {"Amount", row.amount}, {"Remarks", input.remarks}, {"Reason", input.reason}});
     daraja::ReversalRequest req{inserted->original_receipt, row.amount, input.remarks, input.reason,
                                 deps.urls.reversal_result, deps.urls.reversal_timeout};
-    auto ack = deps.daraja.Reversal(req);
-    if (!ack) {
-        const auto& err = ack.error();
-        Event(deps.store, id, "daraja_error", {{"message", err.message}, {"daraja", err.extra}});
-        if (err.code == ErrorCode::kUpstream) (void)deps.store.MarkTransferRejected(id, err.message);
-        return tl::unexpected(err);
+    return PreparedTransfer<daraja::ReversalRequest>{id, std::move(req)};
+}
+
+}  // namespace
+
+Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Actor& actor, B2cDeps deps) {
+    auto prepared = PrepareReversal(input, actor, deps);
+    if (!prepared) return tl::unexpected(prepared.error());
+    return FinishTransfer(prepared->id, "", deps.daraja.Reversal(prepared->request), deps);
+}
+
+void InitiateReversalAsync(const ReversalInput& input, const Actor& actor, B2cDeps deps,
+                           daraja::Done<storage::Transfer> done) {
+    auto prepared = PrepareReversal(input, actor, deps);
+    if (!prepared) {
+        done(tl::unexpected(prepared.error()));
+        return;
     }
-    Event(deps.store, id, "daraja_response",
-          {{"OriginatorConversationID", ack->originator_conversation_id}, {"ConversationID", ack->conversation_id},
-           {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description}});
-    auto updated = deps.store.SetTransferDarajaIds(id, ack->originator_conversation_id, ack->conversation_id);
-    if (!updated) return tl::unexpected(updated.error());
-    return *updated;
+    deps.daraja.ReversalAsync(prepared->request,
+                              [id = prepared->id, deps, done = std::move(done)](Result<daraja::AsyncAck> ack) {
+                                  done(FinishTransfer(id, "", ack, deps));
+                              });
 }
 
 Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& body, const std::string& request_id,
@@ -307,14 +356,30 @@ Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const json& 
     Audit(deps.store, found->agency_id, std::nullopt, "daraja", kind + ".timeout", Target(kind, found->id), request_id,
           "success: PENDING (queue timeout; status query sent)");
     if (found->status == TxStatus::kPending) {
-        auto query = QueryTransactionStatus(found->agency_id, found->id, std::nullopt, deps);
-        if (!query) spdlog::warn("status query for {} {} not sent: {}", kind, found->id, query.error().message);
+        // Daraja's notice is acknowledged without waiting for Daraja to take the query.
+        QueryTransactionStatusAsync(found->agency_id, found->id, std::nullopt, deps,
+                                    [kind, id = found->id](Result<storage::StatusQuery> query) {
+                                        if (!query) {
+                                            spdlog::warn("status query for {} {} not sent: {}", kind, id,
+                                                         query.error().message);
+                                        }
+                                    });
     }
     return ResultOutcome{true, false};
 }
 
-Result<storage::StatusQuery> QueryTransactionStatus(int64_t agency_id, int64_t transaction_id,
-                                                    std::optional<int64_t> user_id, B2cDeps deps) {
+namespace {
+
+/// A status query whose row is written and which is ready to go to Daraja.
+struct PreparedStatusQuery {
+    int64_t query_id = 0;
+    int64_t transaction_id = 0;
+    bool transfer = false;  // a B2C payment or reversal (its timeline records the query)
+    daraja::StatusRequest request;
+};
+
+Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transaction_id,
+                                               std::optional<int64_t> user_id, B2cDeps deps) {
     auto kind = deps.store.FindTransactionKind(agency_id, transaction_id);
     if (!kind) return tl::unexpected(kind.error());
     daraja::StatusRequest req;
@@ -352,25 +417,54 @@ Result<storage::StatusQuery> QueryTransactionStatus(int64_t agency_id, int64_t t
     row.receipt = req.transaction_id;
     auto inserted = deps.store.InsertStatusQuery(row);
     if (!inserted) return tl::unexpected(inserted.error());
-    auto ack = deps.daraja.TransactionStatus(req);
-    if (*kind != "stk") {
-        Event(deps.store, transaction_id, "status_query",
-              {{"statusQueryId", inserted->id}, {"TransactionID", req.transaction_id},
+    return PreparedStatusQuery{inserted->id, transaction_id, *kind != "stk", std::move(req)};
+}
+
+Result<storage::StatusQuery> FinishStatusQuery(const PreparedStatusQuery& prepared,
+                                               const Result<daraja::AsyncAck>& ack, B2cDeps deps) {
+    const auto& req = prepared.request;
+    if (prepared.transfer) {
+        Event(deps.store, prepared.transaction_id, "status_query",
+              {{"statusQueryId", prepared.query_id}, {"TransactionID", req.transaction_id},
                {"OriginalConversationID", req.original_conversation_id},
                {"accepted", ack.has_value()}});
     }
     if (!ack) {
         // Never sent (or refused): the query row is closed, the transaction is untouched.
-        const std::string ref = "unsent-" + std::to_string(inserted->id);
+        const std::string ref = "unsent-" + std::to_string(prepared.query_id);
         storage::QueryOutcome failed;
         failed.result_desc = ack.error().message;
-        if (deps.store.SetStatusQueryIds(inserted->id, "", ref)) (void)deps.store.ApplyStatusOutcome(ref, failed);
+        if (deps.store.SetStatusQueryIds(prepared.query_id, "", ref)) (void)deps.store.ApplyStatusOutcome(ref, failed);
         return tl::unexpected(ack.error());
     }
-    auto updated = deps.store.SetStatusQueryIds(inserted->id, ack->originator_conversation_id, ack->conversation_id);
+    auto updated =
+        deps.store.SetStatusQueryIds(prepared.query_id, ack->originator_conversation_id, ack->conversation_id);
     if (!updated) return tl::unexpected(updated.error());
     return *updated;
 }
+
+}  // namespace
+
+Result<storage::StatusQuery> QueryTransactionStatus(int64_t agency_id, int64_t transaction_id,
+                                                    std::optional<int64_t> user_id, B2cDeps deps) {
+    auto prepared = PrepareStatusQuery(agency_id, transaction_id, user_id, deps);
+    if (!prepared) return tl::unexpected(prepared.error());
+    return FinishStatusQuery(*prepared, deps.daraja.TransactionStatus(prepared->request), deps);
+}
+
+void QueryTransactionStatusAsync(int64_t agency_id, int64_t transaction_id, std::optional<int64_t> user_id,
+                                 B2cDeps deps, daraja::Done<storage::StatusQuery> done) {
+    auto prepared = PrepareStatusQuery(agency_id, transaction_id, user_id, deps);
+    if (!prepared) {
+        done(tl::unexpected(prepared.error()));
+        return;
+    }
+    deps.daraja.TransactionStatusAsync(
+        prepared->request, [prepared = *prepared, deps, done = std::move(done)](Result<daraja::AsyncAck> ack) {
+            done(FinishStatusQuery(prepared, ack, deps));
+        });
+}
+
 
 Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& request_id, B2cDeps deps) {
     auto notice = daraja::ParseResult(body);
@@ -423,22 +517,49 @@ Result<ResultOutcome> ApplyStatusTimeout(const json& body, const std::string& re
     return ApplyQueryTimeout("status.timeout", &storage::Store::ApplyStatusOutcome, body, deps);
 }
 
-Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps) {
-    storage::BalanceCheck row;
-    row.agency_id = actor.agency_id;
-    row.user_id = actor.user_id;
-    auto inserted = deps.store.InsertBalanceCheck(row);
-    if (!inserted) return tl::unexpected(inserted.error());
-    auto ack = deps.daraja.AccountBalance({"Balance check", deps.urls.balance_result, deps.urls.balance_timeout});
+namespace {
+
+Result<storage::BalanceCheck> FinishBalance(int64_t id, const Result<daraja::AsyncAck>& ack, B2cDeps deps) {
     if (!ack) {
         storage::QueryOutcome failed;
         failed.status = TxStatus::kFailed;
         failed.result_desc = ack.error().message;
-        auto ids = deps.store.SetBalanceCheckIds(inserted->id, "", "unsent-" + std::to_string(inserted->id));
+        auto ids = deps.store.SetBalanceCheckIds(id, "", "unsent-" + std::to_string(id));
         if (ids) (void)deps.store.ApplyBalanceOutcome(ids->conversation_id, failed);
         return tl::unexpected(ack.error());
     }
-    return deps.store.SetBalanceCheckIds(inserted->id, ack->originator_conversation_id, ack->conversation_id);
+    return deps.store.SetBalanceCheckIds(id, ack->originator_conversation_id, ack->conversation_id);
+}
+
+Result<storage::BalanceCheck> InsertBalanceRow(const Actor& actor, B2cDeps deps) {
+    storage::BalanceCheck row;
+    row.agency_id = actor.agency_id;
+    row.user_id = actor.user_id;
+    return deps.store.InsertBalanceCheck(row);
+}
+
+daraja::BalanceRequest BalanceRequestFor(const B2cDeps& deps) {
+    return {"Balance check", deps.urls.balance_result, deps.urls.balance_timeout};
+}
+
+}  // namespace
+
+Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps) {
+    auto inserted = InsertBalanceRow(actor, deps);
+    if (!inserted) return tl::unexpected(inserted.error());
+    return FinishBalance(inserted->id, deps.daraja.AccountBalance(BalanceRequestFor(deps)), deps);
+}
+
+void RequestBalanceAsync(const Actor& actor, B2cDeps deps, daraja::Done<storage::BalanceCheck> done) {
+    auto inserted = InsertBalanceRow(actor, deps);
+    if (!inserted) {
+        done(tl::unexpected(inserted.error()));
+        return;
+    }
+    deps.daraja.AccountBalanceAsync(BalanceRequestFor(deps),
+                                    [id = inserted->id, deps, done = std::move(done)](Result<daraja::AsyncAck> ack) {
+                                        done(FinishBalance(id, ack, deps));
+                                    });
 }
 
 Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& request_id, B2cDeps deps) {

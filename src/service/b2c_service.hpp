@@ -51,6 +51,9 @@ inline std::optional<std::string> CommandIdFor(const std::string& type) {
 /// Writes the PENDING row with our own OriginatorConversationID (the refund cap is enforced in that
 /// write), then calls B2C v3. Refusal by Daraja: FAILED + kUpstream; no answer: stays PENDING.
 Result<storage::Transfer> InitiateB2c(const B2cInput& input, const Actor& actor, B2cDeps deps);
+/// The same without holding the thread while Daraja answers (the row is written before this returns; `done` runs
+/// once, on the worker pool, after the answer is recorded). The *Async functions below work the same way.
+void InitiateB2cAsync(const B2cInput& input, const Actor& actor, B2cDeps deps, daraja::Done<storage::Transfer> done);
 
 struct ReversalInput {
     int64_t transaction_id = 0;     // the STK transaction to reverse
@@ -63,6 +66,8 @@ struct ReversalInput {
 /// Reverses a successful STK payment at most once (kConflict when already reversed,
 /// kUnprocessable when not successful, kNotFound for another agency's).
 Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Actor& actor, B2cDeps deps);
+void InitiateReversalAsync(const ReversalInput& input, const Actor& actor, B2cDeps deps,
+                           daraja::Done<storage::Transfer> done);
 
 struct ResultOutcome {
     bool matched = false;  // a row had this conversation id
@@ -82,6 +87,8 @@ Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const nlohma
 /// receipt or conversation id). The answer comes to the status ResultURL.
 Result<storage::StatusQuery> QueryTransactionStatus(int64_t agency_id, int64_t transaction_id,
                                                     std::optional<int64_t> user_id, B2cDeps deps);
+void QueryTransactionStatusAsync(int64_t agency_id, int64_t transaction_id, std::optional<int64_t> user_id,
+                                 B2cDeps deps, daraja::Done<storage::StatusQuery> done);
 /// A Result posted to the status ResultURL: recorded, and a PENDING transfer it names is settled
 /// (Completed/Reversed -> SUCCESS; M-Pesa has no such transaction (2032) -> FAILED).
 Result<ResultOutcome> ApplyStatusResult(const nlohmann::json& body, const std::string& request_id, B2cDeps deps);
@@ -90,6 +97,7 @@ Result<ResultOutcome> ApplyStatusTimeout(const nlohmann::json& body, const std::
 
 /// Account balance: the row, then Daraja; the accounts arrive with the Result.
 Result<storage::BalanceCheck> RequestBalance(const Actor& actor, B2cDeps deps);
+void RequestBalanceAsync(const Actor& actor, B2cDeps deps, daraja::Done<storage::BalanceCheck> done);
 Result<ResultOutcome> ApplyBalanceResult(const nlohmann::json& body, const std::string& request_id, B2cDeps deps);
 Result<ResultOutcome> ApplyBalanceTimeout(const nlohmann::json& body, const std::string& request_id, B2cDeps deps);
 

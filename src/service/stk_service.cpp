@@ -53,7 +53,15 @@ json RedactPayload(json payload) {
     return payload;
 }
 
-Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps) {
+namespace {
+
+/// A push whose row is written and which is ready to go to Daraja.
+struct PreparedStkPush {
+    int64_t id = 0;
+    daraja::StkPushRequest request;
+};
+
+Result<PreparedStkPush> PrepareStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps) {
     if (input.lease_id) {
         auto lease = deps.store.FindLease(actor.agency_id, *input.lease_id);
         if (!lease) {
@@ -81,7 +89,13 @@ Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& ac
 
     daraja::StkPushRequest req{input.phone_number, input.amount, input.account_reference, input.transaction_desc,
                                deps.callback_url};
-    auto ack = deps.daraja.StkPush(req);
+    return PreparedStkPush{id, std::move(req)};
+}
+
+/// Records Daraja's answer (or its absence) to a prepared push.
+Result<StkPushOutput> FinishStkPush(const PreparedStkPush& prepared, const Result<daraja::StkPushAck>& ack,
+                                    const Actor& actor, StkDeps deps) {
+    const int64_t id = prepared.id;
     if (!ack) {
         const auto& err = ack.error();
         Event(deps.store, id, "daraja_error", {{"message", err.message}, {"daraja", err.extra}});
@@ -115,6 +129,27 @@ Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& ac
         if (current) updated = current;
     }
     return StkPushOutput{*updated, *ack};
+}
+
+}  // namespace
+
+Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps) {
+    auto prepared = PrepareStkPush(input, actor, deps);
+    if (!prepared) return tl::unexpected(prepared.error());
+    return FinishStkPush(*prepared, deps.daraja.StkPush(prepared->request), actor, deps);
+}
+
+void InitiateStkPushAsync(const StkPushInput& input, const Actor& actor, StkDeps deps,
+                          daraja::Done<StkPushOutput> done) {
+    auto prepared = PrepareStkPush(input, actor, deps);
+    if (!prepared) {
+        done(tl::unexpected(prepared.error()));
+        return;
+    }
+    deps.daraja.StkPushAsync(prepared->request, [prepared = *prepared, actor, deps,
+                                                 done = std::move(done)](Result<daraja::StkPushAck> ack) {
+        done(FinishStkPush(prepared, ack, actor, deps));
+    });
 }
 
 namespace {

@@ -47,6 +47,10 @@ struct StkPushOutput {
 /// Writes the PENDING row, then asks Daraja to prompt the phone. A lease from another agency is
 /// kNotFound. Daraja's refusal marks the row FAILED and returns kUpstream.
 Result<StkPushOutput> InitiateStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps);
+/// The same without holding the thread while Daraja answers: the row is written before this returns, `done` runs
+/// once (on the worker pool) after Daraja's answer is recorded, or at once when the push never reached Daraja.
+void InitiateStkPushAsync(const StkPushInput& input, const Actor& actor, StkDeps deps,
+                          daraja::Done<StkPushOutput> done);
 
 struct CallbackOutcome {
     bool matched = false;  // a transaction had this CheckoutRequestID

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -164,6 +165,36 @@ TEST(TokenCache, RenewsBeforeExpiryAndAfterInvalidation) {
     EXPECT_EQ(cache.Get().value(), "tok-3");
 }
 
+TEST(TokenCache, AsyncCallersDuringOneFetchShareItAndACachedTokenAnswersAtOnce) {
+    int fetches = 0;
+    std::function<void(TokenCache::Fetched)> pending;  // the fetch in progress, finished by the test
+    auto now = std::chrono::system_clock::now();
+    TokenCache cache(
+        [&]() -> TokenCache::Fetched { return core::Fail(core::ErrorCode::kInternal, "the blocking fetch is unused"); },
+        [&] { return now; }, std::chrono::seconds(60), [&](std::function<void(TokenCache::Fetched)> done) {
+            ++fetches;
+            pending = std::move(done);
+        });
+    std::vector<std::string> seen;
+    for (int i = 0; i < 5; ++i) cache.GetAsync([&](core::Result<std::string> t) { seen.push_back(t.value_or("")); });
+    EXPECT_EQ(fetches, 1);
+    EXPECT_TRUE(seen.empty()) << "no caller is answered before the token comes";
+    pending(std::make_pair(std::string("tok-1"), std::chrono::seconds(3599)));
+    EXPECT_EQ(seen, std::vector<std::string>(5, "tok-1"));
+    cache.GetAsync([&](core::Result<std::string> t) { seen.push_back(t.value_or("")); });
+    EXPECT_EQ(seen.size(), 6u);
+    EXPECT_EQ(fetches, 1);
+    // A failed fetch fails its waiters; the next caller starts a new one.
+    cache.Invalidate("tok-1");
+    std::optional<core::Error> failed;
+    cache.GetAsync([&](core::Result<std::string> t) { failed = t ? std::nullopt : std::optional(t.error()); });
+    pending(core::Fail(core::ErrorCode::kUpstreamUnavailable, "OAuth down"));
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->code, core::ErrorCode::kUpstreamUnavailable);
+    cache.GetAsync([&](core::Result<std::string>) {});
+    EXPECT_EQ(fetches, 3);
+}
+
 TEST(DarajaErrorMapping, EnvelopeBecomesAClearUpstreamError) {
     net::ClientResponse res{500, {}, Fixture("stkpush.error.merchant-does-not-exist.json").dump()};
     auto e = DarajaError(res);
@@ -241,6 +272,60 @@ TEST_F(DarajaOverLoopback, InvalidatedTokenIsRenewedOnceAndTheCallSucceeds) {
     auto ack = client_->StkPush({"254700000001", 12, "A1", "Rent", "http://127.0.0.1:9/cb"});
     ASSERT_TRUE(ack.has_value()) << ack.error().message;
     EXPECT_EQ(client_->token_fetches(), 2);
+}
+
+/// Runs an asynchronous call and waits (in the test only) for its completion.
+template <class T, class Start>
+core::Result<T> Await(Start start) {
+    std::promise<core::Result<T>> promise;
+    start([&promise](core::Result<T> r) { promise.set_value(std::move(r)); });
+    auto future = promise.get_future();
+    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+        return core::Fail(core::ErrorCode::kInternal, "the completion never ran");
+    }
+    return future.get();
+}
+
+TEST_F(DarajaOverLoopback, AsyncPushesShareOneTokenFetchAndAnswerOnThePool) {
+    constexpr int kPushes = 8;
+    std::vector<std::promise<core::Result<StkPushAck>>> answers(kPushes);
+    for (int i = 0; i < kPushes; ++i) {
+        client_->StkPushAsync({"2547000001" + std::to_string(10 + i), 20 + i, "A1", "Rent", "http://127.0.0.1:9/cb"},
+                              [&answers, i](core::Result<StkPushAck> ack) { answers[i].set_value(std::move(ack)); });
+    }
+    for (auto& answer : answers) {
+        auto future = answer.get_future();
+        ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+        auto ack = future.get();
+        ASSERT_TRUE(ack.has_value()) << ack.error().message;
+        EXPECT_EQ(ack->response_code, "0");
+        EXPECT_FALSE(ack->checkout_request_id.empty());
+    }
+    EXPECT_EQ(client_->token_fetches(), 1) << "concurrent callers share one OAuth fetch";
+    auto query = Await<StkQueryAnswer>([&](auto done) { client_->StkQueryAsync("ws_CO_unknown", done); });
+    EXPECT_FALSE(query.has_value());
+}
+
+TEST_F(DarajaOverLoopback, AsyncCallRenewsAnInvalidatedTokenOnce) {
+    ASSERT_TRUE(client_->StkPush(Push(31)).has_value());
+    Rule({{"api", "stkpush"}, {"then", {{"invalidateToken", true}}}, {"times", 1}});
+    auto ack = Await<StkPushAck>(
+        [&](auto done) { client_->StkPushAsync({"254700000002", 32, "A1", "Rent", "http://127.0.0.1:9/cb"}, done); });
+    ASSERT_TRUE(ack.has_value()) << ack.error().message;
+    EXPECT_EQ(client_->token_fetches(), 2);
+}
+
+TEST_F(DarajaOverLoopback, AsyncRefusalAndDeadlineAreTheSameErrors) {
+    Rule({{"api", "stkpush"}, {"when", {{"amount", 33}}},
+          {"then", {{"httpStatus", 500}, {"errorCode", "500.003.02"}, {"errorMessage", "Spike Arrest Violation"}}}});
+    auto refused = Await<StkPushAck>([&](auto done) { client_->StkPushAsync(Push(33), done); });
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, core::ErrorCode::kUpstream);
+    EXPECT_EQ(refused.error().extra["errorCode"], "500.003.02");
+    Rule({{"api", "stkpush"}, {"when", {{"amount", 34}}}, {"then", {{"slowMs", 5000}}}});
+    auto late = Await<StkPushAck>([&](auto done) { client_->StkPushAsync(Push(34), done); });
+    ASSERT_FALSE(late.has_value());
+    EXPECT_EQ(late.error().code, core::ErrorCode::kUpstreamUnavailable);
 }
 
 TEST_F(DarajaOverLoopback, RefusalCarriesDarajasCode) {

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -192,6 +193,32 @@ TEST(HashGate, QueuedCallersWaitForASlot) {
     for (auto& t : waiting) t.join();
     EXPECT_EQ(got.load(), 2);
     EXPECT_EQ(gate.admitted(), 0);
+}
+
+TEST(HashGate, SubmittedChecksRunOnTheGatesThreadsAndTheQueueIsBounded) {
+    HashGate gate(1, 1);
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> ran{0};
+    std::atomic<bool> on_caller_thread{false};
+    const auto caller = std::this_thread::get_id();
+    auto job = [&] {
+        if (std::this_thread::get_id() == caller) on_caller_thread = true;
+        released.wait();
+        ++ran;
+    };
+    EXPECT_TRUE(gate.Submit(job));   // runs
+    EXPECT_TRUE(gate.Submit(job));   // waits for the slot
+    EXPECT_FALSE(gate.Submit(job));  // beyond the queue: refused at once, the caller never waits
+    EXPECT_EQ(gate.admitted(), 2);
+    release.set_value();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (gate.admitted() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    EXPECT_EQ(ran.load(), 2);
+    EXPECT_EQ(gate.admitted(), 0);
+    EXPECT_FALSE(on_caller_thread.load());
+    gate.Stop();
+    EXPECT_FALSE(gate.Submit(job));
 }
 
 }  // namespace
