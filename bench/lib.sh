@@ -97,7 +97,7 @@ SELECT i, 1, 'Tenant ' || i, '2547' || (20000000 + i), 'Unit ' || i, 10000 + i, 
 INSERT INTO transaction_ids (id, kind, created_at) SELECT i, 'stk', $ts FROM bench_seq;
 INSERT INTO stk_transactions (id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc,
     merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, transaction_date,
-    created_at, updated_at, paid_amount)
+    created_at, updated_at, paid_amount, completed_at)
 SELECT i, 1, 1 + i % 1000, 1, '2547' || (10000000 + (i * 7919) % 89999999), 1 + (i * 37) % 5000, 'B' || i, 'Rent',
     'bench-m-' || i, 'ws_CO_bench_' || (10000000 + i), st,
     CASE st WHEN 'SUCCESS' THEN 0 WHEN 'FAILED' THEN 1032 END,
@@ -105,7 +105,8 @@ SELECT i, 1, 1 + i % 1000, 1, '2547' || (10000000 + (i * 7919) % 89999999), 1 + 
     CASE st WHEN 'SUCCESS' THEN 'BS' || (10000000 + i) END,
     CASE st WHEN 'SUCCESS' THEN '20261201120000' END,
     $ts, $ts,
-    CASE st WHEN 'SUCCESS' THEN 1 + (i * 37) % 5000 END
+    CASE st WHEN 'SUCCESS' THEN 1 + (i * 37) % 5000 END,
+    CASE WHEN st <> 'PENDING' THEN $ts END
 FROM (SELECT i, CASE WHEN i % 100 < $pct THEN 'PENDING' WHEN i % 10 = 9 THEN 'FAILED' ELSE 'SUCCESS' END AS st
       FROM bench_seq) x;
 INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at)

@@ -28,7 +28,7 @@ db.pragma('foreign_keys = ON');
 
 const STK_COLS = 'id, agency_id, lease_id, phone_number, amount, account_reference, merchant_request_id, ' +
   'checkout_request_id, status, mpesa_receipt_number, transaction_date, created_at, updated_at, paid_amount, ' +
-  'review_reason, attempts, last_error, next_attempt_at';
+  'review_reason, attempts, last_error, next_attempt_at, completed_at';
 const q = {
   byAgencyCheckout: db.prepare(`SELECT ${STK_COLS} FROM stk_transactions WHERE agency_id = ? AND checkout_request_id = ?`),
   byCheckout: db.prepare(`SELECT ${STK_COLS} FROM stk_transactions WHERE checkout_request_id = ?`),
@@ -38,7 +38,7 @@ const q = {
   event: db.prepare('INSERT INTO stk_events (transaction_id, kind, payload, created_at) VALUES (?, ?, ?, ?)'),
   settle: db.prepare(
     'UPDATE stk_transactions SET status = ?, result_code = ?, result_desc = ?, mpesa_receipt_number = ?, ' +
-    'transaction_date = ?, paid_amount = ?, updated_at = ?, claimed_by = NULL, claimed_until = NULL ' +
+    'transaction_date = ?, paid_amount = ?, updated_at = ?, completed_at = ?, claimed_by = NULL, claimed_until = NULL ' +
     `WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ${STK_COLS}`),
   payment: db.prepare(
     'INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at) ' +
@@ -51,6 +51,14 @@ const q = {
 const nowIso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const fail = (res, status, code, message) => res.status(status).json({ error: { code, message }, success: false });
 
+// Instants as the API shows them: stored "2026-12-01T18:02:12Z" -> "2026-12-01T18:02:12.000Z".
+const instant = (stored) => (stored ? new Date(stored).toISOString() : null);
+// M-Pesa's yyyyMMddHHmmss is Nairobi time (UTC+3).
+function mpesaInstant(raw) {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(raw || '');
+  return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4] - 3, +m[5], +m[6])).toISOString() : null;
+}
+
 // The gateway's StatusJson: keys in its (sorted) order.
 function statusJson(r) {
   const out = {
@@ -58,22 +66,24 @@ function statusJson(r) {
     amount: r.amount,
     amountMismatch: r.paid_amount !== null && r.paid_amount !== r.amount,
     checkoutRequestId: r.checkout_request_id || null,
-    createdAt: r.created_at,
+    completedAt: instant(r.completed_at),
+    createdAt: instant(r.created_at),
     id: r.id,
     leaseId: r.lease_id,
     merchantRequestId: r.merchant_request_id || null,
     mpesaReceiptNumber: r.mpesa_receipt_number || null,
+    mpesaTransactionDate: r.transaction_date || null,
     needsReview: !!r.review_reason,
     paidAmount: r.paid_amount,
     phoneNumber: r.phone_number,
   };
   if (r.status === 'PENDING') {
-    out.reconciliation = { attempts: r.attempts, lastError: r.last_error || null, nextAttemptAt: r.next_attempt_at || null };
+    out.reconciliation = { attempts: r.attempts, lastError: r.last_error || null, nextAttemptAt: instant(r.next_attempt_at) };
   }
   out.reviewReason = r.review_reason || null;
   out.status = r.status;
-  out.transactionDate = r.transaction_date || null;
-  out.updatedAt = r.updated_at;
+  out.transactionDate = mpesaInstant(r.transaction_date);
+  out.updatedAt = instant(r.updated_at);
   return out;
 }
 
@@ -138,7 +148,7 @@ const applyCallback = db.transaction((raw, body, requestId) => {
   q.event.run(row.id, 'callback', JSON.stringify(redact(body)), now);
   const success = cb.code === 0;
   const tx = q.settle.get(success ? 'SUCCESS' : 'FAILED', cb.code, cb.desc, cb.receipt || null, cb.date || null,
-    success ? cb.amount : null, now, cb.checkoutId);
+    success ? cb.amount : null, now, now, cb.checkoutId);
   if (!tx) {
     q.inboundOutcome.run('duplicate', inbound);
     return 'duplicate';
