@@ -4,6 +4,7 @@
 
 #include "api/validator.hpp"
 #include "core/amount.hpp"
+#include "core/lease_key.hpp"
 #include "core/phone.hpp"
 #include "core/text.hpp"
 
@@ -39,29 +40,47 @@ std::optional<int64_t> IdField(const json& v) {
     return std::nullopt;
 }
 
+namespace {
+
+/// accountReference: at most 12 characters, with why (a longer one is not cut: it names the payment).
+core::Result<std::string> ReadAccountReference(const json& body) {
+    auto reference = core::RequireText(body, "accountReference", core::kMaxAccountReference);
+    if (reference) return reference;
+    const auto raw = body.find("accountReference");
+    if (raw != body.end() && raw->is_string() && core::Utf8Length(raw->get_ref<const std::string&>()) >
+                                                     core::kMaxAccountReference) {
+        return core::Fail(core::Error::Validation(
+            "accountReference", "accountReference must be at most 12 characters: Daraja documents 12, and longer "
+                                "ones have been seen accepted and then never reach the tenant's phone"));
+    }
+    return reference;
+}
+
+}  // namespace
+
 core::Result<service::StkPushInput> ReadStkPushBody(const json& body, std::optional<int64_t> fixed_lease_id) {
     if (!body.is_object()) return core::Fail(NotAnObject());
     Validator v;
     auto phone = ReadPhone(body, v);
     auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", 1, 250000));
-    auto reference = v.Take(core::RequireText(body, "accountReference", 12));
+    auto reference = v.Take(ReadAccountReference(body));
     std::optional<std::string> desc;
     if (body.contains("transactionDesc")) {
-        desc = v.Take(core::RequireText(body, "transactionDesc", 13));
+        // Kept in full for our records; the STK use case sends Daraja its first 13 characters.
+        desc = v.Take(core::RequireText(body, "transactionDesc", core::kMaxTransactionDesc));
     } else {
-        desc = "Rent payment";  // Daraja rejects an empty TransactionDesc; 12 chars fits its 13-char limit
+        desc = "Rent payment";  // Daraja rejects an empty TransactionDesc
     }
     std::optional<int64_t> lease_id = fixed_lease_id;
+    std::string lease_external_id;
     if (!fixed_lease_id && body.contains("leaseId") && !body["leaseId"].is_null()) {
-        const auto& raw = body["leaseId"];
-        if (raw.is_number_integer() && raw.get<int64_t>() > 0) {
-            lease_id = raw.get<int64_t>();
-        } else {
-            v.Add("leaseId", "leaseId must be the positive integer id of one of your leases");
+        if (auto key = v.Take(core::ParseLeaseKey(body["leaseId"]))) {
+            lease_id = key->id;
+            lease_external_id = key->external_id;
         }
     }
     if (!v.ok()) return core::Fail(v.Finish());
-    return service::StkPushInput{*phone, *amount, *reference, *desc, lease_id, std::nullopt};
+    return service::StkPushInput{*phone, *amount, *reference, *desc, lease_id, lease_external_id, std::nullopt};
 }
 
 core::Result<service::B2cInput> ReadB2cBody(const json& b) {

@@ -100,4 +100,13 @@ std::optional<int64_t> ParseId(std::string_view text) {
     return value;
 }
 
+std::string Utf8Prefix(std::string_view text, size_t max_code_points) {
+    size_t points = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const bool starts_a_point = (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+        if (starts_a_point && points++ == max_code_points) return std::string(text.substr(0, i));
+    }
+    return std::string(text);
+}
+
 }  // namespace haven::core

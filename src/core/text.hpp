@@ -12,6 +12,13 @@
 
 namespace haven::core {
 
+/// Daraja's documented limits on the STK push's text fields, in characters. An AccountReference longer than
+/// 12 is refused (it names the payment; longer ones have been seen accepted and never reach the phone); a
+/// TransactionDesc may be longer for our records and is cut to 13 when sent.
+inline constexpr size_t kMaxAccountReference = 12;
+inline constexpr size_t kDarajaTransactionDescLength = 13;
+inline constexpr size_t kMaxTransactionDesc = 100;
+
 /// Reads body[field] as text: it must be a JSON string which, after trimming surrounding whitespace, is
 /// non-empty, valid UTF-8, free of control characters and at most max_len characters long (counted in
 /// Unicode code points, so "é" is one). Longer text is an error — it is never cut.
@@ -23,6 +30,9 @@ Result<std::string> RequireText(const nlohmann::json& body, std::string_view fie
 
 /// Number of Unicode code points in UTF-8 text (continuation bytes are not counted).
 size_t Utf8Length(std::string_view text);
+
+/// The first max_code_points code points of valid UTF-8 text (never splits a character).
+std::string Utf8Prefix(std::string_view text, size_t max_code_points);
 
 /// Parses a path id: a positive decimal int64 written with digits only ("42"). Signs, spaces, leading zeros,
 /// zero, overflow and anything else give std::nullopt.

@@ -62,6 +62,13 @@ void SetSecurityHeaders(Response& res, bool enabled, const std::string& content_
         set_default("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
         set_default("Referrer-Policy", "no-referrer");
         set_default("Cross-Origin-Opener-Policy", "same-origin");
+        // The rest of helmet's defaults, which the seed's Express app sent.
+        set_default("Cross-Origin-Resource-Policy", "same-origin");
+        set_default("Origin-Agent-Cluster", "?1");
+        set_default("X-DNS-Prefetch-Control", "off");
+        set_default("X-Download-Options", "noopen");
+        set_default("X-Permitted-Cross-Domain-Policies", "none");
+        set_default("X-XSS-Protection", "0");
     }
     res.headers.erase("X-Powered-By");
     res.headers.erase("Server");

@@ -43,8 +43,8 @@ Middleware AccessLog(std::string server_name);
 /// Takes the client's Request-Id (or X-Request-Id) when it is well-formed, else makes one; every answer
 /// carries it in the Request-Id header.
 Middleware RequestId();
-/// CSP, X-Frame-Options, HSTS, nosniff, Referrer-Policy, COOP unless the handler set its own; never a
-/// Server or X-Powered-By banner.
+/// CSP, X-Frame-Options, HSTS, nosniff, Referrer-Policy, COOP, CORP and helmet's other defaults unless the
+/// handler set its own; never a Server or X-Powered-By banner.
 Middleware SecurityHeaders(bool enabled, std::string content_security_policy);
 /// Exact allowed origins: a preflight from one is answered here, and every answer to one says so.
 Middleware Cors(std::vector<std::string> allowed_origins);

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "core/phone.hpp"
-#include "core/time.hpp"
 #include "core/state.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
 #include "daraja/callbacks.hpp"
+#include "service/leases.hpp"
 
 namespace haven::service {
 
@@ -61,7 +63,13 @@ struct PreparedStkPush {
     daraja::StkPushRequest request;
 };
 
-Result<PreparedStkPush> PrepareStkPush(const StkPushInput& input, const Actor& actor, StkDeps deps) {
+Result<PreparedStkPush> PrepareStkPush(const StkPushInput& given, const Actor& actor, StkDeps deps) {
+    StkPushInput input = given;
+    if (!input.lease_external_id.empty()) {
+        auto resolved = ResolveLease(deps.store, actor.agency_id, core::LeaseKey{std::nullopt, input.lease_external_id});
+        if (!resolved) return tl::unexpected(resolved.error());
+        input.lease_id = *resolved;
+    }
     if (input.lease_id) {
         auto lease = deps.store.FindLease(actor.agency_id, *input.lease_id);
         if (!lease) {
@@ -83,11 +91,13 @@ Result<PreparedStkPush> PrepareStkPush(const StkPushInput& input, const Actor& a
     auto inserted = deps.store.InsertStk(row, input.idempotency);
     if (!inserted) return tl::unexpected(inserted.error());
     const int64_t id = inserted->id;
+    // Daraja documents 13 characters for TransactionDesc: the row keeps the whole text, Daraja gets its start.
+    const std::string desc_sent = core::Utf8Prefix(input.transaction_desc, core::kDarajaTransactionDescLength);
     Event(deps.store, id, "request_sent",
           {{"PhoneNumber", input.phone_number}, {"Amount", input.amount},
-           {"AccountReference", input.account_reference}, {"TransactionDesc", input.transaction_desc}});
+           {"AccountReference", input.account_reference}, {"TransactionDesc", desc_sent}});
 
-    daraja::StkPushRequest req{input.phone_number, input.amount, input.account_reference, input.transaction_desc,
+    daraja::StkPushRequest req{input.phone_number, input.amount, input.account_reference, desc_sent,
                                deps.callback_url};
     return PreparedStkPush{id, std::move(req)};
 }

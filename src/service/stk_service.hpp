@@ -36,6 +36,7 @@ struct StkPushInput {
     std::string account_reference;
     std::string transaction_desc;
     std::optional<int64_t> lease_id;
+    std::string lease_external_id;  // Haven's id for the lease, resolved to lease_id by the use case
     std::optional<storage::IdempotencyRef> idempotency;  // the key this push runs under, linked to its row
 };
 

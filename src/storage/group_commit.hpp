@@ -5,12 +5,14 @@
 // its own SAVEPOINT, commits once (one sync for the whole batch) and only then answers every caller of
 // the batch. A failing unit rolls back to its savepoint and gets its own error; the others go on.
 //
-// How many writers: SQLite has one write lock per file, so one writer (more would only queue on the
-// lock). PostgreSQL commits many transactions at once and each statement is a round trip, so a few
-// writers (kPostgresWriters), each with its own connection, pull batches from the one queue: while one
-// waits for the server (a statement or its WAL flush), another runs. Two units in different writers'
-// batches are concurrent transactions (row locks and READ COMMITTED apply between them, as between any
-// two requests); units of one batch run one after another and see each other's writes.
+// How many writers: one on both backends. SQLite has one write lock per file, so more would only queue
+// on it. On PostgreSQL a few writers would overlap round trips, but two units in different writers'
+// batches are concurrent transactions that cannot see each other's uncommitted rows: a callback stored
+// as unmatched and the push recording the CheckoutRequestID it names could each miss the other (the
+// push then waits for the reconciler), and two batches can deadlock. One writer keeps every write in
+// commit order, as on SQLite, and a batch still costs one WAL flush. The benchmark measured no gain
+// from more writers (bench/README.md). The constructor still takes a count for a future partitioned
+// design (e.g. one writer per agency).
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -37,7 +39,7 @@ public:
     /// ...as long as another one arrives within this gap.
     static constexpr std::chrono::microseconds kArrivalGap{100};
     static constexpr size_t kSqliteWriters = 1;
-    static constexpr size_t kPostgresWriters = 3;
+    static constexpr size_t kPostgresWriters = 1;
 
     GroupCommitter(SqlDatabase& db, size_t writers);
     /// Finishes every queued unit and calls every `done`, then stops the writers.

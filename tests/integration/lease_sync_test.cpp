@@ -91,3 +91,33 @@ TEST_F(LeaseSync, ListFiltersTakeEitherIdAndAnUnknownExternalIdSaysHowToCreateIt
 
 }  // namespace
 }  // namespace haven::testing
+
+namespace haven::testing {
+namespace {
+
+TEST_F(LeaseSync, APushNamesItsLeaseByHavensIdAndAnUnknownOneIsA400) {
+    auto token = Login("admin@a.test");
+    auto created = Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, LeaseFields(), token);
+    ASSERT_EQ(created.status, 201);
+    auto body = StkBody(15000);
+    body["leaseId"] = kHavenLeaseId;  // the seed's "leaseId": "lease-id-here", a string
+    auto push = Api("POST", "/api/v1/mpesa/stk-push", body, token);
+    ASSERT_EQ(push.status, 200) << push.body.dump();
+    auto done = WaitFinal(token, push.body["data"]["checkoutRequestId"]);
+    EXPECT_EQ(done["leaseId"], created.body["data"]["id"]);
+    auto payments = Api("GET", std::string("/api/v1/payments?leaseId=") + kHavenLeaseId, nullptr, token);
+    ASSERT_EQ(payments.status, 200);
+    EXPECT_EQ(payments.body["data"].size(), 1u);
+
+    body["leaseId"] = "lease-id-here";
+    auto unknown = Api("POST", "/api/v1/mpesa/stk-push", body, token);
+    EXPECT_EQ(unknown.status, 400) << unknown.body.dump();
+    EXPECT_NE(unknown.body.dump().find("PUT /api/v1/leases/by-external/lease-id-here"), std::string::npos);
+    body["leaseId"] = "12 34";
+    EXPECT_EQ(Api("POST", "/api/v1/mpesa/stk-push", body, token).status, 400);
+    auto list = Api("GET", "/api/v1/mpesa/transactions", nullptr, token);
+    EXPECT_EQ(list.body["data"]["items"].size(), 1u);  // the refused pushes left no row
+}
+
+}  // namespace
+}  // namespace haven::testing

@@ -296,3 +296,34 @@ TEST_F(StkFlow, MissingCallbackIsSettledByStkQuery) {
 
 }  // namespace
 }  // namespace haven::testing
+
+namespace haven::testing {
+namespace {
+
+TEST_F(StkFlow, ALongTransactionDescIsKeptAndDarajaGetsItsFirst13Characters) {
+    auto token = Login("admin@a.test");
+    auto body = StkBody(15000);
+    body["transactionDesc"] = "Rent Payment for Apt 204";  // the seed's example, 24 characters
+    auto push = Api("POST", "/api/v1/mpesa/stk-push", body, token);
+    ASSERT_EQ(push.status, 200) << push.body.dump();
+    auto tx = Api("GET", "/api/v1/mpesa/transactions/" + push.body["data"]["transactionId"].dump(), nullptr, token);
+    ASSERT_EQ(tx.status, 200);
+    EXPECT_EQ(tx.body["data"]["transactionDesc"], "Rent Payment for Apt 204");
+    auto requests = Sim("GET", "/sim/v1/requests");
+    std::string sent;
+    for (const auto& r : requests.body["requests"]) {
+        if (r["path"].get<std::string>().find("stkpush") != std::string::npos) sent = r["body"].value("TransactionDesc", "");
+    }
+    EXPECT_EQ(sent, "Rent Payment ");
+
+    body["transactionDesc"] = std::string(101, 'x');
+    EXPECT_EQ(Api("POST", "/api/v1/mpesa/stk-push", body, token).status, 400);
+    body = StkBody(15000);
+    body["accountReference"] = "Rent-Dec-2024";  // 13 characters
+    auto refused = Api("POST", "/api/v1/mpesa/stk-push", body, token);
+    ASSERT_EQ(refused.status, 400);
+    EXPECT_NE(refused.body.dump().find("at most 12 characters"), std::string::npos) << refused.body.dump();
+}
+
+}  // namespace
+}  // namespace haven::testing

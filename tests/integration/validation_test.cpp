@@ -44,8 +44,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadField{"ReferenceMissing", "accountReference", nullptr},
                       BadField{"ReferenceTooLong", "accountReference", "ABCDEFGHIJKLM"},
                       BadField{"ReferenceEmpty", "accountReference", ""},
-                      BadField{"DescTooLong", "transactionDesc", "Rent for March"},
-                      BadField{"LeaseNotInteger", "leaseId", "abc"}, BadField{"LeaseUnknown", "leaseId", 999999}),
+                      BadField{"DescTooLong", "transactionDesc", std::string(101, 'x')},  // 100 kept; Daraja gets 13
+                      BadField{"LeaseNotAnId", "leaseId", "a b"}, BadField{"LeaseExternalUnknown", "leaseId", "abc"},
+                      BadField{"LeaseUnknown", "leaseId", 999999}),
     [](const auto& info) { return std::string(info.param.name); });
 
 using Validation = GatewayTest;

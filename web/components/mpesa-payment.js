@@ -5,7 +5,7 @@
 //   amount-editable    present: the payer may change the amount
 //   lease-id           lease the payment belongs to (staff mode)
 //   account-reference  <= 12 chars, shown on the payer's phone (staff mode; default "Rent")
-//   transaction-desc   <= 13 chars (staff mode; default "Rent payment")
+//   transaction-desc   up to 100 chars, Daraja is sent the first 13 (staff mode; default "Rent payment")
 //   phone              prefills the phone number
 //   phone-hint         shown as a hint, e.g. "0712***678"
 //   pay-token          tenant mode: uses the public /api/v1/pay/:token routes, no login
@@ -292,7 +292,7 @@ export class MpesaPayment extends HTMLElement {
                 phoneNumber,
                 amount,
                 accountReference: (this.getAttribute('account-reference') || 'Rent').slice(0, 12),
-                transactionDesc: (this.getAttribute('transaction-desc') || 'Rent payment').slice(0, 13),
+                transactionDesc: (this.getAttribute('transaction-desc') || 'Rent payment').slice(0, 100),
             };
             const leaseId = this.getAttribute('lease-id');
             if (leaseId) body.leaseId = /^\d+$/.test(leaseId) ? Number(leaseId) : leaseId;

@@ -97,3 +97,17 @@ TEST(ParseId, RejectsEverythingElse) {
 
 }  // namespace
 }  // namespace haven::core
+
+namespace haven::core {
+namespace {
+
+TEST(Utf8Prefix, CutsByCharactersNeverInsideOne) {
+    EXPECT_EQ(Utf8Prefix("Rent Payment for Apt 204", 13), "Rent Payment ");
+    EXPECT_EQ(Utf8Prefix("Kodi ya nyumba é", 15), "Kodi ya nyumba ");
+    EXPECT_EQ(Utf8Prefix("éééé", 2), "éé");
+    EXPECT_EQ(Utf8Prefix("short", 13), "short");
+    EXPECT_EQ(Utf8Prefix("", 13), "");
+}
+
+}  // namespace
+}  // namespace haven::core

@@ -137,6 +137,13 @@ TEST_F(ServerTest, AddsSecurityHeadersAndNoServerBanner) {
     EXPECT_EQ(h.at("Strict-Transport-Security"), "max-age=31536000; includeSubDomains");
     EXPECT_EQ(h.at("Referrer-Policy"), "no-referrer");
     EXPECT_EQ(h.at("Cross-Origin-Opener-Policy"), "same-origin");
+    // helmet's other defaults, which Haven's Express stack sent
+    EXPECT_EQ(h.at("Cross-Origin-Resource-Policy"), "same-origin");
+    EXPECT_EQ(h.at("Origin-Agent-Cluster"), "?1");
+    EXPECT_EQ(h.at("X-DNS-Prefetch-Control"), "off");
+    EXPECT_EQ(h.at("X-Download-Options"), "noopen");
+    EXPECT_EQ(h.at("X-Permitted-Cross-Domain-Policies"), "none");
+    EXPECT_EQ(h.at("X-XSS-Protection"), "0");
     EXPECT_EQ(h.count("X-Powered-By"), 0u);
     EXPECT_EQ(h.count("Server"), 0u);
 }
