@@ -34,7 +34,7 @@ struct Config {
     std::string security_credential;  // MPESA_SECURITY_CREDENTIAL: ready-made, wins over the password
     std::string b2c_shortcode;        // MPESA_B2C_SHORTCODE (600000 in simulator mode, else MPESA_SHORTCODE)
     std::string database_url;
-    bool db_group_commit = true;  // DB_GROUP_COMMIT: concurrent writes commit together (one sync per batch)
+    bool db_group_commit = true;  // DB_GROUP_COMMIT: concurrent writes commit together (default: SQLite only)
     std::string host;
     uint16_t port = 4000;
     std::string jwt_secret;

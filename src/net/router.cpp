@@ -45,23 +45,20 @@ bool MatchSegments(const std::vector<std::string>& pattern, const std::vector<st
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler, Lane lane) {
-    Route route;
-    route.lane = lane;
-    route.segments = SplitPath(pattern);
-    route.method = std::move(method);
-    route.pattern = std::move(pattern);
-    route.handler = std::move(handler);
-    routes_.push_back(std::move(route));
+    AddRoute(std::move(method), std::move(pattern), lane).handler = std::move(handler);
 }
 
 void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler, Lane lane) {
-    Route route;
+    AddRoute(std::move(method), std::move(pattern), lane).async_handler = std::move(handler);
+}
+
+Router::Route& Router::AddRoute(std::string method, std::string pattern, Lane lane) {
+    Route& route = routes_.emplace_back();
     route.lane = lane;
     route.segments = SplitPath(pattern);
     route.method = std::move(method);
     route.pattern = std::move(pattern);
-    route.async_handler = std::move(handler);
-    routes_.push_back(std::move(route));
+    return route;
 }
 
 Router::Match Router::Find(const std::string& method, const std::string& path) const {

@@ -48,6 +48,7 @@ private:
         AsyncHandler async_handler;
         Lane lane = Lane::kDefault;
     };
+    Route& AddRoute(std::string method, std::string pattern, Lane lane);
     std::vector<Route> routes_;
 };
 
