@@ -506,15 +506,18 @@ SqlStore::SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit)
       committer_(group_commit ? std::make_unique<GroupCommitter>(*db_, db_->Backend() == "postgres"
                                                                           ? GroupCommitter::kPostgresWriters
                                                                           : GroupCommitter::kSqliteWriters)
-                              : nullptr) {}
+                              : nullptr),
+      statement_atomic_(db_->Backend() == "sqlite") {}
 
 SqlStore::~SqlStore() = default;
 
 SqlConnection* SqlStore::Current() const { return t_unit.store == this ? t_unit.conn : nullptr; }
 
 Result<SqlResult> SqlStore::Run(const std::string& sql, const SqlParams& params) {
-    // In a unit, a statement gets its own savepoint: on PostgreSQL a failed statement would otherwise
-    // abort the whole transaction, and the unit may go on after a refused write.
+    // In a unit, a statement gets its own savepoint on PostgreSQL: a failed statement would otherwise abort
+    // the whole transaction, and the unit may go on after a refused write. SQLite undoes a failed statement
+    // by itself and the transaction goes on, so there the statement runs as it is (two fewer per write).
+    if (SqlConnection* c = Current(); c && statement_atomic_) return c->Run(sql, params);
     if (committer_ || Current()) {
         return InTransaction<SqlResult>([&](SqlConnection& c) { return c.Run(sql, params); });
     }

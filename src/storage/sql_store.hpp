@@ -198,6 +198,7 @@ private:
 
     std::unique_ptr<SqlDatabase> db_;
     std::unique_ptr<GroupCommitter> committer_;  // declared after db_: stops before the database closes
+    bool statement_atomic_ = false;  // a failed statement leaves the transaction usable (SQLite)
 };
 
 }  // namespace haven::storage
