@@ -14,6 +14,8 @@ json OptionalText(const std::string& s) { return s.empty() ? json(nullptr) : jso
 
 json Instant(const std::string& stored) {
     if (stored.empty()) return nullptr;
+    // The store writes "2026-12-01T18:02:12Z" (core::IsoUtc): only the milliseconds are missing.
+    if (stored.size() == 20 && stored[10] == 'T' && stored.back() == 'Z') return stored.substr(0, 19) + ".000Z";
     auto t = core::ParseIsoUtc(stored);
     return t ? json(core::IsoUtcMillis(*t)) : json(stored);
 }

@@ -88,7 +88,12 @@ net::Response List(net::Request& req, ApiContext& ctx) {
             if (key->id) {
                 filter.lease_id = key->id;
             } else {
-                filter.lease_id = v.Take(service::ResolveLease(ctx.store, claims->agency_id, *key));
+                auto resolved = service::ResolveLease(ctx.store, claims->agency_id, *key);
+                // An unknown external id is the caller's to fix; a database failure is ours (500).
+                if (!resolved && resolved.error().code != core::ErrorCode::kValidation) {
+                    return ErrorResponse(resolved.error());
+                }
+                filter.lease_id = v.Take(std::move(resolved));
             }
         }
     }
