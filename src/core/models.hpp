@@ -37,6 +37,9 @@ struct Lease {
 
 enum class TxStatus { kPending, kSuccess, kFailed };
 
+/// What a transaction row is: a collection by STK Push, a payout (B2C) or a reversal.
+enum class TxKind { kStk, kB2c, kReversal };
+
 /// How the reconciler is getting on with a row that is still PENDING.
 struct Reconciliation {
     int64_t attempts = 0;

@@ -61,4 +61,23 @@ std::optional<Role> ParseRole(std::string_view text) {
     return std::nullopt;
 }
 
+std::string_view ToString(TxKind kind) {
+    switch (kind) {
+        case TxKind::kStk:
+            return "stk";
+        case TxKind::kB2c:
+            return "b2c";
+        case TxKind::kReversal:
+            return "reversal";
+    }
+    return "unknown";
+}
+
+std::optional<TxKind> ParseTxKind(std::string_view text) {
+    for (TxKind k : {TxKind::kStk, TxKind::kB2c, TxKind::kReversal}) {
+        if (text == ToString(k)) return k;
+    }
+    return std::nullopt;
+}
+
 }  // namespace haven::core

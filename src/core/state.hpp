@@ -26,4 +26,10 @@ std::string_view ToString(Role role);
 /// Parses a role name (case-insensitive: "Admin" works too); std::nullopt if unknown.
 std::optional<Role> ParseRole(std::string_view text);
 
+/// Wire/database name of a transaction kind: "stk", "b2c", "reversal".
+std::string_view ToString(TxKind kind);
+
+/// Parses a transaction kind name (exact, lower case as stored); std::nullopt if unknown.
+std::optional<TxKind> ParseTxKind(std::string_view text);
+
 }  // namespace haven::core
