@@ -102,6 +102,14 @@ async function sendPayment(page, previous = null) {
     }, { what: 'a CheckoutRequestID on <mpesa-payment>' });
 }
 
+test('the gateway serves the module at /react/index.js, beside the elements it imports', async () => {
+    for (const file of ['/react/index.js', '/components/mpesa-payment.js', '/js/api.js']) {
+        const res = await fetch(env.gateway.baseUrl + file);
+        assert.equal(res.status, 200, file);
+        assert.match(res.headers.get('content-type'), /javascript/, file);
+    }
+});
+
 for (const major of kVersions) {
     describe(`React ${major}`, () => {
         test(`<MpesaPayment> as the seed writes it pays rent on a lease synced by external id; onSuccess gets the receipt, onCancel the cancellation`, async () => {
