@@ -184,6 +184,17 @@ describe('rent payment with <mpesa-payment> and the virtual phone', () => {
         assert.equal(await input.getAttribute('aria-invalid'), 'true');
         assert.equal(await staff.locator('mpesa-payment[data-step="phone"]').count(), 1);
     });
+
+    test('an account reference over 12 characters is refused with the reason, not cut', async () => {
+        await createLeaseInUi({ tenant: 'Otieno Baraka', phoneNumber: '0712999001', unit: 'F4', rent: 1000 });
+        env.browser.allow(/status of 400/); // the refusal this test expects
+        const widget = await requestRent();
+        // The integration guide's own example reference, "Rent-Dec-2024", is 13 characters.
+        await widget.evaluate((node) => node.setAttribute('account-reference', 'Rent-Dec-2024'));
+        await widget.getByRole('button', { name: 'Send payment request' }).click();
+        await widget.locator('.notice-error').filter({ hasText: /at most 12 characters/ }).waitFor();
+        assert.equal(await staff.locator('mpesa-payment[data-step="phone"]').count(), 1);
+    });
 });
 
 describe('transactions page', () => {

@@ -291,8 +291,10 @@ export class MpesaPayment extends HTMLElement {
             body = {
                 phoneNumber,
                 amount,
-                accountReference: (this.getAttribute('account-reference') || 'Rent').slice(0, 12),
-                transactionDesc: (this.getAttribute('transaction-desc') || 'Rent payment').slice(0, 100),
+                // Sent as given: the gateway refuses a reference over 12 characters with a message that says why,
+                // and cutting it here would change what names the payment on the tenant's statement.
+                accountReference: this.getAttribute('account-reference') || 'Rent',
+                transactionDesc: this.getAttribute('transaction-desc') || 'Rent payment',
             };
             const leaseId = this.getAttribute('lease-id');
             if (leaseId) body.leaseId = /^\d+$/.test(leaseId) ? Number(leaseId) : leaseId;
