@@ -1,7 +1,9 @@
 // Drives every route of the real gateway (simulator mode) through its success answers and its main error
 // answers, and writes what came back for validate.mjs, which checks each body against openapi.json with a
 // JSON Schema 2020-12 validator. Run by run-response-validation.sh (ctest: openapi_responses).
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "capture.hpp"
 
@@ -46,6 +48,24 @@ std::string Instance(const std::string& pattern) {
     }
     return out;
 }
+
+/// Whether an error answer names `field` in its details.
+bool NamesField(const json& body, const std::string& field) {
+    if (!body.is_object() || !body.contains("error") || !body["error"].contains("details")) return false;
+    for (const auto& d : body["error"]["details"]) {
+        if (d.value("field", "") == field) return true;
+    }
+    return false;
+}
+
+/// A request body a boundary probe starts from: valid, so only the probed field can be wrong.
+struct BoundaryCase {
+    std::string method;
+    std::string route;
+    std::string path;
+    json body;
+    bool needs_key = false;  // routes that move money insist on an Idempotency-Key
+};
 
 TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     const std::string secret = "?secret=" + gateway_->config().callback_secret;
@@ -249,6 +269,86 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("GET", "/api/v1/review", "/api/v1/review?status=everything", nullptr, admin).status, 400);
     EXPECT_EQ(Hit("GET", detail, list + "/" + doubtful.body["data"]["transactionId"].dump(), nullptr, admin).status,
               200);
+
+    // --- the document's limits, probed on the real readers: for every maxLength / minimum / maximum a request
+    // schema states, one past it is a 400 naming the field, and the limit itself is not refused for that field.
+    const json& doc = openapi.body;
+    const std::vector<BoundaryCase> cases = {
+        {"POST", "/api/v1/auth/login", "/api/v1/auth/login", {{"email", "nobody@a.test"}, {"password", "x"}}},
+        {"POST",
+         "/api/v1/leases",
+         "/api/v1/leases",
+         {{"tenantName", "T"},
+          {"phoneNumber", "0711000009"},
+          {"unit", "U"},
+          {"monthlyRent", 10},
+          {"accountReference", "R"}}},
+        {"PUT",
+         sync_route,
+         "/api/v1/leases/by-external/lease-bounds",
+         {{"tenantName", "T"},
+          {"phoneNumber", "0711000009"},
+          {"unit", "U"},
+          {"monthlyRent", 10},
+          {"accountReference", "R"}}},
+        {"POST",
+         push_route,
+         push_route,
+         {{"phoneNumber", "0711000010"}, {"amount", 10}, {"accountReference", "R"}, {"transactionDesc", "D"}}},
+        {"POST", b2c, b2c, {{"phoneNumber", "0708374149"}, {"amount", 10}, {"type", "payout"}, {"remarks", "R"}}, true},
+        {"POST", reverse, reverse, {{"transactionId", 999999}, {"remarks", "R"}, {"reason", "R"}}, true},
+        {"POST", "/api/v1/review/{id}/resolve", "/api/v1/review/" + item + "/resolve", {{"resolution", "R"}}},
+    };
+    int probes = 0;
+    for (const auto& c : cases) {
+        std::string method = c.method;
+        std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+        const std::string ref =
+            doc["paths"][c.route][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        const json& schema = doc["components"]["schemas"][ref.substr(ref.rfind('/') + 1)];
+        for (const auto& [field, prop] : schema["properties"].items()) {
+            std::vector<std::pair<json, bool>> tries;  // value, must be refused
+            if (prop.contains("maxLength")) {
+                const size_t max = prop["maxLength"];
+                tries.push_back({std::string(max + 1, 'a'), true});
+                if (!prop.contains("allOf") && !prop.contains("$ref")) tries.push_back({std::string(max, 'a'), false});
+            }
+            if (prop.contains("maximum")) {
+                tries.push_back({prop["maximum"].get<int64_t>() + 1, true});
+                tries.push_back({prop["maximum"].get<int64_t>(), false});
+            }
+            if (prop.contains("minimum")) tries.push_back({prop["minimum"].get<int64_t>() - 1, true});
+            for (const auto& [value, refused] : tries) {
+                json body = c.body;
+                body[field] = value;
+                net::Headers headers;
+                if (c.needs_key) headers["Idempotency-Key"] = "bounds-" + std::to_string(probes);
+                auto r = Hit(c.method, c.route, c.path, body, admin, headers);
+                const std::string what = c.method + " " + c.route + " " + field + "=" + value.dump().substr(0, 20);
+                if (refused) {
+                    EXPECT_EQ(r.status, 400) << what << ": " << r.body.dump();
+                    EXPECT_TRUE(NamesField(r.body, field)) << what << ": " << r.body.dump();
+                } else {
+                    EXPECT_FALSE(NamesField(r.body, field))
+                        << what << " is within the documented limit: " << r.body.dump();
+                }
+                ++probes;
+            }
+        }
+    }
+    EXPECT_GE(probes, 25);
+    for (const std::string& page : {list, std::string("/api/v1/review")}) {
+        json limit;
+        for (const auto& p : doc["paths"][page]["get"]["parameters"]) {
+            if (p["name"] == "limit") limit = p["schema"];
+        }
+        ASSERT_TRUE(limit.is_object()) << page;
+        EXPECT_EQ(Hit("GET", page, page + "?limit=" + limit["maximum"].dump(), nullptr, admin).status, 200);
+        auto over =
+            Hit("GET", page, page + "?limit=" + std::to_string(limit["maximum"].get<int>() + 1), nullptr, admin);
+        EXPECT_EQ(over.status, 400);
+        EXPECT_TRUE(NamesField(over.body, "limit")) << over.body.dump();
+    }
 
     // --- every route without a token, as a viewer and as an admin with an empty body, naming nothing:
     // whatever each answers (401, 403, 404, 400...) must be documented and match the error schema.
