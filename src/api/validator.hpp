@@ -27,12 +27,14 @@ struct Validator {
     }
 };
 
+/// The largest ?limit= a list takes (openapi.json says the same; tests/contract checks it).
+inline constexpr int64_t kMaxPageLimit = 200;
+
 /// The paging every list takes: ?limit=1..200 and ?cursor=<the previous page's nextCursor> (rows with a smaller id).
 inline void ReadPaging(const net::Request& req, Validator& v, int& limit, std::optional<int64_t>& before_id) {
-    constexpr int64_t kMaxLimit = 200;
     if (auto raw = req.Query("limit")) {
         auto n = core::ParseId(*raw);
-        if (!n || *n > kMaxLimit) v.Add("limit", "limit must be between 1 and 200");
+        if (!n || *n > kMaxPageLimit) v.Add("limit", "limit must be between 1 and 200");
         else limit = static_cast<int>(*n);
     }
     if (auto raw = req.Query("cursor")) {
