@@ -1,5 +1,7 @@
 #include "service/initiator_steps.hpp"
 
+#include <cassert>
+
 #include <spdlog/spdlog.h>
 
 #include "core/phone.hpp"
@@ -69,7 +71,28 @@ void Event(storage::Store& store, int64_t id, const std::string& kind, const jso
     if (!r) spdlog::error("timeline write failed for transaction {}: {}", id, r.error().message);
 }
 
-std::string Target(const std::string& kind, int64_t id) { return kind + ":" + std::to_string(id); }
+core::TxKind KindOf(const storage::Transfer& t) {
+    auto kind = core::ParseTxKind(t.kind);
+    assert(kind && "the store writes transfer rows of known kinds only");
+    return kind.value_or(core::TxKind::kB2c);
+}
+
+void SetKind(storage::Transfer& t, core::TxKind kind) { t.kind = Name(kind); }
+
+Result<core::TxKind> FindKind(storage::Store& store, int64_t agency_id, int64_t transaction_id) {
+    auto name = store.FindTransactionKind(agency_id, transaction_id);
+    if (!name) return tl::unexpected(name.error());
+    auto kind = core::ParseTxKind(*name);
+    if (!kind) {
+        return core::Fail(ErrorCode::kInternal,
+                          "transaction " + std::to_string(transaction_id) + " has no known kind");
+    }
+    return *kind;
+}
+
+std::string Name(core::TxKind kind) { return std::string(core::ToString(kind)); }
+
+std::string Target(core::TxKind kind, int64_t id) { return Name(kind) + ":" + std::to_string(id); }
 
 ResultOutcome Unmatched(storage::Store& store, const std::string& kind, const daraja::ResultNotice& notice,
                         const json& body) {
@@ -113,10 +136,12 @@ Result<ResultOutcome> Settle(storage::Store& store, const storage::Transfer& t, 
     }
     if (applied->applied) {
         const auto& now = applied->transfer;
-        Audit(store, now.agency_id, std::nullopt, source, t.kind + ".status", Target(t.kind, t.id), request_id,
+        const core::TxKind kind = KindOf(t);
+        Audit(store, now.agency_id, std::nullopt, source, Name(kind) + ".status", Target(kind, t.id), request_id,
               std::string("success: ") + std::string(core::ToString(now.status)));
-        spdlog::info("{} {} is now {} (ResultCode {})", t.kind, t.id, core::ToString(now.status), outcome.result_code);
-        if (t.kind == "reversal" && now.status == TxStatus::kSuccess && t.original_transaction_id) {
+        spdlog::info("{} {} is now {} (ResultCode {})", Name(kind), t.id, core::ToString(now.status),
+                     outcome.result_code);
+        if (kind == core::TxKind::kReversal && now.status == TxStatus::kSuccess && t.original_transaction_id) {
             // The original's timeline says it was reversed.
             auto r = store.AddStkEvent(*t.original_transaction_id, "reversed",
                                        json{{"reversalId", t.id}, {"receipt", now.mpesa_receipt_number}}.dump());

@@ -13,9 +13,9 @@ namespace {
 /// succeeded. Checked here first so the caller hears why; the store checks again under its lock, together with
 /// "at most once".
 Result<core::StkTransaction> ReversibleOriginal(int64_t agency_id, int64_t transaction_id, B2cDeps deps) {
-    auto kind = deps.store.FindTransactionKind(agency_id, transaction_id);
+    auto kind = detail::FindKind(deps.store, agency_id, transaction_id);
     if (!kind) return tl::unexpected(kind.error());
-    if (*kind != "stk") {
+    if (*kind != core::TxKind::kStk) {
         return core::Fail(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed");
     }
     auto original = deps.store.FindStk(agency_id, transaction_id);
@@ -33,8 +33,8 @@ Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const Reversal
     storage::Transfer row;
     row.agency_id = actor.agency_id;
     row.user_id = actor.user_id;
-    row.kind = "reversal";
-    row.type = "reversal";
+    detail::SetKind(row, core::TxKind::kReversal);
+    row.type = "reversal";  // the B2C types' column: a reversal is its own type
     row.command_id = "TransactionReversal";
     row.phone_number = original->phone_number;
     row.amount = input.amount.value_or(original->paid_amount.value_or(original->amount));  // what was paid

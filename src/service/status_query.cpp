@@ -6,6 +6,7 @@
 namespace haven::service {
 
 using core::ErrorCode;
+using core::TxKind;
 using core::TxStatus;
 using nlohmann::json;
 using detail::Event;
@@ -24,14 +25,14 @@ struct PreparedStatusQuery {
 
 Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transaction_id,
                                                std::optional<int64_t> user_id, B2cDeps deps) {
-    auto kind = deps.store.FindTransactionKind(agency_id, transaction_id);
+    auto kind = detail::FindKind(deps.store, agency_id, transaction_id);
     if (!kind) return tl::unexpected(kind.error());
     daraja::StatusRequest req;
     req.remarks = "Status check";
     req.occasion = "tx-" + std::to_string(transaction_id);
     req.result_url = deps.urls.status_result;
     req.timeout_url = deps.urls.status_timeout;
-    if (*kind == "stk") {
+    if (*kind == TxKind::kStk) {
         auto stk = deps.store.FindStk(agency_id, transaction_id);
         if (!stk) return tl::unexpected(stk.error());
         if (stk->mpesa_receipt_number.empty()) {
@@ -44,15 +45,16 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
         auto t = deps.store.FindTransfer(agency_id, transaction_id);
         if (!t) return tl::unexpected(t.error());
         req.transaction_id = t->mpesa_receipt_number;
+        const bool b2c = detail::KindOf(*t) == TxKind::kB2c;
         if (req.transaction_id.empty()) {
+            // B2C: our own OriginatorConversationID, known even when Daraja's answer never came.
             req.original_conversation_id =
-                t->kind == "b2c" && !t->originator_conversation_id.empty() ? t->originator_conversation_id
-                                                                            : t->conversation_id;
+                b2c && !t->originator_conversation_id.empty() ? t->originator_conversation_id : t->conversation_id;
         }
         if (req.transaction_id.empty() && req.original_conversation_id.empty()) {
             return core::Fail(ErrorCode::kUnprocessable, "M-Pesa never acknowledged this request; nothing to query");
         }
-        req.b2c_party = t->kind == "b2c";
+        req.b2c_party = b2c;
     }
     storage::StatusQuery row;
     row.agency_id = agency_id;
@@ -61,7 +63,7 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
     row.receipt = req.transaction_id;
     auto inserted = deps.store.InsertStatusQuery(row);
     if (!inserted) return tl::unexpected(inserted.error());
-    return PreparedStatusQuery{inserted->id, transaction_id, *kind != "stk", std::move(req)};
+    return PreparedStatusQuery{inserted->id, transaction_id, *kind != TxKind::kStk, std::move(req)};
 }
 
 Result<storage::StatusQuery> FinishStatusQuery(const PreparedStatusQuery& prepared,
@@ -124,9 +126,9 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
     }
     const auto& [changed, query] = *applied;
     if (!changed || !query.transaction_id) return ResultOutcome{true, false};
-    auto kind = deps.store.FindTransactionKind(query.agency_id, *query.transaction_id);
+    auto kind = detail::FindKind(deps.store, query.agency_id, *query.transaction_id);
     if (!kind) return ResultOutcome{true, false};
-    if (*kind == "stk") {
+    if (*kind == TxKind::kStk) {
         (void)deps.store.AddStkEvent(*query.transaction_id, "query", RedactResult(body).dump());
         return ResultOutcome{true, false};
     }

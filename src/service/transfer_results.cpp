@@ -12,16 +12,17 @@ using core::ErrorCode;
 using core::TxStatus;
 using nlohmann::json;
 
-Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& body, const std::string& request_id,
+Result<ResultOutcome> ApplyTransferResult(core::TxKind kind, const json& body, const std::string& request_id,
                                           B2cDeps deps) {
+    const std::string name = detail::Name(kind);
     auto notice = detail::ParseNotice(deps.store, body);
     if (!notice) return tl::unexpected(notice.error());
     auto found = detail::FindByNotice(deps.store, *notice);
     if (!found) {
         if (found.error().code != ErrorCode::kNotFound) return tl::unexpected(found.error());
-        return detail::Unmatched(deps.store, kind, *notice, body);
+        return detail::Unmatched(deps.store, name, *notice, body);
     }
-    if (found->kind != kind) return detail::Unmatched(deps.store, kind, *notice, body);
+    if (detail::KindOf(*found) != kind) return detail::Unmatched(deps.store, name, *notice, body);
     detail::Event(deps.store, found->id, "result", body);
     storage::TransferOutcome outcome;
     outcome.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
@@ -35,7 +36,7 @@ Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& b
         sent = *amount;
     }
     if (notice->ok()) {
-        std::string receipt = kind == "b2c" ? notice->Param("TransactionReceipt") : "";
+        std::string receipt = kind == core::TxKind::kB2c ? notice->Param("TransactionReceipt") : "";
         outcome.mpesa_receipt_number = receipt.empty() ? notice->transaction_id : receipt;
     }
     auto settled = detail::Settle(deps.store, *found, outcome, "daraja", request_id);
@@ -45,32 +46,35 @@ Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& b
                                    " of KES " + std::to_string(found->amount);
         auto opened = deps.store.OpenReview({.agency_id = found->agency_id, .transaction_id = found->id,
                                              .reason_code = "amount_mismatch", .reason = reason});
-        if (!opened) spdlog::error("review item for {} {} not opened: {}", kind, found->id, opened.error().message);
-        detail::Audit(deps.store, found->agency_id, std::nullopt, "daraja", kind + ".amount_mismatch",
+        if (!opened) {
+            spdlog::error("review item for {} {} not opened: {}", name, found->id, opened.error().message);
+        }
+        detail::Audit(deps.store, found->agency_id, std::nullopt, "daraja", name + ".amount_mismatch",
                       detail::Target(kind, found->id), request_id, "flagged: " + reason);
     }
     return settled;
 }
 
-Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const json& body, const std::string& request_id,
+Result<ResultOutcome> ApplyTransferTimeout(core::TxKind kind, const json& body, const std::string& request_id,
                                            B2cDeps deps) {
+    const std::string name = detail::Name(kind);
     auto notice = detail::ParseNotice(deps.store, body);
     if (!notice) return tl::unexpected(notice.error());
     auto found = detail::FindByNotice(deps.store, *notice);
     if (!found) {
         if (found.error().code != ErrorCode::kNotFound) return tl::unexpected(found.error());
-        return detail::Unmatched(deps.store, kind + ".timeout", *notice, body);
+        return detail::Unmatched(deps.store, name + ".timeout", *notice, body);
     }
     // Not a failure: M-Pesa may still have paid. The row stays PENDING until a status query says.
     detail::Event(deps.store, found->id, "timeout", body);
-    detail::Audit(deps.store, found->agency_id, std::nullopt, "daraja", kind + ".timeout",
+    detail::Audit(deps.store, found->agency_id, std::nullopt, "daraja", name + ".timeout",
                   detail::Target(kind, found->id), request_id, "success: PENDING (queue timeout; status query sent)");
     if (found->status == TxStatus::kPending) {
         // Daraja's notice is acknowledged without waiting for Daraja to take the query.
         QueryTransactionStatusAsync(found->agency_id, found->id, std::nullopt, deps,
-                                    [kind, id = found->id](Result<storage::StatusQuery> query) {
+                                    [name, id = found->id](Result<storage::StatusQuery> query) {
                                         if (!query) {
-                                            spdlog::warn("status query for {} {} not sent: {}", kind, id,
+                                            spdlog::warn("status query for {} {} not sent: {}", name, id,
                                                          query.error().message);
                                         }
                                     });

@@ -7,17 +7,18 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/models.hpp"
 #include "service/initiator.hpp"
 
 namespace haven::service {
 
-/// A Result posted to the B2C or reversal ResultURL (kind "b2c" | "reversal"). Unknown ids are
+/// A Result posted to the B2C or reversal ResultURL (kind kB2c | kReversal). Unknown ids are
 /// stored as unmatched callbacks and acknowledged; duplicates change nothing.
-Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const nlohmann::json& body,
+Result<ResultOutcome> ApplyTransferResult(core::TxKind kind, const nlohmann::json& body,
                                           const std::string& request_id, B2cDeps deps);
 /// A queue timeout: recorded on the timeline, the row stays PENDING and a transaction status
 /// query is sent to settle it.
-Result<ResultOutcome> ApplyTransferTimeout(const std::string& kind, const nlohmann::json& body,
+Result<ResultOutcome> ApplyTransferTimeout(core::TxKind kind, const nlohmann::json& body,
                                            const std::string& request_id, B2cDeps deps);
 
 }  // namespace haven::service

@@ -40,7 +40,8 @@ TEST_F(Reversal, SuccessfulPaymentIsReversedForWhatWasPaid) {
     EXPECT_EQ(reversal->original_transaction_id, payment.id);
     EXPECT_EQ(reversal->conversation_id, "AG_2026_conv1");
 
-    auto done = ApplyTransferResult("reversal", TransferResult(*reversal, 0, "TLD9REV001", 950), "req-r", Transfers());
+    auto result = TransferResult(*reversal, 0, "TLD9REV001", 950);
+    auto done = ApplyTransferResult(TxKind::kReversal, result, "req-r", Transfers());
     ASSERT_TRUE(done) << done.error().message;
     EXPECT_TRUE(done->applied);
     auto row = store_->FindTransfer(actor_.agency_id, reversal->id);
@@ -86,7 +87,7 @@ TEST_F(Reversal, PayoutIsNotAPaymentReceivedAndCannotBeReversed) {
     payout.remarks = "deposit";
     auto paid = InitiateB2c(payout, actor_, Transfers());
     ASSERT_TRUE(paid) << paid.error().message;
-    ASSERT_TRUE(ApplyTransferResult("b2c", TransferResult(*paid, 0, "TFE1PAY001", 500), "req-p", Transfers()));
+    ASSERT_TRUE(ApplyTransferResult(TxKind::kB2c, TransferResult(*paid, 0, "TFE1PAY001", 500), "req-p", Transfers()));
 
     auto reversal = InitiateReversal(Reverse(paid->id), actor_, Transfers());
 

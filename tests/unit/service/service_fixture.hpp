@@ -21,6 +21,7 @@ namespace haven::service::testing {
 
 using core::ErrorCode;
 using core::Result;
+using core::TxKind;
 using core::TxStatus;
 using nlohmann::json;
 
@@ -128,8 +129,8 @@ protected:
     StkDeps Stk() { return {*store_, daraja_, "https://gw.test/api/v1/mpesa/callback?secret=s"}; }
     B2cDeps Transfers() {
         return {*store_, daraja_,
-                ResultUrls{"https://gw.test/b2c/result", "https://gw.test/b2c/timeout", "https://gw.test/reversal/result",
-                           "https://gw.test/reversal/timeout", "https://gw.test/balance/result",
+                ResultUrls{"https://gw.test/b2c/result", "https://gw.test/b2c/timeout",
+                           "https://gw.test/reversal/result", "https://gw.test/reversal/timeout", "https://gw.test/balance/result",
                            "https://gw.test/balance/timeout", "https://gw.test/status/result",
                            "https://gw.test/status/timeout"}};
     }

@@ -38,9 +38,9 @@ TEST_F(TransferResults, SuccessIsAppliedOnceAndADuplicateChangesNothing) {
     auto paid = Paid();
     auto body = TransferResult(paid, 0, "TFE8L2M9QX", 2500);
 
-    auto first = ApplyTransferResult("b2c", body, "req-1", Transfers());
-    auto duplicate = ApplyTransferResult("b2c", body, "req-2", Transfers());
-    auto late_failure = ApplyTransferResult("b2c", TransferResult(paid, 2001, "", 0), "req-3", Transfers());
+    auto first = ApplyTransferResult(TxKind::kB2c, body, "req-1", Transfers());
+    auto duplicate = ApplyTransferResult(TxKind::kB2c, body, "req-2", Transfers());
+    auto late_failure = ApplyTransferResult(TxKind::kB2c, TransferResult(paid, 2001, "", 0), "req-3", Transfers());
 
     ASSERT_TRUE(first) << first.error().message;
     EXPECT_TRUE(first->matched);
@@ -60,7 +60,7 @@ TEST_F(TransferResults, SuccessIsAppliedOnceAndADuplicateChangesNothing) {
 TEST_F(TransferResults, FailureResultMarksThePayoutFailedWithMpesasReason) {
     auto paid = Paid();
 
-    auto applied = ApplyTransferResult("b2c", TransferResult(paid, 2001, "", 0), "req-1", Transfers());
+    auto applied = ApplyTransferResult(TxKind::kB2c, TransferResult(paid, 2001, "", 0), "req-1", Transfers());
 
     ASSERT_TRUE(applied) << applied.error().message;
     EXPECT_TRUE(applied->applied);
@@ -76,7 +76,8 @@ TEST_F(TransferResults, ResultForAnUnknownConversationIsKeptAndChangesNoPayout) 
     stranger.originator_conversation_id = "someone-else";
     stranger.conversation_id = "AG_unknown";
 
-    auto applied = ApplyTransferResult("b2c", TransferResult(stranger, 0, "TFE0STRAY1", 2500), "req-1", Transfers());
+    auto result = TransferResult(stranger, 0, "TFE0STRAY1", 2500);
+    auto applied = ApplyTransferResult(TxKind::kB2c, result, "req-1", Transfers());
 
     ASSERT_TRUE(applied) << applied.error().message;
     EXPECT_FALSE(applied->matched);
@@ -87,7 +88,7 @@ TEST_F(TransferResults, ResultForAnUnknownConversationIsKeptAndChangesNoPayout) 
 TEST_F(TransferResults, TimeoutLeavesThePayoutPendingAndAsksMpesaForItsStatus) {
     auto paid = Paid();
 
-    auto timed_out = ApplyTransferTimeout("b2c", Timeout(paid), "req-1", Transfers());
+    auto timed_out = ApplyTransferTimeout(TxKind::kB2c, Timeout(paid), "req-1", Transfers());
 
     ASSERT_TRUE(timed_out) << timed_out.error().message;
     EXPECT_TRUE(timed_out->matched);
@@ -103,7 +104,7 @@ TEST_F(TransferResults, TimeoutLeavesThePayoutPendingAndAsksMpesaForItsStatus) {
 
 TEST_F(TransferResults, StatusResultAfterATimeoutSettlesThePayout) {
     auto paid = Paid();
-    ASSERT_TRUE(ApplyTransferTimeout("b2c", Timeout(paid), "req-1", Transfers()));
+    ASSERT_TRUE(ApplyTransferTimeout(TxKind::kB2c, Timeout(paid), "req-1", Transfers()));
     ASSERT_EQ(daraja_.status_queries.size(), 1u);
     // The fake acknowledged the query with the ids below (its second async answer).
     json status = {{"Result",
@@ -127,9 +128,9 @@ TEST_F(TransferResults, StatusResultAfterATimeoutSettlesThePayout) {
 
 TEST_F(TransferResults, TimeoutOfASettledPayoutSendsNoQuery) {
     auto paid = Paid();
-    ASSERT_TRUE(ApplyTransferResult("b2c", TransferResult(paid, 0, "TFE8L2M9QX", 2500), "req-1", Transfers()));
+    ASSERT_TRUE(ApplyTransferResult(TxKind::kB2c, TransferResult(paid, 0, "TFE8L2M9QX", 2500), "req-1", Transfers()));
 
-    auto timed_out = ApplyTransferTimeout("b2c", Timeout(paid), "req-2", Transfers());
+    auto timed_out = ApplyTransferTimeout(TxKind::kB2c, Timeout(paid), "req-2", Transfers());
 
     ASSERT_TRUE(timed_out) << timed_out.error().message;
     EXPECT_TRUE(daraja_.status_queries.empty());
