@@ -4,6 +4,10 @@
 
 #include "api/context.hpp"
 #include "service/b2c_service.hpp"
+#include "service/balance_service.hpp"
+#include "service/reversal_service.hpp"
+#include "service/status_query.hpp"
+#include "service/transfer_results.hpp"
 #include "storage/store.hpp"
 
 namespace haven::api {

@@ -196,20 +196,20 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
     router.AddAsync("POST", "/api/v1/mpesa/b2c", calls_daraja("b2c.initiate", B2c));
     router.AddAsync("POST", "/api/v1/mpesa/b2c/result",
                DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferResult("b2c", b, id, d);
+                   return service::ApplyTransferResult(core::TxKind::kB2c, b, id, d);
                }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/b2c/timeout",
                DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferTimeout("b2c", b, id, d);
+                   return service::ApplyTransferTimeout(core::TxKind::kB2c, b, id, d);
                }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/reverse", calls_daraja("reversal.initiate", Reverse));
     router.AddAsync("POST", "/api/v1/mpesa/reversal/result",
                DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferResult("reversal", b, id, d);
+                   return service::ApplyTransferResult(core::TxKind::kReversal, b, id, d);
                }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/reversal/timeout",
                DarajaResult(ctx, "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferTimeout("reversal", b, id, d);
+                   return service::ApplyTransferTimeout(core::TxKind::kReversal, b, id, d);
                }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/transaction-status", calls_daraja("status.query", TransactionStatus));
     router.AddAsync("POST", "/api/v1/mpesa/transaction-status/result",

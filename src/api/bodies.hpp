@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "service/b2c_service.hpp"
+#include "service/reversal_service.hpp"
 #include "service/stk_service.hpp"
 
 namespace haven::api {

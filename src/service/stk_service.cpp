@@ -17,6 +17,9 @@ using nlohmann::json;
 
 namespace {
 
+/// Unmatched STK callbacks are kept under the kind's name ("stk").
+const std::string kStk(core::ToString(core::TxKind::kStk));
+
 void Audit(storage::Store& store, std::optional<int64_t> agency_id, std::optional<int64_t> user_id,
            const std::string& actor, const std::string& action, const std::string& target,
            const std::string& request_id, const std::string& outcome) {
@@ -129,7 +132,7 @@ Result<StkPushOutput> FinishStkPush(const PreparedStkPush& prepared, const Resul
     if (!updated) return tl::unexpected(updated.error());
     // A fast callback can beat us here (it was stored as unmatched while the row had no
     // CheckoutRequestID yet): apply it now, so the push does not wait for reconciliation.
-    auto early = deps.store.ListUnmatchedCallbacks("stk", ack->checkout_request_id);
+    auto early = deps.store.ListUnmatchedCallbacks(kStk, ack->checkout_request_id);
     if (early && !early->empty()) {
         for (const auto& payload : *early) {
             auto applied = ApplyStkCallback(json::parse(payload, nullptr, false), actor.request_id, deps);
@@ -229,7 +232,7 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
         // Unknown (or not known yet: Daraja can call back before our push has recorded its ids).
         // Keep it, then look once more: whichever of the push and this callback comes second applies it.
         // Kept as received: matching a push that never learnt its CheckoutRequestID needs the full phone number.
-        auto kept = deps.store.InsertUnmatchedCallback("stk", cb.checkout_request_id, body.dump());
+        auto kept = deps.store.InsertUnmatchedCallback(kStk, cb.checkout_request_id, body.dump());
         if (!kept) return tl::unexpected(kept.error());
         existing = deps.store.FindStkByCheckoutIdAnyAgency(cb.checkout_request_id);
         if (!existing) {
@@ -240,7 +243,7 @@ Result<CallbackOutcome> ApplyStkCallback(const json& body, const std::string& re
     }
     // Applied below: an early copy kept as unmatched is no longer needed.
     if (auto count = deps.store.CountUnmatchedCallbacks(cb.checkout_request_id); count && *count > 0) {
-        (void)deps.store.DeleteUnmatchedCallbacks("stk", cb.checkout_request_id);
+        (void)deps.store.DeleteUnmatchedCallbacks(kStk, cb.checkout_request_id);
     }
     Event(deps.store, existing->id, "callback", body);
 
@@ -277,7 +280,7 @@ Result<bool> MatchUnconfirmedPush(const core::StkTransaction& tx, std::chrono::s
     if (tx.status != TxStatus::kPending || !tx.checkout_request_id.empty()) return false;
     auto created = core::ParseIsoUtc(tx.created_at);
     if (!created) return false;
-    auto kept = deps.store.ListUnmatchedCallbacksBetween("stk", tx.created_at, core::IsoUtc(*created + lifetime));
+    auto kept = deps.store.ListUnmatchedCallbacksBetween(kStk, tx.created_at, core::IsoUtc(*created + lifetime));
     if (!kept) return tl::unexpected(kept.error());
     std::optional<daraja::StkCallback> match;
     std::string match_payload;

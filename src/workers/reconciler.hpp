@@ -12,7 +12,7 @@
 #include <string>
 
 #include "net/runtime.hpp"
-#include "service/b2c_service.hpp"
+#include "service/status_query.hpp"
 #include "service/stk_service.hpp"
 
 namespace haven::workers {
