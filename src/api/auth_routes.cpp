@@ -3,6 +3,7 @@
 
 #include "api/accepts.hpp"
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "core/text.hpp"
@@ -87,10 +88,8 @@ void Login(net::Request& req, ApiContext& ctx, net::Reply reply) {
     }
 }
 
-net::Response Me(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    auto user = ctx.store.FindUserById(claims->user_id);
+net::Response Me(const Caller& caller, ApiContext& ctx) {
+    auto user = ctx.store.FindUserById(caller.user_id);
     if (!user) return ErrorResponse(ErrorCode::kUnauthenticated, "this account no longer exists: log in again");
     return Ok(UserJson(*user, AgencyName(ctx, user->agency_id)));
 }
@@ -101,7 +100,8 @@ void RegisterAuthRoutes(net::Router& router, ApiContext& ctx) {
     router.AddAsync("POST", "/api/v1/auth/login", Accepts(kJsonBody, [&ctx](net::Request& req, net::Reply reply) {
                         Login(req, ctx, std::move(reply));
                     }));
-    router.Add("GET", "/api/v1/auth/me", [&ctx](net::Request& req) { return Me(req, ctx); });
+    router.Add("GET", "/api/v1/auth/me",
+               Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Me(caller, ctx); }));
 }
 
 }  // namespace haven::api

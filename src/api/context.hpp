@@ -44,11 +44,6 @@ struct ApiContext {
     service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
 };
 
-/// Bearer JWT -> claims; kUnauthenticated when missing, malformed, expired or badly signed.
-core::Result<service::Claims> Authenticate(const net::Request& req, const ApiContext& ctx);
-/// kForbidden unless the role is one of the allowed ones.
-core::Result<void> RequireRole(const service::Claims& claims, std::initializer_list<core::Role> allowed);
-
 /// Writes an audit row; failures are logged, never thrown.
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
            const std::string& action, const std::string& target, const std::string& outcome);

@@ -3,6 +3,7 @@
 
 #include "api/b2c.hpp"
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/validator.hpp"
@@ -67,11 +68,9 @@ core::Result<std::vector<json>> StkPageJson(ApiContext& ctx, int64_t agency_id,
     return out;
 }
 
-net::Response List(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
     storage::StkFilter filter;
-    filter.agency_id = claims->agency_id;
+    filter.agency_id = caller.agency_id;
     filter.limit = kDefaultLimit;
     Validator v;
     if (auto raw = req.Query("status")) {
@@ -88,7 +87,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
             if (key->id) {
                 filter.lease_id = key->id;
             } else {
-                auto resolved = service::ResolveLease(ctx.store, claims->agency_id, *key);
+                auto resolved = service::ResolveLease(ctx.store, caller.agency_id, *key);
                 // An unknown external id is the caller's to fix; a database failure is ours (500).
                 if (!resolved && resolved.error().code != core::ErrorCode::kValidation) {
                     return ErrorResponse(resolved.error());
@@ -162,12 +161,10 @@ net::Response List(net::Request& req, ApiContext& ctx) {
     return Ok(std::move(data));
 }
 
-net::Response Detail(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
     auto id = core::ParseId(req.Param("id"));
     if (!id) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
-    auto kind = ctx.store.FindTransactionKind(claims->agency_id, *id);
+    auto kind = ctx.store.FindTransactionKind(caller.agency_id, *id);
     if (!kind) {
         if (kind.error().code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
         return ErrorResponse(kind.error());
@@ -175,14 +172,14 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
     json out;
     core::Result<std::vector<core::TxEvent>> events;
     if (*kind == "stk") {
-        auto tx = ctx.store.FindStk(claims->agency_id, *id);
+        auto tx = ctx.store.FindStk(caller.agency_id, *id);
         if (!tx) return ErrorResponse(tx.error());
-        auto items = StkPageJson(ctx, claims->agency_id, {*tx});
+        auto items = StkPageJson(ctx, caller.agency_id, {*tx});
         if (!items) return ErrorResponse(items.error());
         out = std::move(items->front());
         events = ctx.store.ListStkEvents(tx->id);
     } else {
-        auto t = ctx.store.FindTransfer(claims->agency_id, *id);
+        auto t = ctx.store.FindTransfer(caller.agency_id, *id);
         if (!t) return ErrorResponse(t.error());
         out = TransferJson(*t);
         events = ctx.store.ListTransferEvents(t->id);
@@ -196,7 +193,7 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
     }
     out["timeline"] = timeline;
     // Every review item about it, open or resolved, with what was done.
-    auto reviews = ctx.store.ListReview({.agency_id = claims->agency_id, .transaction_id = *id, .limit = 200});
+    auto reviews = ctx.store.ListReview({.agency_id = caller.agency_id, .transaction_id = *id, .limit = 200});
     if (!reviews) return ErrorResponse(reviews.error());
     json review = json::array();
     for (const auto& item : *reviews) review.push_back(ReviewJson(item));
@@ -207,8 +204,11 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
 }  // namespace
 
 void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/v1/mpesa/transactions", [&ctx](net::Request& req) { return List(req, ctx); });
-    router.Add("GET", "/api/v1/mpesa/transactions/{id}", [&ctx](net::Request& req) { return Detail(req, ctx); });
+    router.Add("GET", "/api/v1/mpesa/transactions", Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& c) {
+                   return List(req, c, ctx);
+               }));
+    router.Add("GET", "/api/v1/mpesa/transactions/{id}",
+               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& c) { return Detail(req, c, ctx); }));
 }
 
 }  // namespace haven::api

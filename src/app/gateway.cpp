@@ -216,6 +216,7 @@ std::string Gateway::SimulatorUrl() const { return impl_->simulator ? impl_->sim
 const Config& Gateway::config() const { return impl_->config; }
 storage::Store& Gateway::store() { return *impl_->store; }
 const net::Router& Gateway::router() const { return impl_->router; }
+api::ApiContext& Gateway::api_context() { return *impl_->ctx; }
 int Gateway::ReconcileNow() { return impl_->reconciler ? impl_->reconciler->RunOnce() : 0; }
 
 core::Result<core::User> AddUser(storage::Store& store, const std::string& email, const std::string& password,
