@@ -31,25 +31,6 @@ std::string Base(const std::string& callback_url) {
     return slash == std::string::npos ? callback_url : callback_url.substr(0, slash);
 }
 
-net::Response Acknowledge() {
-    return net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
-}
-
-using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&, const std::string&,
-                                                                    service::B2cDeps)>;
-
-/// A Daraja-facing Result/timeout URL (secret in the query): any Content-Type (kDarajaBody), but the body
-/// must be JSON. Answered after the commit, without holding a thread (ReceiveFromDaraja).
-net::AsyncHandler DarajaResult(ApiContext& ctx, std::string kind, ResultFn apply) {
-    return DarajaInbound(ctx, std::move(kind), Acknowledge(),
-                         [&ctx, apply = std::move(apply)](const json& body,
-                                                         const std::string& request_id) -> core::Result<std::string> {
-                             auto applied = apply(body, request_id, B2cDepsFor(ctx));
-                             if (!applied) return tl::unexpected(applied.error());
-                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                         });
-}
-
 net::Response NotFoundOr(const core::Error& e, const char* what) {
     if (e.code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, what);
     return ErrorResponse(e);
@@ -186,28 +167,31 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
     const Guard admin_sends{{Role::kAdmin}, "only an agency admin may send money"};
     const Guard admin_reverses{{Role::kAdmin}, "only an agency admin may reverse a payment"};
     router.AddAsync("POST", "/api/v1/mpesa/b2c", calls_daraja("b2c.initiate", admin_sends, B2c));
-    router.AddAsync("POST", "/api/v1/mpesa/b2c/result",
-               DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferResult("b2c", b, id, d);
-               }), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/b2c/timeout",
-               DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferTimeout("b2c", b, id, d);
-               }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/reverse", calls_daraja("reversal.initiate", admin_reverses, Reverse));
-    router.AddAsync("POST", "/api/v1/mpesa/reversal/result",
-               DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferResult("reversal", b, id, d);
-               }), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/reversal/timeout",
-               DarajaResult(ctx, "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferTimeout("reversal", b, id, d);
-               }), net::Lane::kDaraja);
     router.AddAsync("POST", "/api/v1/mpesa/transaction-status", calls_daraja("status.query", kStaff, TransactionStatus));
-    router.AddAsync("POST", "/api/v1/mpesa/transaction-status/result",
-               DarajaResult(ctx, "result.status", service::ApplyStatusResult), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/transaction-status/timeout",
-               DarajaResult(ctx, "timeout.status", service::ApplyStatusTimeout), net::Lane::kDaraja);
+
+    // Daraja's Result and queue-timeout URLs (daraja_inbound.hpp).
+    using Apply = core::Result<service::ResultOutcome> (*)(const json&, const std::string&, service::B2cDeps);
+    auto from_daraja = [&](const char* path, const char* kind, Apply apply) {
+        AddDarajaRoute(router, ctx, std::string("/api/v1/mpesa/") + path, kind, DarajaAck::kResult,
+                       [&ctx, apply](const json& body, const std::string& request_id) {
+                           return apply(body, request_id, B2cDepsFor(ctx));
+                       });
+    };
+    from_daraja("b2c/result", "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferResult("b2c", b, id, d);
+    });
+    from_daraja("b2c/timeout", "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferTimeout("b2c", b, id, d);
+    });
+    from_daraja("reversal/result", "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferResult("reversal", b, id, d);
+    });
+    from_daraja("reversal/timeout", "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferTimeout("reversal", b, id, d);
+    });
+    from_daraja("transaction-status/result", "result.status", service::ApplyStatusResult);
+    from_daraja("transaction-status/timeout", "timeout.status", service::ApplyStatusTimeout);
 }
 
 }  // namespace haven::api

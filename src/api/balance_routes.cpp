@@ -52,17 +52,6 @@ net::Response Latest(const Caller& caller, ApiContext& ctx) {
     return Ok(BalanceJson(*latest));
 }
 
-/// Daraja's answer to a balance check (or its timeout notice): answered after the commit (ReceiveFromDaraja).
-net::AsyncHandler Result(ApiContext& ctx, const char* kind, bool timeout) {
-    return DarajaInbound(ctx, kind, net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}}),
-                         [&ctx, timeout](const json& body, const std::string& request_id) -> core::Result<std::string> {
-                             auto applied = timeout ? service::ApplyBalanceTimeout(body, request_id, B2cDepsFor(ctx))
-                                                    : service::ApplyBalanceResult(body, request_id, B2cDepsFor(ctx));
-                             if (!applied) return tl::unexpected(applied.error());
-                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                         });
-}
-
 }  // namespace
 
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
@@ -75,8 +64,15 @@ void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
                                              }))));
     router.Add("GET", "/api/v1/mpesa/balance/latest",
                Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Latest(caller, ctx); }));
-    router.AddAsync("POST", "/api/v1/mpesa/balance/result", Result(ctx, "result.balance", false), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/balance/timeout", Result(ctx, "timeout.balance", true), net::Lane::kDaraja);
+    // Daraja's answer to a balance check and its timeout notice (daraja_inbound.hpp).
+    AddDarajaRoute(router, ctx, "/api/v1/mpesa/balance/result", "result.balance", DarajaAck::kResult,
+                   [&ctx](const json& body, const std::string& request_id) {
+                       return service::ApplyBalanceResult(body, request_id, B2cDepsFor(ctx));
+                   });
+    AddDarajaRoute(router, ctx, "/api/v1/mpesa/balance/timeout", "timeout.balance", DarajaAck::kResult,
+                   [&ctx](const json& body, const std::string& request_id) {
+                       return service::ApplyBalanceTimeout(body, request_id, B2cDepsFor(ctx));
+                   });
 }
 
 }  // namespace haven::api

@@ -58,16 +58,6 @@ net::Response Status(net::Request& req, const Caller& caller, ApiContext& ctx, b
     return Ok(detailed ? DetailedStatusJson(*tx) : StatusJson(*tx));
 }
 
-net::AsyncHandler Callback(ApiContext& ctx) {
-    static const net::Response kAck = net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
-    return DarajaInbound(ctx, "callback.stk", kAck,
-                         [&ctx](const json& body, const std::string& request_id) -> core::Result<std::string> {
-                             auto applied = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
-                             if (!applied) return tl::unexpected(applied.error());
-                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                         });
-}
-
 }  // namespace
 
 void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
@@ -87,8 +77,10 @@ void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
                Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
                    return Status(req, caller, ctx, true);
                }));
-    // Answered after the commit, without holding a thread while it waits (ReceiveFromDaraja).
-    router.AddAsync("POST", "/api/v1/mpesa/callback", Callback(ctx), net::Lane::kDaraja);
+    AddDarajaRoute(router, ctx, "/api/v1/mpesa/callback", "callback.stk", DarajaAck::kStkCallback,
+                   [&ctx](const json& body, const std::string& request_id) {
+                       return service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                   });
 }
 
 }  // namespace haven::api
