@@ -18,9 +18,9 @@ namespace haven::api {
 using core::ErrorCode;
 using nlohmann::json;
 
-void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body, const service::Actor& actor,
-                     std::optional<int64_t> fixed_lease_id, const std::string& scope, net::Reply reply) {
-    auto read = ReadStkPushBody(body, fixed_lease_id);
+void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body,
+                     core::Result<service::StkPushInput> read, const service::Actor& actor, const std::string& scope,
+                     net::Reply reply) {
     if (!read) return reply(ErrorResponse(read.error()));
     auto push = [&ctx, input = *read, actor](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
@@ -43,7 +43,7 @@ namespace {
 void StkPush(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
-    StkPushResponse(req, ctx, *body, ActorFrom(caller, req), std::nullopt, "POST /api/v1/mpesa/stk-push",
+    StkPushResponse(req, ctx, *body, ReadStkPushBody(*body), ActorFrom(caller, req), "POST /api/v1/mpesa/stk-push",
                     std::move(reply));
 }
 
