@@ -42,6 +42,9 @@ struct ApiContext {
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;
     service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
+    service::LoginDeps LoginDeps() const {
+        return {store, hash_gate, login_throttle, settings.jwt_secret, settings.jwt_ttl_seconds};
+    }
 };
 
 /// Writes an audit row; failures are logged, never thrown.
