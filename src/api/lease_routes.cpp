@@ -140,9 +140,16 @@ net::Response GetLease(net::Request& req, const Caller& caller, ApiContext& ctx)
     return Ok(LeaseWithExtras(ctx, *lease, TotalsByLease(*payments)[lease->id]));
 }
 
-net::Response PaymentsResponse(const std::vector<core::Payment>& payments) {
+net::Response PaymentsResponse(ApiContext& ctx, int64_t agency_id, const std::vector<core::Payment>& payments) {
+    std::vector<int64_t> lease_ids;
+    for (const auto& p : payments) lease_ids.push_back(p.lease_id);
+    auto external = service::LeaseExternalIds(ctx.store, agency_id, lease_ids);
+    if (!external) return ErrorResponse(external.error());
     json out = json::array();
-    for (const auto& p : payments) out.push_back(PaymentJson(p));
+    for (const auto& p : payments) {
+        auto found = external->find(p.lease_id);
+        out.push_back(PaymentJson(p, found == external->end() ? "" : found->second));
+    }
     return Ok(out);
 }
 
@@ -151,7 +158,7 @@ net::Response LeasePayments(net::Request& req, const Caller& caller, ApiContext&
     if (!lease) return ErrorResponse(lease.error());
     auto payments = ctx.store.ListPayments(caller.agency_id, lease->id);
     if (!payments) return ErrorResponse(payments.error());
-    return PaymentsResponse(*payments);
+    return PaymentsResponse(ctx, caller.agency_id, *payments);
 }
 
 net::Response ListPayments(net::Request& req, const Caller& caller, ApiContext& ctx) {
@@ -165,7 +172,7 @@ net::Response ListPayments(net::Request& req, const Caller& caller, ApiContext& 
     }
     auto payments = ctx.store.ListPayments(caller.agency_id, lease_id);
     if (!payments) return ErrorResponse(payments.error());
-    return PaymentsResponse(*payments);
+    return PaymentsResponse(ctx, caller.agency_id, *payments);
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ net::Response Status(net::Request& req, ApiContext& ctx) {
     if (!tx || tx->lease_id != lease->id) {
         return ErrorResponse(ErrorCode::kNotFound, "no payment with this CheckoutRequestID for this lease");
     }
-    json out = DetailedStatusJson(*tx);
+    json out = DetailedStatusJson(*tx, lease->external_id);
     out["phoneNumber"] = core::MaskPhone(tx->phone_number);
     return Ok(out);
 }

@@ -12,6 +12,7 @@
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/stk_push.hpp"
+#include "service/leases.hpp"
 
 namespace haven::api {
 
@@ -55,7 +56,9 @@ net::Response Status(net::Request& req, const Caller& caller, ApiContext& ctx, b
         }
         return ErrorResponse(tx.error());
     }
-    return Ok(detailed ? DetailedStatusJson(*tx) : StatusJson(*tx));
+    auto external = service::LeaseExternalId(ctx.store, caller.agency_id, tx->lease_id);
+    if (!external) return ErrorResponse(external.error());
+    return Ok(detailed ? DetailedStatusJson(*tx, *external) : StatusJson(*tx, *external));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "core/text.hpp"
+#include "service/leases.hpp"
 #include "service/transactions.hpp"
 
 namespace haven::api {
@@ -15,8 +16,8 @@ using nlohmann::json;
 namespace {
 
 /// The STK JSON plus what happened to the money since: "reversed" and "refunded" (non-failed refunds).
-json StkJson(const service::StkRow& row) {
-    json out = TransactionJson(row.transaction);
+json StkJson(const service::StkRow& row, const std::string& lease_external_id) {
+    json out = TransactionJson(row.transaction, lease_external_id);
     out["reversed"] = row.totals.reversed;
     out["refunded"] = row.totals.refunded;
     return out;
@@ -40,8 +41,13 @@ net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
     if (!page) return ErrorResponse(page.error());
     json items = json::array();
     for (const auto& row : page->items) {
-        if (const auto* stk = std::get_if<service::StkRow>(&row)) items.push_back(StkJson(*stk));
-        else items.push_back(TransferJson(std::get<storage::Transfer>(row)));
+        if (const auto* stk = std::get_if<service::StkRow>(&row)) {
+            auto external = stk->transaction.lease_id ? page->lease_external_ids.find(*stk->transaction.lease_id)
+                                                      : page->lease_external_ids.end();
+            items.push_back(StkJson(*stk, external == page->lease_external_ids.end() ? "" : external->second));
+        } else {
+            items.push_back(TransferJson(std::get<storage::Transfer>(row)));
+        }
     }
     // Moved in, not listed in a braced initializer: that would deep-copy the whole page once more.
     json data = json::object();
@@ -65,7 +71,9 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
         if (!tx) return ErrorResponse(tx.error());
         auto rows = service::WithTotals(ctx.store, caller.agency_id, {*tx});
         if (!rows) return ErrorResponse(rows.error());
-        out = StkJson(rows->front());
+        auto external = service::LeaseExternalId(ctx.store, caller.agency_id, tx->lease_id);
+        if (!external) return ErrorResponse(external.error());
+        out = StkJson(rows->front(), *external);
         events = ctx.store.ListStkEvents(tx->id);
     } else {
         auto t = ctx.store.FindTransfer(caller.agency_id, *id);

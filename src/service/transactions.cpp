@@ -143,7 +143,16 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
     TransactionPage page;
     if (static_cast<int>(rows.size()) == filter.limit) page.next_cursor = rows.back().first;
     page.items.reserve(rows.size());
-    for (auto& [id, row] : rows) page.items.push_back(std::move(row));
+    std::vector<int64_t> lease_ids;
+    for (auto& [id, row] : rows) {
+        if (const auto* stk = std::get_if<StkRow>(&row); stk && stk->transaction.lease_id) {
+            lease_ids.push_back(*stk->transaction.lease_id);
+        }
+        page.items.push_back(std::move(row));
+    }
+    auto external = LeaseExternalIds(store, q.agency_id, lease_ids);
+    if (!external) return core::Fail(external.error());
+    page.lease_external_ids = std::move(*external);
     return page;
 }
 

@@ -39,6 +39,7 @@ using TransactionRow = std::variant<StkRow, storage::Transfer>;
 struct TransactionPage {
     std::vector<TransactionRow> items;      // newest first
     std::optional<int64_t> next_cursor;     // set when the page is full: pass it as `cursor` for the next
+    std::map<int64_t, std::string> lease_external_ids;  // Haven's id of each lease the page names, when it has one
 };
 
 /// The page of the agency's transactions the query asks for. Every kind shares one id space, so the rows are merged
