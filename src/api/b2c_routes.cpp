@@ -8,6 +8,7 @@
 #include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -30,25 +31,6 @@ std::string Base(const std::string& callback_url) {
     return slash == std::string::npos ? callback_url : callback_url.substr(0, slash);
 }
 
-net::Response Acknowledge() {
-    return net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
-}
-
-using ResultFn = std::function<core::Result<service::ResultOutcome>(const json&, const std::string&,
-                                                                    service::B2cDeps)>;
-
-/// A Daraja-facing Result/timeout URL (secret in the query): any Content-Type (kDarajaBody), but the body
-/// must be JSON. Answered after the commit, without holding a thread (ReceiveFromDaraja).
-net::AsyncHandler DarajaResult(ApiContext& ctx, std::string kind, ResultFn apply) {
-    return DarajaInbound(ctx, std::move(kind), Acknowledge(),
-                         [&ctx, apply = std::move(apply)](const json& body,
-                                                         const std::string& request_id) -> core::Result<std::string> {
-                             auto applied = apply(body, request_id, B2cDepsFor(ctx));
-                             if (!applied) return tl::unexpected(applied.error());
-                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                         });
-}
-
 net::Response NotFoundOr(const core::Error& e, const char* what) {
     if (e.code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, what);
     return ErrorResponse(e);
@@ -64,35 +46,25 @@ std::function<void(core::Result<storage::Transfer>)> AnswerTransfer(net::Reply r
     };
 }
 
-void B2c(net::Request& req, ApiContext& ctx, net::Reply reply) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return reply(ErrorResponse(claims.error()));
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
-        return reply(ErrorResponse(ErrorCode::kForbidden, "only an agency admin may send money"));
-    }
+void B2c(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
     auto read = ReadB2cBody(*body);
     if (!read) return reply(ErrorResponse(read.error()));
-    auto pay = [&ctx, input = *read, actor = ActorFrom(*claims, req)](const auto& key, net::Reply answer) mutable {
+    auto pay = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
         service::InitiateB2cAsync(input, actor, B2cDepsFor(ctx), AnswerTransfer(std::move(answer), nullptr));
     };
-    WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/b2c", *body, pay, std::move(reply),
+    WithIdempotency(req, ctx, caller.agency_id, "POST /api/v1/mpesa/b2c", *body, pay, std::move(reply),
                     IdempotencyKey::kRequired);
 }
 
-void Reverse(net::Request& req, ApiContext& ctx, net::Reply reply) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return reply(ErrorResponse(claims.error()));
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin}); !allowed) {
-        return reply(ErrorResponse(ErrorCode::kForbidden, "only an agency admin may reverse a payment"));
-    }
+void Reverse(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
     auto read = ReadReversalBody(*body);
     if (!read) return reply(ErrorResponse(read.error()));
-    auto reverse = [&ctx, input = *read, actor = ActorFrom(*claims, req)](const auto& key,
+    auto reverse = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key,
                                                                            net::Reply answer) mutable {
         input.idempotency = key;
         auto kind = ctx.store.FindTransactionKind(actor.agency_id, input.transaction_id);
@@ -104,7 +76,7 @@ void Reverse(net::Request& req, ApiContext& ctx, net::Reply reply) {
         service::InitiateReversalAsync(input, actor, B2cDepsFor(ctx),
                                        AnswerTransfer(std::move(answer), "no transaction with this id"));
     };
-    WithIdempotency(req, ctx, claims->agency_id, "POST /api/v1/mpesa/reverse", *body, reverse, std::move(reply),
+    WithIdempotency(req, ctx, caller.agency_id, "POST /api/v1/mpesa/reverse", *body, reverse, std::move(reply),
                     IdempotencyKey::kRequired);
 }
 
@@ -121,19 +93,14 @@ json StatusQueryJson(const storage::StatusQuery& q) {
             {"updatedAt", Instant(q.updated_at)}};
 }
 
-void TransactionStatus(net::Request& req, ApiContext& ctx, net::Reply reply) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return reply(ErrorResponse(claims.error()));
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return reply(ErrorResponse(allowed.error()));
-    }
+void TransactionStatus(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
     auto id = body->contains("transactionId") ? IdField((*body)["transactionId"]) : std::nullopt;
     if (!id) {
         return reply(ErrorResponse(core::Error::Validation("transactionId", "transactionId must be a transaction id")));
     }
-    service::QueryTransactionStatusAsync(claims->agency_id, *id, claims->user_id, B2cDepsFor(ctx),
+    service::QueryTransactionStatusAsync(caller.agency_id, *id, caller.user_id, B2cDepsFor(ctx),
                                          [reply = std::move(reply)](core::Result<storage::StatusQuery> out) {
                                              if (!out) return reply(NotFoundOr(out.error(), "no transaction with this id"));
                                              reply(Ok(StatusQueryJson(*out)));
@@ -187,35 +154,44 @@ json TransferJson(const storage::Transfer& t) {
 
 void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
     // Routes that wait on Daraja: bounded by DARAJA_MAX_IN_FLIGHT, holding no thread while Daraja answers.
-    auto calls_daraja = [&ctx](const char* action, void (*handler)(net::Request&, ApiContext&, net::Reply)) {
-        return Accepts(kJsonBody, CallsDaraja(ctx, Audited(ctx, action, [&ctx, handler](net::Request& req,
-                                                                                       net::Reply reply) {
-                                              handler(req, ctx, std::move(reply));
-                                          })));
+    using Fn = void (*)(net::Request&, const Caller&, ApiContext&, net::Reply);
+    auto calls_daraja = [&ctx](const char* action, Guard guard, Fn handler) {
+        return Accepts(kJsonBody,
+                       CallsDaraja(ctx, Audited(ctx, action,
+                                                AuthedAsync(ctx, std::move(guard),
+                                                            [&ctx, handler](net::Request& req, const Caller& caller,
+                                                                            net::Reply reply) {
+                                                                handler(req, caller, ctx, std::move(reply));
+                                                            }))));
     };
-    router.AddAsync("POST", "/api/v1/mpesa/b2c", calls_daraja("b2c.initiate", B2c));
-    router.AddAsync("POST", "/api/v1/mpesa/b2c/result",
-               DarajaResult(ctx, "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferResult(core::TxKind::kB2c, b, id, d);
-               }), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/b2c/timeout",
-               DarajaResult(ctx, "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferTimeout(core::TxKind::kB2c, b, id, d);
-               }), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/reverse", calls_daraja("reversal.initiate", Reverse));
-    router.AddAsync("POST", "/api/v1/mpesa/reversal/result",
-               DarajaResult(ctx, "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferResult(core::TxKind::kReversal, b, id, d);
-               }), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/reversal/timeout",
-               DarajaResult(ctx, "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
-                   return service::ApplyTransferTimeout(core::TxKind::kReversal, b, id, d);
-               }), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/transaction-status", calls_daraja("status.query", TransactionStatus));
-    router.AddAsync("POST", "/api/v1/mpesa/transaction-status/result",
-               DarajaResult(ctx, "result.status", service::ApplyStatusResult), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/transaction-status/timeout",
-               DarajaResult(ctx, "timeout.status", service::ApplyStatusTimeout), net::Lane::kDaraja);
+    const Guard admin_sends{{Role::kAdmin}, "only an agency admin may send money"};
+    const Guard admin_reverses{{Role::kAdmin}, "only an agency admin may reverse a payment"};
+    router.AddAsync("POST", "/api/v1/mpesa/b2c", calls_daraja("b2c.initiate", admin_sends, B2c));
+    router.AddAsync("POST", "/api/v1/mpesa/reverse", calls_daraja("reversal.initiate", admin_reverses, Reverse));
+    router.AddAsync("POST", "/api/v1/mpesa/transaction-status", calls_daraja("status.query", kStaff, TransactionStatus));
+
+    // Daraja's Result and queue-timeout URLs (daraja_inbound.hpp).
+    using Apply = core::Result<service::ResultOutcome> (*)(const json&, const std::string&, service::B2cDeps);
+    auto from_daraja = [&](const char* path, const char* kind, Apply apply) {
+        AddDarajaRoute(router, ctx, std::string("/api/v1/mpesa/") + path, kind, DarajaAck::kResult,
+                       [&ctx, apply](const json& body, const std::string& request_id) {
+                           return apply(body, request_id, B2cDepsFor(ctx));
+                       });
+    };
+    from_daraja("b2c/result", "result.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferResult(core::TxKind::kB2c, b, id, d);
+    });
+    from_daraja("b2c/timeout", "timeout.b2c", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferTimeout(core::TxKind::kB2c, b, id, d);
+    });
+    from_daraja("reversal/result", "result.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferResult(core::TxKind::kReversal, b, id, d);
+    });
+    from_daraja("reversal/timeout", "timeout.reversal", [](const json& b, const std::string& id, service::B2cDeps d) {
+        return service::ApplyTransferTimeout(core::TxKind::kReversal, b, id, d);
+    });
+    from_daraja("transaction-status/result", "result.status", service::ApplyStatusResult);
+    from_daraja("transaction-status/timeout", "timeout.status", service::ApplyStatusTimeout);
 }
 
 }  // namespace haven::api

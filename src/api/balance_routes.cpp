@@ -7,6 +7,7 @@
 #include "api/b2c.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "core/state.hpp"
@@ -14,7 +15,6 @@
 namespace haven::api {
 
 using core::ErrorCode;
-using core::Role;
 using nlohmann::json;
 
 namespace {
@@ -31,25 +31,18 @@ json BalanceJson(const storage::BalanceCheck& b) {
             {"accounts", accounts}};
 }
 
-void Check(net::Request& req, ApiContext& ctx, net::Reply reply) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return reply(ErrorResponse(claims.error()));
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return reply(ErrorResponse(allowed.error()));
-    }
-    service::RequestBalanceAsync(ActorFrom(*claims, req), B2cDepsFor(ctx),
+void Check(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
+    service::RequestBalanceAsync(ActorFrom(caller, req), B2cDepsFor(ctx),
                                  [reply = std::move(reply)](core::Result<storage::BalanceCheck> out) {
                                      if (!out) return reply(ErrorResponse(out.error()));
                                      reply(Ok(BalanceJson(*out)));
                                  });
 }
 
-net::Response Latest(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    auto latest = ctx.store.FindLatestBalanceCheck(claims->agency_id, true);
+net::Response Latest(const Caller& caller, ApiContext& ctx) {
+    auto latest = ctx.store.FindLatestBalanceCheck(caller.agency_id, true);
     if (!latest && latest.error().code == ErrorCode::kNotFound) {
-        latest = ctx.store.FindLatestBalanceCheck(claims->agency_id, false);
+        latest = ctx.store.FindLatestBalanceCheck(caller.agency_id, false);
     }
     if (!latest) {
         // Not checked yet is a normal state, not an error: data is null until the first check.
@@ -59,28 +52,27 @@ net::Response Latest(net::Request& req, ApiContext& ctx) {
     return Ok(BalanceJson(*latest));
 }
 
-/// Daraja's answer to a balance check (or its timeout notice): answered after the commit (ReceiveFromDaraja).
-net::AsyncHandler Result(ApiContext& ctx, const char* kind, bool timeout) {
-    return DarajaInbound(ctx, kind, net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}}),
-                         [&ctx, timeout](const json& body, const std::string& request_id) -> core::Result<std::string> {
-                             auto applied = timeout ? service::ApplyBalanceTimeout(body, request_id, B2cDepsFor(ctx))
-                                                    : service::ApplyBalanceResult(body, request_id, B2cDepsFor(ctx));
-                             if (!applied) return tl::unexpected(applied.error());
-                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                         });
-}
-
 }  // namespace
 
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
     // POST /balance takes no body (whatever is sent is ignored), so it declares no media type.
     router.AddAsync("POST", "/api/v1/mpesa/balance",
-                    CallsDaraja(ctx, Audited(ctx, "balance.check", [&ctx](net::Request& req, net::Reply reply) {
-                                    Check(req, ctx, std::move(reply));
-                                })));
-    router.Add("GET", "/api/v1/mpesa/balance/latest", [&ctx](net::Request& req) { return Latest(req, ctx); });
-    router.AddAsync("POST", "/api/v1/mpesa/balance/result", Result(ctx, "result.balance", false), net::Lane::kDaraja);
-    router.AddAsync("POST", "/api/v1/mpesa/balance/timeout", Result(ctx, "timeout.balance", true), net::Lane::kDaraja);
+                    CallsDaraja(ctx, Audited(ctx, "balance.check",
+                                             AuthedAsync(ctx, kStaff, [&ctx](net::Request& req, const Caller& caller,
+                                                                             net::Reply reply) {
+                                                 Check(req, caller, ctx, std::move(reply));
+                                             }))));
+    router.Add("GET", "/api/v1/mpesa/balance/latest",
+               Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Latest(caller, ctx); }));
+    // Daraja's answer to a balance check and its timeout notice (daraja_inbound.hpp).
+    AddDarajaRoute(router, ctx, "/api/v1/mpesa/balance/result", "result.balance", DarajaAck::kResult,
+                   [&ctx](const json& body, const std::string& request_id) {
+                       return service::ApplyBalanceResult(body, request_id, B2cDepsFor(ctx));
+                   });
+    AddDarajaRoute(router, ctx, "/api/v1/mpesa/balance/timeout", "timeout.balance", DarajaAck::kResult,
+                   [&ctx](const json& body, const std::string& request_id) {
+                       return service::ApplyBalanceTimeout(body, request_id, B2cDepsFor(ctx));
+                   });
 }
 
 }  // namespace haven::api

@@ -58,11 +58,12 @@ core::Result<std::string> ReadAccountReference(const json& body) {
 
 }  // namespace
 
-core::Result<service::StkPushInput> ReadStkPushBody(const json& body, std::optional<int64_t> fixed_lease_id) {
+core::Result<service::StkPushInput> ReadStkPushBody(const json& body) {
     if (!body.is_object()) return core::Fail(NotAnObject());
     Validator v;
     auto phone = ReadPhone(body, v);
-    auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", 1, 250000));
+    auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", core::kMinStkAmount,
+                                           core::kMaxStkAmount));
     auto reference = v.Take(ReadAccountReference(body));
     std::optional<std::string> desc;
     if (body.contains("transactionDesc")) {
@@ -71,9 +72,9 @@ core::Result<service::StkPushInput> ReadStkPushBody(const json& body, std::optio
     } else {
         desc = "Rent payment";  // Daraja rejects an empty TransactionDesc
     }
-    std::optional<int64_t> lease_id = fixed_lease_id;
+    std::optional<int64_t> lease_id;
     std::string lease_external_id;
-    if (!fixed_lease_id && body.contains("leaseId") && !body["leaseId"].is_null()) {
+    if (body.contains("leaseId") && !body["leaseId"].is_null()) {
         if (auto key = v.Take(core::ParseLeaseKey(body["leaseId"]))) {
             lease_id = key->id;
             lease_external_id = key->external_id;
@@ -81,6 +82,17 @@ core::Result<service::StkPushInput> ReadStkPushBody(const json& body, std::optio
     }
     if (!v.ok()) return core::Fail(v.Finish());
     return service::StkPushInput{*phone, *amount, *reference, *desc, lease_id, lease_external_id, std::nullopt};
+}
+
+core::Result<service::StkPushInput> ReadTenantStkPushBody(const json& body, const TenantPush& lease) {
+    if (!body.is_object()) return core::Fail(NotAnObject());
+    Validator v;
+    auto phone = ReadPhone(body, v);
+    // The rent due is checked like an amount the tenant typed: a rent above what one STK push may ask is refused.
+    const json amount_given = body.contains("amount") ? body["amount"] : json(lease.amount_due);
+    auto amount = v.Take(core::ParseAmount(amount_given, "amount", core::kMinStkAmount, core::kMaxStkAmount));
+    if (!v.ok()) return core::Fail(v.Finish());
+    return service::StkPushInput{*phone, *amount, lease.account_reference, "Rent", lease.lease_id, "", std::nullopt};
 }
 
 core::Result<service::B2cInput> ReadB2cBody(const json& b) {

@@ -22,10 +22,21 @@ std::optional<int64_t> IdField(const nlohmann::json& v);
 
 /// Each reader takes the parsed body (ParseJsonBody makes it an object; anything else is kBadJson).
 
-/// POST /api/v1/mpesa/stk-push and the tenant page: phoneNumber, amount (1..250000), accountReference
-/// (at most 12 characters), optional transactionDesc (at most 13, default "Rent payment"), optional leaseId.
-/// `fixed_lease_id` pins the lease (tenant page) and the body's leaseId is then ignored.
-core::Result<service::StkPushInput> ReadStkPushBody(const nlohmann::json& body, std::optional<int64_t> fixed_lease_id);
+/// POST /api/v1/mpesa/stk-push: phoneNumber, amount (1..kMaxStkAmount), accountReference (at most 12 characters),
+/// optional transactionDesc (kept in full, Daraja is sent its first 13; default "Rent payment"), optional leaseId
+/// (our id or Haven's external id, core/lease_key.hpp).
+core::Result<service::StkPushInput> ReadStkPushBody(const nlohmann::json& body);
+
+/// What a lease decides when its tenant pays from the payment page.
+struct TenantPush {
+    int64_t lease_id = 0;
+    std::string account_reference;  // the lease's
+    int64_t amount_due = 0;         // asked for when the tenant names no amount
+};
+
+/// POST /api/v1/pay/{token}/stk-push: the tenant chooses phoneNumber and, optionally, amount (1..kMaxStkAmount,
+/// default `lease.amount_due`); the lease fixes the reference and where the money is booked (description "Rent").
+core::Result<service::StkPushInput> ReadTenantStkPushBody(const nlohmann::json& body, const TenantPush& lease);
 
 /// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..kMaxB2cAmount), type, remarks, optional
 /// occasion, optional originalTransactionId (refunds only).

@@ -2,9 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-
 #include "api/answer_later.hpp"
+#include "api/guard.hpp"
 
 namespace haven::api {
 
@@ -13,30 +12,6 @@ using core::ErrorCode;
 std::string ApiContext::CallbackUrlWithSecret() const {
     const char sep = settings.callback_url.find('?') == std::string::npos ? '?' : '&';
     return settings.callback_url + sep + "secret=" + settings.callback_secret;
-}
-
-core::Result<service::Claims> Authenticate(const net::Request& req, const ApiContext& ctx) {
-    auto header = req.Header("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (!header || header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0) {
-        return core::Fail(ErrorCode::kUnauthenticated, "log in first: send Authorization: Bearer <token>");
-    }
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    auto claims = service::VerifyJwt(std::string_view(*header).substr(kBearer.size()), ctx.settings.jwt_secret, now);
-    if (!claims) {
-        return core::Fail(ErrorCode::kUnauthenticated, "your session is not valid (" + claims.error().message +
-                                                           "): log in again");
-    }
-    return claims;
-}
-
-core::Result<void> RequireRole(const service::Claims& claims, std::initializer_list<core::Role> allowed) {
-    for (auto role : allowed) {
-        if (claims.role == role) return {};
-    }
-    return core::Fail(ErrorCode::kForbidden, "your role may not do this; ask an agency admin");
 }
 
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,

@@ -42,12 +42,10 @@ struct ApiContext {
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;
     service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
+    service::LoginDeps LoginDeps() const {
+        return {store, hash_gate, login_throttle, settings.jwt_secret, settings.jwt_ttl_seconds};
+    }
 };
-
-/// Bearer JWT -> claims; kUnauthenticated when missing, malformed, expired or badly signed.
-core::Result<service::Claims> Authenticate(const net::Request& req, const ApiContext& ctx);
-/// kForbidden unless the role is one of the allowed ones.
-core::Result<void> RequireRole(const service::Claims& claims, std::initializer_list<core::Role> allowed);
 
 /// Writes an audit row; failures are logged, never thrown.
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,

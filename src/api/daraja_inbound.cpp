@@ -31,10 +31,30 @@ std::string InWords(const std::string& kind) {
 
 }  // namespace
 
+bool HasCallbackSecret(const net::Request& req, std::string_view secret) {
+    auto given = req.Query("secret");
+    return given && service::ConstantTimeEquals(*given, secret);
+}
+
+const net::Response& AckFor(DarajaAck ack) {
+    static const net::Response kStkCallback =
+        net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+    static const net::Response kResult =
+        net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
+    switch (ack) {
+        case DarajaAck::kStkCallback: return kStkCallback;
+        case DarajaAck::kResult: return kResult;
+    }
+    return kResult;
+}
+
+std::string InboundOutcome(bool matched, bool applied) {
+    return !matched ? "unmatched" : applied ? "applied" : "duplicate";
+}
+
 void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, const std::string& kind,
-                       const net::Response& ack, InboundApply apply) {
-    auto secret = req.Query("secret");
-    if (!secret || !service::ConstantTimeEquals(*secret, ctx.settings.callback_secret)) {
+                       DarajaAck ack_kind, InboundApply apply) {
+    if (!HasCallbackSecret(req, ctx.settings.callback_secret)) {
         Audit(ctx, req, std::nullopt, kind, "daraja", "denied: bad secret");
         spdlog::warn("{} refused: missing or wrong secret (request {})", kind, req.request_id);
         return reply(ErrorResponse(ErrorCode::kUnauthenticated, "callback secret missing or wrong"));
@@ -46,6 +66,7 @@ void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, con
         int64_t inbound = 0;
     };
     auto out = std::make_shared<Outcome>();
+    const net::Response& ack = AckFor(ack_kind);
     auto unit = [&req, &ctx, kind, ack, apply = std::move(apply), out](storage::Store& store) -> core::Result<void> {
         // Stored first, so whatever happens next it is never unexplainable; it is committed with the rest.
         auto inbound = store.StoreInbound(kind, req.body);
@@ -97,9 +118,8 @@ void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, con
     });
 }
 
-net::AsyncHandler DarajaInbound(ApiContext& ctx, std::string kind, net::Response ack, InboundApply apply) {
-    return [&ctx, kind = std::move(kind), ack = std::move(ack), apply = std::move(apply)](net::Request& req,
-                                                                                           net::Reply reply) {
+net::AsyncHandler DarajaInbound(ApiContext& ctx, std::string kind, DarajaAck ack, InboundApply apply) {
+    return [&ctx, kind = std::move(kind), ack, apply = std::move(apply)](net::Request& req, net::Reply reply) {
         if (auto typed = CheckContentType(req, kDarajaBody); !typed) return reply(ErrorResponse(typed.error()));
         ReceiveFromDaraja(req, std::move(reply), ctx, kind, ack, apply);
     };

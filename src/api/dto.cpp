@@ -36,9 +36,10 @@ json LeaseJson(const core::Lease& lease) {
             {"createdAt", Instant(lease.created_at)}};
 }
 
-json PaymentJson(const core::Payment& p) {
+json PaymentJson(const core::Payment& p, const std::string& lease_external_id) {
     return {{"id", p.id},
             {"leaseId", p.lease_id},
+            {"leaseExternalId", OptionalText(lease_external_id)},
             {"transactionId", p.transaction_id},
             {"amount", p.amount},
             {"mpesaReceiptNumber", OptionalText(p.mpesa_receipt_number)},
@@ -88,7 +89,7 @@ json ReviewJson(const storage::ReviewItem& item) {
             {"resolvedAt", Instant(item.resolved_at)}};
 }
 
-json TransactionJson(const core::StkTransaction& tx) {
+json TransactionJson(const core::StkTransaction& tx, const std::string& lease_external_id) {
     json out = {{"id", tx.id},
             {"kind", "stk"},
             {"status", core::ToString(tx.status)},
@@ -97,6 +98,7 @@ json TransactionJson(const core::StkTransaction& tx) {
             {"accountReference", tx.account_reference},
             {"transactionDesc", tx.transaction_desc},
             {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
+            {"leaseExternalId", tx.lease_id ? OptionalText(lease_external_id) : json(nullptr)},
             {"merchantRequestId", OptionalText(tx.merchant_request_id)},
             {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
             {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
@@ -111,7 +113,7 @@ json TransactionJson(const core::StkTransaction& tx) {
     return out;
 }
 
-json StatusJson(const core::StkTransaction& tx) {
+json StatusJson(const core::StkTransaction& tx, const std::string& lease_external_id) {
     json out = {{"id", tx.id},
             {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
             {"merchantRequestId", OptionalText(tx.merchant_request_id)},
@@ -121,6 +123,7 @@ json StatusJson(const core::StkTransaction& tx) {
             {"phoneNumber", tx.phone_number},
             {"accountReference", tx.account_reference},
             {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
+            {"leaseExternalId", tx.lease_id ? OptionalText(lease_external_id) : json(nullptr)},
             {"transactionDate", MpesaInstant(tx.transaction_date)},
             {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
             {"completedAt", Instant(tx.completed_at)},
@@ -130,8 +133,8 @@ json StatusJson(const core::StkTransaction& tx) {
     return out;
 }
 
-json DetailedStatusJson(const core::StkTransaction& tx) {
-    json out = StatusJson(tx);
+json DetailedStatusJson(const core::StkTransaction& tx, const std::string& lease_external_id) {
+    json out = StatusJson(tx, lease_external_id);
     out["resultCode"] = tx.result_code ? json(*tx.result_code) : json(nullptr);
     out["resultDescription"] = OptionalText(tx.result_desc);
     if (tx.status == core::TxStatus::kPending) {

@@ -13,18 +13,20 @@ nlohmann::json Instant(const std::string& stored);
 nlohmann::json MpesaInstant(const std::string& mpesa_date);
 
 nlohmann::json LeaseJson(const core::Lease& lease);
-nlohmann::json PaymentJson(const core::Payment& payment);
+/// Each leaseId shown is accompanied by leaseExternalId: Haven's id of that lease (`lease_external_id`), null when
+/// there is no lease or it has no external id.
+nlohmann::json PaymentJson(const core::Payment& payment, const std::string& lease_external_id);
 nlohmann::json UserJson(const core::User& user, const std::string& agency_name);
 /// The full transaction as listed in /mpesa/transactions.
-nlohmann::json TransactionJson(const core::StkTransaction& tx);
+nlohmann::json TransactionJson(const core::StkTransaction& tx, const std::string& lease_external_id);
 nlohmann::json ReviewJson(const storage::ReviewItem& item);
 /// needsReview, reviewReason and, while PENDING, reconciliation {attempts, lastError, nextAttemptAt}:
 /// shown on every kind of transaction.
 void AddReviewFields(nlohmann::json& out, const std::string& review_reason, const core::Reconciliation& r,
                      core::TxStatus status);
 /// /mpesa/status/:checkoutRequestId
-nlohmann::json StatusJson(const core::StkTransaction& tx);
+nlohmann::json StatusJson(const core::StkTransaction& tx, const std::string& lease_external_id);
 /// /mpesa/status-detailed/:checkoutRequestId: adds resultCode, resultDescription, userMessage, outcome.
-nlohmann::json DetailedStatusJson(const core::StkTransaction& tx);
+nlohmann::json DetailedStatusJson(const core::StkTransaction& tx, const std::string& lease_external_id);
 
 }  // namespace haven::api

@@ -6,6 +6,7 @@
 #include "api/b2c.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
+#include "service/leases.hpp"
 
 namespace haven::api {
 
@@ -42,7 +43,9 @@ net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transa
     if (*kind == "stk") {
         auto tx = ctx.store.FindStk(agency_id, transaction_id);
         if (!tx) return ErrorResponse(tx.error());
-        data = TransactionJson(*tx);
+        auto external = service::LeaseExternalId(ctx.store, agency_id, tx->lease_id);
+        if (!external) return ErrorResponse(external.error());
+        data = TransactionJson(*tx, *external);
     } else {
         auto t = ctx.store.FindTransfer(agency_id, transaction_id);
         if (!t) return ErrorResponse(t.error());

@@ -5,6 +5,7 @@
 
 #include "api/accepts.hpp"
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/validator.hpp"
@@ -18,7 +19,6 @@
 namespace haven::api {
 
 using core::ErrorCode;
-using core::Role;
 using nlohmann::json;
 
 namespace {
@@ -62,17 +62,12 @@ void CheckExternalId(const std::string& external_id, Validator& v) {
     }
 }
 
-net::Response CreateLease(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(allowed.error());
-    }
+net::Response CreateLease(net::Request& req, const Caller& caller, ApiContext& ctx) {
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
 
     Validator v;
-    core::Lease lease = ReadLeaseFields(*body, v, claims->agency_id);
+    core::Lease lease = ReadLeaseFields(*body, v, caller.agency_id);
     if (body->contains("externalId") && !(*body)["externalId"].is_null()) {
         const auto& raw = (*body)["externalId"];
         if (raw.is_string()) {
@@ -89,16 +84,11 @@ net::Response CreateLease(net::Request& req, ApiContext& ctx) {
 }
 
 /// PUT /api/v1/leases/by-external/{externalId}: Haven syncs its lease; created (201) or updated (200).
-net::Response SyncLease(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(allowed.error());
-    }
+net::Response SyncLease(net::Request& req, const Caller& caller, ApiContext& ctx) {
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
     Validator v;
-    core::Lease lease = ReadLeaseFields(*body, v, claims->agency_id);
+    core::Lease lease = ReadLeaseFields(*body, v, caller.agency_id);
     lease.external_id = req.Param("externalId");
     CheckExternalId(lease.external_id, v);
     if (body->contains("externalId") && (*body)["externalId"] != json(lease.external_id)) {
@@ -107,18 +97,16 @@ net::Response SyncLease(net::Request& req, ApiContext& ctx) {
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto synced = ctx.store.UpsertLeaseByExternalId(lease);
     if (!synced) return ErrorResponse(synced.error());
-    auto payments = ctx.store.ListPayments(claims->agency_id, synced->lease.id);
+    auto payments = ctx.store.ListPayments(caller.agency_id, synced->lease.id);
     if (!payments) return ErrorResponse(payments.error());
     return Ok(LeaseWithExtras(ctx, synced->lease, TotalsByLease(*payments)[synced->lease.id]),
               synced->created ? 201 : 200);
 }
 
-net::Response ListLeases(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    auto leases = ctx.store.ListLeases(claims->agency_id);
+net::Response ListLeases(const Caller& caller, ApiContext& ctx) {
+    auto leases = ctx.store.ListLeases(caller.agency_id);
     if (!leases) return ErrorResponse(leases.error());
-    auto payments = ctx.store.ListPayments(claims->agency_id, std::nullopt);
+    auto payments = ctx.store.ListPayments(caller.agency_id, std::nullopt);
     if (!payments) return ErrorResponse(payments.error());
     auto totals = TotalsByLease(*payments);
     json out = json::array();
@@ -144,63 +132,66 @@ core::Result<core::Lease> LeaseFromPath(const net::Request& req, ApiContext& ctx
     return lease;
 }
 
-net::Response GetLease(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    auto lease = LeaseFromPath(req, ctx, claims->agency_id);
+net::Response GetLease(net::Request& req, const Caller& caller, ApiContext& ctx) {
+    auto lease = LeaseFromPath(req, ctx, caller.agency_id);
     if (!lease) return ErrorResponse(lease.error());
-    auto payments = ctx.store.ListPayments(claims->agency_id, lease->id);
+    auto payments = ctx.store.ListPayments(caller.agency_id, lease->id);
     if (!payments) return ErrorResponse(payments.error());
     return Ok(LeaseWithExtras(ctx, *lease, TotalsByLease(*payments)[lease->id]));
 }
 
-net::Response PaymentsResponse(const std::vector<core::Payment>& payments) {
+net::Response PaymentsResponse(ApiContext& ctx, int64_t agency_id, const std::vector<core::Payment>& payments) {
+    std::vector<int64_t> lease_ids;
+    for (const auto& p : payments) lease_ids.push_back(p.lease_id);
+    auto external = service::LeaseExternalIds(ctx.store, agency_id, lease_ids);
+    if (!external) return ErrorResponse(external.error());
     json out = json::array();
-    for (const auto& p : payments) out.push_back(PaymentJson(p));
+    for (const auto& p : payments) {
+        auto found = external->find(p.lease_id);
+        out.push_back(PaymentJson(p, found == external->end() ? "" : found->second));
+    }
     return Ok(out);
 }
 
-net::Response LeasePayments(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    auto lease = LeaseFromPath(req, ctx, claims->agency_id);
+net::Response LeasePayments(net::Request& req, const Caller& caller, ApiContext& ctx) {
+    auto lease = LeaseFromPath(req, ctx, caller.agency_id);
     if (!lease) return ErrorResponse(lease.error());
-    auto payments = ctx.store.ListPayments(claims->agency_id, lease->id);
+    auto payments = ctx.store.ListPayments(caller.agency_id, lease->id);
     if (!payments) return ErrorResponse(payments.error());
-    return PaymentsResponse(*payments);
+    return PaymentsResponse(ctx, caller.agency_id, *payments);
 }
 
-net::Response ListPayments(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+net::Response ListPayments(net::Request& req, const Caller& caller, ApiContext& ctx) {
     std::optional<int64_t> lease_id;
     if (auto raw = req.Query("leaseId")) {
         auto key = core::ParseLeaseKey(*raw);
         if (!key) return ErrorResponse(key.error());
-        auto resolved = service::ResolveLease(ctx.store, claims->agency_id, *key);
+        auto resolved = service::ResolveLease(ctx.store, caller.agency_id, *key);
         if (!resolved) return ErrorResponse(resolved.error());
         lease_id = *resolved;
     }
-    auto payments = ctx.store.ListPayments(claims->agency_id, lease_id);
+    auto payments = ctx.store.ListPayments(caller.agency_id, lease_id);
     if (!payments) return ErrorResponse(payments.error());
-    return PaymentsResponse(*payments);
+    return PaymentsResponse(ctx, caller.agency_id, *payments);
 }
 
 }  // namespace
 
 void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("POST", "/api/v1/leases",
-               Accepts(kJsonBody, Audited(ctx, "lease.create",
-                                          [&ctx](net::Request& req) { return CreateLease(req, ctx); })));
+    // Any signed-in user reads; staff (admin, manager) create and sync.
+    auto route = [&ctx](Guard guard, net::Response (*handler)(net::Request&, const Caller&, ApiContext&)) {
+        return Authed(ctx, std::move(guard),
+                      [&ctx, handler](net::Request& req, const Caller& caller) { return handler(req, caller, ctx); });
+    };
+    router.Add("POST", "/api/v1/leases", Accepts(kJsonBody, Audited(ctx, "lease.create", route(kStaff, CreateLease))));
     router.Add("PUT", "/api/v1/leases/by-external/{externalId}",
-               Accepts(kJsonBody,
-                       Audited(ctx, "lease.sync", [&ctx](net::Request& req) { return SyncLease(req, ctx); })));
-    router.Add("GET", "/api/v1/leases/by-external/{externalId}",
-               [&ctx](net::Request& req) { return GetLease(req, ctx); });
-    router.Add("GET", "/api/v1/leases", [&ctx](net::Request& req) { return ListLeases(req, ctx); });
-    router.Add("GET", "/api/v1/leases/{id}", [&ctx](net::Request& req) { return GetLease(req, ctx); });
-    router.Add("GET", "/api/v1/leases/{id}/payments", [&ctx](net::Request& req) { return LeasePayments(req, ctx); });
-    router.Add("GET", "/api/v1/payments", [&ctx](net::Request& req) { return ListPayments(req, ctx); });
+               Accepts(kJsonBody, Audited(ctx, "lease.sync", route(kStaff, SyncLease))));
+    router.Add("GET", "/api/v1/leases/by-external/{externalId}", route(kSignedIn, GetLease));
+    router.Add("GET", "/api/v1/leases",
+               Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return ListLeases(caller, ctx); }));
+    router.Add("GET", "/api/v1/leases/{id}", route(kSignedIn, GetLease));
+    router.Add("GET", "/api/v1/leases/{id}/payments", route(kSignedIn, LeasePayments));
+    router.Add("GET", "/api/v1/payments", route(kSignedIn, ListPayments));
 }
 
 }  // namespace haven::api

@@ -2,6 +2,7 @@
 // GET /api/v1/pay/{token}, POST /api/v1/pay/{token}/stk-push, GET /api/v1/pay/{token}/status/{checkoutRequestId}
 #include "api/accepts.hpp"
 #include "api/answer_later.hpp"
+#include "api/bodies.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -48,12 +49,10 @@ void Push(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
     // The tenant chooses phone and amount; the lease fixes the reference and where the money is booked.
-    json push = {{"accountReference", lease->account_reference}, {"transactionDesc", "Rent"}};
-    if (body->contains("phoneNumber")) push["phoneNumber"] = (*body)["phoneNumber"];
-    push["amount"] = body->contains("amount") ? (*body)["amount"] : json(lease->monthly_rent);
+    auto read = ReadTenantStkPushBody(*body, {lease->id, lease->account_reference, lease->monthly_rent});
     service::Actor actor{lease->agency_id, std::nullopt, "tenant", req.request_id};
-    StkPushResponse(req, ctx, push, actor, lease->id, "POST /api/v1/pay/stk-push:" + std::to_string(lease->id),
-                    std::move(reply));
+    StkPushResponse(req, ctx, *body, std::move(read), actor,
+                    "POST /api/v1/pay/stk-push:" + std::to_string(lease->id), std::move(reply));
 }
 
 net::Response Status(net::Request& req, ApiContext& ctx) {
@@ -63,7 +62,7 @@ net::Response Status(net::Request& req, ApiContext& ctx) {
     if (!tx || tx->lease_id != lease->id) {
         return ErrorResponse(ErrorCode::kNotFound, "no payment with this CheckoutRequestID for this lease");
     }
-    json out = DetailedStatusJson(*tx);
+    json out = DetailedStatusJson(*tx, lease->external_id);
     out["phoneNumber"] = core::MaskPhone(tx->phone_number);
     return Ok(out);
 }

@@ -1,6 +1,7 @@
 // Needs review: GET /api/v1/review (?status=open|resolved|all, transactionId, cursor, limit),
 // POST /api/v1/review/{id}/resolve {"resolution": "what was done"}
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/validator.hpp"
@@ -16,12 +17,10 @@ namespace {
 
 
 /// Items tied to no agency (a Daraja body for an id nobody has) are shown to admins only.
-bool SeesUnassigned(const service::Claims& claims) { return claims.role == Role::kAdmin; }
+bool SeesUnassigned(const Caller& claims) { return claims.role == Role::kAdmin; }
 
-net::Response List(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    storage::ReviewFilter filter{.agency_id = claims->agency_id, .include_unassigned = SeesUnassigned(*claims),
+net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
+    storage::ReviewFilter filter{.agency_id = caller.agency_id, .include_unassigned = SeesUnassigned(caller),
                                  .status = "open"};
     Validator v;
     if (auto raw = req.Query("status")) {
@@ -49,12 +48,7 @@ net::Response List(net::Request& req, ApiContext& ctx) {
     return Ok(std::move(data));
 }
 
-net::Response Resolve(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(allowed.error());
-    }
+net::Response Resolve(net::Request& req, const Caller& caller, ApiContext& ctx) {
     auto id = core::ParseId(req.Param("id"));
     if (!id) return ErrorResponse(ErrorCode::kNotFound, "no review item with this id");
     auto body = ParseJsonBody(req);
@@ -65,7 +59,7 @@ net::Response Resolve(net::Request& req, ApiContext& ctx) {
             "resolution", "resolution is required: say what was done (e.g. \"confirmed on the M-Pesa statement\")"));
     }
     auto resolved =
-        ctx.store.ResolveReview(claims->agency_id, SeesUnassigned(*claims), *id, *resolution, claims->email);
+        ctx.store.ResolveReview(caller.agency_id, SeesUnassigned(caller), *id, *resolution, caller.email);
     if (!resolved) {
         if (resolved.error().code == ErrorCode::kNotFound) {
             return ErrorResponse(ErrorCode::kNotFound, "no review item with this id");
@@ -78,9 +72,12 @@ net::Response Resolve(net::Request& req, ApiContext& ctx) {
 }  // namespace
 
 void RegisterReviewRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/v1/review", [&ctx](net::Request& req) { return List(req, ctx); });
+    router.Add("GET", "/api/v1/review",
+               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& c) { return List(req, c, ctx); }));
     router.Add("POST", "/api/v1/review/{id}/resolve",
-               Audited(ctx, "review.resolve", [&ctx](net::Request& req) { return Resolve(req, ctx); }));
+               Audited(ctx, "review.resolve", Authed(ctx, kStaff, [&ctx](net::Request& req, const Caller& c) {
+                           return Resolve(req, c, ctx);
+                       })));
 }
 
 }  // namespace haven::api

@@ -6,6 +6,7 @@
 // only the prompts whose CheckoutRequestID belongs to one of the caller's agency's STK transactions.
 // Another agency's prompt is absent from the list and a 404 to resolve; viewers read but do not act.
 #include "api/accepts.hpp"
+#include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 
@@ -57,16 +58,14 @@ core::Result<bool> OwnPrompt(ApiContext& ctx, int64_t agency_id, const std::stri
     return core::Fail(tx.error());
 }
 
-net::Response Pending(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
+net::Response Pending(const Caller& caller, ApiContext& ctx) {
     auto all = Forward(ctx, "GET", "/sim/v1/stk/pending", "");
     if (!all) return ErrorResponse(all.error());
     json prompts = json::array();
     if (all->is_object() && (*all)["prompts"].is_array()) {
         for (auto& prompt : (*all)["prompts"]) {
             if (!prompt.is_object() || !prompt["checkoutRequestId"].is_string()) continue;
-            auto own = OwnPrompt(ctx, claims->agency_id, prompt["checkoutRequestId"].get<std::string>());
+            auto own = OwnPrompt(ctx, caller.agency_id, prompt["checkoutRequestId"].get<std::string>());
             if (!own) return ErrorResponse(own.error());
             // The phone number stays: it is the caller's own tenant's, and the virtual phone shows it.
             if (*own) prompts.push_back(std::move(prompt));
@@ -75,17 +74,12 @@ net::Response Pending(net::Request& req, ApiContext& ctx) {
     return Ok({{"prompts", std::move(prompts)}});
 }
 
-net::Response Resolve(net::Request& req, ApiContext& ctx) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return ErrorResponse(ErrorCode::kForbidden, "a viewer may watch the virtual phone but not answer prompts");
-    }
+net::Response Resolve(net::Request& req, const Caller& caller, ApiContext& ctx) {
     const std::string id = req.Param("checkoutRequestId");
     if (!SafeId(id)) return ErrorResponse(ErrorCode::kNotFound, kNoPrompt);
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
-    auto own = OwnPrompt(ctx, claims->agency_id, id);
+    auto own = OwnPrompt(ctx, caller.agency_id, id);
     if (!own) return ErrorResponse(own.error());
     if (!*own) return ErrorResponse(ErrorCode::kNotFound, kNoPrompt);
     auto answer = Forward(ctx, "POST", "/sim/v1/stk/" + id + "/resolve", body->dump());
@@ -96,9 +90,14 @@ net::Response Resolve(net::Request& req, ApiContext& ctx) {
 }  // namespace
 
 void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/v1/simulator/stk/pending", [&ctx](net::Request& req) { return Pending(req, ctx); });
+    router.Add("GET", "/api/v1/simulator/stk/pending",
+               Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Pending(caller, ctx); }));
+    const Guard answers_prompts{{Role::kAdmin, Role::kManager},
+                                "a viewer may watch the virtual phone but not answer prompts"};
     router.Add("POST", "/api/v1/simulator/stk/{checkoutRequestId}/resolve",
-               Accepts(kJsonBody, [&ctx](net::Request& req) { return Resolve(req, ctx); }));
+               Accepts(kJsonBody, Authed(ctx, answers_prompts, [&ctx](net::Request& req, const Caller& caller) {
+                           return Resolve(req, caller, ctx);
+                       })));
 }
 
 }  // namespace haven::api

@@ -9,10 +9,11 @@
 
 namespace haven::api {
 
-/// Validates the body (every bad field listed), then runs the push under the Idempotency-Key and answers through
-/// `reply` once Daraja's answer is recorded (no thread waits meanwhile). `fixed_lease_id` pins the lease (tenant
-/// page); otherwise the body's optional leaseId is used. Register it behind CallsDaraja (answer_later.hpp).
-void StkPushResponse(const net::Request& req, ApiContext& ctx, const nlohmann::json& body, const service::Actor& actor,
-                     std::optional<int64_t> fixed_lease_id, const std::string& scope, net::Reply reply);
+/// Runs the push read from `body` (bodies.hpp; its errors are answered as they are) under the Idempotency-Key, and
+/// answers through `reply` once Daraja's answer is recorded (no thread waits meanwhile). `body` is what the client
+/// sent: a retry with the same key must send the same. Register it behind CallsDaraja (answer_later.hpp).
+void StkPushResponse(const net::Request& req, ApiContext& ctx, const nlohmann::json& body,
+                     core::Result<service::StkPushInput> read, const service::Actor& actor, const std::string& scope,
+                     net::Reply reply);
 
 }  // namespace haven::api

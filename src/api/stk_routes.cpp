@@ -7,20 +7,21 @@
 #include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
 #include "api/dto.hpp"
+#include "api/guard.hpp"
 #include "api/idempotency.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/stk_push.hpp"
+#include "service/leases.hpp"
 
 namespace haven::api {
 
 using core::ErrorCode;
-using core::Role;
 using nlohmann::json;
 
-void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body, const service::Actor& actor,
-                     std::optional<int64_t> fixed_lease_id, const std::string& scope, net::Reply reply) {
-    auto read = ReadStkPushBody(body, fixed_lease_id);
+void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body,
+                     core::Result<service::StkPushInput> read, const service::Actor& actor, const std::string& scope,
+                     net::Reply reply) {
     if (!read) return reply(ErrorResponse(read.error()));
     auto push = [&ctx, input = *read, actor](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
@@ -40,55 +41,49 @@ void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body,
 
 namespace {
 
-void StkPush(net::Request& req, ApiContext& ctx, net::Reply reply) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return reply(ErrorResponse(claims.error()));
-    if (auto allowed = RequireRole(*claims, {Role::kAdmin, Role::kManager}); !allowed) {
-        return reply(ErrorResponse(allowed.error()));
-    }
+void StkPush(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
-    StkPushResponse(req, ctx, *body, ActorFrom(*claims, req), std::nullopt, "POST /api/v1/mpesa/stk-push",
+    StkPushResponse(req, ctx, *body, ReadStkPushBody(*body), ActorFrom(caller, req), "POST /api/v1/mpesa/stk-push",
                     std::move(reply));
 }
 
-net::Response Status(net::Request& req, ApiContext& ctx, bool detailed) {
-    auto claims = Authenticate(req, ctx);
-    if (!claims) return ErrorResponse(claims.error());
-    auto tx = ctx.store.FindStkByCheckoutId(claims->agency_id, req.Param("checkoutRequestId"));
+net::Response Status(net::Request& req, const Caller& caller, ApiContext& ctx, bool detailed) {
+    auto tx = ctx.store.FindStkByCheckoutId(caller.agency_id, req.Param("checkoutRequestId"));
     if (!tx) {
         if (tx.error().code == ErrorCode::kNotFound) {
             return ErrorResponse(ErrorCode::kNotFound, "no transaction with this CheckoutRequestID");
         }
         return ErrorResponse(tx.error());
     }
-    return Ok(detailed ? DetailedStatusJson(*tx) : StatusJson(*tx));
-}
-
-net::AsyncHandler Callback(ApiContext& ctx) {
-    static const net::Response kAck = net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
-    return DarajaInbound(ctx, "callback.stk", kAck,
-                         [&ctx](const json& body, const std::string& request_id) -> core::Result<std::string> {
-                             auto applied = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
-                             if (!applied) return tl::unexpected(applied.error());
-                             return !applied->matched ? "unmatched" : applied->applied ? "applied" : "duplicate";
-                         });
+    auto external = service::LeaseExternalId(ctx.store, caller.agency_id, tx->lease_id);
+    if (!external) return ErrorResponse(external.error());
+    return Ok(detailed ? DetailedStatusJson(*tx, *external) : StatusJson(*tx, *external));
 }
 
 }  // namespace
 
 void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
     router.AddAsync("POST", "/api/v1/mpesa/stk-push",
-                    Accepts(kJsonBody, CallsDaraja(ctx, Audited(ctx, "stk.initiate",
-                                                                [&ctx](net::Request& req, net::Reply reply) {
-                                                                    StkPush(req, ctx, std::move(reply));
-                                                                }))));
+                    Accepts(kJsonBody,
+                            CallsDaraja(ctx, Audited(ctx, "stk.initiate",
+                                                     AuthedAsync(ctx, kStaff,
+                                                                 [&ctx](net::Request& req, const Caller& caller,
+                                                                        net::Reply reply) {
+                                                                     StkPush(req, caller, ctx, std::move(reply));
+                                                                 })))));
     router.Add("GET", "/api/v1/mpesa/status/{checkoutRequestId}",
-               [&ctx](net::Request& req) { return Status(req, ctx, false); });
+               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
+                   return Status(req, caller, ctx, false);
+               }));
     router.Add("GET", "/api/v1/mpesa/status-detailed/{checkoutRequestId}",
-               [&ctx](net::Request& req) { return Status(req, ctx, true); });
-    // Answered after the commit, without holding a thread while it waits (ReceiveFromDaraja).
-    router.AddAsync("POST", "/api/v1/mpesa/callback", Callback(ctx), net::Lane::kDaraja);
+               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
+                   return Status(req, caller, ctx, true);
+               }));
+    AddDarajaRoute(router, ctx, "/api/v1/mpesa/callback", "callback.stk", DarajaAck::kStkCallback,
+                   [&ctx](const json& body, const std::string& request_id) {
+                       return service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                   });
 }
 
 }  // namespace haven::api

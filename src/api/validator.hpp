@@ -1,46 +1,16 @@
 #pragma once
-// Collects every invalid field of a request, not just the first, so a form can show them all.
-#include <optional>
-#include <utility>
-
-#include "core/error.hpp"
-#include "core/text.hpp"
+// Collects every invalid field of a request (core/validator.hpp), and the paging every list takes.
+#include "core/validator.hpp"
 #include "net/http.hpp"
 
 namespace haven::api {
 
-struct Validator {
-    core::Error error = core::Error::Make(core::ErrorCode::kValidation, "some fields are invalid");
+using core::Validator;
+using core::kMaxPageLimit;
 
-    template <class T>
-    std::optional<T> Take(core::Result<T> r) {
-        if (r) return std::move(*r);
-        for (auto& d : r.error().details) error.details.push_back(d);
-        if (r.error().details.empty()) error.details.push_back({"", r.error().message});
-        return std::nullopt;
-    }
-    void Add(std::string field, std::string message) { error.details.push_back({std::move(field), std::move(message)}); }
-    bool ok() const { return error.details.empty(); }
-    core::Error Finish() {
-        if (error.details.size() == 1) error.message = error.details.front().message;
-        return error;
-    }
-};
-
-/// The largest ?limit= a list takes (openapi.json says the same; tests/contract checks it).
-inline constexpr int64_t kMaxPageLimit = 200;
-
-/// The paging every list takes: ?limit=1..200 and ?cursor=<the previous page's nextCursor> (rows with a smaller id).
+/// ?limit=1..200 and ?cursor=<the previous page's nextCursor> (rows with a smaller id).
 inline void ReadPaging(const net::Request& req, Validator& v, int& limit, std::optional<int64_t>& before_id) {
-    if (auto raw = req.Query("limit")) {
-        auto n = core::ParseId(*raw);
-        if (!n || *n > kMaxPageLimit) v.Add("limit", "limit must be between 1 and 200");
-        else limit = static_cast<int>(*n);
-    }
-    if (auto raw = req.Query("cursor")) {
-        before_id = core::ParseId(*raw);
-        if (!before_id) v.Add("cursor", "cursor must be the nextCursor of a previous page");
-    }
+    core::ReadPaging(req.Query("limit"), req.Query("cursor"), v, limit, before_id);
 }
 
 }  // namespace haven::api

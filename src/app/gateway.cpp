@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "api/b2c.hpp"
+#include "api/daraja_inbound.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "daraja/http_daraja_client.hpp"
@@ -170,8 +171,7 @@ core::Result<void> Gateway::Start() {
     // retry policy is unknown, so a refused callback may never come back).
     options.rate_limit_exempt = [secret = c.callback_secret](const net::Request& req) {
         if (req.method != "POST" || req.path.rfind("/api/v1/mpesa/", 0) != 0) return false;
-        auto given = req.Query("secret");
-        return given && service::ConstantTimeEquals(*given, secret);
+        return api::HasCallbackSecret(req, secret);
     };
     s.server = std::make_unique<net::Server>(s.runtime, s.router, options);
     try {
@@ -216,6 +216,7 @@ std::string Gateway::SimulatorUrl() const { return impl_->simulator ? impl_->sim
 const Config& Gateway::config() const { return impl_->config; }
 storage::Store& Gateway::store() { return *impl_->store; }
 const net::Router& Gateway::router() const { return impl_->router; }
+api::ApiContext& Gateway::api_context() { return *impl_->ctx; }
 int Gateway::ReconcileNow() { return impl_->reconciler ? impl_->reconciler->RunOnce() : 0; }
 
 core::Result<core::User> AddUser(storage::Store& store, const std::string& email, const std::string& password,

@@ -10,6 +10,10 @@
 #include "net/router.hpp"
 #include "storage/store.hpp"
 
+namespace haven::api {
+struct ApiContext;
+}  // namespace haven::api
+
 namespace haven::app {
 
 class Gateway {
@@ -29,6 +33,8 @@ public:
     const Config& config() const;
     storage::Store& store();
     const net::Router& router() const;
+    /// What the routes were registered with (valid between Start and Stop): tests register extra routes with it.
+    api::ApiContext& api_context();
     /// Runs one reconciliation pass now (tests; the worker runs it on its own timer).
     int ReconcileNow();
 

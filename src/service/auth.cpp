@@ -7,8 +7,10 @@
 #include <openssl/hmac.h>
 
 #include <array>
+#include <chrono>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "core/state.hpp"
 #include "core/text.hpp"
@@ -226,6 +228,76 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     if (a.empty()) return true;
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+namespace {
+
+core::Error TooManyAttempts(const std::string& message, int64_t retry_after_seconds) {
+    core::Error e = core::Error::Make(core::ErrorCode::kRateLimited, message);
+    e.extra = {{"retryAfterSeconds", retry_after_seconds}};
+    return e;
+}
+
+void AuditLogin(storage::Store& store, const LoginInput& input, const core::User* user, const std::string& target,
+                const std::string& outcome) {
+    core::AuditEntry entry;
+    if (user != nullptr) {
+        entry.agency_id = user->agency_id;
+        entry.actor_user_id = user->id;
+        entry.actor = user->email;
+    } else {
+        entry.actor = "anonymous";
+    }
+    entry.action = "auth.login";
+    entry.target = target;
+    entry.request_id = input.request_id;
+    entry.outcome = outcome;
+    if (auto r = store.InsertAudit(entry); !r) spdlog::error("audit log write failed: {}", r.error().message);
+}
+
+/// After the password check (on the hash gate's thread): the throttle's count, the audit row and the token.
+core::Result<LoginSuccess> FinishLogin(const LoginInput& input, const LoginDeps& deps,
+                                       const core::Result<core::User>& user, bool ok) {
+    if (!ok) {
+        if (auto counted = deps.throttle.RecordFailure(input.email, input.remote_ip); !counted) {
+            return core::Fail(counted.error());
+        }
+        AuditLogin(deps.store, input, nullptr, "user:" + input.email, "denied");
+        return core::Fail(core::ErrorCode::kUnauthenticated, "wrong email or password");
+    }
+    if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
+        return core::Fail(cleared.error());
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    Claims claims{user->id, user->agency_id, user->role, user->email, now, now + deps.jwt_ttl_seconds};
+    AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id), "success");
+    auto agency = deps.store.FindAgency(user->agency_id);
+    return LoginSuccess{IssueJwt(claims, deps.jwt_secret), deps.jwt_ttl_seconds, *user,
+                        agency ? agency->name : std::string{}};
+}
+
+}  // namespace
+
+void Login(LoginInput input, const LoginDeps& deps, std::function<void(core::Result<LoginSuccess>)> done) {
+    auto verdict = deps.throttle.Check(input.email, input.remote_ip);
+    if (!verdict) return done(core::Fail(verdict.error()));
+    if (!verdict->allowed) {
+        AuditLogin(deps.store, input, nullptr, "user:" + input.email, "denied: throttled");
+        return done(core::Fail(TooManyAttempts(verdict->message, verdict->retry_after_seconds)));
+    }
+    auto user = deps.store.FindUserByEmail(input.email);
+    // Beyond the gate's queue, refuse now rather than pile up memory (or hold worker threads that status reads and
+    // Daraja's callbacks need).
+    auto check = [input, deps, done, user]() {
+        static const std::string kDummyHash = HashPassword("not-a-real-password").value_or("");
+        const bool ok = VerifyPassword(user ? user->password_hash : kDummyHash, input.password) && user.has_value();
+        done(FinishLogin(input, deps, user, ok));
+    };
+    if (!deps.hash_gate.Submit(std::move(check))) {
+        done(core::Fail(TooManyAttempts("The server is busy checking other logins: try again in a second", 1)));
+    }
 }
 
 }  // namespace haven::service

@@ -1,13 +1,18 @@
 #pragma once
-// Authentication crypto: argon2id password hashes (libsodium), HS256 JWTs (OpenSSL HMAC), random tokens.
+// Authentication: argon2id password hashes (libsodium), HS256 JWTs (OpenSSL HMAC), random tokens, and the log-in
+// use case built on them.
 // Password hashing is slow by design (~0.1 s, 64 MiB): call it through RunBlocking, never on the I/O thread.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "core/error.hpp"
 #include "core/models.hpp"
+#include "service/hash_gate.hpp"
+#include "service/login_throttle.hpp"
+#include "storage/store.hpp"
 
 namespace haven::service {
 
@@ -53,5 +58,37 @@ std::string Base64UrlEncode(std::string_view data);
 /// Strict base64url decoding: the alphabet A-Z a-z 0-9 - _, no padding, no whitespace, and unused trailing
 /// bits must be zero (so each value has exactly one encoding). Returns false on anything else.
 bool Base64UrlDecode(std::string_view text, std::string& out);
+
+/// What a login needs: the users, the password-hash gate, the throttle and how tokens are signed.
+struct LoginDeps {
+    storage::Store& store;
+    HashGate& hash_gate;
+    LoginThrottle& throttle;
+    std::string jwt_secret;
+    int64_t jwt_ttl_seconds = 3600;
+};
+
+struct LoginInput {
+    std::string email;       // as typed (the throttle lower-cases its key)
+    std::string password;    // byte for byte: spaces are part of it
+    std::string remote_ip;   // the throttle counts failures per (account, address) and per address
+    std::string request_id;  // for the audit row
+};
+
+struct LoginSuccess {
+    std::string token;
+    int64_t expires_in = 0;  // seconds
+    core::User user;
+    std::string agency_name;
+};
+
+/// The log-in use case. A throttled attempt is refused before its password is checked, so guessing gains nothing
+/// while it waits; the check runs on the hash gate's threads (a bounded number of argon2id hashes at once), and an
+/// unknown email is checked against a real hash too, so timing does not reveal which emails exist. `done` is called
+/// once: at once when refused, else from the gate's thread. Every attempt the throttle or the password decides
+/// leaves one audit row ("denied: throttled", "denied", "success").
+/// Errors: kRateLimited while throttled or when the gate is full, with extra {"retryAfterSeconds": n};
+/// kUnauthenticated "wrong email or password"; the store's.
+void Login(LoginInput input, const LoginDeps& deps, std::function<void(core::Result<LoginSuccess>)> done);
 
 }  // namespace haven::service

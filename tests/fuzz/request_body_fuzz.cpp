@@ -55,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::optional<int64_t> fixed_lease;
     if (size > 0 && (data[0] & 1)) fixed_lease = 7;
 
-    if (auto stk = api::ReadStkPushBody(body, fixed_lease)) {
+    auto stk = fixed_lease ? api::ReadTenantStkPushBody(body, {*fixed_lease, "A1", 15000}) : api::ReadStkPushBody(body);
+    if (stk) {
         CheckPhone(stk->phone_number);
         FUZZ_CHECK(stk->amount >= core::kMinStkAmount && stk->amount <= core::kMaxStkAmount);
         CheckText(stk->account_reference, 12, false);

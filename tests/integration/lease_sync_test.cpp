@@ -119,5 +119,54 @@ TEST_F(LeaseSync, APushNamesItsLeaseByHavensIdAndAnUnknownOneIsA400) {
     EXPECT_EQ(list.body["data"]["items"].size(), 1u);  // the refused pushes left no row
 }
 
+TEST_F(LeaseSync, TransactionAnswersCarryHavensLeaseIdBesideOurs) {
+    auto token = Login("admin@a.test");
+    auto synced = Api("PUT", std::string("/api/v1/leases/by-external/") + kHavenLeaseId, LeaseFields(), token);
+    ASSERT_EQ(synced.status, 201) << synced.body.dump();
+    const json our_id = synced.body["data"]["id"];
+    auto body = StkBody(15000);
+    body["leaseId"] = kHavenLeaseId;
+    auto push = Api("POST", "/api/v1/mpesa/stk-push", body, token);
+    ASSERT_EQ(push.status, 200) << push.body.dump();
+    const std::string checkout = push.body["data"]["checkoutRequestId"];
+    const json tx_id = push.body["data"]["transactionId"];
+    auto done = WaitFinal(token, checkout);
+    ASSERT_EQ(done["status"], "SUCCESS") << done.dump();
+    // A lease of ours without an external id, and a push without any lease: both show null.
+    auto plain = CreateLease(token, "P1");
+    auto plain_push = Api("POST", "/api/v1/mpesa/stk-push", StkBody(15000, plain["id"].get<int64_t>()), token);
+    ASSERT_EQ(plain_push.status, 200) << plain_push.body.dump();
+    // One prompt per phone at a time (Daraja refuses a second while one is open): let this one finish first.
+    WaitFinal(token, plain_push.body["data"]["checkoutRequestId"]);
+    auto no_lease = Api("POST", "/api/v1/mpesa/stk-push", StkBody(15000), token);
+    ASSERT_EQ(no_lease.status, 200) << no_lease.body.dump();
+
+    auto expect_both = [&](const json& item, const std::string& where) {
+        EXPECT_EQ(item["leaseId"], our_id) << where << ": " << item.dump();
+        EXPECT_EQ(item["leaseExternalId"], kHavenLeaseId) << where << ": " << item.dump();
+    };
+    expect_both(Api("GET", "/api/v1/mpesa/status/" + checkout, nullptr, token).body["data"], "status");
+    expect_both(done, "status-detailed");
+    expect_both(Api("GET", "/api/v1/mpesa/transactions/" + tx_id.dump(), nullptr, token).body["data"], "detail");
+    auto filtered = Api("GET", std::string("/api/v1/mpesa/transactions?leaseId=") + kHavenLeaseId, nullptr, token);
+    ASSERT_EQ(filtered.body["data"]["items"].size(), 1u) << filtered.body.dump();
+    expect_both(filtered.body["data"]["items"][0], "list");
+    auto payments = Api("GET", std::string("/api/v1/payments?leaseId=") + kHavenLeaseId, nullptr, token);
+    ASSERT_EQ(payments.body["data"].size(), 1u) << payments.body.dump();
+    expect_both(payments.body["data"][0], "payments");
+
+    auto all = Api("GET", "/api/v1/mpesa/transactions", nullptr, token);
+    ASSERT_EQ(all.body["data"]["items"].size(), 3u) << all.body.dump();
+    for (const auto& item : all.body["data"]["items"]) {
+        ASSERT_TRUE(item.contains("leaseExternalId")) << item.dump();
+        if (item["leaseId"] == our_id) EXPECT_EQ(item["leaseExternalId"], kHavenLeaseId);
+        else EXPECT_TRUE(item["leaseExternalId"].is_null()) << item.dump();
+    }
+    const std::string plain_checkout = plain_push.body["data"]["checkoutRequestId"];
+    auto plain_status = Api("GET", "/api/v1/mpesa/status/" + plain_checkout, nullptr, token).body["data"];
+    EXPECT_EQ(plain_status["leaseId"], plain["id"]);
+    EXPECT_TRUE(plain_status["leaseExternalId"].is_null()) << plain_status.dump();
+}
+
 }  // namespace
 }  // namespace haven::testing

@@ -1,0 +1,56 @@
+#include "api/guard.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "api/respond.hpp"
+
+namespace haven::api {
+
+using core::ErrorCode;
+
+core::Result<Caller> Authenticate(const net::Request& req, const ApiContext& ctx) {
+    auto header = req.Header("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (!header || header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0) {
+        return core::Fail(ErrorCode::kUnauthenticated, "log in first: send Authorization: Bearer <token>");
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto claims = service::VerifyJwt(std::string_view(*header).substr(kBearer.size()), ctx.settings.jwt_secret, now);
+    if (!claims) {
+        return core::Fail(ErrorCode::kUnauthenticated, "your session is not valid (" + claims.error().message +
+                                                           "): log in again");
+    }
+    return claims;
+}
+
+core::Result<Caller> Admit(const net::Request& req, const ApiContext& ctx, const Guard& guard) {
+    auto caller = Authenticate(req, ctx);
+    if (!caller) return caller;
+    if (guard.roles.empty() || std::find(guard.roles.begin(), guard.roles.end(), caller->role) != guard.roles.end()) {
+        return caller;
+    }
+    return core::Fail(ErrorCode::kForbidden, guard.forbidden_message.empty()
+                                                 ? "your role may not do this; ask an agency admin"
+                                                 : guard.forbidden_message);
+}
+
+net::Handler Authed(const ApiContext& ctx, Guard guard, AuthedHandler handler) {
+    return [&ctx, guard = std::move(guard), handler = std::move(handler)](net::Request& req) {
+        auto caller = Admit(req, ctx, guard);
+        if (!caller) return ErrorResponse(caller.error());
+        return handler(req, *caller);
+    };
+}
+
+net::AsyncHandler AuthedAsync(const ApiContext& ctx, Guard guard, AuthedAsyncHandler handler) {
+    return [&ctx, guard = std::move(guard), handler = std::move(handler)](net::Request& req, net::Reply reply) {
+        auto caller = Admit(req, ctx, guard);
+        if (!caller) return reply(ErrorResponse(caller.error()));
+        handler(req, *caller, std::move(reply));
+    };
+}
+
+}  // namespace haven::api
