@@ -1,6 +1,7 @@
 #pragma once
 // The Store written once in portable SQL (SQLite 3.35+ and PostgreSQL both have RETURNING and
 // ON CONFLICT DO NOTHING) over a tiny connection interface that each backend implements.
+// The statements live in sql/, one file per kind of record.
 // Statements use `?` placeholders; the PostgreSQL backend rewrites them to $1, $2, ...
 #include <cstdint>
 #include <functional>

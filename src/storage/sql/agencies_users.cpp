@@ -1,3 +1,4 @@
+// Agencies and their users (log-in accounts).
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -17,7 +18,7 @@ Result<core::User> SqlStore::InsertUser(const core::User& user) {
     auto res = Run(Cat({"INSERT INTO users (agency_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) "
                         "RETURNING ",
                         kUserCols}),
-                   {user.agency_id, user.email, user.password_hash, std::string(RoleText(user.role)), NowIso8601()});
+                   {user.agency_id, user.email, user.password_hash, std::string(core::ToString(user.role)), NowIso8601()});
     if (!res && res.error().code == ErrorCode::kConflict) {
         return Fail(ErrorCode::kConflict, "a user with this email already exists");
     }
@@ -36,7 +37,7 @@ Result<core::User> SqlStore::FindUserById(int64_t id) {
 Result<core::User> SqlStore::UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) {
     return One<core::User>(
         Run(Cat({"UPDATE users SET password_hash = ?, role = ? WHERE id = ? RETURNING ", kUserCols}),
-            {hash, std::string(RoleText(role)), id}),
+            {hash, std::string(core::ToString(role)), id}),
         ReadUser, "user");
 }
 

@@ -1,3 +1,4 @@
+// The audit log: who did what, with which outcome.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {

@@ -1,3 +1,4 @@
+// Claims on due background work (the reconciler's lease on PENDING rows) and expiry of unanswered queries.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {

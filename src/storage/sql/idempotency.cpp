@@ -1,3 +1,4 @@
+// Idempotency keys: one answer per (agency, route, key), claimed before the work and completed after it.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {

@@ -1,8 +1,7 @@
+// Daraja bodies as received, and callbacks whose reference matches no transaction (kept, never dropped).
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
-
-// Daraja bodies as received, and callbacks whose reference matches no transaction (kept, never dropped).
 
 Result<int64_t> SqlStore::StoreInbound(const std::string& kind, const std::string& body) {
     return One<int64_t>(Run("INSERT INTO inbound_messages (kind, body, received_at) VALUES (?, ?, ?) RETURNING id",

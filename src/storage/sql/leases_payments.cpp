@@ -1,3 +1,4 @@
+// Leases (agency-scoped, optionally synced by external id) and the payments recorded against them.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {

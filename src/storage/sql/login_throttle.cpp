@@ -1,3 +1,4 @@
+// Login throttling: failed logins per (email, address) and per address, shared by every node.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {

@@ -1,3 +1,4 @@
+// Migrations: migrations/<backend>/NNN_name.sql, each applied once in its own transaction.
 #include "storage/sql/sql_store_internal.hpp"
 
 #include <spdlog/spdlog.h>

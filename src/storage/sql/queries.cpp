@@ -1,10 +1,7 @@
+// Account balance checks and transaction status queries: async questions to M-Pesa, answered once.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
-
-// Account balance checks and transaction status queries: async questions to M-Pesa, answered once.
-
-// ---------------------------------------------------------------------------------------------- balance checks
 
 Result<BalanceCheck> SqlStore::InsertBalanceCheck(const BalanceCheck& check) {
     std::string now = NowIso8601();
@@ -33,8 +30,6 @@ Result<BalanceCheck> SqlStore::FindLatestBalanceCheck(int64_t agency_id, bool su
                                  {agency_id}),
                              ReadBalance, "balance check");
 }
-
-// ---------------------------------------------------------------------------------------------- status queries
 
 Result<StatusQuery> SqlStore::InsertStatusQuery(const StatusQuery& q) {
     std::string now = NowIso8601();

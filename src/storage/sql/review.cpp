@@ -1,3 +1,4 @@
+// Needs review: one item per subject and reason; the transaction row shows the open item's reason.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {

@@ -1,42 +1,13 @@
+// Row readers: one SQL row (text values) -> one struct, in the order of the k...Cols lists.
 #include "storage/sql/row_readers.hpp"
 
 namespace haven::storage {
 
-const char* RoleText(core::Role role) {
-    switch (role) {
-        case core::Role::kAdmin:
-            return "admin";
-        case core::Role::kManager:
-            return "manager";
-        case core::Role::kViewer:
-            return "viewer";
-    }
-    return "viewer";
+core::TxStatus StoredStatus(std::string_view text) {
+    return core::ParseTxStatus(text).value_or(core::TxStatus::kPending);
 }
 
-core::Role RoleFromText(std::string_view text) {
-    if (text == "admin") return core::Role::kAdmin;
-    if (text == "manager") return core::Role::kManager;
-    return core::Role::kViewer;
-}
-
-const char* StatusText(core::TxStatus status) {
-    switch (status) {
-        case core::TxStatus::kPending:
-            return "PENDING";
-        case core::TxStatus::kSuccess:
-            return "SUCCESS";
-        case core::TxStatus::kFailed:
-            return "FAILED";
-    }
-    return "PENDING";
-}
-
-core::TxStatus StatusFromText(std::string_view text) {
-    if (text == "SUCCESS") return core::TxStatus::kSuccess;
-    if (text == "FAILED") return core::TxStatus::kFailed;
-    return core::TxStatus::kPending;
-}
+core::Role StoredRole(std::string_view text) { return core::ParseRole(text).value_or(core::Role::kViewer); }
 
 core::Agency ReadAgency(const SqlRow& row) {
     RowReader r(row);
@@ -53,7 +24,7 @@ core::User ReadUser(const SqlRow& row) {
     u.agency_id = r.Int();
     u.email = r.Text();
     u.password_hash = r.Text();
-    u.role = RoleFromText(r.Text());
+    u.role = StoredRole(r.Text());
     u.created_at = r.Text();
     return u;
 }
@@ -86,7 +57,7 @@ core::StkTransaction ReadStk(const SqlRow& row) {
     t.transaction_desc = r.Text();
     t.merchant_request_id = r.Text();
     t.checkout_request_id = r.Text();
-    t.status = StatusFromText(r.Text());
+    t.status = StoredStatus(r.Text());
     t.result_code = r.OptInt();
     t.result_desc = r.Text();
     t.mpesa_receipt_number = r.Text();
@@ -132,7 +103,7 @@ Transfer ReadTransfer(const SqlRow& row) {
     t.original_receipt = r.Text();
     t.originator_conversation_id = r.Text();
     t.conversation_id = r.Text();
-    t.status = StatusFromText(r.Text());
+    t.status = StoredStatus(r.Text());
     t.result_code = r.Text();
     t.result_desc = r.Text();
     t.mpesa_receipt_number = r.Text();
@@ -169,7 +140,7 @@ BalanceCheck ReadBalance(const SqlRow& row) {
     b.user_id = r.OptInt();
     b.originator_conversation_id = r.Text();
     b.conversation_id = r.Text();
-    b.status = StatusFromText(r.Text());
+    b.status = StoredStatus(r.Text());
     b.result_code = r.Text();
     b.result_desc = r.Text();
     b.accounts = r.Text();
@@ -189,7 +160,7 @@ StatusQuery ReadStatusQuery(const SqlRow& row) {
     q.receipt = r.Text();
     q.originator_conversation_id = r.Text();
     q.conversation_id = r.Text();
-    q.status = StatusFromText(r.Text());
+    q.status = StoredStatus(r.Text());
     q.result_code = r.Text();
     q.result_desc = r.Text();
     q.transaction_status = r.Text();

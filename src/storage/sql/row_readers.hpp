@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/state.hpp"
 #include "storage/sql_store.hpp"
 
 namespace haven::storage {
@@ -37,10 +38,9 @@ inline constexpr const char* kReviewCols =
 inline constexpr const char* kPaymentCols =
     "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at";
 
-const char* RoleText(core::Role role);
-core::Role RoleFromText(std::string_view text);
-const char* StatusText(core::TxStatus status);
-core::TxStatus StatusFromText(std::string_view text);
+/// A stored status or role, read; a value the code does not know reads as the least privileged (PENDING, viewer).
+core::TxStatus StoredStatus(std::string_view text);
+core::Role StoredRole(std::string_view text);
 
 /// Typed access to a text row.
 class RowReader {

@@ -1,3 +1,4 @@
+// The SqlStore itself: statements on pooled or unit connections, transactions, savepoints, units of work.
 #include "storage/sql/sql_store_internal.hpp"
 
 #include <ctime>

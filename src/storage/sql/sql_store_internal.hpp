@@ -128,7 +128,7 @@ Result<std::pair<bool, T>> ApplyQueryOutcome(RunFn&& run, const QueryTable<T>& q
               "WHERE (conversation_id = ? OR originator_conversation_id = ?) AND status = 'PENDING' "
               "RETURNING ",
               q.cols}),
-         {std::string(StatusText(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
+         {std::string(core::ToString(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
           OptText(outcome.detail), NowIso8601(), conversation_id, conversation_id}},
         {Cat({"SELECT ", q.cols, " FROM ", q.table,
               " WHERE conversation_id = ? OR originator_conversation_id = ? ORDER BY id LIMIT 1"}),
@@ -146,7 +146,7 @@ void AndIf(std::string& sql, SqlParams& params, const char* clause, const std::o
 
 inline std::optional<std::string> StatusParam(const std::optional<core::TxStatus>& status) {
     if (!status) return std::nullopt;
-    return std::string(StatusText(*status));
+    return std::string(core::ToString(*status));
 }
 
 /// The filters every list page ends with (phone, created_at and completed_at ranges, id cursor), then newest first, at most

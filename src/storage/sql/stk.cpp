@@ -1,3 +1,4 @@
+// STK Push transactions, their outcome (applied once, with the lease payment) and their timeline.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -96,7 +97,7 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
                   "claimed_by = NULL, claimed_until = NULL "
                   "WHERE checkout_request_id = ? AND status = 'PENDING' RETURNING ",
                   kStkCols}),
-             {std::string(StatusText(outcome.status)), outcome.result_code, OptText(outcome.result_desc),
+             {std::string(core::ToString(outcome.status)), outcome.result_code, OptText(outcome.result_desc),
               OptText(outcome.mpesa_receipt_number), OptText(outcome.transaction_date),
               outcome.status == core::TxStatus::kSuccess ? OptInt(outcome.paid_amount) : SqlParam{}, now, now,
               checkout_id}},
@@ -122,8 +123,6 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
         return result;
     });
 }
-
-// ---------------------------------------------------------------------------------------------- timeline, callbacks
 
 Result<void> SqlStore::AddStkEvent(int64_t transaction_id, const std::string& kind, const std::string& payload) {
     return Done(Run("INSERT INTO stk_events (transaction_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",

@@ -1,8 +1,7 @@
+// B2C payments (refunds, payouts...) and reversals, and the transaction id space every kind shares.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
-
-// B2C payments (refunds, payouts...) and reversals, and the transaction id space every kind shares.
 
 Result<std::string> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id) {
     auto kind = One<std::string>(RunRead("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
@@ -164,7 +163,7 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
             RowReader r(row);
             const int64_t original_id = r.Int();
             const std::string kind = r.Text();
-            const core::TxStatus status = StatusFromText(r.Text());
+            const core::TxStatus status = StoredStatus(r.Text());
             const int64_t sum = r.Int();
             // Ids may repeat in the request: every entry for this id gets the totals.
             for (size_t i = first; i < first + n; ++i) {
@@ -187,7 +186,7 @@ Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const Tra
               "mpesa_receipt_number = ?, updated_at = ?, completed_at = ?, claimed_by = NULL, claimed_until = NULL "
               "WHERE id = ? AND status = 'PENDING' RETURNING ",
               kTransferCols}),
-         {std::string(StatusText(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
+         {std::string(core::ToString(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
           OptText(outcome.mpesa_receipt_number), NowIso8601(), NowIso8601(), id}},
         {Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}}, ReadTransfer, "transaction");
     if (!applied) return Fail(applied.error());
