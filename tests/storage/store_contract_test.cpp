@@ -217,15 +217,13 @@ TEST_P(StoreContract, UserEmailConflictIsConflict) {
     EXPECT_EQ(by_email->id, inserted->id);
     EXPECT_EQ(by_email->password_hash, "$argon2id$v=19$hash");
 
-    auto updated = store_->UpdateUserPassword(inserted->id, "$argon2id$new", core::Role::kViewer);
-    ASSERT_TRUE(updated);
     auto by_id = store_->FindUserById(inserted->id);
     ASSERT_TRUE(by_id);
-    EXPECT_EQ(by_id->password_hash, "$argon2id$new");
-    EXPECT_EQ(by_id->role, core::Role::kViewer);
+    EXPECT_EQ(by_id->email, "admin@example.com");
+    EXPECT_EQ(by_id->role, core::Role::kAdmin);
 
     EXPECT_EQ(store_->FindUserByEmail("nobody@example.com").error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(store_->UpdateUserPassword(999999, "x", core::Role::kAdmin).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->FindUserById(999999).error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreContract, AnotherAgencysRecordsAreNotFound) {
@@ -427,7 +425,7 @@ TEST_P(StoreContract, ConcurrentDuplicateCallbacksCreateOnePayment) {
     EXPECT_EQ(store_->ListPayments(agency_a_, lease_a_)->size(), 1u);
 }
 
-TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgressRelease) {
+TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgress) {
     const std::string scope = "POST /api/v1/mpesa/stk-push";
     auto first = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a");
     ASSERT_TRUE(first) << first.error().message;
@@ -453,15 +451,6 @@ TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgressRelease) {
     EXPECT_EQ(replay->status, 201);
     EXPECT_EQ(replay->body, R"({"id":7})");
     EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-b")->state, IdempotencyState::kMismatch);
-
-    // Releasing a completed key keeps the stored answer.
-    ASSERT_TRUE(store_->ReleaseIdempotencyKey(agency_a_, scope, "key-1"));
-    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a")->state, IdempotencyState::kReplay);
-
-    // Releasing an unfinished claim lets the client retry.
-    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-2", "hash-c")->state, IdempotencyState::kNew);
-    ASSERT_TRUE(store_->ReleaseIdempotencyKey(agency_a_, scope, "key-2"));
-    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-2", "hash-d")->state, IdempotencyState::kNew);
 
     EXPECT_EQ(store_->CompleteIdempotencyKey(agency_a_, scope, "missing", 200, "{}").error().code,
               ErrorCode::kNotFound);
@@ -1052,7 +1041,7 @@ TEST_P(StoreContract, ReversalOnlyOnceAndOnlyOfASuccess) {
     EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kConflict);
     r.agency_id = agency_b_;
     EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(store_->ListTransfersForOriginal(agency_a_, paid.id)->size(), 1u);
+    EXPECT_EQ(store_->ListTransfers({.agency_id = agency_a_})->size(), 1u);
 }
 
 TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
@@ -1101,14 +1090,6 @@ TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
     EXPECT_FALSE((*totals)[3].reversed) << "a reversal in progress has not reversed anything yet";
     EXPECT_EQ((*totals)[4].refunded, 500) << "a repeated id gets its totals again";
     EXPECT_EQ((*totals)[5].refunded, 0);
-
-    // The same answer as the per-id default built on ListTransfersForOriginal.
-    auto slow = store_->Store::LinkedTransferTotals(agency_a_, ids);
-    ASSERT_TRUE(slow);
-    for (size_t i = 0; i < ids.size(); ++i) {
-        EXPECT_EQ((*slow)[i].refunded, (*totals)[i].refunded) << i;
-        EXPECT_EQ((*slow)[i].reversed, (*totals)[i].reversed) << i;
-    }
 
     auto other_agency = store_->LinkedTransferTotals(agency_b_, {refunded.id, reversed.id});
     ASSERT_TRUE(other_agency);
@@ -1205,7 +1186,6 @@ TEST_P(StoreContract, BalanceAndStatusQueriesApplyOnce) {
     EXPECT_TRUE(st->first);
     EXPECT_EQ(st->second.transaction_status, "Completed");
     EXPECT_FALSE(store_->ApplyStatusOutcome("AG_st", done)->first);
-    EXPECT_EQ(store_->FindStatusQuery(agency_b_, query->id).error().code, ErrorCode::kNotFound);
 }
 
 // ---------------------------------------------------------------------------------------------- login throttling

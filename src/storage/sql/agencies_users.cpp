@@ -34,11 +34,4 @@ Result<core::User> SqlStore::FindUserById(int64_t id) {
     return One<core::User>(RunRead(Cat({"SELECT ", kUserCols, " FROM users WHERE id = ?"}), {id}), ReadUser, "user");
 }
 
-Result<core::User> SqlStore::UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) {
-    return One<core::User>(
-        Run(Cat({"UPDATE users SET password_hash = ?, role = ? WHERE id = ? RETURNING ", kUserCols}),
-            {hash, std::string(core::ToString(role)), id}),
-        ReadUser, "user");
-}
-
 }  // namespace haven::storage

@@ -59,10 +59,4 @@ Result<void> SqlStore::CompleteIdempotencyKey(int64_t agency_id, const std::stri
     return {};
 }
 
-Result<void> SqlStore::ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) {
-    // Only an unfinished claim is released; a stored answer stays.
-    return Done(Run("DELETE FROM idempotency_keys WHERE agency_id = ? AND scope = ? AND key = ? AND status IS NULL",
-                    {agency_id, scope, key}));
-}
-
 }  // namespace haven::storage

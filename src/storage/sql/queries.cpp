@@ -54,11 +54,4 @@ Result<std::pair<bool, StatusQuery>> SqlStore::ApplyStatusOutcome(const std::str
     return ApplyQueryOutcome(Pooled(), kStatusQueryTable, conversation_id, outcome);
 }
 
-Result<StatusQuery> SqlStore::FindStatusQuery(int64_t agency_id, int64_t id) {
-    return One<StatusQuery>(
-        RunRead(Cat({"SELECT ", kStatusQueryCols, " FROM status_queries WHERE agency_id = ? AND id = ?"}),
-            {agency_id, id}),
-        ReadStatusQuery, "status query");
-}
-
 }  // namespace haven::storage

@@ -129,13 +129,6 @@ Result<std::vector<Transfer>> SqlStore::ListTransfers(const TransferFilter& filt
     return Many<Transfer>(RunRead(sql, params), ReadTransfer);
 }
 
-Result<std::vector<Transfer>> SqlStore::ListTransfersForOriginal(int64_t agency_id, int64_t original_id) {
-    return Many<Transfer>(RunRead(Cat({"SELECT ", kTransferCols,
-                                   " FROM transfers WHERE agency_id = ? AND original_transaction_id = ? ORDER BY id"}),
-                              {agency_id, original_id}),
-                          ReadTransfer);
-}
-
 Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agency_id,
                                                                    const std::vector<int64_t>& original_ids) {
     std::vector<TransferTotals> out;
