@@ -360,11 +360,10 @@ public:
     virtual Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) = 0;
 
     // B2C payments and reversals (agency-scoped reads; result lookups are not)
-    /// Written before Daraja is called, in one write transaction that enforces the money rules:
-    /// a refund (kind b2c with original_transaction_id) needs a SUCCESS STK original of the same
-    /// agency and never exceeds what is left of it (non-failed refunds and reversals counted);
-    /// a reversal needs a SUCCESS original not already reversed (or being reversed). The original
-    /// missing or of another agency is kNotFound; rule breaks are kUnprocessable (reversed: kConflict).
+    /// Written before Daraja is called, in one write transaction that enforces the money rules of
+    /// core::CheckSendBack (core/refund_rules.hpp) on a refund (kind b2c with original_transaction_id) or
+    /// a reversal: the original is read and locked, with what its non-failed transfers already sent back.
+    /// The original missing or of another agency is kNotFound; rule breaks are the rule's errors.
     virtual Result<Transfer> InsertTransfer(const Transfer& transfer,
                                             const std::optional<IdempotencyRef>& key = std::nullopt) = 0;
     virtual Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,

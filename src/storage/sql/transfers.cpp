@@ -1,4 +1,5 @@
 // B2C payments (refunds, payouts...) and reversals, and the transaction id space every kind shares.
+#include "core/refund_rules.hpp"
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -34,38 +35,25 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
                       {t.agency_id, *t.original_transaction_id}),
                 ReadStk, "original transaction");
             if (!original) return Fail(original.error());
-            if (original->status != core::TxStatus::kSuccess) {
-                return Fail(ErrorCode::kUnprocessable, t.kind == "reversal"
-                                                           ? "only a successful payment can be reversed"
-                                                           : "only a successful payment can be refunded");
-            }
             auto used = c.Run("SELECT kind, COALESCE(SUM(amount), 0), COUNT(*) FROM transfers "
                               "WHERE original_transaction_id = ? AND status <> 'FAILED' GROUP BY kind",
                               {*t.original_transaction_id});
             if (!used) return Fail(used.error());
-            int64_t refunded = 0;
-            int64_t reversals = 0;
+            core::MoneySentBack sent_back;
             for (const SqlRow& row : used->rows) {
                 RowReader r(row);
                 std::string kind = r.Text();
                 int64_t sum = r.Int();
                 int64_t count = r.Int();
-                if (kind == "reversal") reversals += count;
-                else refunded += sum;
+                if (kind == "reversal") sent_back.reversals += count;
+                else sent_back.refunded += sum;
             }
-            if (reversals > 0) {
-                return Fail(ErrorCode::kConflict, "this payment is already reversed (or a reversal is in progress)");
-            }
-            // The cap is what M-Pesa actually took, which may differ from what was asked.
-            const int64_t left = original->paid_amount.value_or(original->amount) - refunded;
-            if (t.amount > left) {
-                return Fail(ErrorCode::kUnprocessable,
-                            "the amount exceeds what is left of the payment (KES " + std::to_string(left) + ")");
+            // The rule itself is core's; the store holds the lock and reads the facts.
+            const core::TxKind kind = t.kind == "reversal" ? core::TxKind::kReversal : core::TxKind::kB2c;
+            if (auto allowed = core::CheckSendBack(kind, *original, sent_back, t.amount); !allowed) {
+                return Fail(allowed.error());
             }
             if (t.kind == "reversal") {
-                if (original->mpesa_receipt_number.empty()) {
-                    return Fail(ErrorCode::kUnprocessable, "the payment has no M-Pesa receipt to reverse");
-                }
                 original_receipt = original->mpesa_receipt_number;
                 phone = original->phone_number;
             }
