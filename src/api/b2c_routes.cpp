@@ -97,7 +97,7 @@ void Reverse(net::Request& req, ApiContext& ctx, net::Reply reply) {
         input.idempotency = key;
         auto kind = ctx.store.FindTransactionKind(actor.agency_id, input.transaction_id);
         if (!kind) return answer(NotFoundOr(kind.error(), "no transaction with this id"));
-        if (*kind != "stk") {
+        if (*kind != core::TxKind::kStk) {
             return answer(
                 ErrorResponse(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed"));
         }
@@ -162,7 +162,7 @@ json ResultCodeJson(const std::string& code) {
 json TransferJson(const storage::Transfer& t) {
     auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     json out = {{"id", t.id},
-            {"kind", t.kind},
+            {"kind", core::ToString(t.kind)},
             {"type", t.type},
             {"commandId", t.command_id},
             {"status", core::ToString(t.status)},

@@ -39,7 +39,7 @@ net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transa
     auto kind = ctx.store.FindTransactionKind(agency_id, transaction_id);
     if (!kind) return ErrorResponse(kind.error());
     nlohmann::json data;
-    if (*kind == "stk") {
+    if (*kind == core::TxKind::kStk) {
         auto tx = ctx.store.FindStk(agency_id, transaction_id);
         if (!tx) return ErrorResponse(tx.error());
         data = TransactionJson(*tx);

@@ -78,10 +78,10 @@ net::Response List(net::Request& req, ApiContext& ctx) {
         filter.status = core::ParseTxStatus(*raw);
         if (!filter.status) v.Add("status", "status must be PENDING, SUCCESS or FAILED");
     }
-    std::optional<std::string> kind;
+    std::optional<core::TxKind> kind;
     if (auto raw = req.Query("kind")) {
-        if (*raw == "stk" || *raw == "b2c" || *raw == "reversal") kind = *raw;
-        else v.Add("kind", "kind must be stk, b2c or reversal");
+        kind = core::ParseTxKind(*raw);
+        if (!kind) v.Add("kind", "kind must be stk, b2c or reversal");
     }
     if (auto raw = req.Query("leaseId")) {
         if (auto key = v.Take(core::ParseLeaseKey(*raw))) {
@@ -125,14 +125,14 @@ net::Response List(net::Request& req, ApiContext& ctx) {
     if (!v.ok()) return ErrorResponse(v.Finish());
     // Every kind shares one id space, so merging newest-first by id keeps the cursor exact.
     std::vector<std::pair<int64_t, json>> rows;
-    if (!kind || *kind == "stk") {
+    if (!kind || *kind == core::TxKind::kStk) {
         auto stk = ctx.store.ListStk(filter);
         if (!stk) return ErrorResponse(stk.error());
         auto items = StkPageJson(ctx, filter.agency_id, *stk);
         if (!items) return ErrorResponse(items.error());
         for (size_t i = 0; i < stk->size(); ++i) rows.emplace_back((*stk)[i].id, std::move((*items)[i]));
     }
-    if ((!kind || *kind != "stk") && !filter.lease_id) {
+    if ((!kind || *kind != core::TxKind::kStk) && !filter.lease_id) {
         storage::TransferFilter tf;
         tf.agency_id = filter.agency_id;
         tf.kind = kind;
@@ -174,7 +174,7 @@ net::Response Detail(net::Request& req, ApiContext& ctx) {
     }
     json out;
     core::Result<std::vector<core::TxEvent>> events;
-    if (*kind == "stk") {
+    if (*kind == core::TxKind::kStk) {
         auto tx = ctx.store.FindStk(claims->agency_id, *id);
         if (!tx) return ErrorResponse(tx.error());
         auto items = StkPageJson(ctx, claims->agency_id, {*tx});

@@ -114,10 +114,11 @@ Result<ResultOutcome> Settle(storage::Store& store, const storage::Transfer& t, 
     }
     if (applied->applied) {
         const auto& now = applied->transfer;
-        Audit(store, now.agency_id, std::nullopt, source, t.kind + ".status", Target(t.kind, t.id), request_id,
+        Audit(store, now.agency_id, std::nullopt, source, std::string(core::ToString(t.kind)) + ".status",
+              Target(std::string(core::ToString(t.kind)), t.id), request_id,
               std::string("success: ") + std::string(core::ToString(now.status)));
-        spdlog::info("{} {} is now {} (ResultCode {})", t.kind, t.id, core::ToString(now.status), outcome.result_code);
-        if (t.kind == "reversal" && now.status == TxStatus::kSuccess && t.original_transaction_id) {
+        spdlog::info("{} {} is now {} (ResultCode {})", core::ToString(t.kind), t.id, core::ToString(now.status), outcome.result_code);
+        if (t.kind == core::TxKind::kReversal && now.status == TxStatus::kSuccess && t.original_transaction_id) {
             // The original's timeline says it was reversed.
             auto r = store.AddStkEvent(*t.original_transaction_id, "reversed",
                                        json{{"reversalId", t.id}, {"receipt", now.mpesa_receipt_number}}.dump());
@@ -183,7 +184,7 @@ Result<PreparedTransfer<daraja::B2cRequest>> PrepareB2c(const B2cInput& input, c
     storage::Transfer row;
     row.agency_id = actor.agency_id;
     row.user_id = actor.user_id;
-    row.kind = "b2c";
+    row.kind = core::TxKind::kB2c;
     row.type = input.type;
     row.command_id = *command;
     row.phone_number = input.phone_number;
@@ -262,7 +263,7 @@ Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const Reversal
     storage::Transfer row;
     row.agency_id = actor.agency_id;
     row.user_id = actor.user_id;
-    row.kind = "reversal";
+    row.kind = core::TxKind::kReversal;
     row.type = "reversal";
     row.command_id = "TransactionReversal";
     row.phone_number = original->phone_number;
@@ -311,7 +312,7 @@ Result<ResultOutcome> ApplyTransferResult(const std::string& kind, const json& b
         if (found.error().code != ErrorCode::kNotFound) return tl::unexpected(found.error());
         return Unmatched(deps.store, kind, *notice, body);
     }
-    if (found->kind != kind) return Unmatched(deps.store, kind, *notice, body);
+    if (core::ToString(found->kind) != kind) return Unmatched(deps.store, kind, *notice, body);
     Event(deps.store, found->id, "result", body);
     storage::TransferOutcome outcome;
     outcome.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
@@ -387,7 +388,7 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
     req.occasion = "tx-" + std::to_string(transaction_id);
     req.result_url = deps.urls.status_result;
     req.timeout_url = deps.urls.status_timeout;
-    if (*kind == "stk") {
+    if (*kind == core::TxKind::kStk) {
         auto stk = deps.store.FindStk(agency_id, transaction_id);
         if (!stk) return tl::unexpected(stk.error());
         if (stk->mpesa_receipt_number.empty()) {
@@ -402,13 +403,13 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
         req.transaction_id = t->mpesa_receipt_number;
         if (req.transaction_id.empty()) {
             req.original_conversation_id =
-                t->kind == "b2c" && !t->originator_conversation_id.empty() ? t->originator_conversation_id
+                t->kind == core::TxKind::kB2c && !t->originator_conversation_id.empty() ? t->originator_conversation_id
                                                                             : t->conversation_id;
         }
         if (req.transaction_id.empty() && req.original_conversation_id.empty()) {
             return core::Fail(ErrorCode::kUnprocessable, "M-Pesa never acknowledged this request; nothing to query");
         }
-        req.b2c_party = t->kind == "b2c";
+        req.b2c_party = t->kind == core::TxKind::kB2c;
     }
     storage::StatusQuery row;
     row.agency_id = agency_id;
@@ -417,7 +418,7 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
     row.receipt = req.transaction_id;
     auto inserted = deps.store.InsertStatusQuery(row);
     if (!inserted) return tl::unexpected(inserted.error());
-    return PreparedStatusQuery{inserted->id, transaction_id, *kind != "stk", std::move(req)};
+    return PreparedStatusQuery{inserted->id, transaction_id, *kind != core::TxKind::kStk, std::move(req)};
 }
 
 Result<storage::StatusQuery> FinishStatusQuery(const PreparedStatusQuery& prepared,
@@ -483,7 +484,7 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
     if (!changed || !query.transaction_id) return ResultOutcome{true, false};
     auto kind = deps.store.FindTransactionKind(query.agency_id, *query.transaction_id);
     if (!kind) return ResultOutcome{true, false};
-    if (*kind == "stk") {
+    if (*kind == core::TxKind::kStk) {
         (void)deps.store.AddStkEvent(*query.transaction_id, "query", RedactResult(body).dump());
         return ResultOutcome{true, false};
     }

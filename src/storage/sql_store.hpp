@@ -135,7 +135,7 @@ public:
     Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                         int status, const std::string& body) override;
 
-    Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) override;
+    Result<core::TxKind> FindTransactionKind(int64_t agency_id, int64_t id) override;
     Result<Transfer> InsertTransfer(const Transfer& transfer, const std::optional<IdempotencyRef>& key) override;
     Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
                                           const std::string& conversation_id) override;

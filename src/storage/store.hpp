@@ -71,7 +71,7 @@ struct Transfer {
     int64_t id = 0;
     int64_t agency_id = 0;
     std::optional<int64_t> user_id;
-    std::string kind;        // "b2c" | "reversal"
+    core::TxKind kind = core::TxKind::kB2c;  // kB2c | kReversal
     std::string type;        // refund | payout | salary | bonus | promotion | reversal
     std::string command_id;  // BusinessPayment | SalaryPayment | PromotionPayment | TransactionReversal
     std::string phone_number;
@@ -96,7 +96,7 @@ struct Transfer {
 
 struct TransferFilter {
     int64_t agency_id = 0;
-    std::optional<std::string> kind;  // "b2c" | "reversal"
+    std::optional<core::TxKind> kind;  // kB2c | kReversal (kStk matches nothing)
     std::optional<core::TxStatus> status;
     std::optional<std::string> phone_number;
     std::optional<std::string> from;
@@ -356,8 +356,8 @@ public:
                                                 int status, const std::string& body) = 0;
 
     // Transaction ids shared by every kind
-    /// "stk" | "b2c" | "reversal" for an id of the given agency; kNotFound otherwise.
-    virtual Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) = 0;
+    /// The kind of an id of the given agency; kNotFound otherwise.
+    virtual Result<core::TxKind> FindTransactionKind(int64_t agency_id, int64_t id) = 0;
 
     // B2C payments and reversals (agency-scoped reads; result lookups are not)
     /// Written before Daraja is called, in one write transaction that enforces the money rules of

@@ -23,6 +23,7 @@ namespace haven::storage {
 namespace {
 
 using core::ErrorCode;
+using core::TxKind;
 using core::TxStatus;
 
 std::string PostgresUrl() {
@@ -675,7 +676,7 @@ TEST_P(StoreContract, RefundCapUsesTheAmountPaid) {
     EXPECT_EQ(applied->payment->amount, 1);
     Transfer refund;
     refund.agency_id = agency_a_;
-    refund.kind = "b2c";
+    refund.kind = TxKind::kB2c;
     refund.type = "refund";
     refund.command_id = "BusinessPayment";
     refund.phone_number = "254708374149";
@@ -940,7 +941,7 @@ TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
     ASSERT_TRUE(stk) << stk.error().message;
     Transfer t;
     t.agency_id = agency_a_;
-    t.kind = "b2c";
+    t.kind = TxKind::kB2c;
     t.type = "payout";
     t.command_id = "BusinessPayment";
     t.phone_number = "254708374149";
@@ -953,8 +954,8 @@ TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
     auto stk2 = store_->InsertStk(MakeStk(std::nullopt));
     ASSERT_TRUE(stk2);
     EXPECT_GT(stk2->id, b2c->id);
-    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, stk->id), "stk");
-    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, b2c->id), "b2c");
+    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, stk->id), TxKind::kStk);
+    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, b2c->id), TxKind::kB2c);
     EXPECT_EQ(store_->FindTransactionKind(agency_b_, b2c->id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->FindTransfer(agency_b_, b2c->id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->FindTransferByConversationId("haven-1")->id, b2c->id);
@@ -963,7 +964,7 @@ TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
 TEST_P(StoreContract, TransferOutcomeAppliesOnce) {
     Transfer t;
     t.agency_id = agency_a_;
-    t.kind = "b2c";
+    t.kind = TxKind::kB2c;
     t.type = "payout";
     t.command_id = "BusinessPayment";
     t.phone_number = "254708374149";
@@ -989,9 +990,9 @@ TEST_P(StoreContract, TransferOutcomeAppliesOnce) {
     EXPECT_EQ(store_->ListTransferEvents(b2c->id)->size(), 1u);
     TransferFilter f;
     f.agency_id = agency_a_;
-    f.kind = "b2c";
+    f.kind = TxKind::kB2c;
     EXPECT_EQ(store_->ListTransfers(f)->size(), 1u);
-    f.kind = "reversal";
+    f.kind = TxKind::kReversal;
     EXPECT_EQ(store_->ListTransfers(f)->size(), 0u);
 }
 
@@ -1004,7 +1005,7 @@ TEST_P(StoreContract, ConcurrentRefundsNeverExceedThePayment) {
         threads.emplace_back([&, i] {
             Transfer t;
             t.agency_id = agency_a_;
-            t.kind = "b2c";
+            t.kind = TxKind::kB2c;
             t.type = "refund";
             t.command_id = "BusinessPayment";
             t.phone_number = "254708374149";
@@ -1026,7 +1027,7 @@ TEST_P(StoreContract, ReversalOnlyOnceAndOnlyOfASuccess) {
     auto paid = InsertAccepted("ws_CO_rev", std::nullopt);
     Transfer r;
     r.agency_id = agency_a_;
-    r.kind = "reversal";
+    r.kind = TxKind::kReversal;
     r.type = "reversal";
     r.command_id = "TransactionReversal";
     r.phone_number = "254708374149";
@@ -1053,12 +1054,12 @@ TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
     for (const char* id : {"ws_CO_tot1", "ws_CO_tot2", "ws_CO_tot3", "ws_CO_tot4"}) {
         ASSERT_TRUE(store_->ApplyStkOutcome(id, Success(std::string("R") + id)));
     }
-    auto transfer = [&](const std::string& kind, int64_t original_id, int64_t amount) {
+    auto transfer = [&](TxKind kind, int64_t original_id, int64_t amount) {
         Transfer t;
         t.agency_id = agency_a_;
         t.kind = kind;
-        t.type = kind == "b2c" ? "refund" : "reversal";
-        t.command_id = kind == "b2c" ? "BusinessPayment" : "TransactionReversal";
+        t.type = kind == TxKind::kB2c ? "refund" : "reversal";
+        t.command_id = kind == TxKind::kB2c ? "BusinessPayment" : "TransactionReversal";
         t.phone_number = "254708374149";
         t.amount = amount;
         t.remarks = "Refund";
@@ -1067,14 +1068,14 @@ TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
         EXPECT_TRUE(r) << r.error().message;
         return r ? r->id : 0;
     };
-    const int64_t ok_refund = transfer("b2c", refunded.id, 300);
-    transfer("b2c", refunded.id, 200);
-    const int64_t failed_refund = transfer("b2c", refunded.id, 100);
+    const int64_t ok_refund = transfer(TxKind::kB2c, refunded.id, 300);
+    transfer(TxKind::kB2c, refunded.id, 200);
+    const int64_t failed_refund = transfer(TxKind::kB2c, refunded.id, 100);
     ASSERT_TRUE(store_->ApplyTransferOutcome(ok_refund, {TxStatus::kSuccess, "0", "done", "TFE1"}));
     ASSERT_TRUE(store_->ApplyTransferOutcome(failed_refund, {TxStatus::kFailed, "2001", "wrong", ""}));
-    const int64_t reversal = transfer("reversal", reversed.id, 1000);
+    const int64_t reversal = transfer(TxKind::kReversal, reversed.id, 1000);
     ASSERT_TRUE(store_->ApplyTransferOutcome(reversal, {TxStatus::kSuccess, "R000000", "reversed", ""}));
-    transfer("reversal", reversing.id, 1000);
+    transfer(TxKind::kReversal, reversing.id, 1000);
 
     const std::vector<int64_t> ids{untouched.id, refunded.id, reversed.id, reversing.id, refunded.id, 999999};
     auto totals = store_->LinkedTransferTotals(agency_a_, ids);

@@ -9,6 +9,8 @@ core::TxStatus StoredStatus(std::string_view text) {
 
 core::Role StoredRole(std::string_view text) { return core::ParseRole(text).value_or(core::Role::kViewer); }
 
+core::TxKind StoredKind(std::string_view text) { return core::ParseTxKind(text).value_or(core::TxKind::kB2c); }
+
 core::Agency ReadAgency(const SqlRow& row) {
     RowReader r(row);
     core::Agency a;
@@ -91,7 +93,7 @@ Transfer ReadTransfer(const SqlRow& row) {
     t.id = r.Int();
     t.agency_id = r.Int();
     t.user_id = r.OptInt();
-    t.kind = r.Text();
+    t.kind = StoredKind(r.Text());
     t.type = r.Text();
     t.command_id = r.Text();
     t.phone_number = r.Text();

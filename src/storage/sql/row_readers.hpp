@@ -38,9 +38,11 @@ inline constexpr const char* kReviewCols =
 inline constexpr const char* kPaymentCols =
     "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at";
 
-/// A stored status or role, read; a value the code does not know reads as the least privileged (PENDING, viewer).
+/// A stored status, role or kind, read; a value the code does not know reads as the least privileged
+/// (PENDING, viewer) or, for a transfer's kind, as a B2C payment.
 core::TxStatus StoredStatus(std::string_view text);
 core::Role StoredRole(std::string_view text);
+core::TxKind StoredKind(std::string_view text);
 
 /// Typed access to a text row.
 class RowReader {

@@ -8,8 +8,8 @@ Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx,
     std::string created = tx.created_at.empty() ? NowIso8601() : tx.created_at;
     return InTransaction<core::StkTransaction>([&](SqlConnection& c) -> Result<core::StkTransaction> {
         // The id comes from the space shared by every kind of transaction (B2C, reversals).
-        auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES ('stk', ?) RETURNING id",
-                                     {created}),
+        auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES (?, ?) RETURNING id",
+                                     {std::string(core::ToString(core::TxKind::kStk)), created}),
                                ReadInt, "transaction id");
         if (!id) return Fail(id.error());
         if (auto linked = LinkIdempotencyKey(c, key, *id); !linked) return Fail(linked.error());

@@ -4,12 +4,12 @@
 
 namespace haven::storage {
 
-Result<std::string> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id) {
-    auto kind = One<std::string>(RunRead("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
-                                 [](const SqlRow& row) { return RowReader(row).Text(); }, "transaction");
+Result<core::TxKind> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id) {
+    auto kind = One<core::TxKind>(RunRead("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
+                                  [](const SqlRow& row) { return StoredKind(RowReader(row).Text()); }, "transaction");
     if (!kind) return kind;
     // The agency check: another agency's transaction does not exist for the caller.
-    const char* sql = *kind == "stk" ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
+    const char* sql = *kind == core::TxKind::kStk ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
                                      : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
     auto found = RunRead(sql, {agency_id, id});
     if (!found) return Fail(found.error());
@@ -18,8 +18,8 @@ Result<std::string> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id)
 }
 
 Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional<IdempotencyRef>& key) {
-    if (t.kind != "b2c" && t.kind != "reversal") return Fail(ErrorCode::kValidation, "unknown transfer kind");
-    if (t.kind == "reversal" && !t.original_transaction_id) {
+    if (t.kind == core::TxKind::kStk) return Fail(ErrorCode::kValidation, "unknown transfer kind");
+    if (t.kind == core::TxKind::kReversal && !t.original_transaction_id) {
         return Fail(ErrorCode::kValidation, "a reversal needs the original transaction");
     }
     const bool postgres = db_->Backend() == "postgres";
@@ -42,25 +42,25 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
             core::MoneySentBack sent_back;
             for (const SqlRow& row : used->rows) {
                 RowReader r(row);
-                std::string kind = r.Text();
+                const core::TxKind kind = StoredKind(r.Text());
                 int64_t sum = r.Int();
                 int64_t count = r.Int();
-                if (kind == "reversal") sent_back.reversals += count;
+                if (kind == core::TxKind::kReversal) sent_back.reversals += count;
                 else sent_back.refunded += sum;
             }
             // The rule itself is core's; the store holds the lock and reads the facts.
-            const core::TxKind kind = t.kind == "reversal" ? core::TxKind::kReversal : core::TxKind::kB2c;
-            if (auto allowed = core::CheckSendBack(kind, *original, sent_back, t.amount); !allowed) {
+            if (auto allowed = core::CheckSendBack(t.kind, *original, sent_back, t.amount); !allowed) {
                 return Fail(allowed.error());
             }
-            if (t.kind == "reversal") {
+            if (t.kind == core::TxKind::kReversal) {
                 original_receipt = original->mpesa_receipt_number;
                 phone = original->phone_number;
             }
         }
         std::string now = NowIso8601();
+        const std::string kind(core::ToString(t.kind));
         auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES (?, ?) RETURNING id",
-                                     {t.kind, now}),
+                                     {kind, now}),
                                ReadInt, "transaction id");
         if (!id) return Fail(id.error());
         if (auto linked = LinkIdempotencyKey(c, key, *id); !linked) return Fail(linked.error());
@@ -70,7 +70,7 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
                        "originator_conversation_id, conversation_id, status, created_at, updated_at) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING ",
                        kTransferCols}),
-                  {*id, t.agency_id, OptInt(t.user_id), t.kind, t.type, t.command_id, phone, t.amount, t.remarks,
+                  {*id, t.agency_id, OptInt(t.user_id), kind, t.type, t.command_id, phone, t.amount, t.remarks,
                    OptText(t.occasion), OptText(t.reason), OptInt(t.original_transaction_id),
                    OptText(original_receipt), OptText(t.originator_conversation_id), OptText(t.conversation_id), now,
                    now}),
@@ -111,7 +111,10 @@ Result<Transfer> SqlStore::FindTransferByConversationId(const std::string& conve
 Result<std::vector<Transfer>> SqlStore::ListTransfers(const TransferFilter& filter) {
     std::string sql = Cat({"SELECT ", kTransferCols, " FROM transfers WHERE agency_id = ?"});
     SqlParams params{filter.agency_id};
-    AndIf(sql, params, " AND kind = ?", filter.kind);
+    if (filter.kind) {
+        sql += " AND kind = ?";
+        params.emplace_back(std::string(core::ToString(*filter.kind)));
+    }
     AndIf(sql, params, " AND status = ?", StatusParam(filter.status));
     FinishListQuery(sql, params, filter);
     return Many<Transfer>(RunRead(sql, params), ReadTransfer);
@@ -143,14 +146,14 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
         for (const SqlRow& row : res->rows) {
             RowReader r(row);
             const int64_t original_id = r.Int();
-            const std::string kind = r.Text();
+            const core::TxKind kind = StoredKind(r.Text());
             const core::TxStatus status = StoredStatus(r.Text());
             const int64_t sum = r.Int();
             // Ids may repeat in the request: every entry for this id gets the totals.
             for (size_t i = first; i < first + n; ++i) {
                 if (original_ids[i] != original_id) continue;
-                if (kind == "reversal" && status == core::TxStatus::kSuccess) out[i].reversed = true;
-                if (kind == "b2c") out[i].refunded += sum;
+                if (kind == core::TxKind::kReversal && status == core::TxStatus::kSuccess) out[i].reversed = true;
+                if (kind == core::TxKind::kB2c) out[i].refunded += sum;
             }
         }
     }
