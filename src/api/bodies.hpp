@@ -14,23 +14,22 @@
 namespace haven::api {
 
 inline constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (REFERENCE §5.1)
-inline constexpr int64_t kMaxB2cAmount = 250000;
 
 /// A positive id given as a JSON integer or a digit string; std::nullopt for anything else.
 std::optional<int64_t> IdField(const nlohmann::json& v);
 
 /// Each reader takes the parsed body (ParseJsonBody makes it an object; anything else is kBadJson).
 
-/// POST /api/v1/mpesa/stk-push and the tenant page: phoneNumber, amount (1..250000), accountReference
+/// POST /api/v1/mpesa/stk-push and the tenant page: phoneNumber, amount (1..core::kMaxStkAmount), accountReference
 /// (at most 12 characters), optional transactionDesc (at most 13, default "Rent payment"), optional leaseId.
 /// `fixed_lease_id` pins the lease (tenant page) and the body's leaseId is then ignored.
 core::Result<service::StkPushInput> ReadStkPushBody(const nlohmann::json& body, std::optional<int64_t> fixed_lease_id);
 
-/// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..kMaxB2cAmount), type, remarks, optional
+/// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..core::kMaxStkAmount), type, remarks, optional
 /// occasion, optional originalTransactionId (refunds only).
 core::Result<service::B2cInput> ReadB2cBody(const nlohmann::json& body);
 
-/// POST /api/v1/mpesa/reverse: transactionId, optional amount (1..kMaxB2cAmount), remarks, reason.
+/// POST /api/v1/mpesa/reverse: transactionId, optional amount (1..core::kMaxStkAmount), remarks, reason.
 core::Result<service::ReversalInput> ReadReversalBody(const nlohmann::json& body);
 
 }  // namespace haven::api

@@ -33,33 +33,11 @@ void Event(storage::Store& store, int64_t id, const std::string& kind, const jso
 
 std::string Target(const std::string& kind, int64_t id) { return kind + ":" + std::to_string(id); }
 
-/// Masks every 12-digit 2547/2541 run inside a string ("254708374149 - John Doe").
-std::string MaskPhonesIn(const std::string& text) {
-    std::string out;
-    size_t i = 0;
-    while (i < text.size()) {
-        size_t j = i;
-        while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-        if (j == i) {
-            out.push_back(text[i++]);
-            continue;
-        }
-        std::string digits = text.substr(i, j - i);
-        if (digits.size() == 12 && (digits.rfind("2547", 0) == 0 || digits.rfind("2541", 0) == 0)) {
-            out += core::MaskPhone(digits);
-        } else {
-            out += digits;
-        }
-        i = j;
-    }
-    return out;
-}
-
 json MaskAll(json v) {
-    if (v.is_string()) return MaskPhonesIn(v.get<std::string>());
+    if (v.is_string()) return core::MaskPhonesIn(v.get<std::string>());
     if (v.is_number_integer() || v.is_number_unsigned()) {
         std::string text = v.dump();
-        if (MaskPhonesIn(text) != text) return MaskPhonesIn(text);
+        if (core::MaskPhonesIn(text) != text) return core::MaskPhonesIn(text);
         return v;
     }
     if (v.is_object() || v.is_array()) {
