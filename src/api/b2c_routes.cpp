@@ -67,12 +67,7 @@ void Reverse(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
     auto reverse = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key,
                                                                            net::Reply answer) mutable {
         input.idempotency = key;
-        auto kind = ctx.store.FindTransactionKind(actor.agency_id, input.transaction_id);
-        if (!kind) return answer(NotFoundOr(kind.error(), "no transaction with this id"));
-        if (*kind != "stk") {
-            return answer(
-                ErrorResponse(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed"));
-        }
+        // Which payments may be reversed is the reversal use case's rule (service/reversal_service.cpp).
         service::InitiateReversalAsync(input, actor, B2cDepsFor(ctx),
                                        AnswerTransfer(std::move(answer), "no transaction with this id"));
     };
@@ -129,7 +124,7 @@ json ResultCodeJson(const std::string& code) {
 json TransferJson(const storage::Transfer& t) {
     auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     json out = {{"id", t.id},
-            {"kind", t.kind},
+            {"kind", core::ToString(t.kind)},
             {"type", t.type},
             {"commandId", t.command_id},
             {"status", core::ToString(t.status)},

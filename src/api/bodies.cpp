@@ -100,7 +100,7 @@ core::Result<service::B2cInput> ReadB2cBody(const json& b) {
     Validator v;
     service::B2cInput input;
     if (auto phone = ReadPhone(b, v)) input.phone_number = *phone;
-    if (auto amount = v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, kMaxB2cAmount))) {
+    if (auto amount = v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, core::kMaxStkAmount))) {
         input.amount = *amount;
     }
     input.type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
@@ -127,7 +127,7 @@ core::Result<service::ReversalInput> ReadReversalBody(const json& b) {
     if (!id) v.Add("transactionId", "transactionId must be the id of a successful payment");
     else input.transaction_id = *id;
     if (b.contains("amount") && !b["amount"].is_null()) {
-        input.amount = v.Take(core::ParseAmount(b["amount"], "amount", 1, kMaxB2cAmount));
+        input.amount = v.Take(core::ParseAmount(b["amount"], "amount", 1, core::kMaxStkAmount));
     }
     if (auto remarks = v.Take(core::RequireText(b, "remarks", 100))) input.remarks = *remarks;
     if (auto reason = v.Take(core::RequireText(b, "reason", 100))) input.reason = *reason;

@@ -15,7 +15,6 @@
 namespace haven::api {
 
 inline constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (REFERENCE §5.1)
-inline constexpr int64_t kMaxB2cAmount = 250000;
 
 /// A positive id given as a JSON integer or a digit string; std::nullopt for anything else.
 std::optional<int64_t> IdField(const nlohmann::json& v);
@@ -38,11 +37,12 @@ struct TenantPush {
 /// default `lease.amount_due`); the lease fixes the reference and where the money is booked (description "Rent").
 core::Result<service::StkPushInput> ReadTenantStkPushBody(const nlohmann::json& body, const TenantPush& lease);
 
-/// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..kMaxB2cAmount), type, remarks, optional
+
+/// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..core::kMaxStkAmount), type, remarks, optional
 /// occasion, optional originalTransactionId (refunds only).
 core::Result<service::B2cInput> ReadB2cBody(const nlohmann::json& body);
 
-/// POST /api/v1/mpesa/reverse: transactionId, optional amount (1..kMaxB2cAmount), remarks, reason.
+/// POST /api/v1/mpesa/reverse: transactionId, optional amount (1..core::kMaxStkAmount), remarks, reason.
 core::Result<service::ReversalInput> ReadReversalBody(const nlohmann::json& body);
 
 }  // namespace haven::api

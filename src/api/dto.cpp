@@ -91,7 +91,7 @@ json ReviewJson(const storage::ReviewItem& item) {
 
 json TransactionJson(const core::StkTransaction& tx, const std::string& lease_external_id) {
     json out = {{"id", tx.id},
-            {"kind", "stk"},
+            {"kind", core::ToString(core::TxKind::kStk)},
             {"status", core::ToString(tx.status)},
             {"amount", tx.amount},
             {"phoneNumber", tx.phone_number},

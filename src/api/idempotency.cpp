@@ -6,6 +6,7 @@
 #include "api/b2c.hpp"
 #include "api/dto.hpp"
 #include "api/respond.hpp"
+#include "core/hex.hpp"
 #include "service/leases.hpp"
 
 namespace haven::api {
@@ -18,13 +19,7 @@ std::string Sha256Hex(const std::string& data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(kHex[digest[i] >> 4]);
-        out.push_back(kHex[digest[i] & 15]);
-    }
-    return out;
+    return core::ToHex(digest, len);
 }
 
 bool ValidKey(const std::string& key) {
@@ -40,7 +35,7 @@ net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transa
     auto kind = ctx.store.FindTransactionKind(agency_id, transaction_id);
     if (!kind) return ErrorResponse(kind.error());
     nlohmann::json data;
-    if (*kind == "stk") {
+    if (*kind == core::TxKind::kStk) {
         auto tx = ctx.store.FindStk(agency_id, transaction_id);
         if (!tx) return ErrorResponse(tx.error());
         auto external = service::LeaseExternalId(ctx.store, agency_id, tx->lease_id);

@@ -66,7 +66,7 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
     }
     json out;
     core::Result<std::vector<core::TxEvent>> events;
-    if (*kind == "stk") {
+    if (*kind == core::TxKind::kStk) {
         auto tx = ctx.store.FindStk(caller.agency_id, *id);
         if (!tx) return ErrorResponse(tx.error());
         auto rows = service::WithTotals(ctx.store, caller.agency_id, {*tx});

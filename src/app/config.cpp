@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/hex.hpp"
 #include "service/auth.hpp"
 
 namespace haven::app {
@@ -47,13 +48,7 @@ std::string DeriveSecret(const std::string& key, const std::string& label) {
     unsigned int len = 0;
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(label.data()),
          label.size(), digest, &len);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out.push_back(kHex[digest[i] >> 4]);
-        out.push_back(kHex[digest[i] & 15]);
-    }
-    return out;
+    return core::ToHex(digest, len);
 }
 
 std::string DefaultWebRoot() {

@@ -9,7 +9,8 @@
 
 namespace haven::core {
 
-/// Smallest and largest STK Push amount per transaction (Daraja limits, KES).
+/// Smallest and largest STK Push amount per transaction (Daraja limits, KES). The largest is M-Pesa's
+/// per-transaction limit, so it bounds B2C payments and reversals too.
 inline constexpr int64_t kMinStkAmount = 1;
 inline constexpr int64_t kMaxStkAmount = 250000;
 

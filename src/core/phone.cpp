@@ -69,6 +69,24 @@ std::string MaskPhone(std::string_view normalised) {
     return out;
 }
 
+std::string MaskPhonesIn(std::string_view text) {
+    std::string out;
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t j = i;
+        while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+        if (j == i) {
+            out.push_back(text[i++]);
+            continue;
+        }
+        std::string_view digits = text.substr(i, j - i);
+        const bool mobile = digits.size() == 12 && (digits.starts_with("2547") || digits.starts_with("2541"));
+        out += mobile ? MaskPhone(digits) : std::string(digits);
+        i = j;
+    }
+    return out;
+}
+
 std::string MaskDigitRuns(std::string_view text) {
     std::string out(text);
     size_t i = 0;

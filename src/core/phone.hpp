@@ -23,4 +23,8 @@ std::string MaskPhone(std::string_view normalised);
 /// the payer's number ("ws_CO_28112026093159750708374149" -> "ws_CO_**********************4149").
 std::string MaskDigitRuns(std::string_view text);
 
+/// Masks every Kenyan mobile number (12 digits starting 2547 or 2541) inside free text with MaskPhone
+/// ("254708374149 - John Doe" -> "2547****4149 - John Doe"); other digit runs stay as they are.
+std::string MaskPhonesIn(std::string_view text);
+
 }  // namespace haven::core

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "core/hex.hpp"
 #include "core/phone.hpp"
 #include "net/rate_limiter.hpp"
 #include "net/target.hpp"
@@ -41,14 +42,7 @@ std::string NewRequestId() {
         std::memcpy(bytes, &n, 8);
         std::memcpy(bytes + 8, &now, 8);
     }
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(32);
-    for (unsigned char b : bytes) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 15]);
-    }
-    return out;
+    return core::ToHex(bytes, sizeof bytes);
 }
 
 void SetSecurityHeaders(Response& res, bool enabled, const std::string& content_security_policy) {

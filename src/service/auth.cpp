@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/hex.hpp"
 #include "core/state.hpp"
 #include "core/text.hpp"
 
@@ -212,14 +213,7 @@ std::string RandomToken(size_t bytes) {
     EnsureSodium();
     std::string raw(bytes, '\0');
     if (bytes > 0) randombytes_buf(raw.data(), bytes);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes * 2);
-    for (char c : raw) {
-        auto b = static_cast<unsigned char>(c);
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 15]);
-    }
+    std::string out = core::ToHex(raw);
     sodium_memzero(raw.data(), raw.size());
     return out;
 }

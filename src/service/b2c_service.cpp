@@ -17,7 +17,7 @@ Result<PreparedTransfer<daraja::B2cRequest>> PrepareB2c(const B2cInput& input, c
     storage::Transfer row;
     row.agency_id = actor.agency_id;
     row.user_id = actor.user_id;
-    detail::SetKind(row, core::TxKind::kB2c);
+    row.kind = core::TxKind::kB2c;
     row.type = input.type;
     row.command_id = *command;
     row.phone_number = input.phone_number;

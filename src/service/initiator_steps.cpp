@@ -18,33 +18,11 @@ using nlohmann::json;
 
 namespace {
 
-/// Masks every 12-digit 2547/2541 run inside a string ("254708374149 - John Doe").
-std::string MaskPhonesIn(const std::string& text) {
-    std::string out;
-    size_t i = 0;
-    while (i < text.size()) {
-        size_t j = i;
-        while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-        if (j == i) {
-            out.push_back(text[i++]);
-            continue;
-        }
-        std::string digits = text.substr(i, j - i);
-        if (digits.size() == 12 && (digits.rfind("2547", 0) == 0 || digits.rfind("2541", 0) == 0)) {
-            out += core::MaskPhone(digits);
-        } else {
-            out += digits;
-        }
-        i = j;
-    }
-    return out;
-}
-
 json MaskAll(json v) {
-    if (v.is_string()) return MaskPhonesIn(v.get<std::string>());
+    if (v.is_string()) return core::MaskPhonesIn(v.get<std::string>());
     if (v.is_number_integer() || v.is_number_unsigned()) {
         std::string text = v.dump();
-        if (MaskPhonesIn(text) != text) return MaskPhonesIn(text);
+        if (core::MaskPhonesIn(text) != text) return core::MaskPhonesIn(text);
         return v;
     }
     if (v.is_object() || v.is_array()) {
@@ -69,25 +47,6 @@ void Audit(storage::Store& store, std::optional<int64_t> agency_id, std::optiona
 void Event(storage::Store& store, int64_t id, const std::string& kind, const json& payload) {
     auto r = store.AddTransferEvent(id, kind, RedactResult(payload).dump());
     if (!r) spdlog::error("timeline write failed for transaction {}: {}", id, r.error().message);
-}
-
-core::TxKind KindOf(const storage::Transfer& t) {
-    auto kind = core::ParseTxKind(t.kind);
-    assert(kind && "the store writes transfer rows of known kinds only");
-    return kind.value_or(core::TxKind::kB2c);
-}
-
-void SetKind(storage::Transfer& t, core::TxKind kind) { t.kind = Name(kind); }
-
-Result<core::TxKind> FindKind(storage::Store& store, int64_t agency_id, int64_t transaction_id) {
-    auto name = store.FindTransactionKind(agency_id, transaction_id);
-    if (!name) return tl::unexpected(name.error());
-    auto kind = core::ParseTxKind(*name);
-    if (!kind) {
-        return core::Fail(ErrorCode::kInternal,
-                          "transaction " + std::to_string(transaction_id) + " has no known kind");
-    }
-    return *kind;
 }
 
 std::string Name(core::TxKind kind) { return std::string(core::ToString(kind)); }
@@ -136,7 +95,7 @@ Result<ResultOutcome> Settle(storage::Store& store, const storage::Transfer& t, 
     }
     if (applied->applied) {
         const auto& now = applied->transfer;
-        const core::TxKind kind = KindOf(t);
+        const core::TxKind kind = t.kind;
         Audit(store, now.agency_id, std::nullopt, source, Name(kind) + ".status", Target(kind, t.id), request_id,
               std::string("success: ") + std::string(core::ToString(now.status)));
         spdlog::info("{} {} is now {} (ResultCode {})", Name(kind), t.id, core::ToString(now.status),

@@ -22,12 +22,6 @@ void Audit(storage::Store& store, std::optional<int64_t> agency_id, std::optiona
 /// One entry on a transfer's timeline (payload redacted).
 void Event(storage::Store& store, int64_t id, const std::string& kind, const nlohmann::json& payload);
 
-/// The kind of a transfer row (kB2c or kReversal), read through core's names for kinds.
-core::TxKind KindOf(const storage::Transfer& t);
-/// Sets a new transfer row's kind.
-void SetKind(storage::Transfer& t, core::TxKind kind);
-/// The kind of any transaction of the agency; kNotFound for an unknown id or another agency's.
-Result<core::TxKind> FindKind(storage::Store& store, int64_t agency_id, int64_t transaction_id);
 /// "b2c", "reversal", "stk": the kind's name in audit actions, log lines and unmatched callbacks.
 std::string Name(core::TxKind kind);
 

@@ -1,10 +1,14 @@
 #include "service/pay_link.hpp"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include <charconv>
+
+#include "core/hex.hpp"
 
 namespace haven::service {
 
@@ -15,13 +19,7 @@ std::string Mac(std::string_view message, std::string_view secret) {
     unsigned int len = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
          reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < 16 && i < len; ++i) {  // 128 bits is plenty for a link
-        out.push_back(kHex[digest[i] >> 4]);
-        out.push_back(kHex[digest[i] & 15]);
-    }
-    return out;
+    return core::ToHex(digest, std::min(len, 16u));  // 128 bits is plenty for a link
 }
 
 std::optional<int64_t> ParsePositive(std::string_view s) {

@@ -13,7 +13,7 @@ namespace {
 /// succeeded. Checked here first so the caller hears why; the store checks again under its lock, together with
 /// "at most once".
 Result<core::StkTransaction> ReversibleOriginal(int64_t agency_id, int64_t transaction_id, B2cDeps deps) {
-    auto kind = detail::FindKind(deps.store, agency_id, transaction_id);
+    auto kind = deps.store.FindTransactionKind(agency_id, transaction_id);
     if (!kind) return tl::unexpected(kind.error());
     if (*kind != core::TxKind::kStk) {
         return core::Fail(ErrorCode::kUnprocessable, "only a payment received from a customer can be reversed");
@@ -33,7 +33,7 @@ Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const Reversal
     storage::Transfer row;
     row.agency_id = actor.agency_id;
     row.user_id = actor.user_id;
-    detail::SetKind(row, core::TxKind::kReversal);
+    row.kind = core::TxKind::kReversal;
     row.type = "reversal";  // the B2C types' column: a reversal is its own type
     row.command_id = "TransactionReversal";
     row.phone_number = original->phone_number;

@@ -25,7 +25,7 @@ struct PreparedStatusQuery {
 
 Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transaction_id,
                                                std::optional<int64_t> user_id, B2cDeps deps) {
-    auto kind = detail::FindKind(deps.store, agency_id, transaction_id);
+    auto kind = deps.store.FindTransactionKind(agency_id, transaction_id);
     if (!kind) return tl::unexpected(kind.error());
     daraja::StatusRequest req;
     req.remarks = "Status check";
@@ -45,7 +45,7 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
         auto t = deps.store.FindTransfer(agency_id, transaction_id);
         if (!t) return tl::unexpected(t.error());
         req.transaction_id = t->mpesa_receipt_number;
-        const bool b2c = detail::KindOf(*t) == TxKind::kB2c;
+        const bool b2c = t->kind == TxKind::kB2c;
         if (req.transaction_id.empty()) {
             // B2C: our own OriginatorConversationID, known even when Daraja's answer never came.
             req.original_conversation_id =
@@ -126,7 +126,7 @@ Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& req
     }
     const auto& [changed, query] = *applied;
     if (!changed || !query.transaction_id) return ResultOutcome{true, false};
-    auto kind = detail::FindKind(deps.store, query.agency_id, *query.transaction_id);
+    auto kind = deps.store.FindTransactionKind(query.agency_id, *query.transaction_id);
     if (!kind) return ResultOutcome{true, false};
     if (*kind == TxKind::kStk) {
         (void)deps.store.AddStkEvent(*query.transaction_id, "query", RedactResult(body).dump());

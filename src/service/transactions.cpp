@@ -121,7 +121,7 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
     if ((!kind || *kind != core::TxKind::kStk) && !filter.lease_id) {
         storage::TransferFilter tf;
         tf.agency_id = filter.agency_id;
-        if (kind) tf.kind = std::string(core::ToString(*kind));
+        tf.kind = kind;
         tf.status = filter.status;
         tf.phone_number = filter.phone_number;
         tf.from = filter.from;

@@ -22,7 +22,7 @@ Result<ResultOutcome> ApplyTransferResult(core::TxKind kind, const json& body, c
         if (found.error().code != ErrorCode::kNotFound) return tl::unexpected(found.error());
         return detail::Unmatched(deps.store, name, *notice, body);
     }
-    if (detail::KindOf(*found) != kind) return detail::Unmatched(deps.store, name, *notice, body);
+    if (found->kind != kind) return detail::Unmatched(deps.store, name, *notice, body);
     detail::Event(deps.store, found->id, "result", body);
     storage::TransferOutcome outcome;
     outcome.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;

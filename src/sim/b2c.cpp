@@ -1,6 +1,7 @@
 // B2C payment request v1 and v3 and its Result (REFERENCE §5).
 #include <spdlog/spdlog.h>
 
+#include "core/phone.hpp"
 #include "sim/core.hpp"
 
 namespace haven::sim {
@@ -64,7 +65,7 @@ Delivery Outcome(Core& c, const B2cRequest& r, const std::optional<RuleThen>& ru
         body = ResultEnvelope(ResultCodeJson(code), desc, r.originator_id, r.conversation_id, tx, Json::array(),
                               ReferenceItems());
     }
-    spdlog::info("simulator: B2C {} to {} ended with {}", r.conversation_id, MaskPhone(r.party_b), code);
+    spdlog::info("simulator: B2C {} to {} ended with {}", r.conversation_id, core::MaskPhone(r.party_b), code);
     return ResultDelivery("b2c", r, std::move(body), rule);
 }
 

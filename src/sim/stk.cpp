@@ -75,7 +75,7 @@ std::optional<Delivery> FinalizeStk(Core& c, const std::string& checkout_request
     auto lock_it = c.phone_locks.find(s.phone);
     if (lock_it != c.phone_locks.end() && lock_it->second == s.checkout_request_id) c.phone_locks.erase(lock_it);
     spdlog::info("simulator: STK {} for {} ended with {}", core::MaskDigitRuns(s.checkout_request_id),
-                 MaskPhone(s.phone), code);
+                 core::MaskPhone(s.phone), code);
     return Delivery{"stkcallback", s.callback_url, StkCallbackBody(s), s.plan.callbacks.value_or(1)};
 }
 

@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "core/hex.hpp"
+
 namespace haven::sim {
 
 std::string Trim(std::string_view s) {
@@ -91,24 +93,12 @@ bool IsReceipt(std::string_view s) {
 std::string Sha256Hex(std::string_view text) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    static const char* kHex = "0123456789abcdef";
-    std::string out;
-    out.reserve(64);
-    for (unsigned char b : digest) {
-        out.push_back(kHex[b >> 4]);
-        out.push_back(kHex[b & 15]);
-    }
-    return out;
+    return core::ToHex(digest, sizeof digest);
 }
 
 std::string MaskMsisdnC2b(std::string_view msisdn) {
     if (msisdn.size() < 7) return std::string(msisdn);
     return std::string(msisdn.substr(0, 4)) + " ***** " + std::string(msisdn.substr(msisdn.size() - 3));
-}
-
-std::string MaskPhone(std::string_view msisdn) {
-    if (msisdn.size() < 8) return "****";
-    return std::string(msisdn.substr(0, 4)) + "****" + std::string(msisdn.substr(msisdn.size() - 4));
 }
 
 std::string NormalizePhone(std::string_view phone) {

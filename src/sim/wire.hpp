@@ -38,8 +38,6 @@ bool IsReceipt(std::string_view s);
 std::string Sha256Hex(std::string_view text);
 /// C2B v2 masked MSISDN: "2547 ***** 149".
 std::string MaskMsisdnC2b(std::string_view msisdn);
-/// Log-safe phone: "2547****4149".
-std::string MaskPhone(std::string_view msisdn);
 /// Normalises 07.., +2547.., 2547.. to 2547..; other text is returned trimmed.
 std::string NormalizePhone(std::string_view phone);
 

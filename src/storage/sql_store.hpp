@@ -1,6 +1,7 @@
 #pragma once
 // The Store written once in portable SQL (SQLite 3.35+ and PostgreSQL both have RETURNING and
 // ON CONFLICT DO NOTHING) over a tiny connection interface that each backend implements.
+// The statements live in sql/, one file per kind of record.
 // Statements use `?` placeholders; the PostgreSQL backend rewrites them to $1, $2, ...
 #include <cstdint>
 #include <functional>
@@ -65,7 +66,7 @@ class SqlStore final : public Store {
 public:
     /// `group_commit`: every write (Run, InTransaction) is a unit handed to one writer thread that
     /// commits units in batches (group_commit.hpp); otherwise each runs as its own transaction.
-    explicit SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit = false);
+    SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit);
     ~SqlStore() override;
 
     Result<int> Migrate() override;
@@ -79,7 +80,6 @@ public:
     Result<core::User> InsertUser(const core::User& user) override;
     Result<core::User> FindUserByEmail(const std::string& email) override;
     Result<core::User> FindUserById(int64_t id) override;
-    Result<core::User> UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) override;
 
     Result<core::Lease> InsertLease(const core::Lease& lease) override;
     Result<core::Lease> FindLease(int64_t agency_id, int64_t id) override;
@@ -134,9 +134,8 @@ public:
     Result<int64_t> PruneIdempotencyKeys(const std::string& older_than) override;
     Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                         int status, const std::string& body) override;
-    Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) override;
 
-    Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) override;
+    Result<core::TxKind> FindTransactionKind(int64_t agency_id, int64_t id) override;
     Result<Transfer> InsertTransfer(const Transfer& transfer, const std::optional<IdempotencyRef>& key) override;
     Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
                                           const std::string& conversation_id) override;
@@ -144,7 +143,6 @@ public:
     Result<Transfer> FindTransfer(int64_t agency_id, int64_t id) override;
     Result<Transfer> FindTransferByConversationId(const std::string& conversation_id) override;
     Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) override;
-    Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) override;
     Result<std::vector<TransferTotals>> LinkedTransferTotals(int64_t agency_id,
                                                              const std::vector<int64_t>& original_ids) override;
     Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) override;
@@ -163,7 +161,6 @@ public:
                                           const std::string& conversation_id) override;
     Result<std::pair<bool, StatusQuery>> ApplyStatusOutcome(const std::string& conversation_id,
                                                             const QueryOutcome& outcome) override;
-    Result<StatusQuery> FindStatusQuery(int64_t agency_id, int64_t id) override;
 
     Result<void> InsertAudit(const core::AuditEntry& entry) override;
     Result<int64_t> CountAudit(const std::string& action, const std::string& outcome_prefix) override;

@@ -7,23 +7,6 @@
 
 namespace haven::storage {
 
-Result<std::vector<TransferTotals>> Store::LinkedTransferTotals(int64_t agency_id,
-                                                                const std::vector<int64_t>& original_ids) {
-    std::vector<TransferTotals> out;
-    out.reserve(original_ids.size());
-    for (int64_t id : original_ids) {
-        auto linked = ListTransfersForOriginal(agency_id, id);
-        if (!linked) return core::Fail(linked.error());
-        TransferTotals totals{.original_id = id};
-        for (const Transfer& t : *linked) {
-            if (t.kind == "reversal" && t.status == core::TxStatus::kSuccess) totals.reversed = true;
-            if (t.kind == "b2c" && t.status != core::TxStatus::kFailed) totals.refunded += t.amount;
-        }
-        out.push_back(totals);
-    }
-    return out;
-}
-
 Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url, const StoreOptions& options) {
     std::string_view url = database_url;
     if (url.starts_with("sqlite:")) {

@@ -71,7 +71,7 @@ struct Transfer {
     int64_t id = 0;
     int64_t agency_id = 0;
     std::optional<int64_t> user_id;
-    std::string kind;        // "b2c" | "reversal"
+    core::TxKind kind = core::TxKind::kB2c;  // kB2c | kReversal
     std::string type;        // refund | payout | salary | bonus | promotion | reversal
     std::string command_id;  // BusinessPayment | SalaryPayment | PromotionPayment | TransactionReversal
     std::string phone_number;
@@ -96,7 +96,7 @@ struct Transfer {
 
 struct TransferFilter {
     int64_t agency_id = 0;
-    std::optional<std::string> kind;  // "b2c" | "reversal"
+    std::optional<core::TxKind> kind;  // kB2c | kReversal (kStk matches nothing)
     std::optional<core::TxStatus> status;
     std::optional<std::string> phone_number;
     std::optional<std::string> from;
@@ -251,7 +251,7 @@ public:
     virtual void AtomicallyAsync(UnitOfWork fn, std::function<void(Result<void>)> done) = 0;
     /// Where `done` of AtomicallyAsync runs (e.g. the server's worker pool). Default: a thread of the store's.
     using Executor = std::function<void(std::function<void()>)>;
-    virtual void SetCompletionExecutor(Executor executor) {}
+    virtual void SetCompletionExecutor(Executor executor) = 0;
 
     // Agencies and users
     virtual Result<core::Agency> FindOrCreateAgency(const std::string& name) = 0;
@@ -259,7 +259,6 @@ public:
     virtual Result<core::User> InsertUser(const core::User& user) = 0;  // kConflict on email
     virtual Result<core::User> FindUserByEmail(const std::string& email) = 0;
     virtual Result<core::User> FindUserById(int64_t id) = 0;
-    virtual Result<core::User> UpdateUserPassword(int64_t id, const std::string& hash, core::Role role) = 0;
 
     // Leases (agency-scoped: another agency's lease is kNotFound)
     virtual Result<core::Lease> InsertLease(const core::Lease& lease) = 0;
@@ -355,19 +354,16 @@ public:
     virtual Result<int64_t> PruneIdempotencyKeys(const std::string& older_than) = 0;
     virtual Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                                 int status, const std::string& body) = 0;
-    /// Frees a claim whose request failed before anything was sent, so the client may retry.
-    virtual Result<void> ReleaseIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key) = 0;
 
     // Transaction ids shared by every kind
-    /// "stk" | "b2c" | "reversal" for an id of the given agency; kNotFound otherwise.
-    virtual Result<std::string> FindTransactionKind(int64_t agency_id, int64_t id) = 0;
+    /// The kind of an id of the given agency; kNotFound otherwise.
+    virtual Result<core::TxKind> FindTransactionKind(int64_t agency_id, int64_t id) = 0;
 
     // B2C payments and reversals (agency-scoped reads; result lookups are not)
-    /// Written before Daraja is called, in one write transaction that enforces the money rules:
-    /// a refund (kind b2c with original_transaction_id) needs a SUCCESS STK original of the same
-    /// agency and never exceeds what is left of it (non-failed refunds and reversals counted);
-    /// a reversal needs a SUCCESS original not already reversed (or being reversed). The original
-    /// missing or of another agency is kNotFound; rule breaks are kUnprocessable (reversed: kConflict).
+    /// Written before Daraja is called, in one write transaction that enforces the money rules of
+    /// core::CheckSendBack (core/refund_rules.hpp) on a refund (kind b2c with original_transaction_id) or
+    /// a reversal: the original is read and locked, with what its non-failed transfers already sent back.
+    /// The original missing or of another agency is kNotFound; rule breaks are the rule's errors.
     virtual Result<Transfer> InsertTransfer(const Transfer& transfer,
                                             const std::optional<IdempotencyRef>& key = std::nullopt) = 0;
     virtual Result<Transfer> SetTransferDarajaIds(int64_t id, const std::string& originator_conversation_id,
@@ -378,13 +374,10 @@ public:
     /// Result lookup by either conversation id, any agency.
     virtual Result<Transfer> FindTransferByConversationId(const std::string& conversation_id) = 0;
     virtual Result<std::vector<Transfer>> ListTransfers(const TransferFilter& filter) = 0;
-    /// Refunds and reversals that point at the given STK transaction.
-    virtual Result<std::vector<Transfer>> ListTransfersForOriginal(int64_t agency_id, int64_t original_id) = 0;
     /// TransferTotals for each of the agency's STK ids given, in one query: one entry per id, in the
     /// order given (an id with no linked transfers, or of another agency, has zero totals).
-    /// The default asks ListTransfersForOriginal once per id; SqlStore overrides it.
     virtual Result<std::vector<TransferTotals>> LinkedTransferTotals(int64_t agency_id,
-                                                                     const std::vector<int64_t>& original_ids);
+                                                                     const std::vector<int64_t>& original_ids) = 0;
     /// Moves a PENDING transfer to its final state once; a final one is left untouched (applied = false).
     virtual Result<TransferApplyResult> ApplyTransferOutcome(int64_t id, const TransferOutcome& outcome) = 0;
     virtual Result<void> AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) = 0;
@@ -406,7 +399,6 @@ public:
                                                   const std::string& conversation_id) = 0;
     virtual Result<std::pair<bool, StatusQuery>> ApplyStatusOutcome(const std::string& conversation_id,
                                                                     const QueryOutcome& outcome) = 0;
-    virtual Result<StatusQuery> FindStatusQuery(int64_t agency_id, int64_t id) = 0;
 
     // Audit log
     virtual Result<void> InsertAudit(const core::AuditEntry& entry) = 0;

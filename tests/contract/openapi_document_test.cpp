@@ -136,8 +136,8 @@ TEST(OpenApiDocument, StkPushLimitsAreTheCodes) {
 
 TEST(OpenApiDocument, MoneyOutLimitsAreTheCodes) {
     EXPECT_EQ(Prop("B2cRequest", "amount")["minimum"], kMinB2cAmount);
-    EXPECT_EQ(Prop("B2cRequest", "amount")["maximum"], kMaxB2cAmount);
-    EXPECT_EQ(Prop("ReversalRequest", "amount")["maximum"], kMaxB2cAmount);
+    EXPECT_EQ(Prop("B2cRequest", "amount")["maximum"], core::kMaxStkAmount);
+    EXPECT_EQ(Prop("ReversalRequest", "amount")["maximum"], core::kMaxStkAmount);
 }
 
 TEST(OpenApiDocument, PageLimitsAreTheCodes) {

@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     if (auto b2c = api::ReadB2cBody(body)) {
         CheckPhone(b2c->phone_number);
-        FUZZ_CHECK(b2c->amount >= api::kMinB2cAmount && b2c->amount <= api::kMaxB2cAmount);
+        FUZZ_CHECK(b2c->amount >= api::kMinB2cAmount && b2c->amount <= core::kMaxStkAmount);
         FUZZ_CHECK(service::CommandIdFor(b2c->type).has_value());
         CheckText(b2c->remarks, 100, false);
         CheckText(b2c->occasion, 100, true);
@@ -83,7 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     if (auto rev = api::ReadReversalBody(body)) {
         FUZZ_CHECK(rev->transaction_id > 0);
-        if (rev->amount) FUZZ_CHECK(*rev->amount >= 1 && *rev->amount <= api::kMaxB2cAmount);
+        if (rev->amount) FUZZ_CHECK(*rev->amount >= 1 && *rev->amount <= core::kMaxStkAmount);
         CheckText(rev->remarks, 100, false);
         CheckText(rev->reason, 100, false);
     } else {

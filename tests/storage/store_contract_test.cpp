@@ -23,6 +23,7 @@ namespace haven::storage {
 namespace {
 
 using core::ErrorCode;
+using core::TxKind;
 using core::TxStatus;
 
 std::string PostgresUrl() {
@@ -217,15 +218,13 @@ TEST_P(StoreContract, UserEmailConflictIsConflict) {
     EXPECT_EQ(by_email->id, inserted->id);
     EXPECT_EQ(by_email->password_hash, "$argon2id$v=19$hash");
 
-    auto updated = store_->UpdateUserPassword(inserted->id, "$argon2id$new", core::Role::kViewer);
-    ASSERT_TRUE(updated);
     auto by_id = store_->FindUserById(inserted->id);
     ASSERT_TRUE(by_id);
-    EXPECT_EQ(by_id->password_hash, "$argon2id$new");
-    EXPECT_EQ(by_id->role, core::Role::kViewer);
+    EXPECT_EQ(by_id->email, "admin@example.com");
+    EXPECT_EQ(by_id->role, core::Role::kAdmin);
 
     EXPECT_EQ(store_->FindUserByEmail("nobody@example.com").error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(store_->UpdateUserPassword(999999, "x", core::Role::kAdmin).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->FindUserById(999999).error().code, ErrorCode::kNotFound);
 }
 
 TEST_P(StoreContract, AnotherAgencysRecordsAreNotFound) {
@@ -427,7 +426,7 @@ TEST_P(StoreContract, ConcurrentDuplicateCallbacksCreateOnePayment) {
     EXPECT_EQ(store_->ListPayments(agency_a_, lease_a_)->size(), 1u);
 }
 
-TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgressRelease) {
+TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgress) {
     const std::string scope = "POST /api/v1/mpesa/stk-push";
     auto first = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a");
     ASSERT_TRUE(first) << first.error().message;
@@ -453,15 +452,6 @@ TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgressRelease) {
     EXPECT_EQ(replay->status, 201);
     EXPECT_EQ(replay->body, R"({"id":7})");
     EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-b")->state, IdempotencyState::kMismatch);
-
-    // Releasing a completed key keeps the stored answer.
-    ASSERT_TRUE(store_->ReleaseIdempotencyKey(agency_a_, scope, "key-1"));
-    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a")->state, IdempotencyState::kReplay);
-
-    // Releasing an unfinished claim lets the client retry.
-    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-2", "hash-c")->state, IdempotencyState::kNew);
-    ASSERT_TRUE(store_->ReleaseIdempotencyKey(agency_a_, scope, "key-2"));
-    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "key-2", "hash-d")->state, IdempotencyState::kNew);
 
     EXPECT_EQ(store_->CompleteIdempotencyKey(agency_a_, scope, "missing", 200, "{}").error().code,
               ErrorCode::kNotFound);
@@ -686,7 +676,7 @@ TEST_P(StoreContract, RefundCapUsesTheAmountPaid) {
     EXPECT_EQ(applied->payment->amount, 1);
     Transfer refund;
     refund.agency_id = agency_a_;
-    refund.kind = "b2c";
+    refund.kind = TxKind::kB2c;
     refund.type = "refund";
     refund.command_id = "BusinessPayment";
     refund.phone_number = "254708374149";
@@ -951,7 +941,7 @@ TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
     ASSERT_TRUE(stk) << stk.error().message;
     Transfer t;
     t.agency_id = agency_a_;
-    t.kind = "b2c";
+    t.kind = TxKind::kB2c;
     t.type = "payout";
     t.command_id = "BusinessPayment";
     t.phone_number = "254708374149";
@@ -964,8 +954,8 @@ TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
     auto stk2 = store_->InsertStk(MakeStk(std::nullopt));
     ASSERT_TRUE(stk2);
     EXPECT_GT(stk2->id, b2c->id);
-    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, stk->id), "stk");
-    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, b2c->id), "b2c");
+    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, stk->id), TxKind::kStk);
+    EXPECT_EQ(*store_->FindTransactionKind(agency_a_, b2c->id), TxKind::kB2c);
     EXPECT_EQ(store_->FindTransactionKind(agency_b_, b2c->id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->FindTransfer(agency_b_, b2c->id).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(store_->FindTransferByConversationId("haven-1")->id, b2c->id);
@@ -974,7 +964,7 @@ TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
 TEST_P(StoreContract, TransferOutcomeAppliesOnce) {
     Transfer t;
     t.agency_id = agency_a_;
-    t.kind = "b2c";
+    t.kind = TxKind::kB2c;
     t.type = "payout";
     t.command_id = "BusinessPayment";
     t.phone_number = "254708374149";
@@ -1000,9 +990,9 @@ TEST_P(StoreContract, TransferOutcomeAppliesOnce) {
     EXPECT_EQ(store_->ListTransferEvents(b2c->id)->size(), 1u);
     TransferFilter f;
     f.agency_id = agency_a_;
-    f.kind = "b2c";
+    f.kind = TxKind::kB2c;
     EXPECT_EQ(store_->ListTransfers(f)->size(), 1u);
-    f.kind = "reversal";
+    f.kind = TxKind::kReversal;
     EXPECT_EQ(store_->ListTransfers(f)->size(), 0u);
 }
 
@@ -1015,7 +1005,7 @@ TEST_P(StoreContract, ConcurrentRefundsNeverExceedThePayment) {
         threads.emplace_back([&, i] {
             Transfer t;
             t.agency_id = agency_a_;
-            t.kind = "b2c";
+            t.kind = TxKind::kB2c;
             t.type = "refund";
             t.command_id = "BusinessPayment";
             t.phone_number = "254708374149";
@@ -1037,7 +1027,7 @@ TEST_P(StoreContract, ReversalOnlyOnceAndOnlyOfASuccess) {
     auto paid = InsertAccepted("ws_CO_rev", std::nullopt);
     Transfer r;
     r.agency_id = agency_a_;
-    r.kind = "reversal";
+    r.kind = TxKind::kReversal;
     r.type = "reversal";
     r.command_id = "TransactionReversal";
     r.phone_number = "254708374149";
@@ -1052,7 +1042,7 @@ TEST_P(StoreContract, ReversalOnlyOnceAndOnlyOfASuccess) {
     EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kConflict);
     r.agency_id = agency_b_;
     EXPECT_EQ(store_->InsertTransfer(r).error().code, ErrorCode::kNotFound);
-    EXPECT_EQ(store_->ListTransfersForOriginal(agency_a_, paid.id)->size(), 1u);
+    EXPECT_EQ(store_->ListTransfers({.agency_id = agency_a_})->size(), 1u);
 }
 
 TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
@@ -1064,12 +1054,12 @@ TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
     for (const char* id : {"ws_CO_tot1", "ws_CO_tot2", "ws_CO_tot3", "ws_CO_tot4"}) {
         ASSERT_TRUE(store_->ApplyStkOutcome(id, Success(std::string("R") + id)));
     }
-    auto transfer = [&](const std::string& kind, int64_t original_id, int64_t amount) {
+    auto transfer = [&](TxKind kind, int64_t original_id, int64_t amount) {
         Transfer t;
         t.agency_id = agency_a_;
         t.kind = kind;
-        t.type = kind == "b2c" ? "refund" : "reversal";
-        t.command_id = kind == "b2c" ? "BusinessPayment" : "TransactionReversal";
+        t.type = kind == TxKind::kB2c ? "refund" : "reversal";
+        t.command_id = kind == TxKind::kB2c ? "BusinessPayment" : "TransactionReversal";
         t.phone_number = "254708374149";
         t.amount = amount;
         t.remarks = "Refund";
@@ -1078,14 +1068,14 @@ TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
         EXPECT_TRUE(r) << r.error().message;
         return r ? r->id : 0;
     };
-    const int64_t ok_refund = transfer("b2c", refunded.id, 300);
-    transfer("b2c", refunded.id, 200);
-    const int64_t failed_refund = transfer("b2c", refunded.id, 100);
+    const int64_t ok_refund = transfer(TxKind::kB2c, refunded.id, 300);
+    transfer(TxKind::kB2c, refunded.id, 200);
+    const int64_t failed_refund = transfer(TxKind::kB2c, refunded.id, 100);
     ASSERT_TRUE(store_->ApplyTransferOutcome(ok_refund, {TxStatus::kSuccess, "0", "done", "TFE1"}));
     ASSERT_TRUE(store_->ApplyTransferOutcome(failed_refund, {TxStatus::kFailed, "2001", "wrong", ""}));
-    const int64_t reversal = transfer("reversal", reversed.id, 1000);
+    const int64_t reversal = transfer(TxKind::kReversal, reversed.id, 1000);
     ASSERT_TRUE(store_->ApplyTransferOutcome(reversal, {TxStatus::kSuccess, "R000000", "reversed", ""}));
-    transfer("reversal", reversing.id, 1000);
+    transfer(TxKind::kReversal, reversing.id, 1000);
 
     const std::vector<int64_t> ids{untouched.id, refunded.id, reversed.id, reversing.id, refunded.id, 999999};
     auto totals = store_->LinkedTransferTotals(agency_a_, ids);
@@ -1101,14 +1091,6 @@ TEST_P(StoreContract, LinkedTransferTotalsForAPageInOneCall) {
     EXPECT_FALSE((*totals)[3].reversed) << "a reversal in progress has not reversed anything yet";
     EXPECT_EQ((*totals)[4].refunded, 500) << "a repeated id gets its totals again";
     EXPECT_EQ((*totals)[5].refunded, 0);
-
-    // The same answer as the per-id default built on ListTransfersForOriginal.
-    auto slow = store_->Store::LinkedTransferTotals(agency_a_, ids);
-    ASSERT_TRUE(slow);
-    for (size_t i = 0; i < ids.size(); ++i) {
-        EXPECT_EQ((*slow)[i].refunded, (*totals)[i].refunded) << i;
-        EXPECT_EQ((*slow)[i].reversed, (*totals)[i].reversed) << i;
-    }
 
     auto other_agency = store_->LinkedTransferTotals(agency_b_, {refunded.id, reversed.id});
     ASSERT_TRUE(other_agency);
@@ -1205,7 +1187,6 @@ TEST_P(StoreContract, BalanceAndStatusQueriesApplyOnce) {
     EXPECT_TRUE(st->first);
     EXPECT_EQ(st->second.transaction_status, "Completed");
     EXPECT_FALSE(store_->ApplyStatusOutcome("AG_st", done)->first);
-    EXPECT_EQ(store_->FindStatusQuery(agency_b_, query->id).error().code, ErrorCode::kNotFound);
 }
 
 // ---------------------------------------------------------------------------------------------- login throttling

@@ -11,6 +11,6 @@ namespace haven::storage {
 /// works). Fails with kInternal when the server cannot be reached. Does not migrate. `group_commit`: writes
 /// go through a few writer threads that commit them in batches (GroupCommitter); otherwise each is its own
 /// transaction on the pool.
-Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, bool group_commit = true);
+Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, bool group_commit);
 
 }  // namespace haven::storage

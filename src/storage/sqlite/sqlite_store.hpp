@@ -13,6 +13,6 @@ namespace haven::storage {
 /// Opens (creating the file and its parent directory if missing) the SQLite database at `path`;
 /// ":memory:" gives a private in-memory database. Does not migrate. `group_commit`: writes go through
 /// one writer thread that commits them in batches (GroupCommitter); otherwise each is its own transaction.
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool group_commit = true);
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, bool group_commit);
 
 }  // namespace haven::storage

@@ -65,6 +65,16 @@ TEST(MaskPhone, ShortInputIsFullyMasked) {
     EXPECT_EQ(MaskPhone(""), "");
 }
 
+TEST(MaskPhonesIn, MasksMobileNumbersInsideText) {
+    EXPECT_EQ(MaskPhonesIn("254708374149 - John Doe"), "2547****4149 - John Doe");
+    EXPECT_EQ(MaskPhonesIn("to 254112345678."), "to 2541****5678.");
+}
+
+TEST(MaskPhonesIn, LeavesOtherDigitRunsAlone) {
+    EXPECT_EQ(MaskPhonesIn("600000 paid 1000 on 20261201"), "600000 paid 1000 on 20261201");
+    EXPECT_EQ(MaskPhonesIn("2547083741490"), "2547083741490") << "13 digits is not a phone number";
+}
+
 }  // namespace
 }  // namespace haven::core
 

@@ -46,7 +46,7 @@ TEST_F(B2c, PayoutWritesItsRowWithOurOwnIdBeforeDarajaIsCalled) {
     EXPECT_EQ(sent.phone_number, "254708374149");
     EXPECT_EQ(sent.result_url, "https://gw.test/b2c/result");
     EXPECT_EQ(sent.timeout_url, "https://gw.test/b2c/timeout");
-    EXPECT_EQ(paid->kind, "b2c");
+    EXPECT_EQ(paid->kind, core::TxKind::kB2c);
     EXPECT_EQ(paid->status, TxStatus::kPending);
     EXPECT_EQ(paid->conversation_id, "AG_2026_conv1");
     EXPECT_EQ(paid->originator_conversation_id, sent.originator_conversation_id);

@@ -35,7 +35,7 @@ TEST_F(Reversal, SuccessfulPaymentIsReversedForWhatWasPaid) {
     EXPECT_EQ(daraja_.reversals[0].transaction_id, "TLC1ABCD23");
     EXPECT_EQ(daraja_.reversals[0].amount, 950);
     EXPECT_EQ(daraja_.reversals[0].result_url, "https://gw.test/reversal/result");
-    EXPECT_EQ(reversal->kind, "reversal");
+    EXPECT_EQ(reversal->kind, core::TxKind::kReversal);
     EXPECT_EQ(reversal->status, TxStatus::kPending);
     EXPECT_EQ(reversal->original_transaction_id, payment.id);
     EXPECT_EQ(reversal->conversation_id, "AG_2026_conv1");

@@ -1,0 +1,81 @@
+// Leases (agency-scoped, optionally synced by external id) and the payments recorded against them.
+#include "storage/sql/sql_store_internal.hpp"
+
+namespace haven::storage {
+
+Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
+    auto inserted = One<core::Lease>(
+        Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, "
+                 "external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                 kLeaseCols}),
+            {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
+             lease.account_reference, OptText(lease.external_id), NowIso8601()}),
+        ReadLease, "lease");
+    if (!inserted && inserted.error().code == ErrorCode::kConflict) {
+        return Fail(ErrorCode::kConflict, "another lease of this agency already has externalId '" +
+                                              lease.external_id + "'");
+    }
+    return inserted;
+}
+
+Result<core::Lease> SqlStore::FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) {
+    return One<core::Lease>(RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND external_id = ?"}),
+                                    {agency_id, external_id}),
+                            ReadLease, "lease");
+}
+
+Result<Store::LeaseUpsert> SqlStore::UpsertLeaseByExternalId(const core::Lease& lease) {
+    if (lease.external_id.empty()) return Fail(ErrorCode::kValidation, "externalId is required");
+    auto attempt = [&]() {
+        return InTransaction<LeaseUpsert>([&](SqlConnection& c) -> Result<LeaseUpsert> {
+            auto updated = One<core::Lease>(
+                c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
+                           "account_reference = ? WHERE agency_id = ? AND external_id = ? RETURNING ",
+                           kLeaseCols}),
+                      {lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent, lease.account_reference,
+                       lease.agency_id, lease.external_id}),
+                ReadLease, "lease");
+            if (updated) return LeaseUpsert{*updated, false};
+            if (updated.error().code != ErrorCode::kNotFound) return Fail(updated.error());
+            auto inserted = One<core::Lease>(
+                c.Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, "
+                           "account_reference, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                           kLeaseCols}),
+                      {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
+                       lease.account_reference, lease.external_id, NowIso8601()}),
+                ReadLease, "lease");
+            if (!inserted) return Fail(inserted.error());
+            return LeaseUpsert{*inserted, true};
+        });
+    };
+    auto out = attempt();
+    // Two first syncs of the same lease at once: the unique index lets one insert; the other updates it.
+    if (!out && out.error().code == ErrorCode::kConflict) out = attempt();
+    return out;
+}
+
+Result<core::Lease> SqlStore::FindLease(int64_t agency_id, int64_t id) {
+    return One<core::Lease>(
+        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND id = ?"}), {agency_id, id}),
+        ReadLease, "lease");
+}
+
+Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
+    return Many<core::Lease>(
+        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}), {agency_id}), ReadLease);
+}
+
+Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) {
+    if (lease_id) {
+        return Many<core::Payment>(
+            RunRead(Cat({"SELECT ", kPaymentCols,
+                         " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
+                    {agency_id, *lease_id}),
+            ReadPayment);
+    }
+    return Many<core::Payment>(
+        RunRead(Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? ORDER BY id DESC"}), {agency_id}),
+        ReadPayment);
+}
+
+}  // namespace haven::storage

@@ -1,0 +1,51 @@
+// Migrations: migrations/<backend>/NNN_name.sql, each applied once in its own transaction.
+#include "storage/sql/sql_store_internal.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/migrations.hpp"
+
+namespace haven::storage {
+
+Result<int> SqlStore::Migrate() {
+    auto handle = db_->Acquire();
+    if (!handle) return Fail(handle.error());
+    SqlConnection& c = **handle;
+    if (auto locked = db_->LockForMigration(c); !locked) return Fail(locked.error());
+    struct Unlock {
+        SqlDatabase& db;
+        SqlConnection& c;
+        ~Unlock() { db.UnlockAfterMigration(c); }
+    } unlock{*db_, c};
+
+    auto created = c.RunScript(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL)");
+    if (!created) return Fail(created.error());
+    auto applied = c.Run("SELECT version FROM schema_migrations", {});
+    if (!applied) return Fail(applied.error());
+    std::vector<int64_t> done;
+    for (const SqlRow& row : applied->rows) done.push_back(RowReader(row).Int());
+
+    int count = 0;
+    for (const Migration& m : MigrationsFor(db_->Backend())) {
+        if (std::find(done.begin(), done.end(), m.version) != done.end()) continue;
+        if (auto r = c.Run(db_->BeginStatement(), {}); !r) return Fail(r.error());
+        auto script = c.RunScript(m.sql);
+        Result<SqlResult> recorded = script ? c.Run("INSERT INTO schema_migrations (version, name, applied_at) "
+                                                    "VALUES (?, ?, ?)",
+                                                    {int64_t{m.version}, std::string(m.name), NowIso8601()})
+                                            : Result<SqlResult>(Fail(script.error()));
+        if (recorded) recorded = c.Run("COMMIT", {});
+        if (!recorded) {
+            (void)c.Run("ROLLBACK", {});
+            spdlog::error("storage: migration {} failed: {}", m.name, recorded.error().message);
+            return Fail(ErrorCode::kInternal, "database migration " + std::string(m.name) + " failed");
+        }
+        spdlog::info("storage: applied migration {}/{}", db_->Backend(), m.name);
+        ++count;
+    }
+    return count;
+}
+
+}  // namespace haven::storage
