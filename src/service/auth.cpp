@@ -8,6 +8,7 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -284,12 +285,13 @@ void Login(LoginInput input, const LoginDeps& deps, std::function<void(core::Res
     auto user = deps.store.FindUserByEmail(input.email);
     // Beyond the gate's queue, refuse now rather than pile up memory (or hold worker threads that status reads and
     // Daraja's callbacks need).
-    auto check = [input, deps, done, user]() {
+    auto ok = std::make_shared<bool>(false);
+    auto check = [input, user, ok]() {
         static const std::string kDummyHash = HashPassword("not-a-real-password").value_or("");
-        const bool ok = VerifyPassword(user ? user->password_hash : kDummyHash, input.password) && user.has_value();
-        done(FinishLogin(input, deps, user, ok));
+        *ok = VerifyPassword(user ? user->password_hash : kDummyHash, input.password) && user.has_value();
     };
-    if (!deps.hash_gate.Submit(std::move(check))) {
+    auto answer = [input, deps, done, user, ok]() { done(FinishLogin(input, deps, user, *ok)); };
+    if (!deps.hash_gate.Submit(std::move(check), std::move(answer))) {
         done(core::Fail(TooManyAttempts("The server is busy checking other logins: try again in a second", 1)));
     }
 }

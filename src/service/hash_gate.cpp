@@ -24,7 +24,7 @@ void HashGate::Stop() {
     }
 }
 
-bool HashGate::Submit(std::function<void()> work) {
+bool HashGate::Submit(std::function<void()> work, std::function<void()> then) {
     if (admitted_.fetch_add(1) >= concurrency_ + queue_) {
         admitted_.fetch_sub(1);
         return false;
@@ -35,15 +35,29 @@ bool HashGate::Submit(std::function<void()> work) {
             admitted_.fetch_sub(1);
             return false;
         }
-        jobs_.push_back(std::move(work));
+        jobs_.push_back({std::move(work), std::move(then)});
     }
     wake_.notify_one();
     return true;
 }
 
+namespace {
+
+void Run(const std::function<void()>& f, const char* what) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        spdlog::error("{} failed: {}", what, e.what());
+    } catch (...) {
+        spdlog::error("{} failed", what);
+    }
+}
+
+}  // namespace
+
 void HashGate::Work() {
     for (;;) {
-        std::function<void()> job;
+        Job job;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
@@ -52,14 +66,11 @@ void HashGate::Work() {
             jobs_.pop_front();
         }
         slots_.acquire();
-        Permit permit(this);  // gives the slot and the admission back after the job
-        try {
-            job();
-        } catch (const std::exception& e) {
-            spdlog::error("password check failed: {}", e.what());
-        } catch (...) {
-            spdlog::error("password check failed");
+        {
+            Permit permit(this);  // gives the slot and the admission back after the work, before `then`
+            Run(job.work, "password check");
         }
+        if (job.then) Run(job.then, "login answer");
     }
 }
 

@@ -42,9 +42,11 @@ public:
     /// hashes already run and `queue` callers already wait. Blocking: call it from a worker thread.
     std::optional<Permit> TryEnter();
 
-    /// Runs `work` (a hash and what follows it) on the gate's own threads once a slot is free, or returns false at
-    /// once when `concurrency` hashes already run and `queue` already wait. Never blocks the caller.
-    bool Submit(std::function<void()> work);
+    /// Runs `work` (the hash) on the gate's own threads once a slot is free, then gives the slot back and runs
+    /// `then` (the answer) on the same thread, so a caller who hears the answer and tries again at once finds the
+    /// slot free. Returns false at once when `concurrency` hashes already run and `queue` already wait. Never blocks
+    /// the caller.
+    bool Submit(std::function<void()> work, std::function<void()> then = {});
     /// Runs the work already submitted, then stops the gate's threads (later Submits are refused). Idempotent.
     void Stop();
 
@@ -62,7 +64,11 @@ private:
     void Work();
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::function<void()>> jobs_;
+    struct Job {
+        std::function<void()> work;
+        std::function<void()> then;
+    };
+    std::deque<Job> jobs_;
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };
