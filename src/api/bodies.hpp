@@ -14,7 +14,7 @@
 
 namespace haven::api {
 
-inline constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (REFERENCE §5.1)
+inline constexpr int64_t kMinB2cAmount = 10;  // Daraja's B2C minimum (docs/daraja.md §5.1)
 
 /// A positive id given as a JSON integer or a digit string; std::nullopt for anything else.
 std::optional<int64_t> IdField(const nlohmann::json& v);

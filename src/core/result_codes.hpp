@@ -1,5 +1,5 @@
 #pragma once
-// Daraja ResultCodes (REFERENCE.md §11) -> outcome names and plain-language messages.
+// Daraja ResultCodes (docs/daraja.md §11) -> outcome names and plain-language messages.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +24,7 @@ ResultInfo DescribeResultCode(std::string_view code);
 /// Unknown codes give outcome "UNKNOWN_ERROR".
 ResultInfo DescribeB2cResultCode(std::string_view code);
 
-/// Every ResultCode with a specific description (the codes of REFERENCE.md §11), in table order.
+/// Every ResultCode with a specific description (the codes of docs/daraja.md §11), in table order.
 std::vector<std::string_view> KnownResultCodes();
 
 }  // namespace haven::core

@@ -36,7 +36,7 @@ struct StkQueryAnswer {
     std::string result_desc;
 };
 
-/// B2C v3 payment (REFERENCE §5): our own OriginatorConversationID, persisted before the call.
+/// B2C v3 payment (docs/daraja.md §5): our own OriginatorConversationID, persisted before the call.
 struct B2cRequest {
     std::string originator_conversation_id;
     std::string command_id;    // BusinessPayment | SalaryPayment | PromotionPayment
@@ -48,7 +48,7 @@ struct B2cRequest {
     std::string timeout_url;
 };
 
-/// Reversal of a received payment (REFERENCE §6).
+/// Reversal of a received payment (docs/daraja.md §6).
 struct ReversalRequest {
     std::string transaction_id;  // M-Pesa receipt of the payment
     int64_t amount = 0;
@@ -58,14 +58,14 @@ struct ReversalRequest {
     std::string timeout_url;
 };
 
-/// Account balance query (REFERENCE §7).
+/// Account balance query (docs/daraja.md §7).
 struct BalanceRequest {
     std::string remarks;
     std::string result_url;
     std::string timeout_url;
 };
 
-/// Transaction status query (REFERENCE §8): by receipt, or by the original conversation id.
+/// Transaction status query (docs/daraja.md §8): by receipt, or by the original conversation id.
 struct StatusRequest {
     std::string transaction_id;            // receipt, may be empty
     std::string original_conversation_id;  // used when the receipt is unknown

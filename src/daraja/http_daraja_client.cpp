@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kInvalidToken = "404.001.03";
 
-// Daraja sends numbers as strings and vice versa (REFERENCE §1.4): read either as a string.
+// Daraja sends numbers as strings and vice versa (docs/daraja.md §1.4): read either as a string.
 std::string AsString(const json& v) {
     if (v.is_string()) return v.get<std::string>();
     if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
@@ -167,7 +167,7 @@ Result<StkPushAck> ReadStkPushAck(const Result<json>& res) {
 
 Result<StkQueryAnswer> ReadStkQueryAnswer(const Result<json>& res) {
     if (!res) {
-        // Daraja answers an open prompt with HTTP 500 "The transaction is being processed" (REFERENCE §4).
+        // Daraja answers an open prompt with HTTP 500 "The transaction is being processed" (docs/daraja.md §4).
         const auto& extra = res.error().extra;
         if (extra.is_object() && extra.value("errorCode", "") == "500.001.1001" &&
             extra.value("errorMessage", "").find("being processed") != std::string::npos) {
@@ -329,7 +329,7 @@ json ReversalBody(const DarajaSettings& settings, const ReversalRequest& r) {
         {"TransactionID", r.transaction_id},
         {"Amount", r.amount},
         {"ReceiverParty", settings.shortcode},
-        {"RecieverIdentifierType", "11"},  // Daraja's spelling (REFERENCE §6)
+        {"RecieverIdentifierType", "11"},  // Daraja's spelling (docs/daraja.md §6)
         {"ResultURL", r.result_url},
         {"QueueTimeOutURL", r.timeout_url},
         {"Remarks", r.remarks},

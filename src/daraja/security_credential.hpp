@@ -1,5 +1,5 @@
 #pragma once
-// Daraja's SecurityCredential (REFERENCE §10): the initiator password encrypted with the RSA public
+// Daraja's SecurityCredential (docs/daraja.md §10): the initiator password encrypted with the RSA public
 // key of Safaricom's certificate, PKCS#1 v1.5 padding, base64. Randomised: every call differs.
 #include <string>
 

@@ -1,4 +1,4 @@
-// B2C payment request v1 and v3 and its Result (REFERENCE §5).
+// B2C payment request v1 and v3 and its Result (docs/daraja.md §5).
 #include <spdlog/spdlog.h>
 
 #include "core/phone.hpp"

@@ -1,4 +1,4 @@
-// Account balance query and its Result (REFERENCE §7).
+// Account balance query and its Result (docs/daraja.md §7).
 #include "sim/core.hpp"
 
 namespace haven::sim {

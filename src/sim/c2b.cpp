@@ -1,4 +1,4 @@
-// C2B register URL (v1/v2), simulate, then validation -> confirmation (REFERENCE §9).
+// C2B register URL (v1/v2), simulate, then validation -> confirmation (docs/daraja.md §9).
 #include <spdlog/spdlog.h>
 
 #include "sim/core.hpp"

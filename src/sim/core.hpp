@@ -35,7 +35,7 @@ struct StkSession {
     std::string merchant_request_id;
     std::string checkout_request_id;
     std::string phone;
-    std::string party_a;  // the paying customer (rule limit, §12.4)
+    std::string party_a;  // the paying customer (rule limit, docs/daraja.md §12.4)
     std::string shortcode;
     std::string party_b;
     std::string transaction_type;
@@ -179,7 +179,7 @@ struct DarajaApi {
 void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, const std::string& method,
                     const std::string& path, DarajaApi api);
 
-// Builders shared by results (REFERENCE §1.4): one-item Key/Value lists collapse to a bare object.
+// Builders shared by results (docs/daraja.md §1.4): one-item Key/Value lists collapse to a bare object.
 Json KeyValueList(Json items);
 Json KeyValue(const std::string& key, Json value);
 Json KeyOnly(const std::string& key);
@@ -192,7 +192,7 @@ std::string ResultDescFor(const std::string& code);
 Json ResultCodeJson(const std::string& code);
 /// The Daraja-like "ack" for B2C-family requests.
 Json AsyncAck(const std::string& originator_id, const std::string& conversation_id);
-/// The "queued too long" notification for QueueTimeOutURL (REFERENCE §5.4, shape unconfirmed).
+/// The "queued too long" notification for QueueTimeOutURL (docs/daraja.md §5.4, shape unconfirmed).
 Json QueueTimeoutBody(const std::string& originator_id, const std::string& conversation_id,
                       const std::string& transaction_id);
 

@@ -1,5 +1,5 @@
 #pragma once
-// Identifier generators in Daraja's formats (REFERENCE §1.5). Thread-safe; randomness is seeded so
+// Identifier generators in Daraja's formats (docs/daraja.md §1.5). Thread-safe; randomness is seeded so
 // tests can be repeatable.
 #include <cstdint>
 #include <mutex>

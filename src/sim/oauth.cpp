@@ -1,4 +1,4 @@
-// GET /oauth/v1/generate?grant_type=client_credentials with Basic auth (REFERENCE §2).
+// GET /oauth/v1/generate?grant_type=client_credentials with Basic auth (docs/daraja.md §2).
 #include "sim/core.hpp"
 
 namespace haven::sim {

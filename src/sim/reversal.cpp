@@ -1,4 +1,4 @@
-// Reversal request and its Result (REFERENCE §6), against the ledger's receipts.
+// Reversal request and its Result (docs/daraja.md §6), against the ledger's receipts.
 #include "sim/core.hpp"
 
 namespace haven::sim {

@@ -78,7 +78,7 @@ net::Response ServerError(Core* core, int status, const std::string& code, const
     return core->DarajaError(daraja_code, text, id);
 }
 
-/// The API product a Daraja path belongs to (REFERENCE §12.6); "" for paths every app may call (OAuth).
+/// The API product a Daraja path belongs to (docs/daraja.md §12.6); "" for paths every app may call (OAuth).
 std::string ProductOf(const std::string& path) {
     static const std::vector<std::pair<std::string, std::string>> kPrefixes = {
         {"/mpesa/stkpush/", "stk"},           {"/mpesa/stkpushquery/", "stk"},

@@ -3,7 +3,7 @@
 // account balance, transaction status, C2B register/simulate/validation/confirmation) served over
 // HTTP(S) on its own port, with a ledger, real SecurityCredential decryption, scenario rules and a
 // control API under /sim/v1/ (rules, virtual phone, request/callback logs, reset). See README in
-// src/sim/README.md for the control API and the settings that resolve REFERENCE §14's doubts.
+// src/sim/README.md for the control API and the settings that resolve docs/daraja.md §14's doubts.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -32,7 +32,7 @@ struct SimulatorOptions {
     std::chrono::milliseconds callback_delay{1500};  // before an automatic outcome/callback/result
     bool interactive_stk = false;  // prompts wait for the virtual phone until interactive_timeout -> 1037
     std::chrono::milliseconds interactive_timeout{60000};
-    bool strict_timestamp = false;  // §14.1: Timestamp must be EAT within timestamp_tolerance of now
+    bool strict_timestamp = false;  // docs/daraja.md §14.1: Timestamp must be EAT within timestamp_tolerance of now
     std::chrono::seconds timestamp_tolerance{600};
     bool invalidate_old_tokens = false;  // §14.2: a new token revokes older ones
     std::chrono::seconds token_lifetime{3599};

@@ -1,4 +1,4 @@
-// Transaction status query and its Result (REFERENCE §8), answered from the ledger.
+// Transaction status query and its Result (docs/daraja.md §8), answered from the ledger.
 #include "sim/core.hpp"
 
 namespace haven::sim {

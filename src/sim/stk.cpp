@@ -1,4 +1,4 @@
-// M-Pesa Express: STK push, STK query and the callback (REFERENCE §3-4).
+// M-Pesa Express: STK push, STK query and the callback (docs/daraja.md §3-4).
 #include <spdlog/spdlog.h>
 
 #include "core/phone.hpp"

@@ -13,7 +13,7 @@ namespace {
 
 /// The seed's instants: "2024-12-13T10:30:00.000Z" (UTC, milliseconds).
 const std::regex kIsoMillis(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
-/// An M-Pesa receipt number: 10 upper-case letters and digits (REFERENCE: e.g. NLJ7RT61SV).
+/// An M-Pesa receipt number: 10 upper-case letters and digits (docs/daraja.md: e.g. NLJ7RT61SV).
 const std::regex kReceipt(R"(^[A-Z0-9]{10}$)");
 
 /// The seed's STK push example. Its accountReference ("Rent-Dec-2024", the seed frontend's) is 13 characters:

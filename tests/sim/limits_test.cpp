@@ -1,5 +1,5 @@
 // Daraja's account limits over real loopback sockets: the 17 "Rule limited" repeat-payment rule
-// (REFERENCE §12.4) and API product gating, 401.003.01 (§12.6, §1.3).
+// (docs/daraja.md §12.4) and API product gating, 401.003.01 (§12.6, §1.3).
 #include <atomic>
 #include <memory>
 

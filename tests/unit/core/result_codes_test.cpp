@@ -7,7 +7,7 @@
 namespace haven::core {
 namespace {
 
-// Every code of REFERENCE.md §11 (C2B codes are merchant -> M-Pesa and not described here).
+// Every code of docs/daraja.md §11 (C2B codes are merchant -> M-Pesa and not described here).
 const char* const kSection11Codes[] = {"0",    "1",    "2",    "3",    "4",    "5",    "6",          "7",
                                        "8",    "11",   "12",   "13",   "14",   "15",   "17",         "18",
                                        "20",   "21",   "24",   "25",   "26",   "29",   "1001",       "1019",
