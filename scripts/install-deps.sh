@@ -9,7 +9,7 @@ BUILD_PKGS=(
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libexpected-dev libgtest-dev libgmock-dev ccache
 )
-TEST_PKGS=(postgresql chromium curl)
+TEST_PKGS=(postgresql chromium curl clang-format)
 FUZZ_PKGS=(clang-14 libfuzzer-14-dev)
 
 want=("${BUILD_PKGS[@]}")

@@ -33,7 +33,8 @@ net::AsyncHandler CallsDaraja(ApiContext& ctx, net::AsyncHandler handler) {
             return;
         }
         // The permit goes back with the answer (or with the 500 of a dropped reply).
-        handler(req, Before(std::move(reply), [permit = std::move(permit)](net::Response&) mutable { permit.reset(); }));
+        handler(req,
+                Before(std::move(reply), [permit = std::move(permit)](net::Response&) mutable { permit.reset(); }));
     };
 }
 

@@ -44,9 +44,8 @@ void Login(net::Request& req, ApiContext& ctx, net::Reply reply) {
     service::LoginInput input{*email, raw_password.get<std::string>(), req.remote_ip, req.request_id};
     service::Login(std::move(input), ctx.LoginDeps(), [reply](core::Result<service::LoginSuccess> out) {
         if (!out) return reply(LoginError(out.error()));
-        reply(Ok({{"token", out->token},
-                  {"expiresIn", out->expires_in},
-                  {"user", UserJson(out->user, out->agency_name)}}));
+        reply(Ok(
+            {{"token", out->token}, {"expiresIn", out->expires_in}, {"user", UserJson(out->user, out->agency_name)}}));
     });
 }
 

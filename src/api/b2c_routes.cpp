@@ -64,8 +64,7 @@ void Reverse(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
     if (!body) return reply(ErrorResponse(body.error()));
     auto read = ReadReversalBody(*body);
     if (!read) return reply(ErrorResponse(read.error()));
-    auto reverse = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key,
-                                                                           net::Reply answer) mutable {
+    auto reverse = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
         // Which payments may be reversed is the reversal use case's rule (service/reversal_service.cpp).
         service::InitiateReversalAsync(input, actor, B2cDepsFor(ctx),
@@ -97,7 +96,8 @@ void TransactionStatus(net::Request& req, const Caller& caller, ApiContext& ctx,
     }
     service::QueryTransactionStatusAsync(caller.agency_id, *id, caller.user_id, B2cDepsFor(ctx),
                                          [reply = std::move(reply)](core::Result<storage::StatusQuery> out) {
-                                             if (!out) return reply(NotFoundOr(out.error(), "no transaction with this id"));
+                                             if (!out)
+                                                 return reply(NotFoundOr(out.error(), "no transaction with this id"));
                                              reply(Ok(StatusQueryJson(*out)));
                                          });
 }
@@ -108,9 +108,14 @@ service::ResultUrls ResultUrlsFor(const ApiContext& ctx) {
     const std::string base = Base(ctx.settings.callback_url) + "/api/v1/mpesa/";
     const std::string secret = "?secret=" + ctx.settings.callback_secret;
     auto url = [&](const char* path) { return base + path + secret; };
-    return {url("b2c/result"),     url("b2c/timeout"),     url("reversal/result"),
-            url("reversal/timeout"), url("balance/result"), url("balance/timeout"),
-            url("transaction-status/result"), url("transaction-status/timeout")};
+    return {url("b2c/result"),
+            url("b2c/timeout"),
+            url("reversal/result"),
+            url("reversal/timeout"),
+            url("balance/result"),
+            url("balance/timeout"),
+            url("transaction-status/result"),
+            url("transaction-status/timeout")};
 }
 
 service::B2cDeps B2cDepsFor(ApiContext& ctx) { return {ctx.store, ctx.daraja, ResultUrlsFor(ctx)}; }
@@ -124,25 +129,25 @@ json ResultCodeJson(const std::string& code) {
 json TransferJson(const storage::Transfer& t) {
     auto text = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
     json out = {{"id", t.id},
-            {"kind", core::ToString(t.kind)},
-            {"type", t.type},
-            {"commandId", t.command_id},
-            {"status", core::ToString(t.status)},
-            {"amount", t.amount},
-            {"phoneNumber", t.phone_number},
-            {"remarks", t.remarks},
-            {"occasion", text(t.occasion)},
-            {"reason", text(t.reason)},
-            {"originalTransactionId", t.original_transaction_id ? json(*t.original_transaction_id) : json(nullptr)},
-            {"originalReceipt", text(t.original_receipt)},
-            {"originatorConversationId", text(t.originator_conversation_id)},
-            {"conversationId", text(t.conversation_id)},
-            {"mpesaReceiptNumber", text(t.mpesa_receipt_number)},
-            {"resultCode", ResultCodeJson(t.result_code)},
-            {"resultDescription", text(t.result_desc)},
-            {"completedAt", Instant(t.completed_at)},
-            {"createdAt", Instant(t.created_at)},
-            {"updatedAt", Instant(t.updated_at)}};
+                {"kind", core::ToString(t.kind)},
+                {"type", t.type},
+                {"commandId", t.command_id},
+                {"status", core::ToString(t.status)},
+                {"amount", t.amount},
+                {"phoneNumber", t.phone_number},
+                {"remarks", t.remarks},
+                {"occasion", text(t.occasion)},
+                {"reason", text(t.reason)},
+                {"originalTransactionId", t.original_transaction_id ? json(*t.original_transaction_id) : json(nullptr)},
+                {"originalReceipt", text(t.original_receipt)},
+                {"originatorConversationId", text(t.originator_conversation_id)},
+                {"conversationId", text(t.conversation_id)},
+                {"mpesaReceiptNumber", text(t.mpesa_receipt_number)},
+                {"resultCode", ResultCodeJson(t.result_code)},
+                {"resultDescription", text(t.result_desc)},
+                {"completedAt", Instant(t.completed_at)},
+                {"createdAt", Instant(t.created_at)},
+                {"updatedAt", Instant(t.updated_at)}};
     AddReviewFields(out, t.review_reason, t.reconciliation, t.status);
     return out;
 }
@@ -151,19 +156,21 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx) {
     // Routes that wait on Daraja: bounded by DARAJA_MAX_IN_FLIGHT, holding no thread while Daraja answers.
     using Fn = void (*)(net::Request&, const Caller&, ApiContext&, net::Reply);
     auto calls_daraja = [&ctx](const char* action, Guard guard, Fn handler) {
-        return Accepts(kJsonBody,
-                       CallsDaraja(ctx, Audited(ctx, action,
-                                                AuthedAsync(ctx, std::move(guard),
-                                                            [&ctx, handler](net::Request& req, const Caller& caller,
-                                                                            net::Reply reply) {
-                                                                handler(req, caller, ctx, std::move(reply));
-                                                            }))));
+        return Accepts(
+            kJsonBody,
+            CallsDaraja(ctx,
+                        Audited(ctx, action,
+                                AuthedAsync(ctx, std::move(guard),
+                                            [&ctx, handler](net::Request& req, const Caller& caller, net::Reply reply) {
+                                                handler(req, caller, ctx, std::move(reply));
+                                            }))));
     };
     const Guard admin_sends{{Role::kAdmin}, "only an agency admin may send money"};
     const Guard admin_reverses{{Role::kAdmin}, "only an agency admin may reverse a payment"};
     router.AddAsync("POST", "/api/v1/mpesa/b2c", calls_daraja("b2c.initiate", admin_sends, B2c));
     router.AddAsync("POST", "/api/v1/mpesa/reverse", calls_daraja("reversal.initiate", admin_reverses, Reverse));
-    router.AddAsync("POST", "/api/v1/mpesa/transaction-status", calls_daraja("status.query", kStaff, TransactionStatus));
+    router.AddAsync("POST", "/api/v1/mpesa/transaction-status",
+                    calls_daraja("status.query", kStaff, TransactionStatus));
 
     // Daraja's Result and queue-timeout URLs (daraja_inbound.hpp).
     using Apply = core::Result<service::ResultOutcome> (*)(const json&, const std::string&, service::B2cDeps);

@@ -56,12 +56,13 @@ net::Response Latest(const Caller& caller, ApiContext& ctx) {
 
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx) {
     // POST /balance takes no body (whatever is sent is ignored), so it declares no media type.
-    router.AddAsync("POST", "/api/v1/mpesa/balance",
-                    CallsDaraja(ctx, Audited(ctx, "balance.check",
-                                             AuthedAsync(ctx, kStaff, [&ctx](net::Request& req, const Caller& caller,
-                                                                             net::Reply reply) {
-                                                 Check(req, caller, ctx, std::move(reply));
-                                             }))));
+    router.AddAsync(
+        "POST", "/api/v1/mpesa/balance",
+        CallsDaraja(ctx,
+                    Audited(ctx, "balance.check",
+                            AuthedAsync(ctx, kStaff, [&ctx](net::Request& req, const Caller& caller, net::Reply reply) {
+                                Check(req, caller, ctx, std::move(reply));
+                            }))));
     router.Add("GET", "/api/v1/mpesa/balance/latest",
                Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Latest(caller, ctx); }));
     // Daraja's answer to a balance check and its timeout notice (daraja_inbound.hpp).

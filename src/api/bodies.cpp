@@ -47,11 +47,12 @@ core::Result<std::string> ReadAccountReference(const json& body) {
     auto reference = core::RequireText(body, "accountReference", core::kMaxAccountReference);
     if (reference) return reference;
     const auto raw = body.find("accountReference");
-    if (raw != body.end() && raw->is_string() && core::Utf8Length(raw->get_ref<const std::string&>()) >
-                                                     core::kMaxAccountReference) {
-        return core::Fail(core::Error::Validation(
-            "accountReference", "accountReference must be at most 12 characters: Daraja documents 12, and longer "
-                                "ones have been seen accepted and then never reach the tenant's phone"));
+    if (raw != body.end() && raw->is_string() &&
+        core::Utf8Length(raw->get_ref<const std::string&>()) > core::kMaxAccountReference) {
+        return core::Fail(
+            core::Error::Validation("accountReference",
+                                    "accountReference must be at most 12 characters: Daraja documents 12, and longer "
+                                    "ones have been seen accepted and then never reach the tenant's phone"));
     }
     return reference;
 }
@@ -62,8 +63,8 @@ core::Result<service::StkPushInput> ReadStkPushBody(const json& body) {
     if (!body.is_object()) return core::Fail(NotAnObject());
     Validator v;
     auto phone = ReadPhone(body, v);
-    auto amount = v.Take(core::ParseAmount(body.value("amount", json()), "amount", core::kMinStkAmount,
-                                           core::kMaxStkAmount));
+    auto amount =
+        v.Take(core::ParseAmount(body.value("amount", json()), "amount", core::kMinStkAmount, core::kMaxStkAmount));
     auto reference = v.Take(ReadAccountReference(body));
     std::optional<std::string> desc;
     if (body.contains("transactionDesc")) {
@@ -100,7 +101,8 @@ core::Result<service::B2cInput> ReadB2cBody(const json& b) {
     Validator v;
     service::B2cInput input;
     if (auto phone = ReadPhone(b, v)) input.phone_number = *phone;
-    if (auto amount = v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, core::kMaxStkAmount))) {
+    if (auto amount =
+            v.Take(core::ParseAmount(b.value("amount", json()), "amount", kMinB2cAmount, core::kMaxStkAmount))) {
         input.amount = *amount;
     }
     input.type = b.contains("type") && b["type"].is_string() ? b["type"].get<std::string>() : "";
@@ -124,8 +126,10 @@ core::Result<service::ReversalInput> ReadReversalBody(const json& b) {
     Validator v;
     service::ReversalInput input;
     auto id = b.contains("transactionId") ? IdField(b["transactionId"]) : std::nullopt;
-    if (!id) v.Add("transactionId", "transactionId must be the id of a successful payment");
-    else input.transaction_id = *id;
+    if (!id)
+        v.Add("transactionId", "transactionId must be the id of a successful payment");
+    else
+        input.transaction_id = *id;
     if (b.contains("amount") && !b["amount"].is_null()) {
         input.amount = v.Take(core::ParseAmount(b["amount"], "amount", 1, core::kMaxStkAmount));
     }

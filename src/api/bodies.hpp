@@ -3,9 +3,8 @@
 // the first (Validator), so a form can show them all. Pure functions of the JSON, so they are tested and
 // fuzzed without a server (tests/fuzz/request_body_fuzz.cpp).
 #include <cstdint>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/error.hpp"
 #include "service/b2c_service.hpp"
@@ -36,7 +35,6 @@ struct TenantPush {
 /// POST /api/v1/pay/{token}/stk-push: the tenant chooses phoneNumber and, optionally, amount (1..kMaxStkAmount,
 /// default `lease.amount_due`); the lease fixes the reference and where the money is booked (description "Rent").
 core::Result<service::StkPushInput> ReadTenantStkPushBody(const nlohmann::json& body, const TenantPush& lease);
-
 
 /// POST /api/v1/mpesa/b2c: phoneNumber, amount (kMinB2cAmount..core::kMaxStkAmount), type, remarks, optional
 /// occasion, optional originalTransactionId (refunds only).

@@ -45,8 +45,10 @@ void AuditAnswer(const ApiContext& ctx, const net::Request& req, const std::stri
         auto body = nlohmann::json::parse(res.body, nullptr, false);
         if (body.is_object() && body.contains("data") && body["data"].is_object()) {
             const auto& data = body["data"];
-            if (data.contains("transactionId")) target += ":" + data["transactionId"].dump();
-            else if (data.contains("id")) target += ":" + data["id"].dump();
+            if (data.contains("transactionId"))
+                target += ":" + data["transactionId"].dump();
+            else if (data.contains("id"))
+                target += ":" + data["id"].dump();
         }
     }
     std::string outcome = "success";
@@ -75,9 +77,8 @@ net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler han
 net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncHandler handler) {
     return [&ctx, action = std::move(action), handler = std::move(handler)](net::Request& req, net::Reply reply) {
         // `req` outlives the reply (net/http.hpp), so the audit step may read it when the answer comes.
-        handler(req, Before(std::move(reply), [&ctx, &req, action](net::Response& res) {
-                    AuditAnswer(ctx, req, action, res);
-                }));
+        handler(req, Before(std::move(reply),
+                            [&ctx, &req, action](net::Response& res) { AuditAnswer(ctx, req, action, res); }));
     };
 }
 

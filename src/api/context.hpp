@@ -20,13 +20,13 @@
 namespace haven::api {
 
 struct ApiSettings {
-    std::string environment;       // simulator | sandbox | production
+    std::string environment;  // simulator | sandbox | production
     std::string shortcode;
     std::string jwt_secret;
     int64_t jwt_ttl_seconds = 3600;
-    std::string callback_url;      // MPESA_CALLBACK_URL, without the secret
-    std::string callback_secret;   // appended as ?secret=... and checked on every callback
-    std::string simulator_url;     // control API of the built-in simulator ("" outside simulator mode)
+    std::string callback_url;                // MPESA_CALLBACK_URL, without the secret
+    std::string callback_secret;             // appended as ?secret=... and checked on every callback
+    std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
     int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
 };
 

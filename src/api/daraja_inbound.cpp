@@ -1,9 +1,9 @@
 #include "api/daraja_inbound.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <optional>
-
-#include <spdlog/spdlog.h>
 
 #include "api/accepts.hpp"
 #include "api/respond.hpp"
@@ -37,13 +37,14 @@ bool HasCallbackSecret(const net::Request& req, std::string_view secret) {
 }
 
 const net::Response& AckFor(DarajaAck ack) {
-    static const net::Response kStkCallback =
-        net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
+    static const net::Response kStkCallback = net::Response::Json(200, {{"ResultCode", 0}, {"ResultDesc", "Accepted"}});
     static const net::Response kResult =
         net::Response::Json(200, {{"ResponseCode", "00000000"}, {"ResponseDesc", "success"}});
     switch (ack) {
-        case DarajaAck::kStkCallback: return kStkCallback;
-        case DarajaAck::kResult: return kResult;
+        case DarajaAck::kStkCallback:
+            return kStkCallback;
+        case DarajaAck::kResult:
+            return kResult;
     }
     return kResult;
 }

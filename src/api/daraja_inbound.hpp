@@ -13,11 +13,10 @@
 //   AddDarajaRoute(router, ctx, "/api/v1/mpesa/b2c/result", "result.b2c", DarajaAck::kResult,
 //                  [&ctx](const json& body, const std::string& request_id) { return service::Apply...(...); });
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
 #include "net/http.hpp"
@@ -37,7 +36,8 @@ const net::Response& AckFor(DarajaAck ack);
 /// What applying one body did ("applied", "duplicate", "unmatched"), or why it was refused: kValidation or
 /// kConflict keep it for review (core::AboutTransaction names the transaction it is about); other errors are
 /// failures.
-using InboundApply = std::function<core::Result<std::string>(const nlohmann::json& body, const std::string& request_id)>;
+using InboundApply =
+    std::function<core::Result<std::string>(const nlohmann::json& body, const std::string& request_id)>;
 
 /// The word stored as an applied body's outcome: "unmatched" (no row has its id), "applied" (the state changed
 /// now) or "duplicate" (it had changed already).
@@ -45,8 +45,8 @@ std::string InboundOutcome(bool matched, bool applied);
 
 /// `kind` names the route in the audit log and the stored body ("callback.stk", "result.b2c", ...);
 /// `ack` is the answer Daraja expects for that kind. `reply` is called once, after the commit.
-void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, const std::string& kind,
-                       DarajaAck ack, InboundApply apply);
+void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, const std::string& kind, DarajaAck ack,
+                       InboundApply apply);
 
 /// A Daraja-facing route (any Content-Type, kDarajaBody) that answers through ReceiveFromDaraja.
 net::AsyncHandler DarajaInbound(ApiContext& ctx, std::string kind, DarajaAck ack, InboundApply apply);

@@ -55,7 +55,8 @@ json UserJson(const core::User& user, const std::string& agency_name) {
             {"agencyName", agency_name}};
 }
 
-void AddReviewFields(json& out, const std::string& review_reason, const core::Reconciliation& r, core::TxStatus status) {
+void AddReviewFields(json& out, const std::string& review_reason, const core::Reconciliation& r,
+                     core::TxStatus status) {
     out["needsReview"] = !review_reason.empty();
     out["reviewReason"] = OptionalText(review_reason);
     if (status == core::TxStatus::kPending) {
@@ -91,44 +92,44 @@ json ReviewJson(const storage::ReviewItem& item) {
 
 json TransactionJson(const core::StkTransaction& tx, const std::string& lease_external_id) {
     json out = {{"id", tx.id},
-            {"kind", core::ToString(core::TxKind::kStk)},
-            {"status", core::ToString(tx.status)},
-            {"amount", tx.amount},
-            {"phoneNumber", tx.phone_number},
-            {"accountReference", tx.account_reference},
-            {"transactionDesc", tx.transaction_desc},
-            {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
-            {"leaseExternalId", tx.lease_id ? OptionalText(lease_external_id) : json(nullptr)},
-            {"merchantRequestId", OptionalText(tx.merchant_request_id)},
-            {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
-            {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
-            {"resultCode", tx.result_code ? json(*tx.result_code) : json(nullptr)},
-            {"resultDescription", OptionalText(tx.result_desc)},
-            {"transactionDate", MpesaInstant(tx.transaction_date)},
-            {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
-            {"completedAt", Instant(tx.completed_at)},
-            {"createdAt", Instant(tx.created_at)},
-            {"updatedAt", Instant(tx.updated_at)}};
+                {"kind", core::ToString(core::TxKind::kStk)},
+                {"status", core::ToString(tx.status)},
+                {"amount", tx.amount},
+                {"phoneNumber", tx.phone_number},
+                {"accountReference", tx.account_reference},
+                {"transactionDesc", tx.transaction_desc},
+                {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
+                {"leaseExternalId", tx.lease_id ? OptionalText(lease_external_id) : json(nullptr)},
+                {"merchantRequestId", OptionalText(tx.merchant_request_id)},
+                {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
+                {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
+                {"resultCode", tx.result_code ? json(*tx.result_code) : json(nullptr)},
+                {"resultDescription", OptionalText(tx.result_desc)},
+                {"transactionDate", MpesaInstant(tx.transaction_date)},
+                {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
+                {"completedAt", Instant(tx.completed_at)},
+                {"createdAt", Instant(tx.created_at)},
+                {"updatedAt", Instant(tx.updated_at)}};
     AddStkMoneyFields(out, tx);
     return out;
 }
 
 json StatusJson(const core::StkTransaction& tx, const std::string& lease_external_id) {
     json out = {{"id", tx.id},
-            {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
-            {"merchantRequestId", OptionalText(tx.merchant_request_id)},
-            {"status", core::ToString(tx.status)},
-            {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
-            {"amount", tx.amount},
-            {"phoneNumber", tx.phone_number},
-            {"accountReference", tx.account_reference},
-            {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
-            {"leaseExternalId", tx.lease_id ? OptionalText(lease_external_id) : json(nullptr)},
-            {"transactionDate", MpesaInstant(tx.transaction_date)},
-            {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
-            {"completedAt", Instant(tx.completed_at)},
-            {"createdAt", Instant(tx.created_at)},
-            {"updatedAt", Instant(tx.updated_at)}};
+                {"checkoutRequestId", OptionalText(tx.checkout_request_id)},
+                {"merchantRequestId", OptionalText(tx.merchant_request_id)},
+                {"status", core::ToString(tx.status)},
+                {"mpesaReceiptNumber", OptionalText(tx.mpesa_receipt_number)},
+                {"amount", tx.amount},
+                {"phoneNumber", tx.phone_number},
+                {"accountReference", tx.account_reference},
+                {"leaseId", tx.lease_id ? json(*tx.lease_id) : json(nullptr)},
+                {"leaseExternalId", tx.lease_id ? OptionalText(lease_external_id) : json(nullptr)},
+                {"transactionDate", MpesaInstant(tx.transaction_date)},
+                {"mpesaTransactionDate", OptionalText(tx.transaction_date)},
+                {"completedAt", Instant(tx.completed_at)},
+                {"createdAt", Instant(tx.created_at)},
+                {"updatedAt", Instant(tx.updated_at)}};
     AddStkMoneyFields(out, tx);
     return out;
 }

@@ -15,13 +15,12 @@ core::Result<Caller> Authenticate(const net::Request& req, const ApiContext& ctx
     if (!header || header->size() <= kBearer.size() || header->compare(0, kBearer.size(), kBearer) != 0) {
         return core::Fail(ErrorCode::kUnauthenticated, "log in first: send Authorization: Bearer <token>");
     }
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     auto claims = service::VerifyJwt(std::string_view(*header).substr(kBearer.size()), ctx.settings.jwt_secret, now);
     if (!claims) {
-        return core::Fail(ErrorCode::kUnauthenticated, "your session is not valid (" + claims.error().message +
-                                                           "): log in again");
+        return core::Fail(ErrorCode::kUnauthenticated,
+                          "your session is not valid (" + claims.error().message + "): log in again");
     }
     return claims;
 }

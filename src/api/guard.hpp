@@ -1,7 +1,8 @@
 #pragma once
 // The one way a handler learns who is calling. A route declares who may call it where it is registered:
 //   router.Add("GET", "/api/v1/leases", Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& who) {...}));
-//   router.Add("POST", "/api/v1/mpesa/b2c", ... AuthedAsync(ctx, Guard{{Role::kAdmin}, "only an agency admin..."}, ...));
+//   router.Add("POST", "/api/v1/mpesa/b2c", ... AuthedAsync(ctx, Guard{{Role::kAdmin}, "only an agency admin..."},
+//   ...));
 // and the handler receives the caller's claims; no handler reads the token or checks a role itself.
 // A request without a valid bearer token is 401 UNAUTHENTICATED and one with a role the guard does not name is
 // 403 FORBIDDEN; neither reaches the handler. Wrap Authed innermost (inside Accepts, CallsDaraja and Audited), so a

@@ -87,8 +87,9 @@ void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t age
                                        "this Idempotency-Key was already used with a different request body; "
                                        "use a new key for a new request"));
         case storage::IdempotencyState::kInProgress:
-            return reply(ErrorResponse(
-                ErrorCode::kConflict, "a request with this Idempotency-Key is still being processed; retry in a moment"));
+            return reply(
+                ErrorResponse(ErrorCode::kConflict,
+                              "a request with this Idempotency-Key is still being processed; retry in a moment"));
         case storage::IdempotencyState::kRecovered:
             return reply(Recovered(ctx, agency_id, *claim->transaction_id));
         case storage::IdempotencyState::kNew:
@@ -101,8 +102,8 @@ void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t age
     run(ref, Before(
                  std::move(reply),
                  [&ctx, ref](net::Response& res) {
-                     auto done = ctx.store.CompleteIdempotencyKey(ref.agency_id, ref.scope, ref.key, res.status,
-                                                                  res.body);
+                     auto done =
+                         ctx.store.CompleteIdempotencyKey(ref.agency_id, ref.scope, ref.key, res.status, res.body);
                      if (!done) res = ErrorResponse(done.error());
                  },
                  OnDropped::kSkip));

@@ -6,10 +6,9 @@
 // runs the request again. Daraja is never called twice for one key. Payouts and reversals
 // require the header; an STK push takes it when given.
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
 #include "net/http.hpp"

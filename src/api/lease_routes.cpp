@@ -25,8 +25,7 @@ namespace {
 
 json LeaseWithExtras(const ApiContext& ctx, const core::Lease& lease, int64_t total_paid) {
     json out = LeaseJson(lease);
-    out["paymentLink"] =
-        "/pay.html?t=" + service::SignLeaseToken({lease.id, lease.agency_id}, ctx.settings.jwt_secret);
+    out["paymentLink"] = "/pay.html?t=" + service::SignLeaseToken({lease.id, lease.agency_id}, ctx.settings.jwt_secret);
     out["totalPaid"] = total_paid;
     return out;
 }
@@ -57,8 +56,9 @@ core::Lease ReadLeaseFields(const json& body, Validator& v, int64_t agency_id) {
 
 void CheckExternalId(const std::string& external_id, Validator& v) {
     if (!core::ValidExternalId(external_id)) {
-        v.Add("externalId", "externalId must be 1-64 of A-Z a-z 0-9 . _ : - with at least one non-digit (an "
-                            "all-digit value would read as our own lease id)");
+        v.Add("externalId",
+              "externalId must be 1-64 of A-Z a-z 0-9 . _ : - with at least one non-digit (an "
+              "all-digit value would read as our own lease id)");
     }
 }
 

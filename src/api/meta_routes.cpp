@@ -23,7 +23,8 @@ void RegisterMetaRoutes(net::Router& router, ApiContext& ctx) {
         if (!db_ok) return ErrorResponse(core::ErrorCode::kInternal, "database unreachable");
         return Ok({{"status", "ok"}, {"database", "ok"}});
     });
-    router.Add("GET", "/api/v1/openapi.json", [](net::Request&) { return net::Response::Json(200, OpenApiDocument()); });
+    router.Add("GET", "/api/v1/openapi.json",
+               [](net::Request&) { return net::Response::Json(200, OpenApiDocument()); });
 }
 
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {

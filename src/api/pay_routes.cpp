@@ -51,8 +51,8 @@ void Push(net::Request& req, ApiContext& ctx, net::Reply reply) {
     // The tenant chooses phone and amount; the lease fixes the reference and where the money is booked.
     auto read = ReadTenantStkPushBody(*body, {lease->id, lease->account_reference, lease->monthly_rent});
     service::Actor actor{lease->agency_id, std::nullopt, "tenant", req.request_id};
-    StkPushResponse(req, ctx, *body, std::move(read), actor,
-                    "POST /api/v1/pay/stk-push:" + std::to_string(lease->id), std::move(reply));
+    StkPushResponse(req, ctx, *body, std::move(read), actor, "POST /api/v1/pay/stk-push:" + std::to_string(lease->id),
+                    std::move(reply));
 }
 
 net::Response Status(net::Request& req, ApiContext& ctx) {

@@ -2,9 +2,8 @@
 // The {"success":...} envelopes every route answers with. What an ErrorCode becomes on the wire (status,
 // public code, error envelope) is net::ToHttp / net::ErrorResponse (net/error_response.hpp), shared with
 // the server's own answers.
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/error.hpp"
 #include "net/error_response.hpp"

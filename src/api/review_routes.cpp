@@ -15,18 +15,20 @@ using nlohmann::json;
 
 namespace {
 
-
 /// Items tied to no agency (a Daraja body for an id nobody has) are shown to admins only.
 bool SeesUnassigned(const Caller& claims) { return claims.role == Role::kAdmin; }
 
 net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
-    storage::ReviewFilter filter{.agency_id = caller.agency_id, .include_unassigned = SeesUnassigned(caller),
-                                 .status = "open"};
+    storage::ReviewFilter filter{
+        .agency_id = caller.agency_id, .include_unassigned = SeesUnassigned(caller), .status = "open"};
     Validator v;
     if (auto raw = req.Query("status")) {
-        if (*raw == "all") filter.status.reset();
-        else if (*raw == "open" || *raw == "resolved") filter.status = *raw;
-        else v.Add("status", "status must be open, resolved or all");
+        if (*raw == "all")
+            filter.status.reset();
+        else if (*raw == "open" || *raw == "resolved")
+            filter.status = *raw;
+        else
+            v.Add("status", "status must be open, resolved or all");
     }
     if (auto raw = req.Query("transactionId")) {
         filter.transaction_id = core::ParseId(*raw);
@@ -42,8 +44,8 @@ net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
     for (const auto& item : *items) list.push_back(ReviewJson(item));
     json data = json::object();
     data["openCount"] = *open;
-    data["nextCursor"] = static_cast<int>(items->size()) == filter.limit ? json(std::to_string(items->back().id))
-                                                                         : json(nullptr);
+    data["nextCursor"] =
+        static_cast<int>(items->size()) == filter.limit ? json(std::to_string(items->back().id)) : json(nullptr);
     data["items"] = std::move(list);
     return Ok(std::move(data));
 }
@@ -58,8 +60,7 @@ net::Response Resolve(net::Request& req, const Caller& caller, ApiContext& ctx) 
         return ErrorResponse(core::Error::Validation(
             "resolution", "resolution is required: say what was done (e.g. \"confirmed on the M-Pesa statement\")"));
     }
-    auto resolved =
-        ctx.store.ResolveReview(caller.agency_id, SeesUnassigned(caller), *id, *resolution, caller.email);
+    auto resolved = ctx.store.ResolveReview(caller.agency_id, SeesUnassigned(caller), *id, *resolution, caller.email);
     if (!resolved) {
         if (resolved.error().code == ErrorCode::kNotFound) {
             return ErrorResponse(ErrorCode::kNotFound, "no review item with this id");

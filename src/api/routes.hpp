@@ -5,16 +5,16 @@
 
 namespace haven::api {
 
-void RegisterAuthRoutes(net::Router& router, ApiContext& ctx);       // auth_routes.cpp
-void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx);      // lease_routes.cpp
-void RegisterStkRoutes(net::Router& router, ApiContext& ctx);        // stk_routes.cpp
-void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx);// transaction_routes.cpp
-void RegisterPayRoutes(net::Router& router, ApiContext& ctx);        // pay_routes.cpp (tenant page)
-void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);  // simulator_routes.cpp
-void RegisterB2cRoutes(net::Router& router, ApiContext& ctx);        // b2c_routes.cpp: B2C, reversal, status
-void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);    // balance_routes.cpp
-void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);       // meta_routes.cpp: config, health, openapi
-void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);     // review_routes.cpp: needs review
+void RegisterAuthRoutes(net::Router& router, ApiContext& ctx);         // auth_routes.cpp
+void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx);        // lease_routes.cpp
+void RegisterStkRoutes(net::Router& router, ApiContext& ctx);          // stk_routes.cpp
+void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx);  // transaction_routes.cpp
+void RegisterPayRoutes(net::Router& router, ApiContext& ctx);          // pay_routes.cpp (tenant page)
+void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);    // simulator_routes.cpp
+void RegisterB2cRoutes(net::Router& router, ApiContext& ctx);          // b2c_routes.cpp: B2C, reversal, status
+void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);      // balance_routes.cpp
+void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);         // meta_routes.cpp: config, health, openapi
+void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);       // review_routes.cpp: needs review
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

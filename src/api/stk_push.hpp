@@ -1,8 +1,7 @@
 #pragma once
 // Shared by the staff route (POST /api/v1/mpesa/stk-push) and the tenant page (POST /api/v1/pay/{t}/stk-push).
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "api/context.hpp"
 #include "net/http.hpp"

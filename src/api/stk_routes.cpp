@@ -29,11 +29,11 @@ void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body,
         service::InitiateStkPushAsync(input, actor, ctx.StkDeps(), [answer](core::Result<service::StkPushOutput> out) {
             if (!out) return answer(ErrorResponse(out.error()));
             answer(Ok({{"transactionId", out->transaction.id},
-                      {"merchantRequestId", out->ack.merchant_request_id},
-                      {"checkoutRequestId", out->ack.checkout_request_id},
-                      {"responseCode", out->ack.response_code},
-                      {"responseDescription", out->ack.response_description},
-                      {"customerMessage", out->ack.customer_message}}));
+                       {"merchantRequestId", out->ack.merchant_request_id},
+                       {"checkoutRequestId", out->ack.checkout_request_id},
+                       {"responseCode", out->ack.response_code},
+                       {"responseDescription", out->ack.response_description},
+                       {"customerMessage", out->ack.customer_message}}));
         });
     };
     WithIdempotency(req, ctx, actor.agency_id, scope, body, push, std::move(reply));
@@ -64,22 +64,20 @@ net::Response Status(net::Request& req, const Caller& caller, ApiContext& ctx, b
 }  // namespace
 
 void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
-    router.AddAsync("POST", "/api/v1/mpesa/stk-push",
-                    Accepts(kJsonBody,
-                            CallsDaraja(ctx, Audited(ctx, "stk.initiate",
-                                                     AuthedAsync(ctx, kStaff,
-                                                                 [&ctx](net::Request& req, const Caller& caller,
-                                                                        net::Reply reply) {
-                                                                     StkPush(req, caller, ctx, std::move(reply));
-                                                                 })))));
+    router.AddAsync(
+        "POST", "/api/v1/mpesa/stk-push",
+        Accepts(kJsonBody,
+                CallsDaraja(ctx, Audited(ctx, "stk.initiate",
+                                         AuthedAsync(ctx, kStaff,
+                                                     [&ctx](net::Request& req, const Caller& caller, net::Reply reply) {
+                                                         StkPush(req, caller, ctx, std::move(reply));
+                                                     })))));
     router.Add("GET", "/api/v1/mpesa/status/{checkoutRequestId}",
-               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
-                   return Status(req, caller, ctx, false);
-               }));
+               Authed(ctx, kSignedIn,
+                      [&ctx](net::Request& req, const Caller& caller) { return Status(req, caller, ctx, false); }));
     router.Add("GET", "/api/v1/mpesa/status-detailed/{checkoutRequestId}",
-               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
-                   return Status(req, caller, ctx, true);
-               }));
+               Authed(ctx, kSignedIn,
+                      [&ctx](net::Request& req, const Caller& caller) { return Status(req, caller, ctx, true); }));
     AddDarajaRoute(router, ctx, "/api/v1/mpesa/callback", "callback.stk", DarajaAck::kStkCallback,
                    [&ctx](const json& body, const std::string& request_id) {
                        return service::ApplyStkCallback(body, request_id, ctx.StkDeps());

@@ -61,7 +61,8 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
     if (!id) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
     auto kind = ctx.store.FindTransactionKind(caller.agency_id, *id);
     if (!kind) {
-        if (kind.error().code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
+        if (kind.error().code == ErrorCode::kNotFound)
+            return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
         return ErrorResponse(kind.error());
     }
     json out;
@@ -85,7 +86,8 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
     json timeline = json::array();
     for (const auto& e : *events) {
         json payload = json::parse(e.payload, nullptr, false);
-        timeline.push_back({{"kind", e.kind}, {"payload", payload.is_discarded() ? json(e.payload) : payload},
+        timeline.push_back({{"kind", e.kind},
+                            {"payload", payload.is_discarded() ? json(e.payload) : payload},
                             {"createdAt", Instant(e.created_at)}});
     }
     out["timeline"] = timeline;
@@ -101,9 +103,8 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
 }  // namespace
 
 void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx) {
-    router.Add("GET", "/api/v1/mpesa/transactions", Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& c) {
-                   return List(req, c, ctx);
-               }));
+    router.Add("GET", "/api/v1/mpesa/transactions",
+               Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& c) { return List(req, c, ctx); }));
     router.Add("GET", "/api/v1/mpesa/transactions/{id}",
                Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& c) { return Detail(req, c, ctx); }));
 }

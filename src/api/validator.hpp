@@ -5,8 +5,8 @@
 
 namespace haven::api {
 
-using core::Validator;
 using core::kMaxPageLimit;
+using core::Validator;
 
 /// ?limit=1..200 and ?cursor=<the previous page's nextCursor> (rows with a smaller id).
 inline void ReadPaging(const net::Request& req, Validator& v, int& limit, std::optional<int64_t>& before_id) {

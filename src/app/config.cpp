@@ -132,8 +132,8 @@ core::Result<Config> LoadConfig(const Env& env) {
     c.database_url = get("DATABASE_URL").value_or("sqlite:./data/haven.db");
     if (c.database_url.rfind("sqlite:", 0) != 0 && c.database_url.rfind("postgres://", 0) != 0 &&
         c.database_url.rfind("postgresql://", 0) != 0) {
-        return tl::unexpected(Bad("DATABASE_URL", "sqlite:PATH or postgres://user:password@host:5432/db",
-                                  c.database_url));
+        return tl::unexpected(
+            Bad("DATABASE_URL", "sqlite:PATH or postgres://user:password@host:5432/db", c.database_url));
     }
     // Batching pays on SQLite (one writer, one sync per batch). On PostgreSQL the server already shares WAL
     // flushes between concurrent sessions, and one writer making every round trip measured slower than a
@@ -150,8 +150,8 @@ core::Result<Config> LoadConfig(const Env& env) {
         for (const char* var : {"MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY",
                                 "MPESA_CALLBACK_URL", "JWT_SECRET"}) {
             if (!get(var)) {
-                return tl::unexpected(Bad(var, std::string("a value (required when MPESA_ENVIRONMENT=") +
-                                                   c.environment + ")"));
+                return tl::unexpected(
+                    Bad(var, std::string("a value (required when MPESA_ENVIRONMENT=") + c.environment + ")"));
             }
         }
     }
@@ -172,9 +172,8 @@ core::Result<Config> LoadConfig(const Env& env) {
     c.callback_url = get("MPESA_CALLBACK_URL").value_or("");
     if (!c.callback_url.empty() && !IsHttpUrl(c.callback_url, c.environment != "production")) {
         return tl::unexpected(Bad("MPESA_CALLBACK_URL",
-                                  c.environment == "production"
-                                      ? "the public https:// URL of /api/v1/mpesa/callback"
-                                      : "the public http(s):// URL of /api/v1/mpesa/callback",
+                                  c.environment == "production" ? "the public https:// URL of /api/v1/mpesa/callback"
+                                                                : "the public http(s):// URL of /api/v1/mpesa/callback",
                                   c.callback_url));
     }
     if (auto base = get("MPESA_BASE_URL")) {
@@ -213,10 +212,14 @@ core::Result<Config> LoadConfig(const Env& env) {
     }
 
     c.web_root = get("WEB_ROOT").value_or(DefaultWebRoot());
-    if (auto v = number("RATE_LIMIT_PER_SECOND", 0, 1000000, 50); v) c.rate_limit_per_second = double(*v);
-    else return tl::unexpected(v.error());
-    if (auto v = number("RATE_LIMIT_BURST", 0, 1000000, 200); v) c.rate_limit_burst = double(*v);
-    else return tl::unexpected(v.error());
+    if (auto v = number("RATE_LIMIT_PER_SECOND", 0, 1000000, 50); v)
+        c.rate_limit_per_second = double(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("RATE_LIMIT_BURST", 0, 1000000, 200); v)
+        c.rate_limit_burst = double(*v);
+    else
+        return tl::unexpected(v.error());
     if (auto origins = get("CORS_ALLOWED_ORIGINS")) {
         std::stringstream list(*origins);
         std::string origin;
@@ -227,20 +230,26 @@ core::Result<Config> LoadConfig(const Env& env) {
             if (!IsHttpUrl(origin, true) || origin.back() == '/' ||
                 origin.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3) != std::string::npos) {
                 return tl::unexpected(Bad("CORS_ALLOWED_ORIGINS",
-                                          "comma-separated origins like https://app.haven.example (no path)",
-                                          origin));
+                                          "comma-separated origins like https://app.haven.example (no path)", origin));
             }
             c.cors_allowed_origins.push_back(origin);
         }
     }
-    if (auto v = number("MAX_CONNECTIONS", 16, 1000000, 20000); v) c.max_connections = static_cast<int>(*v);
-    else return tl::unexpected(v.error());
+    if (auto v = number("MAX_CONNECTIONS", 16, 1000000, 20000); v)
+        c.max_connections = static_cast<int>(*v);
+    else
+        return tl::unexpected(v.error());
     // No handler waits on Daraja while holding a thread, so a few per core serve the database and CPU work.
-    const int64_t threads_default = std::max<int64_t>(4, 2 * int64_t{std::max(1u, std::thread::hardware_concurrency())});
-    if (auto v = number("WORKER_THREADS", 2, 1024, threads_default); v) c.worker_threads = static_cast<int>(*v);
-    else return tl::unexpected(v.error());
-    if (auto v = number("DARAJA_MAX_IN_FLIGHT", 1, 100000, 256); v) c.daraja_max_in_flight = *v;
-    else return tl::unexpected(v.error());
+    const int64_t threads_default =
+        std::max<int64_t>(4, 2 * int64_t{std::max(1u, std::thread::hardware_concurrency())});
+    if (auto v = number("WORKER_THREADS", 2, 1024, threads_default); v)
+        c.worker_threads = static_cast<int>(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("DARAJA_MAX_IN_FLIGHT", 1, 100000, 256); v)
+        c.daraja_max_in_flight = *v;
+    else
+        return tl::unexpected(v.error());
     const struct {
         const char* name;
         int64_t min, max, fallback;
@@ -254,24 +263,38 @@ core::Result<Config> LoadConfig(const Env& env) {
         {"NEEDS_REVIEW_AFTER_SECONDS", 1, 2592000, 86400, &c.reconciler.review_after},
     };
     for (const auto& d : durations) {
-        if (auto v = number(d.name, d.min, d.max, d.fallback); v) *d.into = std::chrono::seconds(*v);
-        else return tl::unexpected(v.error());
+        if (auto v = number(d.name, d.min, d.max, d.fallback); v)
+            *d.into = std::chrono::seconds(*v);
+        else
+            return tl::unexpected(v.error());
     }
-    if (auto v = number("IDEMPOTENCY_CLAIM_SECONDS", 1, 3600, 60); v) c.idempotency_claim_seconds = *v;
-    else return tl::unexpected(v.error());
+    if (auto v = number("IDEMPOTENCY_CLAIM_SECONDS", 1, 3600, 60); v)
+        c.idempotency_claim_seconds = *v;
+    else
+        return tl::unexpected(v.error());
 
     const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
-    if (auto v = number("HASH_CONCURRENCY", 1, 256, cores); v) c.hash_concurrency = static_cast<int>(*v);
-    else return tl::unexpected(v.error());
-    if (auto v = number("HASH_QUEUE", 0, 4096, 2 * int64_t{c.hash_concurrency}); v) c.hash_queue = static_cast<int>(*v);
-    else return tl::unexpected(v.error());
-    if (auto v = number("LOGIN_IP_MAX_FAILURES", 1, 1000000, 100); v) c.login_ip_max_failures = *v;
-    else return tl::unexpected(v.error());
-    if (auto v = number("LOGIN_IP_WINDOW_SECONDS", 1, 86400, 600); v) c.login_ip_window = std::chrono::seconds(*v);
-    else return tl::unexpected(v.error());
+    if (auto v = number("HASH_CONCURRENCY", 1, 256, cores); v)
+        c.hash_concurrency = static_cast<int>(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("HASH_QUEUE", 0, 4096, 2 * int64_t{c.hash_concurrency}); v)
+        c.hash_queue = static_cast<int>(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("LOGIN_IP_MAX_FAILURES", 1, 1000000, 100); v)
+        c.login_ip_max_failures = *v;
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("LOGIN_IP_WINDOW_SECONDS", 1, 86400, 600); v)
+        c.login_ip_window = std::chrono::seconds(*v);
+    else
+        return tl::unexpected(v.error());
 
-    if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v) c.simulator_port = static_cast<uint16_t>(*v);
-    else return tl::unexpected(v.error());
+    if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v)
+        c.simulator_port = static_cast<uint16_t>(*v);
+    else
+        return tl::unexpected(v.error());
     if (auto v = number("SIMULATOR_CALLBACK_DELAY_MS", 0, 600000, 3000); v) {
         c.simulator_callback_delay = std::chrono::milliseconds(*v);
     } else {
@@ -291,10 +314,14 @@ core::Result<Config> LoadConfig(const Env& env) {
         return tl::unexpected(Bad("LOG_LEVEL", "trace, debug, info, warn, error, critical or off", c.log.level));
     }
     c.log.file = get("LOG_FILE").value_or("");
-    if (auto v = number("LOG_FILE_MAX_MB", 1, 10240, 10); v) c.log.file_max_bytes = static_cast<size_t>(*v) << 20;
-    else return tl::unexpected(v.error());
-    if (auto v = number("LOG_FILE_COUNT", 1, 1000, 5); v) c.log.file_count = static_cast<size_t>(*v);
-    else return tl::unexpected(v.error());
+    if (auto v = number("LOG_FILE_MAX_MB", 1, 10240, 10); v)
+        c.log.file_max_bytes = static_cast<size_t>(*v) << 20;
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("LOG_FILE_COUNT", 1, 1000, 5); v)
+        c.log.file_count = static_cast<size_t>(*v);
+    else
+        return tl::unexpected(v.error());
     return c;
 }
 

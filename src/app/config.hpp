@@ -25,8 +25,8 @@ struct Config {
     std::string party_b;           // till number for buy goods (MPESA_TILL_NUMBER)
     std::string callback_url;      // without the secret
     std::string callback_secret;
-    std::string base_url;          // Daraja host; the simulator's in simulator mode (set at start)
-    std::string ca_file;           // MPESA_CA_FILE: extra CA bundle for Daraja's TLS
+    std::string base_url;  // Daraja host; the simulator's in simulator mode (set at start)
+    std::string ca_file;   // MPESA_CA_FILE: extra CA bundle for Daraja's TLS
     // B2C, reversal, balance and transaction status (initiator API operator)
     std::string initiator_name;       // MPESA_INITIATOR_NAME (testapi in simulator mode)
     std::string initiator_password;   // MPESA_INITIATOR_PASSWORD: never logged
@@ -44,10 +44,10 @@ struct Config {
     double rate_limit_burst = 200;
     size_t max_body_bytes = 64 * 1024;
     std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
-    int max_connections = 20000;  // MAX_CONNECTIONS: open client connections (idle keep-alive ones included)
-    LogSettings log;  // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT
-    int worker_threads = 4;  // WORKER_THREADS: handlers and blocking work (default: max(4, 2 x cores))
-    int64_t daraja_max_in_flight = 256;  // DARAJA_MAX_IN_FLIGHT: requests waiting on Daraja at once (beyond: 503)
+    int max_connections = 20000;             // MAX_CONNECTIONS: open client connections (idle keep-alive ones included)
+    LogSettings log;                         // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT
+    int worker_threads = 4;                  // WORKER_THREADS: handlers and blocking work (default: max(4, 2 x cores))
+    int64_t daraja_max_in_flight = 256;      // DARAJA_MAX_IN_FLIGHT: requests waiting on Daraja at once (beyond: 503)
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
     // Logins: password hashing bound and throttling

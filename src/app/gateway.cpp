@@ -72,8 +72,9 @@ core::Result<std::string> SecurityCredential(const Config& c, const sim::Simulat
         return std::string();
     }
     auto built = daraja::BuildSecurityCredential(c.initiator_password, pem);
-    if (!built) return core::Fail(ErrorCode::kValidation, "MPESA_INITIATOR_PASSWORD / MPESA_CERT_PATH: " +
-                                                             built.error().message);
+    if (!built)
+        return core::Fail(ErrorCode::kValidation,
+                          "MPESA_INITIATOR_PASSWORD / MPESA_CERT_PATH: " + built.error().message);
     return built;
 }
 
@@ -153,8 +154,8 @@ core::Result<void> Gateway::Start() {
             .count();
     });
     s.daraja_limit = std::make_unique<daraja::InFlightLimit>(c.daraja_max_in_flight);
-    s.ctx = std::make_unique<api::ApiContext>(api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate,
-                                                              *s.login_throttle, *s.daraja_limit});
+    s.ctx = std::make_unique<api::ApiContext>(
+        api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate, *s.login_throttle, *s.daraja_limit});
     api::RegisterAllRoutes(s.router, *s.ctx);
 
     net::ServerOptions options;
@@ -177,8 +178,8 @@ core::Result<void> Gateway::Start() {
     try {
         c.port = s.server->Start();
     } catch (const std::exception& e) {
-        return core::Fail(ErrorCode::kInternal, std::string("cannot listen on ") + c.host + ":" +
-                                                    std::to_string(c.port) + ": " + e.what());
+        return core::Fail(ErrorCode::kInternal,
+                          std::string("cannot listen on ") + c.host + ":" + std::to_string(c.port) + ": " + e.what());
     }
     if (c.callback_url.empty()) {
         // Simulator mode: Daraja is on this machine, so it can call us on loopback.

@@ -17,7 +17,7 @@ struct ApiContext;
 namespace haven::app {
 
 class Gateway {
-public:
+  public:
     explicit Gateway(Config config);
     ~Gateway();
     Gateway(const Gateway&) = delete;
@@ -40,7 +40,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -9,10 +9,10 @@
 namespace haven::app {
 
 struct LogSettings {
-    std::string level = "info";         // LOG_LEVEL: trace, debug, info, warn, error, critical, off
-    std::string file;                   // LOG_FILE: "" = stdout only
-    size_t file_max_bytes = 10 << 20;   // LOG_FILE_MAX_MB: a file this big is rotated...
-    size_t file_count = 5;              // LOG_FILE_COUNT: ...keeping this many older files (LOG_FILE.1 ...)
+    std::string level = "info";        // LOG_LEVEL: trace, debug, info, warn, error, critical, off
+    std::string file;                  // LOG_FILE: "" = stdout only
+    size_t file_max_bytes = 10 << 20;  // LOG_FILE_MAX_MB: a file this big is rotated...
+    size_t file_count = 5;             // LOG_FILE_COUNT: ...keeping this many older files (LOG_FILE.1 ...)
 };
 
 /// Replaces the default logger. kValidation when the file cannot be opened (its folder is created).

@@ -1,9 +1,8 @@
 // haven-mpesa: serve | simulate | migrate | user add
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
-
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
 #include <csignal>
@@ -41,8 +40,9 @@ constexpr const char* kDemoPassword = "haven-demo-2026";
 
 void SeedDemoUsers(haven::storage::Store& store) {
     using haven::core::Role;
-    for (auto [email, role] : {std::pair{"admin@demo.haven", Role::kAdmin}, std::pair{"manager@demo.haven", Role::kManager},
-                               std::pair{"viewer@demo.haven", Role::kViewer}}) {
+    for (auto [email, role] :
+         {std::pair{"admin@demo.haven", Role::kAdmin}, std::pair{"manager@demo.haven", Role::kManager},
+          std::pair{"viewer@demo.haven", Role::kViewer}}) {
         if (store.FindUserByEmail(email)) continue;
         auto user = haven::app::AddUser(store, email, kDemoPassword, role, kDemoAgency);
         if (!user) spdlog::warn("demo user {} not created: {}", email, user.error().message);
@@ -170,8 +170,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
 
     bool demo = false;
-    auto* serve = app.add_subcommand("serve", "Run the gateway (REST API, dashboard, callbacks). Settings come from "
-                                              "the environment and .env: MPESA_ENVIRONMENT, MPESA_CONSUMER_KEY, ...");
+    auto* serve = app.add_subcommand("serve",
+                                     "Run the gateway (REST API, dashboard, callbacks). Settings come from "
+                                     "the environment and .env: MPESA_ENVIRONMENT, MPESA_CONSUMER_KEY, ...");
     serve->add_flag("--demo", demo, "Simulator mode only: create demo users (admin/manager/viewer@demo.haven)");
 
     haven::sim::SimulatorOptions sim_options;
@@ -182,7 +183,8 @@ int main(int argc, char** argv) {
         ->default_val("127.0.0.1");
     simulate->add_flag("--allow-remote", sim_options.allow_remote,
                        "Allow a non-loopback --host: the control API (/sim/v1/) has no authentication");
-    simulate->add_option("--scenario", sim_options.scenario_file, "Rules file (JSON, same format as POST /sim/v1/rules)");
+    simulate->add_option("--scenario", sim_options.scenario_file,
+                         "Rules file (JSON, same format as POST /sim/v1/rules)");
     simulate->add_option("--tls-cert", sim_options.tls_cert_file, "PEM certificate: serve HTTPS");
     simulate->add_option("--tls-key", sim_options.tls_key_file, "PEM private key for --tls-cert");
     simulate->add_option("--callback-delay-ms", delay_ms, "Delay before an automatic outcome and callback")
@@ -200,9 +202,10 @@ int main(int argc, char** argv) {
                                        "Same PartyA and Amount as a successful STK push this recently -> callback 17 "
                                        "(0 = off)")
         ->check(CLI::NonNegativeNumber);
-    simulate->add_option("--products", sim_options.enabled_products,
-                         "API products on the app, comma list (others answer 401.003.01; default all): "
-                         "stk,b2c,reversal,balance,status,c2b_v1,c2b_v2")
+    simulate
+        ->add_option("--products", sim_options.enabled_products,
+                     "API products on the app, comma list (others answer 401.003.01; default all): "
+                     "stk,b2c,reversal,balance,status,c2b_v1,c2b_v2")
         ->delimiter(',')
         ->check(CLI::IsMember(haven::sim::SimulatorProducts()));
     simulate->add_flag("--accept-foreign-credentials,!--strict-credentials", sim_options.accept_foreign_credentials,

@@ -51,7 +51,8 @@ Result<int64_t> ParseDarajaAmount(const nlohmann::json& v, std::string_view fiel
     } else if (v.is_number_float()) {
         const double d = v.get<double>();
         // Compared as doubles first, so 1e20 or NaN never reaches the integer conversion.
-        if (!(d >= 1.0 && d <= static_cast<double>(kMaxDarajaAmount)) || d != static_cast<double>(static_cast<int64_t>(d))) {
+        if (!(d >= 1.0 && d <= static_cast<double>(kMaxDarajaAmount)) ||
+            d != static_cast<double>(static_cast<int64_t>(d))) {
             return Fail(AmountError(field, rule));
         }
         value = static_cast<int64_t>(d);
@@ -65,7 +66,8 @@ Result<int64_t> ParseDarajaAmount(const nlohmann::json& v, std::string_view fiel
         };
         const bool zero_fraction =
             dot == std::string::npos || (!fraction.empty() && fraction.find_first_not_of('0') == std::string::npos);
-        if (whole.empty() || whole.size() > 12 || !digits(whole) || !zero_fraction) return Fail(AmountError(field, rule));
+        if (whole.empty() || whole.size() > 12 || !digits(whole) || !zero_fraction)
+            return Fail(AmountError(field, rule));
         value = std::stoll(whole);
     } else {
         return Fail(AmountError(field, rule));

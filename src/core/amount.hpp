@@ -1,9 +1,8 @@
 #pragma once
 // Money: whole Kenyan shillings as int64_t. M-Pesa rejects decimals, so do we.
 #include <cstdint>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "core/error.hpp"
 

@@ -2,12 +2,11 @@
 // Errors as values: every expected failure (bad input, not found, conflict, Daraja down) is an
 // Error inside a Result<T>. The message is safe to show to API clients.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <tl/expected.hpp>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <tl/expected.hpp>
 
 namespace haven::core {
 

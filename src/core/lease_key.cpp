@@ -13,18 +13,18 @@ bool AllDigits(std::string_view text) {
 }
 
 Error Refused(const std::string& field) {
-    return Error::Validation(field, field + " must be the id of one of your leases (a positive whole number) or its "
-                                            "externalId (up to 64 of A-Z a-z 0-9 . _ : - with at least one "
-                                            "non-digit)");
+    return Error::Validation(field, field +
+                                        " must be the id of one of your leases (a positive whole number) or its "
+                                        "externalId (up to 64 of A-Z a-z 0-9 . _ : - with at least one "
+                                        "non-digit)");
 }
 
 }  // namespace
 
 bool ValidExternalId(std::string_view text) {
     if (text.empty() || text.size() > kMaxExternalIdLength || AllDigits(text)) return false;
-    return std::all_of(text.begin(), text.end(), [](unsigned char c) {
-        return std::isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-';
-    });
+    return std::all_of(text.begin(), text.end(),
+                       [](unsigned char c) { return std::isalnum(c) || c == '.' || c == '_' || c == ':' || c == '-'; });
 }
 
 Result<LeaseKey> ParseLeaseKey(const std::string& text, const std::string& field) {

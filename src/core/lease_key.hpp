@@ -3,11 +3,10 @@
 // Haven's backend). The rule, the same everywhere a leaseId is accepted (STK push, list filters, the
 // components' lease-id): a JSON number or an all-digit string is our id; an external id contains a non-digit.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 

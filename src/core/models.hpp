@@ -57,8 +57,8 @@ struct StkTransaction {
     int64_t amount = 0;
     std::string account_reference;
     std::string transaction_desc;
-    std::string merchant_request_id;   // empty until Daraja answers
-    std::string checkout_request_id;   // empty until Daraja answers
+    std::string merchant_request_id;  // empty until Daraja answers
+    std::string checkout_request_id;  // empty until Daraja answers
     TxStatus status = TxStatus::kPending;
     std::optional<int64_t> result_code;
     std::string result_desc;
@@ -87,7 +87,7 @@ struct Payment {
 /// One entry of a transaction's timeline: request sent, Daraja's answer, callback received.
 struct TxEvent {
     int64_t id = 0;
-    std::string kind;  // "request_sent" | "daraja_response" | "daraja_error" | "callback" | "query"
+    std::string kind;     // "request_sent" | "daraja_response" | "daraja_error" | "callback" | "query"
     std::string payload;  // JSON text, secrets and full phone numbers removed
     std::string created_at;
 };
@@ -95,11 +95,11 @@ struct TxEvent {
 struct AuditEntry {
     std::optional<int64_t> agency_id;
     std::optional<int64_t> actor_user_id;
-    std::string actor;    // email, "daraja", "system"
-    std::string action;   // "stk.initiate", "lease.create", "auth.login", "callback.stk" ...
-    std::string target;   // "transaction:12", "lease:3"
+    std::string actor;   // email, "daraja", "system"
+    std::string action;  // "stk.initiate", "lease.create", "auth.login", "callback.stk" ...
+    std::string target;  // "transaction:12", "lease:3"
     std::string request_id;
-    std::string outcome;  // "success" | "denied" | "error: ..." 
+    std::string outcome;  // "success" | "denied" | "error: ..."
 };
 
 }  // namespace haven::core

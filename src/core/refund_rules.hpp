@@ -23,7 +23,6 @@ struct MoneySentBack {
 ///   made (kUnprocessable, the message names what is left);
 /// - a reversal needs the original's M-Pesa receipt (kUnprocessable).
 /// A kStk kind is kValidation: an STK push is not a transfer.
-Result<void> CheckSendBack(TxKind kind, const StkTransaction& original, const MoneySentBack& sent_back,
-                           int64_t amount);
+Result<void> CheckSendBack(TxKind kind, const StkTransaction& original, const MoneySentBack& sent_back, int64_t amount);
 
 }  // namespace haven::core

@@ -8,8 +8,8 @@ namespace haven::core {
 
 /// What a Daraja ResultCode means for the people involved.
 struct ResultInfo {
-    std::string outcome;       // UPPER_SNAKE name, e.g. "SUCCESS", "CANCELLED", "UNKNOWN_ERROR"
-    std::string user_message;  // plain language: what happened and what to do next
+    std::string outcome;         // UPPER_SNAKE name, e.g. "SUCCESS", "CANCELLED", "UNKNOWN_ERROR"
+    std::string user_message;    // plain language: what happened and what to do next
     bool final_failure = false;  // true for every non-success code: the transaction ends FAILED (0 -> false)
     bool retryable = false;      // true when trying again as-is may well work (cancelled, timeout, busy, ...)
 };

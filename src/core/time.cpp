@@ -21,8 +21,11 @@ Civil ToCivil(system_clock::time_point t) {
     auto days = std::chrono::floor<std::chrono::days>(secs);
     std::chrono::year_month_day ymd{days};
     std::chrono::hh_mm_ss hms{secs - days};
-    return Civil{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                 static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
+    return Civil{static_cast<int>(ymd.year()),
+                 static_cast<unsigned>(ymd.month()),
+                 static_cast<unsigned>(ymd.day()),
+                 static_cast<long>(hms.hours().count()),
+                 static_cast<long>(hms.minutes().count()),
                  static_cast<long>(hms.seconds().count())};
 }
 

@@ -20,7 +20,9 @@ struct Validator {
         if (r.error().details.empty()) error.details.push_back({"", r.error().message});
         return std::nullopt;
     }
-    void Add(std::string field, std::string message) { error.details.push_back({std::move(field), std::move(message)}); }
+    void Add(std::string field, std::string message) {
+        error.details.push_back({std::move(field), std::move(message)});
+    }
     bool ok() const { return error.details.empty(); }
     Error Finish() {
         if (error.details.size() == 1) error.message = error.details.front().message;
@@ -37,8 +39,10 @@ inline void ReadPaging(const std::optional<std::string>& raw_limit, const std::o
                        Validator& v, int& limit, std::optional<int64_t>& before_id) {
     if (raw_limit) {
         auto n = ParseId(*raw_limit);
-        if (!n || *n > kMaxPageLimit) v.Add("limit", "limit must be between 1 and 200");
-        else limit = static_cast<int>(*n);
+        if (!n || *n > kMaxPageLimit)
+            v.Add("limit", "limit must be between 1 and 200");
+        else
+            limit = static_cast<int>(*n);
     }
     if (raw_cursor) {
         before_id = ParseId(*raw_cursor);

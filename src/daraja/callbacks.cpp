@@ -46,7 +46,6 @@ bool ValidReceipt(std::string_view receipt) {
     return true;
 }
 
-
 core::Result<StkCallback> ParseStkCallback(const json& body) {
     if (!body.is_object() || !body.contains("Body") || !body["Body"].is_object() ||
         !body["Body"].contains("stkCallback") || !body["Body"]["stkCallback"].is_object()) {
@@ -76,10 +75,12 @@ core::Result<StkCallback> ParseStkCallback(const json& body) {
                     auto amount = core::ParseDarajaAmount(value, "Amount");
                     if (!amount) return core::Fail(amount.error());
                     out.amount = *amount;
-                }
-                else if (name == "MpesaReceiptNumber") out.mpesa_receipt_number = JsonScalarText(value);
-                else if (name == "TransactionDate") out.transaction_date = JsonScalarText(value);
-                else if (name == "PhoneNumber") out.phone_number = JsonScalarText(value);
+                } else if (name == "MpesaReceiptNumber")
+                    out.mpesa_receipt_number = JsonScalarText(value);
+                else if (name == "TransactionDate")
+                    out.transaction_date = JsonScalarText(value);
+                else if (name == "PhoneNumber")
+                    out.phone_number = JsonScalarText(value);
             }
         }
     }

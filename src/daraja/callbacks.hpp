@@ -2,11 +2,10 @@
 // Parsers for what Daraja POSTs to us. They accept Daraja's shapes as they are on the wire
 // (numbers as strings or numbers, items in any order, value-less items) and reject the rest.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 

@@ -39,11 +39,11 @@ struct StkQueryAnswer {
 /// B2C v3 payment (docs/daraja.md §5): our own OriginatorConversationID, persisted before the call.
 struct B2cRequest {
     std::string originator_conversation_id;
-    std::string command_id;    // BusinessPayment | SalaryPayment | PromotionPayment
+    std::string command_id;  // BusinessPayment | SalaryPayment | PromotionPayment
     int64_t amount = 0;
     std::string phone_number;  // PartyB, normalised
     std::string remarks;
-    std::string occasion;      // optional
+    std::string occasion;  // optional
     std::string result_url;
     std::string timeout_url;
 };
@@ -89,7 +89,7 @@ template <class T>
 using Done = std::function<void(Result<T>)>;
 
 class DarajaClient {
-public:
+  public:
     virtual ~DarajaClient() = default;
     /// kUpstream (Daraja's errorCode/errorMessage in Error::extra) or kUpstreamUnavailable on failure.
     virtual Result<StkPushAck> StkPush(const StkPushRequest& request) = 0;
@@ -111,7 +111,7 @@ public:
     virtual void AccountBalanceAsync(const BalanceRequest& r, Done<AsyncAck> done) { done(AccountBalance(r)); }
     virtual void TransactionStatusAsync(const StatusRequest& r, Done<AsyncAck> done) { done(TransactionStatus(r)); }
 
-private:
+  private:
     static Result<AsyncAck> NotSupported() {
         return core::Fail(core::ErrorCode::kUpstreamUnavailable, "this Daraja client does not support the API");
     }

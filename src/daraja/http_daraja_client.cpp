@@ -205,9 +205,8 @@ HttpDarajaClient::HttpDarajaClient(net::HttpClient& http, DarajaSettings setting
       clock_(clock),
       tokens_([this] { return FetchToken(); }, clock, settings_.token_refresh_margin,
               [this](std::function<void(TokenCache::Fetched)> done) {
-                  http_.SendAsync(TokenRequest(), [done = std::move(done)](Result<net::ClientResponse> res) {
-                      done(ReadToken(res));
-                  });
+                  http_.SendAsync(TokenRequest(),
+                                  [done = std::move(done)](Result<net::ClientResponse> res) { done(ReadToken(res)); });
               }) {
     if (settings_.party_b.empty()) settings_.party_b = settings_.shortcode;
 }
@@ -412,7 +411,9 @@ void HttpDarajaClient::PostInitiatorAsync(const std::string& path, const json& b
     PostJsonAsync(path, body, [done = std::move(done)](Result<json> res) { done(ReadAsyncAck(res)); });
 }
 
-Result<AsyncAck> HttpDarajaClient::B2cPayment(const B2cRequest& r) { return PostInitiator(kB2cPath, B2cBody(settings_, r)); }
+Result<AsyncAck> HttpDarajaClient::B2cPayment(const B2cRequest& r) {
+    return PostInitiator(kB2cPath, B2cBody(settings_, r));
+}
 void HttpDarajaClient::B2cPaymentAsync(const B2cRequest& r, Done<AsyncAck> done) {
     PostInitiatorAsync(kB2cPath, B2cBody(settings_, r), std::move(done));
 }

@@ -20,8 +20,8 @@ struct DarajaSettings {
     std::string shortcode;
     std::string passkey;
     std::string transaction_type = "CustomerPayBillOnline";  // or CustomerBuyGoodsOnline
-    std::string party_b;  // till number for buy goods; defaults to shortcode
-    std::string initiator_name;       // B2C, reversal, balance, status
+    std::string party_b;                                     // till number for buy goods; defaults to shortcode
+    std::string initiator_name;                              // B2C, reversal, balance, status
     std::string security_credential;  // ready-made (built at start from the password and certificate)
     std::string b2c_shortcode;        // PartyA of B2C, balance and B2C status queries
     std::chrono::milliseconds timeout{15000};
@@ -33,7 +33,7 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 /// OAuth access token cache: one refresh at a time (other callers, blocking or not, share it), renewed before
 /// expiry.
 class TokenCache {
-public:
+  public:
     using Fetched = Result<std::pair<std::string, std::chrono::seconds>>;
     using Fetch = std::function<Fetched()>;
     /// Starts a fetch and returns; the callback runs once with its outcome.
@@ -48,7 +48,7 @@ public:
     void Invalidate(const std::string& token);
     int fetch_count() const;
 
-private:
+  private:
     bool Fresh() const;  // needs mutex_
     /// Stores the outcome of a fetch, wakes blocking callers and runs the waiting callbacks.
     Result<std::string> Finish(Fetched fetched);
@@ -68,7 +68,7 @@ private:
 
 /// Each call has the same deadline (settings.timeout) for the token fetch and for the call itself, blocking or not.
 class HttpDarajaClient : public DarajaClient {
-public:
+  public:
     HttpDarajaClient(net::HttpClient& http, DarajaSettings settings, Clock clock);
     Result<StkPushAck> StkPush(const StkPushRequest& request) override;
     Result<StkQueryAnswer> StkQuery(const std::string& checkout_request_id) override;
@@ -90,7 +90,7 @@ public:
     /// The same without blocking; `done` runs on the worker pool.
     void PostJsonAsync(const std::string& path, const nlohmann::json& body, Done<nlohmann::json> done);
 
-private:
+  private:
     net::ClientRequest TokenRequest() const;
     net::ClientRequest PostRequest(const std::string& path, const std::string& body, const std::string& token) const;
     Result<std::pair<std::string, std::chrono::seconds>> FetchToken();

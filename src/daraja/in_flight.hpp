@@ -9,7 +9,7 @@
 namespace haven::daraja {
 
 class InFlightLimit {
-public:
+  public:
     explicit InFlightLimit(int64_t limit) : limit_(limit) {}
     InFlightLimit(const InFlightLimit&) = delete;
     InFlightLimit& operator=(const InFlightLimit&) = delete;
@@ -29,7 +29,7 @@ public:
     int64_t limit() const { return limit_; }
     int64_t in_flight() const { return in_flight_.load(); }
 
-private:
+  private:
     const int64_t limit_;
     std::atomic<int64_t> in_flight_{0};
 };

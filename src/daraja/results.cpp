@@ -86,9 +86,8 @@ core::Result<ResultNotice> ParseResult(const json& body) {
         return core::Fail(core::Error::Validation("ResultCode", "the Result carries no ResultCode"));
     }
     // Codes are digits ("0", "2001") or short identifiers ("R000001", "SFC_IC0003"); "0.4" is neither.
-    if (out.result_code.size() > 20 || !std::all_of(out.result_code.begin(), out.result_code.end(), [](unsigned char c) {
-            return std::isalnum(c) || c == '_';
-        })) {
+    if (out.result_code.size() > 20 || !std::all_of(out.result_code.begin(), out.result_code.end(),
+                                                    [](unsigned char c) { return std::isalnum(c) || c == '_'; })) {
         return core::Fail(core::Error::Validation("ResultCode", "the Result's ResultCode is not a valid code"));
     }
     if (auto it = r.find("ResultParameters"); it != r.end()) ReadItems(*it, "ResultParameter", out.params);
@@ -116,8 +115,8 @@ core::Result<std::vector<BalanceAccount>> ParseAccountBalance(std::string_view t
         BalanceAccount a;
         a.name = cols[0];
         a.currency = cols[1];
-        if (!ParseMoney(cols[2], a.current) || !ParseMoney(cols[3], a.available) ||
-            !ParseMoney(cols[4], a.reserved) || !ParseMoney(cols[5], a.uncleared)) {
+        if (!ParseMoney(cols[2], a.current) || !ParseMoney(cols[3], a.available) || !ParseMoney(cols[4], a.reserved) ||
+            !ParseMoney(cols[5], a.uncleared)) {
             return core::Fail(ErrorCode::kValidation, "an AccountBalance amount is not a number");
         }
         out.push_back(std::move(a));

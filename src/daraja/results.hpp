@@ -3,11 +3,10 @@
 // transaction status): {"Result":{...}}. Tolerates Daraja's shapes: ResultParameter as a list or a bare
 // object, value-less items, ResultCode as a number or a string, keys in any order.
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 
@@ -18,8 +17,8 @@ struct ResultNotice {
     std::string result_desc;
     std::string originator_conversation_id;
     std::string conversation_id;
-    std::string transaction_id;                     // receipt (zero-padded on failures)
-    std::map<std::string, nlohmann::json> params;  // ResultParameters: Key -> Value (null when value-less)
+    std::string transaction_id;                        // receipt (zero-padded on failures)
+    std::map<std::string, nlohmann::json> params;      // ResultParameters: Key -> Value (null when value-less)
     std::map<std::string, nlohmann::json> references;  // ReferenceData items
 
     bool ok() const { return result_code == "0"; }

@@ -62,8 +62,7 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
 
 // Starts an AsyncHandler on its lane's pool and waits, without holding any thread, for its Reply; the
 // Reply may come from any thread and resumes this coroutine on its own executor.
-asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Request& req,
-                                                 asio::thread_pool& pool) {
+asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Request& req, asio::thread_pool& pool) {
     Impl* self = this;  // the session coroutine holds a shared_ptr for as long as we wait
     auto unanswered = [self, id = req.request_id]() {
         spdlog::error("{}: a handler dropped its reply without answering (request id {})", self->options.name, id);
@@ -91,7 +90,7 @@ asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Re
         });
     };
     co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(std::move(initiate),
-                                                                                          asio::use_awaitable);
+                                                                                           asio::use_awaitable);
 }
 
 }  // namespace haven::net

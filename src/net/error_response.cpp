@@ -6,25 +6,44 @@ using core::ErrorCode;
 
 HttpError ToHttp(ErrorCode code) {
     switch (code) {
-        case ErrorCode::kValidation: return {400, "VALIDATION_ERROR"};
-        case ErrorCode::kBadJson: return {400, "INVALID_JSON"};
-        case ErrorCode::kBadRequest: return {400, "BAD_REQUEST"};
-        case ErrorCode::kUnauthenticated: return {401, "UNAUTHORIZED"};
-        case ErrorCode::kForbidden: return {403, "FORBIDDEN"};
-        case ErrorCode::kNotFound: return {404, "NOT_FOUND"};
-        case ErrorCode::kMethodNotAllowed: return {405, "METHOD_NOT_ALLOWED"};
-        case ErrorCode::kConflict: return {409, "CONFLICT"};
-        case ErrorCode::kPayloadTooLarge: return {413, "PAYLOAD_TOO_LARGE"};
-        case ErrorCode::kUnsupportedMedia: return {415, "UNSUPPORTED_MEDIA_TYPE"};
-        case ErrorCode::kIdempotencyMismatch: return {422, "IDEMPOTENCY_KEY_REUSED"};
-        case ErrorCode::kUnprocessable: return {422, "UNPROCESSABLE"};
-        case ErrorCode::kRateLimited: return {429, "RATE_LIMITED"};
-        case ErrorCode::kHeadersTooLarge: return {431, "HEADERS_TOO_LARGE"};
-        case ErrorCode::kInternal: return {500, "INTERNAL_ERROR"};
-        case ErrorCode::kUpstream: return {502, "DARAJA_ERROR"};
-        case ErrorCode::kUpstreamUnavailable: return {503, "DARAJA_UNAVAILABLE"};
-        case ErrorCode::kUnavailable: return {503, "UNAVAILABLE"};
-        case ErrorCode::kDarajaBusy: return {503, "DARAJA_BUSY"};
+        case ErrorCode::kValidation:
+            return {400, "VALIDATION_ERROR"};
+        case ErrorCode::kBadJson:
+            return {400, "INVALID_JSON"};
+        case ErrorCode::kBadRequest:
+            return {400, "BAD_REQUEST"};
+        case ErrorCode::kUnauthenticated:
+            return {401, "UNAUTHORIZED"};
+        case ErrorCode::kForbidden:
+            return {403, "FORBIDDEN"};
+        case ErrorCode::kNotFound:
+            return {404, "NOT_FOUND"};
+        case ErrorCode::kMethodNotAllowed:
+            return {405, "METHOD_NOT_ALLOWED"};
+        case ErrorCode::kConflict:
+            return {409, "CONFLICT"};
+        case ErrorCode::kPayloadTooLarge:
+            return {413, "PAYLOAD_TOO_LARGE"};
+        case ErrorCode::kUnsupportedMedia:
+            return {415, "UNSUPPORTED_MEDIA_TYPE"};
+        case ErrorCode::kIdempotencyMismatch:
+            return {422, "IDEMPOTENCY_KEY_REUSED"};
+        case ErrorCode::kUnprocessable:
+            return {422, "UNPROCESSABLE"};
+        case ErrorCode::kRateLimited:
+            return {429, "RATE_LIMITED"};
+        case ErrorCode::kHeadersTooLarge:
+            return {431, "HEADERS_TOO_LARGE"};
+        case ErrorCode::kInternal:
+            return {500, "INTERNAL_ERROR"};
+        case ErrorCode::kUpstream:
+            return {502, "DARAJA_ERROR"};
+        case ErrorCode::kUpstreamUnavailable:
+            return {503, "DARAJA_UNAVAILABLE"};
+        case ErrorCode::kUnavailable:
+            return {503, "UNAVAILABLE"};
+        case ErrorCode::kDarajaBusy:
+            return {503, "DARAJA_BUSY"};
     }
     return {500, "INTERNAL_ERROR"};
 }

@@ -5,13 +5,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace haven::net {
 
@@ -23,9 +22,9 @@ struct CaseLess {
 using Headers = std::map<std::string, std::string, CaseLess>;
 
 struct Request {
-    std::string method;   // "GET", "POST", ...
-    std::string target;   // raw target, "/api/v1/leases?limit=2"
-    std::string path;     // percent-decoded path without the query, "/api/v1/leases"
+    std::string method;                         // "GET", "POST", ...
+    std::string target;                         // raw target, "/api/v1/leases?limit=2"
+    std::string path;                           // percent-decoded path without the query, "/api/v1/leases"
     std::map<std::string, std::string> query;   // decoded query parameters
     std::map<std::string, std::string> params;  // route parameters, e.g. {"id": "42"}
     Headers headers;
@@ -53,14 +52,14 @@ using Handler = std::function<Response(Request&)>;
 /// outbound call). The first call wins; later calls are ignored. A Reply whose last copy is dropped without
 /// being called answers 500, so a forgotten path can never leave a connection waiting forever.
 class Reply {
-public:
+  public:
     /// `deliver` hands the answer to the waiting connection; `unanswered` builds the 500 for a dropped Reply.
     Reply(std::function<void(Response)> deliver, std::function<Response()> unanswered);
     void operator()(Response response) const;
     /// True once an answer was given.
     bool Answered() const;
 
-private:
+  private:
     struct State;
     std::shared_ptr<State> state_;
 };

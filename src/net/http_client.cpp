@@ -351,14 +351,15 @@ void HttpClient::SendAsync(const ClientRequest& request, Done done) {
         return;
     }
     // Run() takes the request by value: the coroutine owns its copy, the caller's may be gone before it runs.
-    asio::co_spawn(impl_->rt.io, impl_->Run(request, *url),
-                   [finish = std::move(finish)](std::exception_ptr e, core::Result<ClientResponse> result) mutable {
-                       if (e) {
-                           finish(core::Fail(ErrorCode::kUpstreamUnavailable, "HTTP client failed: " + ExceptionText(e)));
-                           return;
-                       }
-                       finish(std::move(result));
-                   });
+    asio::co_spawn(
+        impl_->rt.io, impl_->Run(request, *url),
+        [finish = std::move(finish)](std::exception_ptr e, core::Result<ClientResponse> result) mutable {
+            if (e) {
+                finish(core::Fail(ErrorCode::kUpstreamUnavailable, "HTTP client failed: " + ExceptionText(e)));
+                return;
+            }
+            finish(std::move(result));
+        });
 }
 
 core::Result<ClientResponse> HttpClient::Send(const ClientRequest& request) {

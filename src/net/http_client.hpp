@@ -30,12 +30,12 @@ struct ClientResponse {
 };
 
 struct TlsOptions {
-    std::string ca_file;      // PEM bundle to trust; empty = system default paths
+    std::string ca_file;  // PEM bundle to trust; empty = system default paths
     bool verify_peer = true;
 };
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(Runtime& runtime, TlsOptions tls = {});
     ~HttpClient();
     /// kUpstreamUnavailable on DNS/connect/TLS/timeout failures (message says which); any HTTP
@@ -48,7 +48,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -10,8 +10,21 @@ namespace {
 bool IsTchar(unsigned char c) {
     if (std::isalnum(c)) return true;
     switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-        case '^': case '_': case '`': case '|': case '~':
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
             return true;
         default:
             return false;
@@ -25,7 +38,7 @@ std::string Lower(std::string_view s) {
 }
 
 class Cursor {
-public:
+  public:
     explicit Cursor(std::string_view text) : text_(text) {}
     bool Done() const { return at_ >= text_.size(); }
     char Peek() const { return Done() ? '\0' : text_[at_]; }
@@ -60,7 +73,7 @@ public:
         return std::nullopt;  // unclosed
     }
 
-private:
+  private:
     std::string_view text_;
     size_t at_ = 0;
 };

@@ -11,8 +11,8 @@
 namespace haven::net {
 
 struct MediaType {
-    std::string type;     // "application"
-    std::string subtype;  // "json"
+    std::string type;                                             // "application"
+    std::string subtype;                                          // "json"
     std::vector<std::pair<std::string, std::string>> parameters;  // {"charset", "UTF-8"}, unquoted
 
     /// "application/json" (lower case, no parameters).

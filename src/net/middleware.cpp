@@ -98,7 +98,7 @@ Middleware RequestId() {
 
 Middleware SecurityHeaders(bool enabled, std::string content_security_policy) {
     return [enabled, csp = std::move(content_security_policy)](Request& req,
-                                                                 const Next& next) -> asio::awaitable<Response> {
+                                                               const Next& next) -> asio::awaitable<Response> {
         Response res = co_await next(req);
         SetSecurityHeaders(res, enabled, csp);
         co_return res;

@@ -26,14 +26,14 @@ using ErrorMaker =
 /// Runs the steps in order, outermost first, and then the endpoint. Built once per server; the steps and
 /// the links between them live as long as the chain, so a request costs no allocation for the links.
 class MiddlewareChain {
-public:
+  public:
     MiddlewareChain(std::vector<Middleware> steps, Next endpoint);
     MiddlewareChain(const MiddlewareChain&) = delete;
     MiddlewareChain& operator=(const MiddlewareChain&) = delete;
 
     asio::awaitable<Response> operator()(Request& req) const { return links_.front()(req); }
 
-private:
+  private:
     std::vector<Middleware> steps_;
     std::vector<Next> links_;  // links_[i] runs steps_[i]; the last one is the endpoint
 };

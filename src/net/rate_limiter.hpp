@@ -8,7 +8,7 @@
 namespace haven::net {
 
 class RateLimiter {
-public:
+  public:
     /// `rate` tokens per second, at most `burst` saved up (at least one, and at least `rate` when 0).
     RateLimiter(double rate, double burst);
     /// False when rate is 0: the limit is off.
@@ -16,7 +16,7 @@ public:
     /// Returns 0 when a token was taken, else the seconds to wait (>= 1).
     int Take(const std::string& ip);
 
-private:
+  private:
     struct Bucket {
         double tokens;
         std::chrono::steady_clock::time_point last;

@@ -21,7 +21,7 @@ struct RouteInfo {
 };
 
 class Router {
-public:
+  public:
     void Add(std::string method, std::string pattern, Handler handler, Lane lane = Lane::kDefault);
     /// A route whose handler answers later (see AsyncHandler): it never holds a thread while it waits.
     void AddAsync(std::string method, std::string pattern, AsyncHandler handler, Lane lane = Lane::kDefault);
@@ -39,7 +39,7 @@ public:
 
     std::vector<RouteInfo> Routes() const;
 
-private:
+  private:
     struct Route {
         std::string method;
         std::string pattern;

@@ -10,7 +10,7 @@
 namespace haven::net {
 
 class Runtime {
-public:
+  public:
     /// `daraja_threads` serve only Lane::kDaraja routes, so Daraja's callbacks never queue behind our own
     /// requests when the worker pool is busy.
     explicit Runtime(int worker_threads = 8, int daraja_threads = 2);
@@ -31,7 +31,7 @@ public:
     struct Impl;
     Impl& impl() { return *impl_; }
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

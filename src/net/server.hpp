@@ -20,10 +20,10 @@
 namespace haven::net {
 
 struct ServerOptions {
-    std::string name = "http";          // used in log lines ("gateway", "simulator")
+    std::string name = "http";  // used in log lines ("gateway", "simulator")
     std::string host = "127.0.0.1";
-    uint16_t port = 0;                   // 0 = pick a free port; read it back with Port()
-    size_t max_body_bytes = 1 << 20;     // larger bodies get 413
+    uint16_t port = 0;                // 0 = pick a free port; read it back with Port()
+    size_t max_body_bytes = 1 << 20;  // larger bodies get 413
     std::chrono::seconds idle_timeout{30};
     int max_connections = 10000;
     // Rate limit per client IP: a token bucket. 0 disables it.
@@ -31,11 +31,11 @@ struct ServerOptions {
     double rate_limit_burst = 0;
     // Requests for which this returns true skip the rate limit (runs on the I/O thread: keep it cheap).
     std::function<bool(const Request&)> rate_limit_exempt;
-    bool security_headers = true;        // CSP, X-Frame-Options, HSTS, nosniff, Referrer-Policy
+    bool security_headers = true;  // CSP, X-Frame-Options, HSTS, nosniff, Referrer-Policy
     std::string content_security_policy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-    std::string web_root;                // static files served for unmatched GETs; empty = none
+    std::string web_root;  // static files served for unmatched GETs; empty = none
     // Exact origins ("https://app.haven.example") allowed to call the API and load web/ modules from
     // another site (CORS, with preflight answered here). Empty = same origin only.
     std::vector<std::string> cors_allowed_origins;
@@ -50,7 +50,7 @@ struct ServerOptions {
 };
 
 class Server {
-public:
+  public:
     Server(Runtime& runtime, const Router& router, ServerOptions options);
     ~Server();
     /// Binds and starts accepting; returns the bound port. Throws std::runtime_error on bind failure.
@@ -61,7 +61,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::shared_ptr<Impl> impl_;
 };
 

@@ -46,7 +46,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     /// static-file fallback on the worker pool); one catch-all turns an escaped exception into a 500.
     asio::awaitable<Response> Dispatch(Request& req);
 
-private:
+  private:
     asio::awaitable<Response> Route(Request& req);
     asio::awaitable<Response> RunAsync(const AsyncHandler& handler, Request& req, asio::thread_pool& pool);
 };

@@ -14,7 +14,7 @@ namespace haven::net {
 std::string ContentTypeFor(const std::filesystem::path& file);
 
 class StaticFiles {
-public:
+  public:
     /// Serves from `root` (canonicalised). False, and serves nothing, when root is not a directory.
     bool Open(const std::string& root);
     bool Enabled() const { return !root_.empty(); }
@@ -22,7 +22,7 @@ public:
     /// root, unreadable or larger than 32 MiB.
     std::optional<Response> Serve(std::string_view path) const;
 
-private:
+  private:
     std::filesystem::path root_;  // canonical; empty = nothing is served
 };
 

@@ -1,17 +1,15 @@
 #include "service/auth.hpp"
 
-#include <sodium.h>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
 #include <memory>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/hex.hpp"
 #include "core/state.hpp"
@@ -148,7 +146,8 @@ std::string IssueJwt(const Claims& claims, std::string_view secret) {
     };
     std::string signing_input = kHeader + "." + Base64UrlEncode(payload.dump());
     auto mac = HmacSha256(secret, signing_input);
-    return signing_input + "." + Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
+    return signing_input + "." +
+           Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(mac.data()), mac.size()));
 }
 
 core::Result<Claims> VerifyJwt(std::string_view token, std::string_view secret, int64_t now_unix) {
@@ -263,9 +262,8 @@ core::Result<LoginSuccess> FinishLogin(const LoginInput& input, const LoginDeps&
     if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
         return core::Fail(cleared.error());
     }
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     Claims claims{user->id, user->agency_id, user->role, user->email, now, now + deps.jwt_ttl_seconds};
     AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id), "success");
     auto agency = deps.store.FindAgency(user->agency_id);

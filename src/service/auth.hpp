@@ -26,12 +26,12 @@ bool VerifyPassword(std::string_view hash, std::string_view password);
 
 /// The signed-in user carried inside a JWT.
 struct Claims {
-    int64_t user_id = 0;    // "sub" (as a decimal string, per RFC 7519)
-    int64_t agency_id = 0;  // "agency_id"
+    int64_t user_id = 0;                    // "sub" (as a decimal string, per RFC 7519)
+    int64_t agency_id = 0;                  // "agency_id"
     core::Role role = core::Role::kViewer;  // "role": "admin" | "manager" | "viewer"
-    std::string email;      // "email"
-    int64_t iat = 0;        // issued at, Unix seconds
-    int64_t exp = 0;        // expires at, Unix seconds
+    std::string email;                      // "email"
+    int64_t iat = 0;                        // issued at, Unix seconds
+    int64_t exp = 0;                        // expires at, Unix seconds
 };
 
 /// Issues a compact JWT: base64url({"alg":"HS256","typ":"JWT"}) . base64url(claims) . base64url(HMAC-SHA256),

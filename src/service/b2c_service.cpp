@@ -37,10 +37,19 @@ Result<PreparedTransfer<daraja::B2cRequest>> PrepareB2c(const B2cInput& input, c
     }
     const int64_t id = inserted->id;
     detail::Event(deps.store, id, "request_sent",
-                  {{"CommandID", *command}, {"Amount", input.amount}, {"PartyB", input.phone_number},
-                   {"Remarks", input.remarks}, {"OriginatorConversationID", row.originator_conversation_id}});
-    daraja::B2cRequest req{row.originator_conversation_id, *command, input.amount, input.phone_number, input.remarks,
-                           input.occasion, deps.urls.b2c_result, deps.urls.b2c_timeout};
+                  {{"CommandID", *command},
+                   {"Amount", input.amount},
+                   {"PartyB", input.phone_number},
+                   {"Remarks", input.remarks},
+                   {"OriginatorConversationID", row.originator_conversation_id}});
+    daraja::B2cRequest req{row.originator_conversation_id,
+                           *command,
+                           input.amount,
+                           input.phone_number,
+                           input.remarks,
+                           input.occasion,
+                           deps.urls.b2c_result,
+                           deps.urls.b2c_timeout};
     return PreparedTransfer<daraja::B2cRequest>{id, std::move(req)};
 }
 
@@ -59,11 +68,10 @@ void InitiateB2cAsync(const B2cInput& input, const Actor& actor, B2cDeps deps, d
         done(tl::unexpected(prepared.error()));
         return;
     }
-    deps.daraja.B2cPaymentAsync(prepared->request, [id = prepared->id,
-                                                    originator = prepared->request.originator_conversation_id, deps,
-                                                    done = std::move(done)](Result<daraja::AsyncAck> ack) {
-        done(detail::FinishTransfer(id, originator, ack, deps));
-    });
+    deps.daraja.B2cPaymentAsync(
+        prepared->request,
+        [id = prepared->id, originator = prepared->request.originator_conversation_id, deps, done = std::move(done)](
+            Result<daraja::AsyncAck> ack) { done(detail::FinishTransfer(id, originator, ack, deps)); });
 }
 
 }  // namespace haven::service

@@ -20,7 +20,7 @@ struct B2cInput {
     std::string type;  // refund | payout | salary | bonus | promotion
     std::string remarks;
     std::string occasion;
-    std::optional<int64_t> original_transaction_id;  // an STK transaction of the agency
+    std::optional<int64_t> original_transaction_id;      // an STK transaction of the agency
     std::optional<storage::IdempotencyRef> idempotency;  // the key this payout runs under, linked to its row
 };
 

@@ -69,8 +69,12 @@ Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& re
         } else {
             json list = json::array();
             for (const auto& a : *accounts) {
-                list.push_back({{"name", a.name}, {"currency", a.currency}, {"current", a.current},
-                                {"available", a.available}, {"reserved", a.reserved}, {"uncleared", a.uncleared}});
+                list.push_back({{"name", a.name},
+                                {"currency", a.currency},
+                                {"current", a.current},
+                                {"available", a.available},
+                                {"reserved", a.reserved},
+                                {"uncleared", a.uncleared}});
             }
             q.detail = list.dump();
         }
@@ -82,8 +86,8 @@ Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& re
     }
     if (applied->first) {
         detail::Audit(deps.store, applied->second.agency_id, std::nullopt, "daraja", "balance.status",
-              "balance:" + std::to_string(applied->second.id), request_id,
-              std::string("success: ") + std::string(core::ToString(q.status)));
+                      "balance:" + std::to_string(applied->second.id), request_id,
+                      std::string("success: ") + std::string(core::ToString(q.status)));
     }
     return ResultOutcome{true, applied->first};
 }

@@ -17,7 +17,7 @@
 namespace haven::service {
 
 class HashGate {
-public:
+  public:
     /// concurrency >= 1 hashes at once; queue >= 0 callers may wait for a slot.
     HashGate(int concurrency, int queue);
     /// Stop()s.
@@ -27,12 +27,12 @@ public:
 
     /// Holds one hashing slot; gives it back when destroyed.
     class Permit {
-    public:
+      public:
         Permit(Permit&& other) noexcept : gate_(other.gate_) { other.gate_ = nullptr; }
         Permit& operator=(Permit&&) = delete;
         ~Permit();
 
-    private:
+      private:
         friend class HashGate;
         explicit Permit(HashGate* gate) : gate_(gate) {}
         HashGate* gate_;
@@ -55,7 +55,7 @@ public:
     /// Callers holding or waiting for a slot (for tests and metrics).
     int admitted() const { return admitted_.load(); }
 
-private:
+  private:
     const int concurrency_;
     const int queue_;
     std::atomic<int> admitted_{0};

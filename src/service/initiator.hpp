@@ -2,9 +2,8 @@
 // What the initiator API use cases share (B2C payments, reversals, transaction status queries, balance
 // checks): their dependencies, where Daraja posts their Results, and what applying a Result did.
 // Depends on interfaces only (Store, DarajaClient).
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/error.hpp"
 #include "daraja/client.hpp"

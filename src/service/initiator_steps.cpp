@@ -1,8 +1,8 @@
 #include "service/initiator_steps.hpp"
 
-#include <cassert>
-
 #include <spdlog/spdlog.h>
+
+#include <cassert>
 
 #include "core/phone.hpp"
 #include "core/state.hpp"
@@ -120,8 +120,10 @@ Result<storage::Transfer> FinishTransfer(int64_t id, const std::string& originat
         return tl::unexpected(err);
     }
     Event(deps.store, id, "daraja_response",
-          {{"OriginatorConversationID", ack->originator_conversation_id}, {"ConversationID", ack->conversation_id},
-           {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description}});
+          {{"OriginatorConversationID", ack->originator_conversation_id},
+           {"ConversationID", ack->conversation_id},
+           {"ResponseCode", ack->response_code},
+           {"ResponseDescription", ack->response_description}});
     // B2C: our own OriginatorConversationID (persisted before the call); a reversal: the one Daraja gave.
     const std::string& originator =
         originator_conversation_id.empty() ? ack->originator_conversation_id : originator_conversation_id;

@@ -2,11 +2,10 @@
 // Steps the initiator use cases share (internal to service/): recording what happened (audit log, timeline,
 // unmatched Results), finding the row a Result names, and applying a final outcome once.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/models.hpp"

@@ -8,7 +8,7 @@ namespace haven::service {
 
 namespace {
 
-constexpr int64_t kPruneEveryMs = 60 * 1000;
+constexpr int64_t kPruneEveryMs = int64_t{60} * 1000;
 
 int64_t CeilSeconds(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
 
@@ -46,9 +46,9 @@ core::Result<LoginVerdict> LoginThrottle::Check(std::string_view email, const st
         const int64_t until = account->last_failure_at_ms + FailureDelay(account->failures, settings_).count();
         if (now < until) {
             const int64_t wait = CeilSeconds(until - now);
-            return LoginVerdict{false, LoginVerdict::Reason::kAccount, wait,
-                                "Too many failed logins for this account from your network: try again in " +
-                                    WaitInWords(wait)};
+            return LoginVerdict{
+                false, LoginVerdict::Reason::kAccount, wait,
+                "Too many failed logins for this account from your network: try again in " + WaitInWords(wait)};
         }
     }
     if (settings_.address_max_failures > 0) {

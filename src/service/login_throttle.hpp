@@ -19,12 +19,12 @@
 namespace haven::service {
 
 struct LoginThrottleSettings {
-    int64_t free_failures = 5;                           // failures of one (account, address) before any delay
-    std::chrono::milliseconds first_delay{1000};         // the delay after the 5th failure, doubling per failure
+    int64_t free_failures = 5;                    // failures of one (account, address) before any delay
+    std::chrono::milliseconds first_delay{1000};  // the delay after the 5th failure, doubling per failure
     std::chrono::milliseconds max_delay{15 * 60 * 1000};
-    int64_t address_max_failures = 100;                  // LOGIN_IP_MAX_FAILURES
-    std::chrono::seconds address_window{600};            // LOGIN_IP_WINDOW_SECONDS
-    std::chrono::hours forget_after{24};                 // a quiet account/address starts afresh after this
+    int64_t address_max_failures = 100;        // LOGIN_IP_MAX_FAILURES
+    std::chrono::seconds address_window{600};  // LOGIN_IP_WINDOW_SECONDS
+    std::chrono::hours forget_after{24};       // a quiet account/address starts afresh after this
 };
 
 /// The wait after `failures` consecutive failures: zero below free_failures, then first_delay doubling per
@@ -45,7 +45,7 @@ struct LoginVerdict {
 std::string WaitInWords(int64_t seconds);
 
 class LoginThrottle {
-public:
+  public:
     /// The wall clock as Unix milliseconds (injected in tests).
     using Clock = std::function<int64_t()>;
     LoginThrottle(storage::Store& store, LoginThrottleSettings settings, Clock clock);
@@ -62,7 +62,7 @@ public:
 
     const LoginThrottleSettings& settings() const { return settings_; }
 
-private:
+  private:
     /// Deletes rows that no longer matter, at most once a minute per process.
     void MaybePrune(int64_t now_ms);
 

@@ -1,11 +1,10 @@
 #include "service/pay_link.hpp"
 
-#include <algorithm>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "core/hex.hpp"

@@ -45,10 +45,14 @@ Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const Reversal
     if (!inserted) return tl::unexpected(inserted.error());
     const int64_t id = inserted->id;
     detail::Event(deps.store, id, "request_sent",
-                  {{"CommandID", "TransactionReversal"}, {"TransactionID", inserted->original_receipt},
-                   {"Amount", row.amount}, {"Remarks", input.remarks}, {"Reason", input.reason}});
-    daraja::ReversalRequest req{inserted->original_receipt, row.amount, input.remarks, input.reason,
-                                deps.urls.reversal_result, deps.urls.reversal_timeout};
+                  {{"CommandID", "TransactionReversal"},
+                   {"TransactionID", inserted->original_receipt},
+                   {"Amount", row.amount},
+                   {"Remarks", input.remarks},
+                   {"Reason", input.reason}});
+    daraja::ReversalRequest req{
+        inserted->original_receipt, row.amount, input.remarks, input.reason, deps.urls.reversal_result,
+        deps.urls.reversal_timeout};
     return PreparedTransfer<daraja::ReversalRequest>{id, std::move(req)};
 }
 

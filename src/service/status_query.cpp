@@ -8,8 +8,8 @@ namespace haven::service {
 using core::ErrorCode;
 using core::TxKind;
 using core::TxStatus;
-using nlohmann::json;
 using detail::Event;
+using nlohmann::json;
 
 namespace {
 
@@ -66,12 +66,13 @@ Result<PreparedStatusQuery> PrepareStatusQuery(int64_t agency_id, int64_t transa
     return PreparedStatusQuery{inserted->id, transaction_id, *kind != TxKind::kStk, std::move(req)};
 }
 
-Result<storage::StatusQuery> FinishStatusQuery(const PreparedStatusQuery& prepared,
-                                               const Result<daraja::AsyncAck>& ack, B2cDeps deps) {
+Result<storage::StatusQuery> FinishStatusQuery(const PreparedStatusQuery& prepared, const Result<daraja::AsyncAck>& ack,
+                                               B2cDeps deps) {
     const auto& req = prepared.request;
     if (prepared.transfer) {
         Event(deps.store, prepared.transaction_id, "status_query",
-              {{"statusQueryId", prepared.query_id}, {"TransactionID", req.transaction_id},
+              {{"statusQueryId", prepared.query_id},
+               {"TransactionID", req.transaction_id},
                {"OriginalConversationID", req.original_conversation_id},
                {"accepted", ack.has_value()}});
     }

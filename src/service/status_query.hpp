@@ -2,9 +2,8 @@
 // Transaction status queries: asking M-Pesa what became of a transaction (any kind), and settling a PENDING
 // B2C payment or reversal from the answer. Depends on interfaces only (Store, DarajaClient).
 #include <cstdint>
-#include <optional>
-
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/error.hpp"
 #include "service/initiator.hpp"

@@ -69,7 +69,8 @@ struct PreparedStkPush {
 Result<PreparedStkPush> PrepareStkPush(const StkPushInput& given, const Actor& actor, StkDeps deps) {
     StkPushInput input = given;
     if (!input.lease_external_id.empty()) {
-        auto resolved = ResolveLease(deps.store, actor.agency_id, core::LeaseKey{std::nullopt, input.lease_external_id});
+        auto resolved =
+            ResolveLease(deps.store, actor.agency_id, core::LeaseKey{std::nullopt, input.lease_external_id});
         if (!resolved) return tl::unexpected(resolved.error());
         input.lease_id = *resolved;
     }
@@ -97,11 +98,12 @@ Result<PreparedStkPush> PrepareStkPush(const StkPushInput& given, const Actor& a
     // Daraja documents 13 characters for TransactionDesc: the row keeps the whole text, Daraja gets its start.
     const std::string desc_sent = core::Utf8Prefix(input.transaction_desc, core::kDarajaTransactionDescLength);
     Event(deps.store, id, "request_sent",
-          {{"PhoneNumber", input.phone_number}, {"Amount", input.amount},
-           {"AccountReference", input.account_reference}, {"TransactionDesc", desc_sent}});
+          {{"PhoneNumber", input.phone_number},
+           {"Amount", input.amount},
+           {"AccountReference", input.account_reference},
+           {"TransactionDesc", desc_sent}});
 
-    daraja::StkPushRequest req{input.phone_number, input.amount, input.account_reference, desc_sent,
-                               deps.callback_url};
+    daraja::StkPushRequest req{input.phone_number, input.amount, input.account_reference, desc_sent, deps.callback_url};
     return PreparedStkPush{id, std::move(req)};
 }
 
@@ -125,8 +127,10 @@ Result<StkPushOutput> FinishStkPush(const PreparedStkPush& prepared, const Resul
         return tl::unexpected(err);
     }
     Event(deps.store, id, "daraja_response",
-          {{"MerchantRequestID", ack->merchant_request_id}, {"CheckoutRequestID", ack->checkout_request_id},
-           {"ResponseCode", ack->response_code}, {"ResponseDescription", ack->response_description},
+          {{"MerchantRequestID", ack->merchant_request_id},
+           {"CheckoutRequestID", ack->checkout_request_id},
+           {"ResponseCode", ack->response_code},
+           {"ResponseDescription", ack->response_description},
            {"CustomerMessage", ack->customer_message}});
     auto updated = deps.store.SetStkDarajaIds(id, ack->merchant_request_id, ack->checkout_request_id);
     if (!updated) return tl::unexpected(updated.error());
@@ -136,7 +140,8 @@ Result<StkPushOutput> FinishStkPush(const PreparedStkPush& prepared, const Resul
     if (early && !early->empty()) {
         for (const auto& payload : *early) {
             auto applied = ApplyStkCallback(json::parse(payload, nullptr, false), actor.request_id, deps);
-            if (!applied) spdlog::error("early callback for transaction {} not applied: {}", id, applied.error().message);
+            if (!applied)
+                spdlog::error("early callback for transaction {} not applied: {}", id, applied.error().message);
         }
         auto current = deps.store.FindStk(actor.agency_id, id);
         if (current) updated = current;
@@ -159,10 +164,10 @@ void InitiateStkPushAsync(const StkPushInput& input, const Actor& actor, StkDeps
         done(tl::unexpected(prepared.error()));
         return;
     }
-    deps.daraja.StkPushAsync(prepared->request, [prepared = *prepared, actor, deps,
-                                                 done = std::move(done)](Result<daraja::StkPushAck> ack) {
-        done(FinishStkPush(prepared, ack, actor, deps));
-    });
+    deps.daraja.StkPushAsync(
+        prepared->request, [prepared = *prepared, actor, deps, done = std::move(done)](Result<daraja::StkPushAck> ack) {
+            done(FinishStkPush(prepared, ack, actor, deps));
+        });
 }
 
 namespace {
@@ -174,8 +179,8 @@ Result<CallbackOutcome> ApplyOutcome(const core::StkTransaction& pending, const 
         if (applied.error().code == ErrorCode::kConflict) {
             // The receipt already settles another transaction (a database rule): this one changes nothing.
             return core::Fail(core::AboutTransaction(
-                core::Error::Make(ErrorCode::kConflict, "receipt " + outcome.mpesa_receipt_number +
-                                                            " already settles another transaction"),
+                core::Error::Make(ErrorCode::kConflict,
+                                  "receipt " + outcome.mpesa_receipt_number + " already settles another transaction"),
                 pending.id, pending.agency_id));
         }
         return tl::unexpected(applied.error());
@@ -193,10 +198,12 @@ Result<CallbackOutcome> ApplyOutcome(const core::StkTransaction& pending, const 
                      outcome.result_code);
         if (tx.AmountMismatch()) {
             // Recorded as paid (the money moved), flagged for a person, and refunds are capped by it.
-            const std::string reason = "M-Pesa reports KES " + std::to_string(*tx.paid_amount) + " paid for a request of KES " +
-                                       std::to_string(tx.amount);
-            auto opened = deps.store.OpenReview({.agency_id = tx.agency_id, .transaction_id = tx.id,
-                                                 .reason_code = "amount_mismatch", .reason = reason});
+            const std::string reason = "M-Pesa reports KES " + std::to_string(*tx.paid_amount) +
+                                       " paid for a request of KES " + std::to_string(tx.amount);
+            auto opened = deps.store.OpenReview({.agency_id = tx.agency_id,
+                                                 .transaction_id = tx.id,
+                                                 .reason_code = "amount_mismatch",
+                                                 .reason = reason});
             if (!opened) spdlog::error("review item for transaction {} not opened: {}", tx.id, opened.error().message);
             Audit(deps.store, tx.agency_id, std::nullopt, source, "stk.amount_mismatch", Target(tx.id), request_id,
                   "flagged: " + reason);

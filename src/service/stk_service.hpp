@@ -3,10 +3,9 @@
 // Depends on interfaces only (Store, DarajaClient): compiled and tested without sockets.
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "core/models.hpp"

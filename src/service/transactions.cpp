@@ -100,8 +100,10 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
     ReadBound(q.completed_from, "completedFrom", false, v, filter.completed_from);
     ReadBound(q.completed_to, "completedTo", true, v, filter.completed_to);
     if (q.needs_review) {
-        if (*q.needs_review == "true") filter.needs_review = true;
-        else if (*q.needs_review != "false") v.Add("needsReview", "needsReview must be true or false");
+        if (*q.needs_review == "true")
+            filter.needs_review = true;
+        else if (*q.needs_review != "false")
+            v.Add("needsReview", "needsReview must be true or false");
     }
     core::ReadPaging(q.limit, q.cursor, v, filter.limit, filter.before_id);
     if (!v.ok()) return core::Fail(v.Finish());

@@ -23,9 +23,9 @@ struct TransactionQuery {
     std::optional<std::string> phone_number;  // any form NormalizePhone takes
     std::optional<std::string> from, to;      // created: a date (a Nairobi day) or an ISO-8601 instant
     std::optional<std::string> completed_from, completed_to;  // reached a final state ("completed today")
-    std::optional<std::string> needs_review;  // true | false
-    std::optional<std::string> limit;         // 1..200, default 50
-    std::optional<std::string> cursor;        // the nextCursor of the previous page
+    std::optional<std::string> needs_review;                  // true | false
+    std::optional<std::string> limit;                         // 1..200, default 50
+    std::optional<std::string> cursor;                        // the nextCursor of the previous page
 };
 
 /// An STK payment and what happened to its money since (refunds and reversals linked to it).
@@ -37,8 +37,8 @@ struct StkRow {
 using TransactionRow = std::variant<StkRow, storage::Transfer>;
 
 struct TransactionPage {
-    std::vector<TransactionRow> items;      // newest first
-    std::optional<int64_t> next_cursor;     // set when the page is full: pass it as `cursor` for the next
+    std::vector<TransactionRow> items;                  // newest first
+    std::optional<int64_t> next_cursor;                 // set when the page is full: pass it as `cursor` for the next
     std::map<int64_t, std::string> lease_external_ids;  // Haven's id of each lease the page names, when it has one
 };
 

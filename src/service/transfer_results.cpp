@@ -44,8 +44,10 @@ Result<ResultOutcome> ApplyTransferResult(core::TxKind kind, const json& body, c
         // Recorded as M-Pesa reports it (the money moved), flagged for a person.
         const std::string reason = "M-Pesa reports KES " + std::to_string(*sent) + " sent for a " + found->type +
                                    " of KES " + std::to_string(found->amount);
-        auto opened = deps.store.OpenReview({.agency_id = found->agency_id, .transaction_id = found->id,
-                                             .reason_code = "amount_mismatch", .reason = reason});
+        auto opened = deps.store.OpenReview({.agency_id = found->agency_id,
+                                             .transaction_id = found->id,
+                                             .reason_code = "amount_mismatch",
+                                             .reason = reason});
         if (!opened) {
             spdlog::error("review item for {} {} not opened: {}", name, found->id, opened.error().message);
         }

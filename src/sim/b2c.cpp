@@ -50,14 +50,14 @@ Delivery Outcome(Core& c, const B2cRequest& r, const std::optional<RuleThen>& ru
         std::string receipt = entry.receipt;
         c.ledger.Pay(std::move(entry));
         const Balances& b = c.ledger.Accounts();
-        Json params = Json::array({KeyValue("TransactionAmount", r.amount), KeyValue("TransactionReceipt", receipt),
-                                   KeyValue("ReceiverPartyPublicName", CustomerPublicName(c, r.party_b)),
-                                   KeyValue("TransactionCompletedDateTime", FormatEat(now, "%d.%m.%Y %H:%M:%S")),
-                                   KeyValue("B2CUtilityAccountAvailableFunds", CentsToNumber(b.utility_cents)),
-                                   KeyValue("B2CWorkingAccountAvailableFunds", CentsToNumber(b.working_cents)),
-                                   KeyValue("B2CRecipientIsRegisteredCustomer", "Y"),
-                                   KeyValue("B2CChargesPaidAccountAvailableFunds",
-                                            CentsToNumber(b.charges_paid_cents))});
+        Json params =
+            Json::array({KeyValue("TransactionAmount", r.amount), KeyValue("TransactionReceipt", receipt),
+                         KeyValue("ReceiverPartyPublicName", CustomerPublicName(c, r.party_b)),
+                         KeyValue("TransactionCompletedDateTime", FormatEat(now, "%d.%m.%Y %H:%M:%S")),
+                         KeyValue("B2CUtilityAccountAvailableFunds", CentsToNumber(b.utility_cents)),
+                         KeyValue("B2CWorkingAccountAvailableFunds", CentsToNumber(b.working_cents)),
+                         KeyValue("B2CRecipientIsRegisteredCustomer", "Y"),
+                         KeyValue("B2CChargesPaidAccountAvailableFunds", CentsToNumber(b.charges_paid_cents))});
         body = ResultEnvelope(0, desc, r.originator_id, r.conversation_id, receipt, params, ReferenceItems());
     } else {
         // Insufficient funds carries a real-looking receipt, other failures a zero-padded one.
@@ -123,9 +123,9 @@ net::Response Payment(Core& c, DarajaCall& call, int version) {
 }  // namespace
 
 void RegisterB2c(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "POST", "/mpesa/b2c/v1/paymentrequest",
-                   {"b2c", true, "InitiatorName", PaymentSubject,
-                    [](Core& c, DarajaCall& call) { return Payment(c, call, 1); }});
+    AddDarajaRoute(
+        router, core, "POST", "/mpesa/b2c/v1/paymentrequest",
+        {"b2c", true, "InitiatorName", PaymentSubject, [](Core& c, DarajaCall& call) { return Payment(c, call, 1); }});
     AddDarajaRoute(router, core, "POST", "/mpesa/b2c/v3/paymentrequest",
                    {"b2c", true, "OriginatorConversationID", PaymentSubject,
                     [](Core& c, DarajaCall& call) { return Payment(c, call, 3); }});

@@ -53,8 +53,8 @@ std::optional<Delivery> Complete(Core& c, const C2bPayment& p, const std::option
     }
     std::string third_party_id;
     if (reg && c.options.c2b_external_validation && !reg->validation_url.empty()) {
-        auto res = c.PostJson("c2b.validation", reg->validation_url,
-                              Notification(c, p, receipt, now, version, "", ""), 1, c.options.c2b_validation_timeout);
+        auto res = c.PostJson("c2b.validation", reg->validation_url, Notification(c, p, receipt, now, version, "", ""),
+                              1, c.options.c2b_validation_timeout);
         bool accepted = reg->response_type == "Completed";  // no usable answer: ResponseType decides
         if (res && res->status >= 200 && res->status < 300) {
             Json answer = Json::parse(res->body, nullptr, false);
@@ -163,9 +163,9 @@ net::Response Simulate(Core& c, DarajaCall& call, int version) {
 void RegisterC2b(net::Router& router, const std::shared_ptr<Core>& core) {
     for (int v : {1, 2}) {
         std::string prefix = "/mpesa/c2b/v" + std::to_string(v);
-        AddDarajaRoute(router, core, "POST", prefix + "/registerurl",
-                       {"c2bregister", true, "ShortCode", {},
-                        [v](Core& c, DarajaCall& call) { return Register(c, call, v); }});
+        AddDarajaRoute(
+            router, core, "POST", prefix + "/registerurl",
+            {"c2bregister", true, "ShortCode", {}, [v](Core& c, DarajaCall& call) { return Register(c, call, v); }});
         AddDarajaRoute(router, core, "POST", prefix + "/simulate",
                        {"c2b", true, "ShortCode", SimulateSubject,
                         [v](Core& c, DarajaCall& call) { return Simulate(c, call, v); }});

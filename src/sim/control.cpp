@@ -1,8 +1,7 @@
-// Control and inspection API under /sim/v1/ (no auth: it is a test tool on loopback, see Simulator::Start): rules, the virtual phone,
-// request and callback logs, the ledger, reset, and the certificate for SecurityCredential.
-#include "sim/core.hpp"
-
+// Control and inspection API under /sim/v1/ (no auth: it is a test tool on loopback, see Simulator::Start): rules, the
+// virtual phone, request and callback logs, the ledger, reset, and the certificate for SecurityCredential.
 #include "net/media_type.hpp"
+#include "sim/core.hpp"
 
 namespace haven::sim {
 
@@ -75,7 +74,8 @@ net::Response Pending(Core& c, net::Request&) {
 net::Response Resolve(Core& c, net::Request& req) {
     std::string id = req.Param("checkoutRequestId");
     Json body = Json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return ControlError(400, "INVALID_JSON", "body must be a JSON object");
+    if (body.is_discarded() || !body.is_object())
+        return ControlError(400, "INVALID_JSON", "body must be a JSON object");
     std::string action = FieldText(body, "action").value_or("");
     std::string code;
     if (action == "accept") {
@@ -102,7 +102,8 @@ net::Response Resolve(Core& c, net::Request& req) {
         std::lock_guard lock(c.mu);
         auto it = c.stk.find(id);
         if (it == c.stk.end()) return ControlError(404, "NOT_FOUND", "no STK prompt " + id);
-        if (it->second.final) return ControlError(409, "CONFLICT", "prompt already ended with " + it->second.result_code);
+        if (it->second.final)
+            return ControlError(409, "CONFLICT", "prompt already ended with " + it->second.result_code);
     }
     auto delivery = FinalizeStk(c, id, code);
     if (!delivery) return ControlError(409, "CONFLICT", "prompt already ended");

@@ -1,10 +1,10 @@
 #include "sim/core.hpp"
 
-#include "sim/redact.hpp"
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
-#include <spdlog/spdlog.h>
+#include "sim/redact.hpp"
 
 namespace haven::sim {
 
@@ -14,8 +14,8 @@ Core::Core(net::Runtime& rt, SimulatorOptions opts, CredentialKey k)
       client(rt),
       ids(options.seed),
       key(std::move(k)),
-      ledger(Balances{options.working_balance_cents, options.utility_balance_cents,
-                      options.charges_paid_balance_cents}) {}
+      ledger(
+          Balances{options.working_balance_cents, options.utility_balance_cents, options.charges_paid_balance_cents}) {}
 
 TimePoint Core::Now() const { return options.clock ? options.clock() : Clock::now(); }
 
@@ -94,8 +94,8 @@ std::optional<net::Response> Core::ApplyFaults(const std::optional<RuleThen>& ru
         return DarajaError("404.001.03", "Invalid Access Token");
     }
     if (rule->http_status || !rule->error_code.empty()) {
-        std::string code = rule->error_code.empty() ? DefaultFaultCode(rule->http_status.value_or(500))
-                                                    : rule->error_code;
+        std::string code =
+            rule->error_code.empty() ? DefaultFaultCode(rule->http_status.value_or(500)) : rule->error_code;
         std::string message = rule->error_message.empty() ? DefaultFaultMessage(code) : rule->error_message;
         return DarajaError(code, message, {}, rule->http_status.value_or(0));
     }
@@ -114,7 +114,7 @@ int Core::CheckInitiator(const std::string& initiator, const std::string& creden
     if (!password) {
         // Not made with our certificate (e.g. Safaricom's sandbox one): we cannot know the password.
         return options.accept_foreign_credentials && password.error().code == core::ErrorCode::kUnprocessable ? 0
-                                                                                                             : 2001;
+                                                                                                              : 2001;
     }
     return std::find(it->second.begin(), it->second.end(), *password) != it->second.end() ? 0 : 2001;
 }
@@ -140,8 +140,8 @@ void Core::LogRequest(const net::Request& req, int status) {
 void Core::ResetState() {
     std::lock_guard lock(mu);
     ++epoch;
-    ledger = Ledger(Balances{options.working_balance_cents, options.utility_balance_cents,
-                             options.charges_paid_balance_cents});
+    ledger = Ledger(
+        Balances{options.working_balance_cents, options.utility_balance_cents, options.charges_paid_balance_cents});
     rules.Clear();
     stk.clear();
     phone_locks.clear();
@@ -283,8 +283,7 @@ std::string ResultDescFor(const std::string& code) {
         {"2006", "Declined due to account rule: The account status does not allow this transaction."},
         {"2028", "The request is not permitted according to product assignment."},
         {"2032", "The transaction receipt number does not exist."},
-        {"2040",
-         "Credit Party customer type (Unregistered or Registered Customer) can't be supported by the service."},
+        {"2040", "Credit Party customer type (Unregistered or Registered Customer) can't be supported by the service."},
         {"8006", "The security credential is locked."},
         {"9999", "An error occurred while processing the request."},
         {"SFC_IC0003", "The operator does not exist."},
@@ -352,8 +351,8 @@ Json QueueTimeoutBody(const std::string& originator_id, const std::string& conve
 
 namespace haven::sim {
 
-std::optional<net::Response> ReadInitiator(Core& c, const Json& body, const char* initiator_key,
-                                           std::string& initiator, std::string& credential) {
+std::optional<net::Response> ReadInitiator(Core& c, const Json& body, const char* initiator_key, std::string& initiator,
+                                           std::string& credential) {
     initiator = FieldText(body, initiator_key).value_or("");
     if (initiator.empty()) return c.BadRequest(initiator_key);
     credential = FieldText(body, "SecurityCredential").value_or("");

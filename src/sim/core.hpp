@@ -9,12 +9,11 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "net/http.hpp"
 #include "net/http_client.hpp"
@@ -85,7 +84,7 @@ struct AsyncRequest {
 };
 
 class Core : public std::enable_shared_from_this<Core> {
-public:
+  public:
     Core(net::Runtime& runtime, SimulatorOptions options, CredentialKey key);
 
     net::Runtime& runtime;
@@ -102,7 +101,7 @@ public:
     std::map<std::string, StkSession> stk;
     std::map<std::string, std::string> phone_locks;  // MSISDN -> CheckoutRequestID
     std::set<std::string> originator_ids;            // B2C v3 ids seen
-    std::map<std::string, C2bRegistration> c2b;     // by shortcode
+    std::map<std::string, C2bRegistration> c2b;      // by shortcode
     std::deque<Json> request_log;
     std::deque<Json> callback_log;
     std::map<uint64_t, net::Reply> slow_replies;  // answers a slowMs timer still holds; Stop answers them

@@ -1,7 +1,5 @@
 #include "sim/credential.hpp"
 
-#include <vector>
-
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -9,6 +7,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+#include <vector>
 
 #include "sim/wire.hpp"
 

@@ -9,7 +9,7 @@
 namespace haven::sim {
 
 class CredentialKey {
-public:
+  public:
     /// A fresh RSA-2048 key and a self-signed certificate (CN=localhost, SAN localhost and 127.0.0.1).
     static core::Result<CredentialKey> Generate();
     /// Loads a PEM certificate and PEM private key from files.
@@ -28,7 +28,7 @@ public:
 
     struct State;
 
-private:
+  private:
     std::shared_ptr<State> state_;
 };
 

@@ -1,8 +1,8 @@
 // Outbound callbacks/results: timers and HttpClient::SendAsync (no thread waits for a delay or an answer),
 // every attempt recorded for /sim/v1/callbacks.
-#include <memory>
-
 #include <spdlog/spdlog.h>
+
+#include <memory>
 
 #include "sim/core.hpp"
 #include "sim/redact.hpp"
@@ -131,8 +131,8 @@ void Core::PostJsonAsync(const std::string& kind, const std::string& url, const 
                          std::function<void(core::Result<net::ClientResponse>)> done) {
     auto start = std::chrono::steady_clock::now();
     std::weak_ptr<Core> weak = weak_from_this();
-    client.SendAsync(JsonPost(url, body, timeout), [weak, kind, url, body, attempt, start, done = std::move(done)](
-                                                       core::Result<net::ClientResponse> result) {
+    client.SendAsync(JsonPost(url, body, timeout), [weak, kind, url, body, attempt, start,
+                                                    done = std::move(done)](core::Result<net::ClientResponse> result) {
         if (auto c = weak.lock()) RecordAttempt(*c, kind, url, body, attempt, start, result);
         done(std::move(result));
     });

@@ -11,7 +11,7 @@
 namespace haven::sim {
 
 class IdGenerator {
-public:
+  public:
     /// seed 0 = seed from std::random_device.
     explicit IdGenerator(uint64_t seed = 0);
 
@@ -34,7 +34,7 @@ public:
     /// The 3-char date prefix of receipts, e.g. "TFE" for 2025-06-14 (EAT).
     static std::string ReceiptPrefix(TimePoint now);
 
-private:
+  private:
     std::string Pick(const char* alphabet, size_t alphabet_size, size_t n);
 
     std::mutex mu_;

@@ -3,19 +3,18 @@
 // receipt, so reversals and status queries can find what STK, C2B and B2C produced. Not thread-safe:
 // the Simulator guards it with its state mutex.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/wire.hpp"
 
 namespace haven::sim {
 
 struct Balances {
-    int64_t working_cents = 70000000;     // Working Account 700000.00
-    int64_t utility_cents = 22803700;     // Utility Account 228037.00 (C2B in, B2C out)
+    int64_t working_cents = 70000000;      // Working Account 700000.00
+    int64_t utility_cents = 22803700;      // Utility Account 228037.00 (C2B in, B2C out)
     int64_t charges_paid_cents = -154000;  // Charges Paid Account -1540.00
 };
 
@@ -25,15 +24,15 @@ const char* EntryKindName(EntryKind kind);
 struct LedgerEntry {
     EntryKind kind = EntryKind::kStk;
     std::string receipt;
-    int64_t amount = 0;        // whole shillings
+    int64_t amount = 0;  // whole shillings
     int64_t charge_cents = 0;
-    std::string msisdn;        // the customer
-    std::string shortcode;     // the organisation
+    std::string msisdn;     // the customer
+    std::string shortcode;  // the organisation
     std::string account_reference;
     std::string conversation_id;
     std::string originator_conversation_id;
-    std::string command_id;    // BusinessPayment, CustomerPayBillOnline, ...
-    std::string reason;        // ReasonType in status results
+    std::string command_id;  // BusinessPayment, CustomerPayBillOnline, ...
+    std::string reason;      // ReasonType in status results
     TimePoint time;
     bool reversed = false;
     std::string reversed_by;       // receipt of the reversal
@@ -41,7 +40,7 @@ struct LedgerEntry {
 };
 
 class Ledger {
-public:
+  public:
     explicit Ledger(Balances initial = {});
 
     const Balances& Accounts() const { return balances_; }
@@ -64,7 +63,7 @@ public:
     std::string UtilityBalanceString() const;
     nlohmann::json ToJson() const;
 
-private:
+  private:
     Balances balances_;
     std::vector<LedgerEntry> entries_;
 };

@@ -33,8 +33,8 @@ net::Response Generate(Core& c, DarajaCall& call) {
         }
         c.tokens[token] = AccessToken{now + c.options.token_lifetime};
     }
-    return net::Response::Json(200, {{"access_token", token},
-                                     {"expires_in", std::to_string(c.options.token_lifetime.count())}});
+    return net::Response::Json(
+        200, {{"access_token", token}, {"expires_in", std::to_string(c.options.token_lifetime.count())}});
 }
 
 }  // namespace

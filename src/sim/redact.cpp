@@ -54,7 +54,9 @@ std::string MaskQuery(std::string_view query, std::vector<std::string>* secrets)
     return out;
 }
 
-std::string Cut(const std::string& value) { return value.substr(0, std::min<size_t>(4, value.size())) + std::string(kMask); }
+std::string Cut(const std::string& value) {
+    return value.substr(0, std::min<size_t>(4, value.size())) + std::string(kMask);
+}
 
 }  // namespace
 
@@ -142,8 +144,8 @@ nlohmann::json MaskBody(nlohmann::json body) {
 nlohmann::json MaskHeaders(const net::Headers& headers) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [name, value] : headers) {
-        out[name] = IEquals(name, "Authorization") || IEquals(name, "Proxy-Authorization") ? MaskAuthorization(value)
-                                                                                              : value;
+        out[name] =
+            IEquals(name, "Authorization") || IEquals(name, "Proxy-Authorization") ? MaskAuthorization(value) : value;
     }
     return out;
 }

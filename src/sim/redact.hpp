@@ -1,10 +1,9 @@
 #pragma once
 // What the simulator keeps in its request and callback logs (served by /sim/v1/requests|callbacks) has
 // its secrets masked: a test tool's log must not become the place a callback secret or token leaks from.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "net/http.hpp"
 

@@ -49,8 +49,7 @@ Delivery Outcome(Core& c, const ReversalRequest& r, const std::optional<RuleThen
         Json params = Json::array({KeyValue("DebitAccountBalance", c.ledger.UtilityBalanceString()),
                                    KeyValue("Amount", static_cast<double>(r.amount)),
                                    KeyValue("TransCompletedTime", EatNumber(now)),
-                                   KeyValue("OriginalTransactionID", r.transaction_id),
-                                   KeyValue("Charge", 0.0),
+                                   KeyValue("OriginalTransactionID", r.transaction_id), KeyValue("Charge", 0.0),
                                    KeyValue("CreditPartyPublicName", CustomerPublicName(c, msisdn)),
                                    KeyValue("DebitPartyPublicName", OrgPublicName(r.receiver_party))});
         body = ResultEnvelope(0, desc, r.originator_id, r.conversation_id, receipt, params, refs);

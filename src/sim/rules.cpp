@@ -12,7 +12,6 @@ constexpr std::array<const char*, 10> kApis = {"stkpush", "stkquery", "b2c",    
                                                "status",  "c2b",      "c2bregister", "oauth",    "any"};
 
 using core::Error;
-using core::ErrorCode;
 
 core::Result<std::optional<int64_t>> OptInt(const nlohmann::json& obj, const char* key, const std::string& where) {
     auto it = obj.find(key);
@@ -24,8 +23,7 @@ core::Result<std::optional<int64_t>> OptInt(const nlohmann::json& obj, const cha
     return tl::unexpected(Error::Validation(where + "." + key, std::string(key) + " must be a whole number"));
 }
 
-core::Result<std::optional<std::string>> OptText(const nlohmann::json& obj, const char* key,
-                                                 const std::string& where) {
+core::Result<std::optional<std::string>> OptText(const nlohmann::json& obj, const char* key, const std::string& where) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return std::optional<std::string>{};
     if (it->is_string()) return std::optional<std::string>{Trim(it->get<std::string>())};
@@ -45,9 +43,10 @@ core::Result<Rule> ParseRule(const nlohmann::json& j, const std::string& where) 
     Rule rule;
     if (auto it = j.find("api"); it != j.end()) {
         if (!it->is_string() || !IsKnownRuleApi(Trim(it->get<std::string>()))) {
-            return tl::unexpected(Error::Validation(
-                where + ".api", "api must be one of stkpush, stkquery, b2c, reversal, balance, status, c2b, "
-                                "c2bregister, oauth, any"));
+            return tl::unexpected(
+                Error::Validation(where + ".api",
+                                  "api must be one of stkpush, stkquery, b2c, reversal, balance, status, c2b, "
+                                  "c2bregister, oauth, any"));
         }
         rule.api = Trim(it->get<std::string>());
     }
@@ -103,10 +102,9 @@ core::Result<Rule> ParseRule(const nlohmann::json& j, const std::string& where) 
     auto slow = OptInt(then, "slowMs", t);
     if (!slow) return tl::unexpected(slow.error());
     rule.then.slow_ms = *slow;
-    for (auto [key, field] : {std::pair{"outOfOrder", &RuleThen::out_of_order},
-                              std::pair{"queueTimeout", &RuleThen::queue_timeout},
-                              std::pair{"invalidateToken", &RuleThen::invalidate_token},
-                              std::pair{"manual", &RuleThen::manual}}) {
+    for (auto [key, field] :
+         {std::pair{"outOfOrder", &RuleThen::out_of_order}, std::pair{"queueTimeout", &RuleThen::queue_timeout},
+          std::pair{"invalidateToken", &RuleThen::invalidate_token}, std::pair{"manual", &RuleThen::manual}}) {
         auto b = OptBool(then, key, t);
         if (!b) return tl::unexpected(b.error());
         rule.then.*field = *b;

@@ -5,11 +5,10 @@
 //    "replace":true}
 // Not thread-safe: the Simulator guards a RuleSet with its state mutex.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 
@@ -61,7 +60,7 @@ nlohmann::json RuleToJson(const Rule& rule);
 bool RuleMatches(const Rule& rule, const std::string& api, const RuleSubject& subject);
 
 class RuleSet {
-public:
+  public:
     void Add(std::vector<Rule> rules, bool replace);
     void Clear() { rules_.clear(); }
     /// First rule for api (or "any") whose conditions all hold and whose times are not used up;
@@ -70,7 +69,7 @@ public:
     nlohmann::json ToJson() const;
     size_t Size() const { return rules_.size(); }
 
-private:
+  private:
     std::vector<Rule> rules_;
 };
 

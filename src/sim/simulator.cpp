@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -10,8 +11,6 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
-
-#include <spdlog/spdlog.h>
 
 #include "net/server.hpp"
 #include "sim/core.hpp"
@@ -80,11 +79,14 @@ net::Response ServerError(Core* core, int status, const std::string& code, const
 
 /// The API product a Daraja path belongs to (docs/daraja.md §12.6); "" for paths every app may call (OAuth).
 std::string ProductOf(const std::string& path) {
-    static const std::vector<std::pair<std::string, std::string>> kPrefixes = {
-        {"/mpesa/stkpush/", "stk"},           {"/mpesa/stkpushquery/", "stk"},
-        {"/mpesa/b2c/", "b2c"},               {"/mpesa/reversal/", "reversal"},
-        {"/mpesa/accountbalance/", "balance"}, {"/mpesa/transactionstatus/", "status"},
-        {"/mpesa/c2b/v1/", "c2b_v1"},         {"/mpesa/c2b/v2/", "c2b_v2"}};
+    static const std::vector<std::pair<std::string, std::string>> kPrefixes = {{"/mpesa/stkpush/", "stk"},
+                                                                               {"/mpesa/stkpushquery/", "stk"},
+                                                                               {"/mpesa/b2c/", "b2c"},
+                                                                               {"/mpesa/reversal/", "reversal"},
+                                                                               {"/mpesa/accountbalance/", "balance"},
+                                                                               {"/mpesa/transactionstatus/", "status"},
+                                                                               {"/mpesa/c2b/v1/", "c2b_v1"},
+                                                                               {"/mpesa/c2b/v2/", "c2b_v2"}};
     for (const auto& [prefix, product] : kPrefixes) {
         if (path.rfind(prefix, 0) == 0) return product;
     }
@@ -93,8 +95,8 @@ std::string ProductOf(const std::string& path) {
 
 bool IsLoopback(const std::string& host) {
     if (host == "localhost") return true;
-    std::string bare = host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2)
-                                                                                     : host;
+    std::string bare =
+        host.size() > 2 && host.front() == '[' && host.back() == ']' ? host.substr(1, host.size() - 2) : host;
     in_addr v4{};
     if (inet_pton(AF_INET, bare.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
     in6_addr v6{};
@@ -181,9 +183,9 @@ uint16_t Simulator::Start() {
     const auto& opts = impl_->options;
     CheckHost(opts);
     CheckProducts(opts.enabled_products);
-    auto key = opts.credential_cert_file.empty() ? CredentialKey::Generate()
-                                                 : CredentialKey::Load(opts.credential_cert_file,
-                                                                       opts.credential_key_file);
+    auto key = opts.credential_cert_file.empty()
+                   ? CredentialKey::Generate()
+                   : CredentialKey::Load(opts.credential_cert_file, opts.credential_key_file);
     if (!key) throw std::runtime_error("simulator key: " + key.error().message);
 
     std::vector<Rule> rules;
@@ -212,8 +214,8 @@ uint16_t Simulator::Start() {
         impl_->tls_cert_file = pattern + "/cert.pem";
         WriteFile(impl_->tls_cert_file, key->CertificatePem());
         WriteFile(pattern + "/key.pem", key->PrivateKeyPem());
-        std::filesystem::permissions(pattern + "/key.pem", std::filesystem::perms::owner_read |
-                                                               std::filesystem::perms::owner_write);
+        std::filesystem::permissions(pattern + "/key.pem",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         server_options.tls_cert_file = impl_->tls_cert_file;
         server_options.tls_key_file = pattern + "/key.pem";
     }
@@ -245,9 +247,10 @@ uint16_t Simulator::Start() {
     impl_->port = impl_->server->Start();
     spdlog::info("simulator: Daraja simulator listening on {}", BaseUrl());
     if (!IsLoopback(opts.host)) {
-        spdlog::warn("simulator: listening on {} (not loopback): anyone who reaches this port can read the request "
-                     "log and answer prompts through /sim/v1/",
-                     opts.host);
+        spdlog::warn(
+            "simulator: listening on {} (not loopback): anyone who reaches this port can read the request "
+            "log and answer prompts through /sim/v1/",
+            opts.host);
     }
     return impl_->port;
 }
@@ -262,8 +265,7 @@ void Simulator::Stop() {
 }
 
 std::string Simulator::BaseUrl() const {
-    return std::string(impl_->tls ? "https" : "http") + "://" + impl_->options.host + ":" +
-           std::to_string(impl_->port);
+    return std::string(impl_->tls ? "https" : "http") + "://" + impl_->options.host + ":" + std::to_string(impl_->port);
 }
 
 std::string Simulator::CertificatePem() const { return impl_->core ? impl_->core->key.CertificatePem() : ""; }

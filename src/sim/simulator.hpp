@@ -27,8 +27,8 @@ struct SimulatorOptions {
     bool tls_self_signed = false;             // HTTPS with the generated certificate (see TlsCertificateFile)
     // Key pair for SecurityCredential; generated at Start (RSA-2048, self-signed) when empty.
     std::string credential_cert_file, credential_key_file;
-    std::string scenario_file;                // rules loaded at start (--scenario FILE); throws if invalid
-    std::string consumer_key, consumer_secret;  // empty = accept any Basic credentials (sandbox-like)
+    std::string scenario_file;                       // rules loaded at start (--scenario FILE); throws if invalid
+    std::string consumer_key, consumer_secret;       // empty = accept any Basic credentials (sandbox-like)
     std::chrono::milliseconds callback_delay{1500};  // before an automatic outcome/callback/result
     bool interactive_stk = false;  // prompts wait for the virtual phone until interactive_timeout -> 1037
     std::chrono::milliseconds interactive_timeout{60000};
@@ -54,12 +54,12 @@ struct SimulatorOptions {
     // path with a valid token answers HTTP 401 401.003.01 "... no apiproduct match found". Start throws on
     // an unknown name.
     std::set<std::string> enabled_products;
-    bool require_json_content_type = true;   // §1.1: otherwise 400.002.02 Invalid <first field>
-    bool enforce_reference_limits = false;   // §14.5: AccountReference <= 12, TransactionDesc <= 13
+    bool require_json_content_type = true;         // §1.1: otherwise 400.002.02 Invalid <first field>
+    bool enforce_reference_limits = false;         // §14.5: AccountReference <= 12, TransactionDesc <= 13
     bool reject_keywords_in_stk_callback = false;  // §14.8
     bool reject_keywords_in_c2b_urls = true;       // §9.1
     bool unknown_checkout_as_bad_request = true;   // §14.6: 400.002.02 (true) or 500.001.1001 (false)
-    bool c2b_external_validation = false;  // call ValidationURL before confirming (off by default, as Daraja)
+    bool c2b_external_validation = false;          // call ValidationURL before confirming (off by default, as Daraja)
     std::chrono::milliseconds c2b_validation_timeout{8000};
     bool c2b_reregister_error = false;  // re-registering a shortcode -> 500.003.1001 (production-like)
     int64_t b2c_min_amount = 10;
@@ -79,7 +79,7 @@ struct SimulatorOptions {
 const std::vector<std::string>& SimulatorProducts();
 
 class Simulator {
-public:
+  public:
     Simulator(net::Runtime& runtime, SimulatorOptions options);
     ~Simulator();
     Simulator(const Simulator&) = delete;
@@ -97,7 +97,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

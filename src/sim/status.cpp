@@ -16,9 +16,9 @@ Json ParamsFor(const Core& c, const LedgerEntry& e) {
     bool outgoing = e.kind == EntryKind::kB2c || e.kind == EntryKind::kReversal;
     std::string debit = outgoing ? OrgPublicName(e.shortcode) : CustomerPublicName(c, e.msisdn);
     std::string credit = outgoing ? CustomerPublicName(c, e.msisdn) : OrgPublicName(e.shortcode);
-    Json charges = e.charge_cents > 0 ? KeyValue("DebitPartyCharges", "Fee For B2C Payment|KES|" +
-                                                                          FormatCents(e.charge_cents))
-                                      : KeyOnly("DebitPartyCharges");
+    Json charges = e.charge_cents > 0
+                       ? KeyValue("DebitPartyCharges", "Fee For B2C Payment|KES|" + FormatCents(e.charge_cents))
+                       : KeyOnly("DebitPartyCharges");
     return Json::array({KeyValue("DebitPartyName", debit), KeyValue("CreditPartyName", credit),
                         KeyValue("OriginatorConversationID", e.originator_conversation_id),
                         KeyValue("InitiatedTime", EatNumber(e.time)),
@@ -57,7 +57,8 @@ net::Response Query(Core& c, DarajaCall& call) {
     if (auto e = ReadInitiator(c, body, "Initiator", r.initiator, r.credential)) return *e;
     if (FieldText(body, "CommandID").value_or("") != "TransactionStatusQuery") return c.BadRequest("CommandID");
     r.transaction_id = FieldText(body, "TransactionID").value_or("");
-    r.original_conversation_id = FieldTextAny(body, {"OriginalConversationID", "OriginatorConversationID"}).value_or("");
+    r.original_conversation_id =
+        FieldTextAny(body, {"OriginalConversationID", "OriginatorConversationID"}).value_or("");
     if (r.transaction_id.empty() && r.original_conversation_id.empty()) return c.BadRequest("TransactionID");
     if (!r.transaction_id.empty() && !IsReceipt(r.transaction_id)) return c.BadRequest("TransactionID");
     std::string party_a = FieldText(body, "PartyA").value_or("");
@@ -78,8 +79,7 @@ net::Response Query(Core& c, DarajaCall& call) {
 }  // namespace
 
 void RegisterStatus(net::Router& router, const std::shared_ptr<Core>& core) {
-    AddDarajaRoute(router, core, "POST", "/mpesa/transactionstatus/v1/query",
-                   {"status", true, "Initiator", {}, Query});
+    AddDarajaRoute(router, core, "POST", "/mpesa/transactionstatus/v1/query", {"status", true, "Initiator", {}, Query});
 }
 
 }  // namespace haven::sim

@@ -11,7 +11,8 @@ std::string StkResultDesc(const std::string& code, bool for_query) {
     if (code == "1") return "The balance is insufficient for the transaction.";
     if (code == "17") return "Rule limited.";
     if (code == "26") return "System busy. The service request is rejected.";
-    if (code == "1001") return "Unable to lock subscriber, a transaction is already in process for the current subscriber";
+    if (code == "1001")
+        return "Unable to lock subscriber, a transaction is already in process for the current subscriber";
     if (code == "1019") return "Transaction has expired";
     if (code == "1025") return "An error occurred while sending a push request";
     if (code == "1032") return for_query ? "Request cancelled by user" : "Request Cancelled by user.";
@@ -27,11 +28,12 @@ Json StkCallbackBody(const StkSession& s) {
                {"ResultCode", ResultCodeJson(s.result_code)},
                {"ResultDesc", s.result_desc}};
     if (s.result_code == "0") {
-        cb["CallbackMetadata"] = {{"Item", Json::array({{{"Name", "Amount"}, {"Value", s.amount}},
-                                                        {{"Name", "MpesaReceiptNumber"}, {"Value", s.receipt}},
-                                                        {{"Name", "Balance"}},
-                                                        {{"Name", "TransactionDate"}, {"Value", EatNumber(s.completed)}},
-                                                        {{"Name", "PhoneNumber"}, {"Value", std::stoll(s.phone)}}})}};
+        cb["CallbackMetadata"] = {
+            {"Item", Json::array({{{"Name", "Amount"}, {"Value", s.amount}},
+                                  {{"Name", "MpesaReceiptNumber"}, {"Value", s.receipt}},
+                                  {{"Name", "Balance"}},
+                                  {{"Name", "TransactionDate"}, {"Value", EatNumber(s.completed)}},
+                                  {{"Name", "PhoneNumber"}, {"Value", std::stoll(s.phone)}}})}};
     }
     return {{"Body", {{"stkCallback", cb}}}};
 }
@@ -146,7 +148,8 @@ net::Response Push(Core& c, DarajaCall& call) {
     std::string phone = FieldText(body, "PhoneNumber").value_or("");
     if (!IsMsisdn(phone)) return c.BadRequest("PhoneNumber");
     std::string callback_url = FieldText(body, "CallBackURL").value_or("");
-    if (!IsHttpUrl(callback_url) || (c.options.reject_keywords_in_stk_callback && HasForbiddenUrlKeyword(callback_url))) {
+    if (!IsHttpUrl(callback_url) ||
+        (c.options.reject_keywords_in_stk_callback && HasForbiddenUrlKeyword(callback_url))) {
         return c.BadRequest("CallBackURL");
     }
     auto account_reference = FieldText(body, "AccountReference");

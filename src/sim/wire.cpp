@@ -1,13 +1,13 @@
 #include "sim/wire.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
-
-#include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include "core/hex.hpp"
 
@@ -78,16 +78,14 @@ bool IsHttpUrl(std::string_view s) {
 bool HasForbiddenUrlKeyword(std::string_view url) {
     std::string lower(url);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    static const std::array<const char*, 8> kWords = {"mpesa", "m-pesa", "safaricom", "exe", "exec", "cmd", "sql",
-                                                      "query"};
-    return std::any_of(kWords.begin(), kWords.end(),
-                       [&](const char* w) { return lower.find(w) != std::string::npos; });
+    static const std::array<const char*, 8> kWords = {"mpesa", "m-pesa", "safaricom", "exe",
+                                                      "exec",  "cmd",    "sql",       "query"};
+    return std::any_of(kWords.begin(), kWords.end(), [&](const char* w) { return lower.find(w) != std::string::npos; });
 }
 
 bool IsReceipt(std::string_view s) {
-    return s.size() == 10 && std::all_of(s.begin(), s.end(), [](char c) {
-               return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-           });
+    return s.size() == 10 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
 std::string Sha256Hex(std::string_view text) {
@@ -175,7 +173,7 @@ std::optional<std::string> Base64Decode(std::string_view text) {
                             reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
     if (n < 0) return std::nullopt;
     size_t pad = 0;
-    if (clean.size() >= 1 && clean[clean.size() - 1] == '=') ++pad;
+    if (!clean.empty() && clean[clean.size() - 1] == '=') ++pad;
     if (clean.size() >= 2 && clean[clean.size() - 2] == '=') ++pad;
     out.resize(static_cast<size_t>(n) - pad);
     return out;

@@ -3,11 +3,10 @@
 // trimmed), format checks, EAT time formatting. Pure: no I/O, no Beast.
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace haven::sim {
 

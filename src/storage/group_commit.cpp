@@ -1,12 +1,12 @@
 #include "storage/group_commit.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <utility>
-
-#include <spdlog/spdlog.h>
 
 namespace haven::storage {
 
@@ -80,7 +80,7 @@ void GroupCommitter::SubmitAsync(Unit unit, Done done) {
         spdlog::error("storage: a unit of work submitted another unit");
         auto failed = Fail(ErrorCode::kInternal, "database error");
         std::lock_guard lock(completion_mutex_);
-        completions_.push_back([done = std::move(done), failed] { done(failed); });
+        completions_.emplace_back([done = std::move(done), failed] { done(failed); });
         completion_ready_.notify_one();
         return;
     }
@@ -163,7 +163,8 @@ void GroupCommitter::RunBatch(std::deque<Pending*>& batch) {
     // Answers every caller; `failure` (when set) replaces every unit's own result.
     auto answer = [&](const std::optional<core::Error>& failure) {
         for (Pending* p : batch) {
-            if (failure || !p->outcome) p->outcome = Fail(failure ? *failure : core::Error::Make(ErrorCode::kInternal, "database error"));
+            if (failure || !p->outcome)
+                p->outcome = Fail(failure ? *failure : core::Error::Make(ErrorCode::kInternal, "database error"));
             Complete(p);
         }
     };

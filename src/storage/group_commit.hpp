@@ -27,7 +27,7 @@
 namespace haven::storage {
 
 class GroupCommitter {
-public:
+  public:
     /// Runs one unit on the writer's connection inside its own savepoint.
     using Unit = std::function<Result<void>(SqlConnection&)>;
     /// Gets a unit's result once its batch committed (or failed).
@@ -58,7 +58,7 @@ public:
     /// True on a writer thread (inside a unit).
     static bool OnWriter();
 
-private:
+  private:
     struct Pending;
     void Loop();
     void RunBatch(std::deque<Pending*>& batch);

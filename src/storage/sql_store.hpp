@@ -27,7 +27,7 @@ struct SqlResult {
 
 /// One database connection, used by one thread at a time.
 class SqlConnection {
-public:
+  public:
     virtual ~SqlConnection() = default;
     /// Runs one statement. Unique violation -> kConflict; foreign-key violation -> kNotFound;
     /// check violation -> kValidation; anything else kInternal (details logged, not returned).
@@ -40,7 +40,7 @@ public:
 using ConnectionHandle = std::unique_ptr<SqlConnection, std::function<void(SqlConnection*)>>;
 
 class SqlDatabase {
-public:
+  public:
     virtual ~SqlDatabase() = default;
     /// "sqlite" | "postgres": selects migrations/<backend>/.
     virtual std::string_view Backend() const = 0;
@@ -63,7 +63,7 @@ std::string NowIso8601();
 class GroupCommitter;
 
 class SqlStore final : public Store {
-public:
+  public:
     /// `group_commit`: every write (Run, InTransaction) is a unit handed to one writer thread that
     /// commits units in batches (group_commit.hpp); otherwise each runs as its own transaction.
     SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit);
@@ -132,8 +132,8 @@ public:
     Result<IdempotencyRecord> ClaimIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
                                                   const std::string& request_hash, int64_t claim_seconds) override;
     Result<int64_t> PruneIdempotencyKeys(const std::string& older_than) override;
-    Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key,
-                                        int status, const std::string& body) override;
+    Result<void> CompleteIdempotencyKey(int64_t agency_id, const std::string& scope, const std::string& key, int status,
+                                        const std::string& body) override;
 
     Result<core::TxKind> FindTransactionKind(int64_t agency_id, int64_t id) override;
     Result<Transfer> InsertTransfer(const Transfer& transfer, const std::optional<IdempotencyRef>& key) override;
@@ -173,7 +173,7 @@ public:
     Result<void> ClearLoginFailures(const std::string& email, const std::string& address) override;
     Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) override;
 
-private:
+  private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).
     Result<SqlResult> Run(const std::string& sql, const SqlParams& params);
@@ -195,7 +195,7 @@ private:
 
     std::unique_ptr<SqlDatabase> db_;
     std::unique_ptr<GroupCommitter> committer_;  // declared after db_: stops before the database closes
-    bool statement_atomic_ = false;  // a failed statement leaves the transaction usable (SQLite)
+    bool statement_atomic_ = false;              // a failed statement leaves the transaction usable (SQLite)
 };
 
 }  // namespace haven::storage

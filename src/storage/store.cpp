@@ -15,7 +15,8 @@ Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url, const 
         if (path.starts_with("//")) path.remove_prefix(2);
         return OpenSqliteStore(std::string(path), options.group_commit);
     }
-    if (url.starts_with("postgres://") || url.starts_with("postgresql://")) return OpenPostgresStore(database_url, options.group_commit);
+    if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        return OpenPostgresStore(database_url, options.group_commit);
     return core::Fail(core::Error::Validation(
         "DATABASE_URL", "DATABASE_URL must start with sqlite: (e.g. sqlite:./data/haven.db) or postgres://"));
 }

@@ -21,13 +21,13 @@ struct StkFilter {
     int64_t agency_id = 0;
     std::optional<core::TxStatus> status;
     std::optional<int64_t> lease_id;
-    std::optional<std::string> phone_number;  // normalised
-    std::optional<std::string> from;          // created_at >= from (ISO-8601 UTC)
-    std::optional<std::string> to;            // created_at <  to
+    std::optional<std::string> phone_number;    // normalised
+    std::optional<std::string> from;            // created_at >= from (ISO-8601 UTC)
+    std::optional<std::string> to;              // created_at <  to
     std::optional<std::string> completed_from;  // completed_at >= completed_from ("completed today")
     std::optional<std::string> completed_to;    // completed_at <  completed_to
-    std::optional<int64_t> before_id;         // cursor: rows with id < before_id (newest first)
-    bool needs_review = false;                // only rows with an open review item
+    std::optional<int64_t> before_id;           // cursor: rows with id < before_id (newest first)
+    bool needs_review = false;                  // only rows with an open review item
     int limit = 50;
 };
 
@@ -52,7 +52,7 @@ struct ApplyResult {
 enum class IdempotencyState { kNew, kReplay, kMismatch, kInProgress, kRecovered };
 struct IdempotencyRecord {
     IdempotencyState state = IdempotencyState::kNew;
-    int status = 0;          // stored response, for kReplay
+    int status = 0;  // stored response, for kReplay
     std::string body;
     std::optional<int64_t> transaction_id;  // for kRecovered
 };
@@ -72,13 +72,13 @@ struct Transfer {
     int64_t agency_id = 0;
     std::optional<int64_t> user_id;
     core::TxKind kind = core::TxKind::kB2c;  // kB2c | kReversal
-    std::string type;        // refund | payout | salary | bonus | promotion | reversal
-    std::string command_id;  // BusinessPayment | SalaryPayment | PromotionPayment | TransactionReversal
+    std::string type;                        // refund | payout | salary | bonus | promotion | reversal
+    std::string command_id;                  // BusinessPayment | SalaryPayment | PromotionPayment | TransactionReversal
     std::string phone_number;
     int64_t amount = 0;
     std::string remarks;
     std::string occasion;
-    std::string reason;  // reversals
+    std::string reason;                              // reversals
     std::optional<int64_t> original_transaction_id;  // the STK transaction refunded or reversed
     std::string original_receipt;                    // its M-Pesa receipt (reversals)
     std::string originator_conversation_id;          // ours for B2C v3 (set before Daraja is called)
@@ -191,10 +191,10 @@ struct ReviewItem {
     std::optional<int64_t> agency_id;       // none: not tied to an agency (a body for an unknown id)
     std::optional<int64_t> transaction_id;  // any kind
     std::optional<int64_t> inbound_id;      // the Daraja body concerned
-    std::string reason_code;                // never_confirmed | unsettled | callback_rejected | amount_mismatch | receipt_conflict
-    std::string reason;                     // for a person: what happened and why it needs them
-    std::string status = "open";            // open | resolved
-    std::string resolution;                 // what was done
+    std::string reason_code;  // never_confirmed | unsettled | callback_rejected | amount_mismatch | receipt_conflict
+    std::string reason;       // for a person: what happened and why it needs them
+    std::string status = "open";  // open | resolved
+    std::string resolution;       // what was done
     std::string resolved_by;
     std::string created_at;
     std::string resolved_at;
@@ -202,10 +202,10 @@ struct ReviewItem {
 
 struct ReviewFilter {
     int64_t agency_id = 0;
-    bool include_unassigned = false;     // also items tied to no agency (admins)
-    std::optional<std::string> status;   // open | resolved; none = both
+    bool include_unassigned = false;    // also items tied to no agency (admins)
+    std::optional<std::string> status;  // open | resolved; none = both
     std::optional<int64_t> transaction_id;
-    std::optional<int64_t> before_id;    // cursor, newest first
+    std::optional<int64_t> before_id;  // cursor, newest first
     int limit = 50;
 };
 
@@ -231,7 +231,7 @@ struct AddressLoginFailures {
 };
 
 class Store {
-public:
+  public:
     virtual ~Store() = default;
 
     /// Applies pending migrations from migrations/<backend>/NNN_name.sql; returns how many ran.
@@ -255,7 +255,7 @@ public:
 
     // Agencies and users
     virtual Result<core::Agency> FindOrCreateAgency(const std::string& name) = 0;
-    virtual Result<core::Agency> FindAgency(int64_t id) = 0;  // kNotFound when absent
+    virtual Result<core::Agency> FindAgency(int64_t id) = 0;            // kNotFound when absent
     virtual Result<core::User> InsertUser(const core::User& user) = 0;  // kConflict on email
     virtual Result<core::User> FindUserByEmail(const std::string& email) = 0;
     virtual Result<core::User> FindUserById(int64_t id) = 0;

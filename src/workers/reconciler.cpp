@@ -1,8 +1,7 @@
 #include "workers/reconciler.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "core/time.hpp"
 #include "service/auth.hpp"
@@ -67,9 +66,9 @@ void Reconciler::ReviewIfOverdue(int64_t agency_id, int64_t id, const std::strin
     auto created = core::ParseIsoUtc(created_at);
     if (!created || now - *created < settings_.review_after) return;
     const auto hours = std::chrono::duration_cast<std::chrono::hours>(settings_.review_after).count();
-    std::string reason = "M-Pesa has not settled this request after " +
-                         (hours > 0 ? std::to_string(hours) + " h"
-                                    : std::to_string(settings_.review_after.count()) + " s");
+    std::string reason =
+        "M-Pesa has not settled this request after " +
+        (hours > 0 ? std::to_string(hours) + " h" : std::to_string(settings_.review_after.count()) + " s");
     if (!last_error.empty()) reason += " (last answer: " + last_error + ")";
     auto opened = deps_.store.OpenReview(
         {.agency_id = agency_id, .transaction_id = id, .reason_code = "unsettled", .reason = reason});
@@ -97,9 +96,12 @@ int Reconciler::ReconcileStk(system_clock::time_point now) {
                     continue;
                 }
                 if (!matched) spdlog::warn("reconciler: matching push {} failed: {}", tx.id, matched.error().message);
-                auto opened = deps_.store.OpenReview({.agency_id = tx.agency_id, .transaction_id = tx.id,
-                                                      .reason_code = "never_confirmed", .reason = kNeverConfirmed});
-                if (!opened) spdlog::error("reconciler: review item for {} not opened: {}", tx.id, opened.error().message);
+                auto opened = deps_.store.OpenReview({.agency_id = tx.agency_id,
+                                                      .transaction_id = tx.id,
+                                                      .reason_code = "never_confirmed",
+                                                      .reason = kNeverConfirmed});
+                if (!opened)
+                    spdlog::error("reconciler: review item for {} not opened: {}", tx.id, opened.error().message);
             }
             error = "no CheckoutRequestID: Daraja's answer to the push never arrived";
         } else {
@@ -112,8 +114,7 @@ int Reconciler::ReconcileStk(system_clock::time_point now) {
         }
         ReviewIfOverdue(tx.agency_id, tx.id, tx.created_at, error, now);
         const auto next = now + Backoff(tx.reconciliation.attempts + 1, settings_);
-        auto recorded =
-            deps_.store.RecordAttempt(storage::WorkQueue::kStk, tx.id, owner_, error, core::IsoUtc(next));
+        auto recorded = deps_.store.RecordAttempt(storage::WorkQueue::kStk, tx.id, owner_, error, core::IsoUtc(next));
         if (!recorded) spdlog::error("reconciler: attempt on {} not recorded: {}", tx.id, recorded.error().message);
     }
     return settled;
@@ -131,9 +132,12 @@ void Reconciler::ReconcileTransfers(system_clock::time_point now) {
             error = "no conversation id: Daraja's answer to the request never arrived";
             auto created = core::ParseIsoUtc(t.created_at);
             if (created && now - *created >= settings_.prompt_lifetime) {
-                auto opened = transfers_.store.OpenReview({.agency_id = t.agency_id, .transaction_id = t.id,
-                                                           .reason_code = "never_confirmed", .reason = kNeverConfirmed});
-                if (!opened) spdlog::error("reconciler: review item for {} not opened: {}", t.id, opened.error().message);
+                auto opened = transfers_.store.OpenReview({.agency_id = t.agency_id,
+                                                           .transaction_id = t.id,
+                                                           .reason_code = "never_confirmed",
+                                                           .reason = kNeverConfirmed});
+                if (!opened)
+                    spdlog::error("reconciler: review item for {} not opened: {}", t.id, opened.error().message);
             }
         } else {
             // The answer comes to the status ResultURL and settles the transfer there.

@@ -18,18 +18,18 @@
 namespace haven::workers {
 
 struct ReconcilerSettings {
-    std::chrono::seconds interval{30};        // RECONCILE_INTERVAL_SECONDS: time between passes
-    std::chrono::seconds first_after{120};    // RECONCILE_AFTER_SECONDS: a row's first attempt, after creation
-    std::chrono::seconds backoff{30};         // RECONCILE_BACKOFF_SECONDS: delay after the first attempt, doubling
-    std::chrono::seconds backoff_max{3600};   // RECONCILE_BACKOFF_MAX_SECONDS
-    std::chrono::seconds prompt_lifetime{300};  // STK_PROMPT_LIFETIME_SECONDS: a prompt's life plus a margin
-    std::chrono::seconds review_after{86400};   // NEEDS_REVIEW_AFTER_SECONDS: still unsettled -> needs review
+    std::chrono::seconds interval{30};             // RECONCILE_INTERVAL_SECONDS: time between passes
+    std::chrono::seconds first_after{120};         // RECONCILE_AFTER_SECONDS: a row's first attempt, after creation
+    std::chrono::seconds backoff{30};              // RECONCILE_BACKOFF_SECONDS: delay after the first attempt, doubling
+    std::chrono::seconds backoff_max{3600};        // RECONCILE_BACKOFF_MAX_SECONDS
+    std::chrono::seconds prompt_lifetime{300};     // STK_PROMPT_LIFETIME_SECONDS: a prompt's life plus a margin
+    std::chrono::seconds review_after{86400};      // NEEDS_REVIEW_AFTER_SECONDS: still unsettled -> needs review
     std::chrono::seconds keep_idempotency{86400};  // idempotency keys are kept at least this long
-    std::chrono::seconds lease{120};            // how long a claim holds a row
+    std::chrono::seconds lease{120};               // how long a claim holds a row
 };
 
 class Reconciler {
-public:
+  public:
     Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2cDeps transfers, ReconcilerSettings settings);
     ~Reconciler();
     void Start();
@@ -41,7 +41,7 @@ public:
     /// The delay before attempt number `attempts + 1`: backoff * 2^(attempts - 1), at most backoff_max.
     static std::chrono::seconds Backoff(int64_t attempts, const ReconcilerSettings& settings);
 
-private:
+  private:
     void Schedule();
     int ReconcileStk(std::chrono::system_clock::time_point now);
     void ReconcileTransfers(std::chrono::system_clock::time_point now);

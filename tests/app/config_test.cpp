@@ -40,22 +40,21 @@ TEST(Config, EverySettingTheGatewayReadsIsInTheReadme) {
     ASSERT_FALSE(readme.empty());
     std::set<std::string> asked;
     // Each mode reads its own settings: simulator, and sandbox/production with credentials.
-    for (const std::map<std::string, std::string>& values :
-         {std::map<std::string, std::string>{},
-          {{"MPESA_ENVIRONMENT", "sandbox"},
-           {"MPESA_CONSUMER_KEY", "key"},
-           {"MPESA_CONSUMER_SECRET", "secret"},
-           {"MPESA_SHORTCODE", "174379"},
-           {"MPESA_PASSKEY", "passkey"},
-           {"MPESA_CALLBACK_URL", "https://pay.example.co.ke"},
-           {"JWT_SECRET", std::string(40, 'j')}},
-          {{"MPESA_ENVIRONMENT", "production"},
-           {"MPESA_CONSUMER_KEY", "key"},
-           {"MPESA_CONSUMER_SECRET", "secret"},
-           {"MPESA_SHORTCODE", "174379"},
-           {"MPESA_PASSKEY", "passkey"},
-           {"MPESA_CALLBACK_URL", "https://pay.example.co.ke"},
-           {"JWT_SECRET", std::string(40, 'j')}}}) {
+    for (const std::map<std::string, std::string>& values : {std::map<std::string, std::string>{},
+                                                             {{"MPESA_ENVIRONMENT", "sandbox"},
+                                                              {"MPESA_CONSUMER_KEY", "key"},
+                                                              {"MPESA_CONSUMER_SECRET", "secret"},
+                                                              {"MPESA_SHORTCODE", "174379"},
+                                                              {"MPESA_PASSKEY", "passkey"},
+                                                              {"MPESA_CALLBACK_URL", "https://pay.example.co.ke"},
+                                                              {"JWT_SECRET", std::string(40, 'j')}},
+                                                             {{"MPESA_ENVIRONMENT", "production"},
+                                                              {"MPESA_CONSUMER_KEY", "key"},
+                                                              {"MPESA_CONSUMER_SECRET", "secret"},
+                                                              {"MPESA_SHORTCODE", "174379"},
+                                                              {"MPESA_PASSKEY", "passkey"},
+                                                              {"MPESA_CALLBACK_URL", "https://pay.example.co.ke"},
+                                                              {"JWT_SECRET", std::string(40, 'j')}}}) {
         RecordingEnv env{values, {}};
         (void)LoadConfig(env.AsEnv());
         asked.insert(env.asked.begin(), env.asked.end());

@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class LoggingTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         char dir_template[] = "/tmp/haven-logs-XXXXXX";
         ASSERT_NE(mkdtemp(dir_template), nullptr);

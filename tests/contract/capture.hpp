@@ -10,7 +10,7 @@
 namespace haven::testing {
 
 class CapturingGateway : public GatewayTest {
-protected:
+  protected:
     /// Calls `path` (an instance of the documented `route`) and records the answer.
     Reply Hit(const std::string& method, const std::string& route, const std::string& path, const json& body = nullptr,
               const std::string& token = "", net::Headers headers = {}) {

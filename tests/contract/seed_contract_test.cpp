@@ -58,7 +58,7 @@ std::string NairobiToday() {
 }
 
 class SeedContract : public GatewayTest {
-protected:
+  protected:
     void SetUp() override {
         GatewayTest::SetUp();
         token_ = Login("admin@a.test");

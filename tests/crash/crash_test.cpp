@@ -25,14 +25,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
@@ -70,10 +69,14 @@ enum class Behaviour { kNormal, kDropped, kDuplicated, kDeclined };
 
 const char* Name(Behaviour b) {
     switch (b) {
-        case Behaviour::kNormal: return "normal";
-        case Behaviour::kDropped: return "callback dropped";
-        case Behaviour::kDuplicated: return "callback duplicated";
-        case Behaviour::kDeclined: return "declined (1032)";
+        case Behaviour::kNormal:
+            return "normal";
+        case Behaviour::kDropped:
+            return "callback dropped";
+        case Behaviour::kDuplicated:
+            return "callback duplicated";
+        case Behaviour::kDeclined:
+            return "declined (1032)";
     }
     return "?";
 }
@@ -107,7 +110,7 @@ std::string SeedNote() {
 }
 
 class Http {
-public:
+  public:
     Http() { runtime_.Start(); }
     ~Http() {
         client_.reset();
@@ -129,7 +132,7 @@ public:
         return {res->status, json::parse(res->body, nullptr, false), ""};
     }
 
-private:
+  private:
     net::Runtime runtime_{4};
     std::unique_ptr<net::HttpClient> client_ = std::make_unique<net::HttpClient>(runtime_);
 };
@@ -155,7 +158,7 @@ std::string Describe(const std::vector<Push>& pushes, const std::string& msisdn)
 double SecondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 class CrashTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         sim_port_ = FreeLoopbackPort();
         do gateway_port_ = FreeLoopbackPort();

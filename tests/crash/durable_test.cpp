@@ -8,23 +8,22 @@
 //      settle: each gets its own outcome.
 // Pending pushes are written with the store library before the gateway starts (one unit of work), so
 // no Daraja is involved: the test plays Daraja's callbacks.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
@@ -67,7 +66,7 @@ struct Row {
 };
 
 class DurableGateway : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         runtime_.Start();
         port_ = FreeLoopbackPort();
@@ -177,7 +176,9 @@ protected:
         if (!res) return {};
         return {res->status, json::parse(res->body, nullptr, false)};
     }
-    Answer Callback(const json& body) { return Send("POST", std::string("/api/v1/mpesa/callback?secret=") + kSecret, body); }
+    Answer Callback(const json& body) {
+        return Send("POST", std::string("/api/v1/mpesa/callback?secret=") + kSecret, body);
+    }
 
     /// Sends callbacks[i] from `clients` threads at once; answers in the same order.
     std::vector<Answer> SendConcurrently(const std::vector<json>& callbacks, int clients) {
@@ -283,7 +284,8 @@ TEST_F(DurableGateway, WalSyncsAreOnePerCallbackAloneAndSharedUnderConcurrency) 
     const int64_t sequential = WalSyncs() - at_start;
 
     std::vector<json> bodies;
-    for (int i = kSequential; i < kSequential + kConcurrent; ++i) bodies.push_back(CallbackBody(CheckoutId(i), Receipt(i)));
+    for (int i = kSequential; i < kSequential + kConcurrent; ++i)
+        bodies.push_back(CallbackBody(CheckoutId(i), Receipt(i)));
     const int64_t before_burst = WalSyncs();
     auto answers = SendConcurrently(bodies, kClients);
     const int64_t concurrent = WalSyncs() - before_burst;

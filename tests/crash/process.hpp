@@ -12,7 +12,7 @@
 namespace haven::crash {
 
 class ChildProcess {
-public:
+  public:
     /// Starts argv[0] (a path) in `cwd` with exactly `env` (no inherited variables, so a developer's
     /// MPESA_* settings or a .env file cannot leak in); stdout and stderr are appended to `log`.
     /// Throws std::runtime_error when fork fails.
@@ -32,7 +32,7 @@ public:
     /// SIGKILL and reap (no-op when already gone).
     void KillAndReap();
 
-private:
+  private:
     pid_t pid_ = -1;
     std::optional<int> status_;
 };
@@ -51,14 +51,14 @@ std::string Tail(const std::filesystem::path& file, size_t lines, const std::vec
 
 /// A fresh directory from mkdtemp, removed with everything in it when this goes out of scope.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

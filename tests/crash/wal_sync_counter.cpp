@@ -4,10 +4,11 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 
 namespace {
 
@@ -34,8 +35,9 @@ void Record() {
     }
     if (g_out >= 0) {
         char line[32];
-        int len = snprintf(line, sizeof line, "%020ld\n", g_count);  // fixed width: one pwrite replaces it
-        if (pwrite(g_out, line, static_cast<size_t>(len), 0) != len) { /* the test then sees an older count */ }
+        int len = snprintf(line, sizeof line, "%020ld\n", g_count);    // fixed width: one pwrite replaces it
+        if (pwrite(g_out, line, static_cast<size_t>(len), 0) != len) { /* the test then sees an older count */
+        }
     }
     pthread_mutex_unlock(&g_mutex);
 }

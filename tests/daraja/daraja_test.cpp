@@ -58,9 +58,9 @@ TEST(StkCallbackParser, ReadsTheDocsVariantWithoutBalanceAndDecimalAmount) {
 
 TEST(StkCallbackParser, ReadsEveryFailureFixture) {
     const std::map<std::string, int64_t> expected = {
-        {"stkpush.callback.cancelled.json", 1032}, {"stkpush.callback.timeout.json", 1037},
+        {"stkpush.callback.cancelled.json", 1032},       {"stkpush.callback.timeout.json", 1037},
         {"stkpush.callback.insufficient-funds.json", 1}, {"stkpush.callback.wrong-pin.json", 2001},
-        {"stkpush.callback.expired.json", 1019}, {"stkpush.callback.subscriber-locked.json", 1001}};
+        {"stkpush.callback.expired.json", 1019},         {"stkpush.callback.subscriber-locked.json", 1001}};
     for (const auto& [file, code] : expected) {
         auto cb = ParseStkCallback(Fixture(file));
         ASSERT_TRUE(cb.has_value()) << file;
@@ -71,10 +71,13 @@ TEST(StkCallbackParser, ReadsEveryFailureFixture) {
 }
 
 TEST(StkCallbackParser, ToleratesStringCodesAndOneItemObjects) {
-    json body = {{"Body", {{"stkCallback", {{"MerchantRequestID", "m"}, {"CheckoutRequestID", "ws_CO_1"},
-                                            {"ResultCode", "1032"}, {"ResultDesc", "Request cancelled by user"},
-                                            {"CallbackMetadata", {{"Item", {{"Name", "Amount"},
-                                                                            {"Value", "1.00"}}}}}}}}}};
+    json body = {{"Body",
+                  {{"stkCallback",
+                    {{"MerchantRequestID", "m"},
+                     {"CheckoutRequestID", "ws_CO_1"},
+                     {"ResultCode", "1032"},
+                     {"ResultDesc", "Request cancelled by user"},
+                     {"CallbackMetadata", {{"Item", {{"Name", "Amount"}, {"Value", "1.00"}}}}}}}}}};
     auto cb = ParseStkCallback(body);
     ASSERT_TRUE(cb.has_value()) << cb.error().message;
     EXPECT_EQ(cb->result_code, 1032);
@@ -84,18 +87,20 @@ TEST(StkCallbackParser, ToleratesStringCodesAndOneItemObjects) {
 // Daraja sends 1, 1.00 or "1.00" depending on the API: all three mean 1; anything else is refused.
 TEST(StkCallbackParser, AmountsAreWholePositiveShillings) {
     auto parse = [](const json& amount, const json& code = 0) {
-        json items = json::array({{{"Name", "Amount"}, {"Value", amount}},
-                                  {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1ABCDEF"}}});
-        return ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "ws_CO_1"}, {"ResultCode", code},
-                                                            {"CallbackMetadata", {{"Item", items}}}}}}}});
+        json items = json::array(
+            {{{"Name", "Amount"}, {"Value", amount}}, {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1ABCDEF"}}});
+        return ParseStkCallback(
+            {{"Body",
+              {{"stkCallback",
+                {{"CheckoutRequestID", "ws_CO_1"}, {"ResultCode", code}, {"CallbackMetadata", {{"Item", items}}}}}}}});
     };
     for (const json& one : {json(1), json(1.0), json("1.00"), json("1"), json("1.0")}) {
         auto cb = parse(one);
         ASSERT_TRUE(cb.has_value()) << one.dump();
         EXPECT_EQ(cb->amount, 1) << one.dump();
     }
-    for (const json& bad : {json("1e20"), json(1e20), json(-500), json(0), json("1.5"), json(1.5), json(""),
-                            json("+1"), json(" 1"), json("1."), json(true), json(nullptr), json::array()}) {
+    for (const json& bad : {json("1e20"), json(1e20), json(-500), json(0), json("1.5"), json(1.5), json(""), json("+1"),
+                            json(" 1"), json("1."), json(true), json(nullptr), json::array()}) {
         auto cb = parse(bad);
         ASSERT_FALSE(cb.has_value()) << bad.dump();
         EXPECT_EQ(cb.error().details.front().field, "Amount") << bad.dump();
@@ -108,16 +113,18 @@ TEST(StkCallbackParser, AmountsAreWholePositiveShillings) {
 
 TEST(StkCallbackParser, ASuccessNeedsItsAmountAndReceipt) {
     auto success = [](const json& items) {
-        return ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "ws_CO_1"}, {"ResultCode", 0},
-                                                            {"CallbackMetadata", {{"Item", items}}}}}}}});
+        return ParseStkCallback(
+            {{"Body",
+              {{"stkCallback",
+                {{"CheckoutRequestID", "ws_CO_1"}, {"ResultCode", 0}, {"CallbackMetadata", {{"Item", items}}}}}}}});
     };
     EXPECT_FALSE(success(json::array({{{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1ABCDEF"}}})).has_value());
     EXPECT_FALSE(success(json::array({{{"Name", "Amount"}, {"Value", 1}}})).has_value());
     EXPECT_FALSE(success(json::array({{{"Name", "Amount"}, {"Value", 1}},
                                       {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1<script>"}}}))
                      .has_value());
-    EXPECT_FALSE(ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "x"}, {"ResultCode", 0}}}}}})
-                     .has_value());
+    EXPECT_FALSE(
+        ParseStkCallback({{"Body", {{"stkCallback", {{"CheckoutRequestID", "x"}, {"ResultCode", 0}}}}}}).has_value());
 }
 
 TEST(StkCallbackParser, RejectsWhatIsNotAnStkCallback) {
@@ -171,7 +178,8 @@ TEST(TokenCache, AsyncCallersDuringOneFetchShareItAndACachedTokenAnswersAtOnce) 
     auto now = std::chrono::system_clock::now();
     TokenCache cache(
         [&]() -> TokenCache::Fetched { return core::Fail(core::ErrorCode::kInternal, "the blocking fetch is unused"); },
-        [&] { return now; }, std::chrono::seconds(60), [&](std::function<void(TokenCache::Fetched)> done) {
+        [&] { return now; }, std::chrono::seconds(60),
+        [&](std::function<void(TokenCache::Fetched)> done) {
             ++fetches;
             pending = std::move(done);
         });
@@ -207,7 +215,7 @@ TEST(DarajaErrorMapping, EnvelopeBecomesAClearUpstreamError) {
 }
 
 class DarajaOverLoopback : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         runtime_.Start();
         sim::SimulatorOptions options;
@@ -230,7 +238,9 @@ protected:
         runtime_.Stop();
     }
     void Rule(const json& rule) {
-        net::ClientRequest req{"POST", sim_->BaseUrl() + "/sim/v1/rules", {{"Content-Type", "application/json"}},
+        net::ClientRequest req{"POST",
+                               sim_->BaseUrl() + "/sim/v1/rules",
+                               {{"Content-Type", "application/json"}},
                                json({{"rules", json::array({rule})}}).dump()};
         auto res = http_->Send(req);
         ASSERT_TRUE(res && res->status == 200);
@@ -309,14 +319,16 @@ TEST_F(DarajaOverLoopback, AsyncPushesShareOneTokenFetchAndAnswerOnThePool) {
 TEST_F(DarajaOverLoopback, AsyncCallRenewsAnInvalidatedTokenOnce) {
     ASSERT_TRUE(client_->StkPush(Push(31)).has_value());
     Rule({{"api", "stkpush"}, {"then", {{"invalidateToken", true}}}, {"times", 1}});
-    auto ack = Await<StkPushAck>(
-        [&](auto done) { client_->StkPushAsync({"254700000002", 32, "A1", "Rent", "http://127.0.0.1:9/cb"}, done); });
+    auto ack = Await<StkPushAck>([&](auto done) {
+        client_->StkPushAsync({"254700000002", 32, "A1", "Rent", "http://127.0.0.1:9/cb"}, done);
+    });
     ASSERT_TRUE(ack.has_value()) << ack.error().message;
     EXPECT_EQ(client_->token_fetches(), 2);
 }
 
 TEST_F(DarajaOverLoopback, AsyncRefusalAndDeadlineAreTheSameErrors) {
-    Rule({{"api", "stkpush"}, {"when", {{"amount", 33}}},
+    Rule({{"api", "stkpush"},
+          {"when", {{"amount", 33}}},
           {"then", {{"httpStatus", 500}, {"errorCode", "500.003.02"}, {"errorMessage", "Spike Arrest Violation"}}}});
     auto refused = Await<StkPushAck>([&](auto done) { client_->StkPushAsync(Push(33), done); });
     ASSERT_FALSE(refused.has_value());
@@ -330,7 +342,10 @@ TEST_F(DarajaOverLoopback, AsyncRefusalAndDeadlineAreTheSameErrors) {
 
 TEST_F(DarajaOverLoopback, RefusalCarriesDarajasCode) {
     Rule({{"api", "stkpush"},
-          {"then", {{"httpStatus", 500}, {"errorCode", "500.003.02"}, {"errorMessage", "Error Occurred: Spike Arrest Violation"}}}});
+          {"then",
+           {{"httpStatus", 500},
+            {"errorCode", "500.003.02"},
+            {"errorMessage", "Error Occurred: Spike Arrest Violation"}}}});
     auto ack = client_->StkPush(Push(13));
     ASSERT_FALSE(ack.has_value());
     EXPECT_EQ(ack.error().code, core::ErrorCode::kUpstream);

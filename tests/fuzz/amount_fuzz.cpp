@@ -3,9 +3,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/amount.hpp"
 #include "core/text.hpp"
@@ -28,10 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     struct Bounds {
         int64_t min, max;
     };
-    static constexpr Bounds kBounds[] = {{kMinStkAmount, kMaxStkAmount},
-                                         {10, 250000},
-                                         {1, 100000000},
-                                         {0, std::numeric_limits<int64_t>::max()}};
+    static constexpr Bounds kBounds[] = {
+        {kMinStkAmount, kMaxStkAmount}, {10, 250000}, {1, 100000000}, {0, std::numeric_limits<int64_t>::max()}};
     const Bounds b = kBounds[data[0] % 4];
     json v = json::parse(text.substr(1), nullptr, false);
     if (v.is_discarded()) return 0;

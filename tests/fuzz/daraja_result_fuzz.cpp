@@ -3,15 +3,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "daraja/results.hpp"
 #include "fuzz_check.hpp"
 
-using nlohmann::json;
 using haven::daraja::ParseAccountBalance;
+using nlohmann::json;
 
 namespace {
 

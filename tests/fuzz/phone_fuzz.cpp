@@ -42,8 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(local && *local == *phone);
         // Its mask keeps the first 4 and last 4 digits only.
         std::string masked = MaskPhone(*phone);
-        FUZZ_CHECK(masked.size() == 12 && masked.substr(0, 4) == phone->substr(0, 4) &&
-                   masked.substr(4, 4) == "****" && masked.substr(8) == phone->substr(8));
+        FUZZ_CHECK(masked.size() == 12 && masked.substr(0, 4) == phone->substr(0, 4) && masked.substr(4, 4) == "****" &&
+                   masked.substr(8) == phone->substr(8));
     } else {
         FUZZ_CHECK(phone.error().code == ErrorCode::kValidation);
     }

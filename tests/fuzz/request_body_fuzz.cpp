@@ -3,10 +3,9 @@
 // page's fixed lease is set.
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "api/bodies.hpp"
 #include "core/amount.hpp"

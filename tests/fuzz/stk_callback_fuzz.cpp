@@ -2,9 +2,8 @@
 // CallbackURL is untrusted input).
 #include <cstddef>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "core/amount.hpp"
 #include "daraja/callbacks.hpp"

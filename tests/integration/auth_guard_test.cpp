@@ -8,7 +8,7 @@ namespace haven::testing {
 namespace {
 
 class AuthGuard : public GatewayTest {
-protected:
+  protected:
     /// Runs `router`'s handler for POST /test/admin-only as the server would, with `token` as the bearer.
     net::Response Dispatch(const net::Router& router, const std::string& token) {
         auto match = router.Find("POST", "/test/admin-only");
@@ -40,8 +40,7 @@ protected:
 TEST_F(AuthGuard, AdminOnlyRouteRefusesNoTokenWith401AndViewerWith403) {
     auto& ctx = gateway_->api_context();
     net::Router router;
-    router.Add("POST", "/test/admin-only",
-               api::Authed(ctx, admins_, [this](net::Request&, const api::Caller& caller) {
+    router.Add("POST", "/test/admin-only", api::Authed(ctx, admins_, [this](net::Request&, const api::Caller& caller) {
                    ++calls_;
                    seen_ = caller;
                    return net::Response::Json(200, {{"ok", true}});

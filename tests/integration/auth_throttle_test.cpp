@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kOtherAddress = "127.0.0.2";
 
 class AuthThrottle : public GatewayTest {
-protected:
+  protected:
     Reply LoginFrom(const std::string& email, const std::string& password, const std::string& local_address = "") {
         net::ClientRequest req;
         req.method = "POST";
@@ -92,7 +92,7 @@ TEST_F(AuthThrottle, UnknownAccountsAreThrottledToo) {
 }
 
 class AuthAddressCeiling : public AuthThrottle {
-protected:
+  protected:
     void SetUp() override {
         StartGateway([](app::Config& c) {
             c.login_ip_max_failures = 3;
@@ -117,7 +117,7 @@ TEST_F(AuthAddressCeiling, FailuresOnManyAccountsFromOneAddressHitTheCeiling) {
 }
 
 class HashBound : public AuthThrottle {
-protected:
+  protected:
     void SetUp() override {
         StartGateway([](app::Config& c) {
             c.hash_concurrency = 1;

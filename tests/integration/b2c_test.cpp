@@ -10,7 +10,7 @@ namespace haven::testing {
 namespace {
 
 class B2cTest : public GatewayTest {
-protected:
+  protected:
     /// A simulator rule for the given Daraja API ("b2c", "reversal", "balance", "status", "stkpush").
     void Rule(const std::string& api, const json& when, const json& then) {
         json rule = {{"api", api}, {"then", then}};
@@ -86,7 +86,8 @@ TEST_F(B2cTest, PayoutSucceedsWithOurOriginatorConversationId) {
     for (const auto& req : sent.body.value("requests", json::array())) {
         if (req.value("path", "") != "/mpesa/b2c/v3/paymentrequest") continue;
         json body = req["body"].is_string() ? json::parse(req["body"].get<std::string>(), nullptr, false) : req["body"];
-        found = body.value("OriginatorConversationID", "") == originator && body.value("CommandID", "") == "BusinessPayment";
+        found = body.value("OriginatorConversationID", "") == originator &&
+                body.value("CommandID", "") == "BusinessPayment";
     }
     EXPECT_TRUE(found) << "the v3 request did not carry our OriginatorConversationID";
 
@@ -100,8 +101,7 @@ TEST_F(B2cTest, PayoutSucceedsWithOurOriginatorConversationId) {
 TEST_F(B2cTest, SalaryAndBonusMapToTheirCommandIds) {
     auto token = Login("admin@a.test");
     EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100, "salary"), token).body["data"]["commandId"], "SalaryPayment");
-    EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100, "bonus"), token).body["data"]["commandId"],
-              "PromotionPayment");
+    EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100, "bonus"), token).body["data"]["commandId"], "PromotionPayment");
     auto bad = Money("/api/v1/mpesa/b2c", Payout(100, "gift"), token);
     EXPECT_EQ(bad.status, 400) << bad.body.dump();
 }
@@ -199,9 +199,12 @@ TEST_F(B2cTest, RefundCapHoldsUnderTwentyConcurrentRequests) {
             json body = Payout(100, "refund");
             body["originalTransactionId"] = paid;
             auto r = Money("/api/v1/mpesa/b2c", body, token);
-            if (r.status == 200) ++accepted;
-            else if (r.status == 422) ++refused;
-            else ++other;
+            if (r.status == 200)
+                ++accepted;
+            else if (r.status == 422)
+                ++refused;
+            else
+                ++other;
         });
     }
     for (auto& t : threads) t.join();
@@ -240,7 +243,7 @@ TEST_F(B2cTest, ReversalOfFailedPaymentIsRefused) {
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(WaitFinal(token, r.body["data"]["checkoutRequestId"])["status"], "FAILED");
     auto rev = Money("/api/v1/mpesa/reverse",
-                   {{"transactionId", r.body["data"]["transactionId"]}, {"remarks", "x"}, {"reason", "y"}}, token);
+                     {{"transactionId", r.body["data"]["transactionId"]}, {"remarks", "x"}, {"reason", "y"}}, token);
     EXPECT_EQ(rev.status, 422) << rev.body.dump();
     EXPECT_EQ(SimRequestCount("/mpesa/reversal/"), 0);
 }
@@ -250,10 +253,9 @@ TEST_F(B2cTest, OnlyAdminsPayOutOrReverseAndEveryAttemptIsAudited) {
     const int64_t paid = PaidStk(admin, 900);
     for (const char* who : {"manager@a.test", "viewer@a.test"}) {
         auto token = Login(who);
-        EXPECT_EQ(Money("/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}},
-                      token)
-                      .status,
-                  403);
+        EXPECT_EQ(
+            Money("/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}}, token).status,
+            403);
         EXPECT_EQ(Money("/api/v1/mpesa/b2c", Payout(100), token).status, 403);
     }
     EXPECT_EQ(*gateway_->store().CountAudit("reversal.initiate", "denied"), 2);
@@ -333,8 +335,7 @@ TEST_F(B2cTest, AnotherAgencysObjectsAre404) {
     auto b = Login("admin@b.test");
     EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions/" + std::to_string(payout_id), nullptr, b).status, 404);
     EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions/" + std::to_string(paid), nullptr, b).status, 404);
-    EXPECT_EQ(Money("/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}}, b)
-                  .status,
+    EXPECT_EQ(Money("/api/v1/mpesa/reverse", {{"transactionId", paid}, {"remarks", "x"}, {"reason", "y"}}, b).status,
               404);
     json refund = Payout(100, "refund");
     refund["originalTransactionId"] = paid;
@@ -344,7 +345,7 @@ TEST_F(B2cTest, AnotherAgencysObjectsAre404) {
 }
 
 class B2cWrongPasswordTest : public B2cTest {
-protected:
+  protected:
     void SetUp() override {
         StartGateway([](app::Config& c) { c.initiator_password = "not-the-password"; });
     }

@@ -15,7 +15,7 @@ constexpr int kSlowMs = 6000;
 
 /// Two worker threads (the fewest allowed) and `limit` requests allowed to wait on Daraja.
 class SlowDaraja : public GatewayTest {
-protected:
+  protected:
     explicit SlowDaraja(int64_t limit) : limit_(limit) {}
     void SetUp() override {
         StartGateway([this](app::Config& c) {
@@ -71,12 +71,12 @@ protected:
 };
 
 class ManySlowPushes : public SlowDaraja {
-protected:
+  protected:
     ManySlowPushes() : SlowDaraja(256) {}
 };
 
 class DarajaInFlight : public SlowDaraja {
-protected:
+  protected:
     DarajaInFlight() : SlowDaraja(4) {}
 };
 

@@ -7,11 +7,10 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "app/gateway.hpp"
 #include "net/http_client.hpp"
@@ -28,8 +27,10 @@ struct Reply {
 };
 
 class GatewayTest : public ::testing::Test {
-protected:
-    void SetUp() override { StartGateway([](app::Config&) {}); }
+  protected:
+    void SetUp() override {
+        StartGateway([](app::Config&) {});
+    }
     void TearDown() override {
         if (gateway_) gateway_->Stop();
         client_runtime_.Stop();
@@ -108,16 +109,19 @@ protected:
 
     json CreateLease(const std::string& token, const std::string& reference = "A1") {
         auto r = Api("POST", "/api/v1/leases",
-                     {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "B4"},
-                      {"monthlyRent", 15000}, {"accountReference", reference}},
+                     {{"tenantName", "Wanjiku Kamau"},
+                      {"phoneNumber", "0708374149"},
+                      {"unit", "B4"},
+                      {"monthlyRent", 15000},
+                      {"accountReference", reference}},
                      token);
         EXPECT_EQ(r.status, 201) << r.body.dump();
         return r.body["data"];
     }
 
     json StkBody(int64_t amount, std::optional<int64_t> lease_id = std::nullopt) {
-        json b = {{"phoneNumber", "0708374149"}, {"amount", amount}, {"accountReference", "A1"},
-                  {"transactionDesc", "Rent"}};
+        json b = {
+            {"phoneNumber", "0708374149"}, {"amount", amount}, {"accountReference", "A1"}, {"transactionDesc", "Rent"}};
         if (lease_id) b["leaseId"] = *lease_id;
         return b;
     }

@@ -10,8 +10,11 @@ using LeaseSync = GatewayTest;
 constexpr const char* kHavenLeaseId = "6571b2c9e4b0a1f2c3d4e5f6";
 
 json LeaseFields(int64_t rent = 15000) {
-    return {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "B4"},
-            {"monthlyRent", rent},           {"accountReference", "B4"}};
+    return {{"tenantName", "Wanjiku Kamau"},
+            {"phoneNumber", "0708374149"},
+            {"unit", "B4"},
+            {"monthlyRent", rent},
+            {"accountReference", "B4"}};
 }
 
 TEST_F(LeaseSync, PutCreatesThenUpdatesTheSameLease) {
@@ -159,8 +162,10 @@ TEST_F(LeaseSync, TransactionAnswersCarryHavensLeaseIdBesideOurs) {
     ASSERT_EQ(all.body["data"]["items"].size(), 3u) << all.body.dump();
     for (const auto& item : all.body["data"]["items"]) {
         ASSERT_TRUE(item.contains("leaseExternalId")) << item.dump();
-        if (item["leaseId"] == our_id) EXPECT_EQ(item["leaseExternalId"], kHavenLeaseId);
-        else EXPECT_TRUE(item["leaseExternalId"].is_null()) << item.dump();
+        if (item["leaseId"] == our_id)
+            EXPECT_EQ(item["leaseExternalId"], kHavenLeaseId);
+        else
+            EXPECT_TRUE(item["leaseExternalId"].is_null()) << item.dump();
     }
     const std::string plain_checkout = plain_push.body["data"]["checkoutRequestId"];
     auto plain_status = Api("GET", "/api/v1/mpesa/status/" + plain_checkout, nullptr, token).body["data"];

@@ -6,7 +6,7 @@ namespace haven::testing {
 namespace {
 
 class MediaType : public GatewayTest {
-protected:
+  protected:
     Reply PostAs(const std::string& path, const std::string& content_type, const json& body,
                  const std::string& token = "", const std::string& key = "") {
         net::Headers headers{{"Content-Type", content_type}};
@@ -25,8 +25,8 @@ TEST_F(MediaType, SmuggledJsonInATextTypeIs415OnTheTenantPayLink) {
     const auto path = PayPath(Login("admin@a.test"));
     // A form or fetch() from another site may send text/plain without a preflight.
     for (const char* type : {"text/plain; x=application/json", "text/plain;charset=application/json",
-                             "application/jsonx", "application/json-patch+json", "multipart/form-data; a=application/json",
-                             "application/x-www-form-urlencoded"}) {
+                             "application/jsonx", "application/json-patch+json",
+                             "multipart/form-data; a=application/json", "application/x-www-form-urlencoded"}) {
         auto r = PostAs(path, type, {{"phoneNumber", "0708374149"}});
         EXPECT_EQ(r.status, 415) << type << ": " << r.body.dump();
         EXPECT_EQ(r.body["error"]["code"], "UNSUPPORTED_MEDIA_TYPE") << type;
@@ -42,8 +42,11 @@ TEST_F(MediaType, SmuggledJsonInATextTypeIs415OnAnAuthenticatedRoute) {
         EXPECT_EQ(r.status, 415) << type << ": " << r.body.dump();
         EXPECT_EQ(r.body["error"]["code"], "UNSUPPORTED_MEDIA_TYPE") << type;
         auto lease = PostAs("/api/v1/leases", type,
-                            {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "B4"},
-                             {"monthlyRent", 15000}, {"accountReference", "A1"}},
+                            {{"tenantName", "Wanjiku Kamau"},
+                             {"phoneNumber", "0708374149"},
+                             {"unit", "B4"},
+                             {"monthlyRent", 15000},
+                             {"accountReference", "A1"}},
                             token);
         EXPECT_EQ(lease.status, 415) << type << ": " << lease.body.dump();
     }
@@ -53,8 +56,9 @@ TEST_F(MediaType, SmuggledJsonInATextTypeIs415OnAnAuthenticatedRoute) {
 TEST_F(MediaType, JsonWithUtf8CharsetOrInCapitalsIsAccepted) {
     const auto token = Login("admin@a.test");
     int n = 0;
-    for (const char* type : {"application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/json;",
-                             "Application/Json;Charset=\"UTF-8\"", "application/json ; charset=utf-8"}) {
+    for (const char* type :
+         {"application/json", "application/json; charset=utf-8", "APPLICATION/JSON", "application/json;",
+          "Application/Json;Charset=\"UTF-8\"", "application/json ; charset=utf-8"}) {
         json body = StkBody(20 + n);
         body["phoneNumber"] = "07110000" + std::to_string(10 + n++);  // one phone per push: no subscriber lock
         auto r = PostAs("/api/v1/mpesa/stk-push", type, body, token);
@@ -70,7 +74,9 @@ TEST_F(MediaType, DarajaCallbacksIgnoreTheHeaderButNotTheBody) {
     // A proxy that drops or rewrites the header loses nothing: the body is what counts.
     json callback = {{"Body",
                       {{"stkCallback",
-                        {{"MerchantRequestID", "1"}, {"CheckoutRequestID", "ws_CO_unknown"}, {"ResultCode", 1032},
+                        {{"MerchantRequestID", "1"},
+                         {"CheckoutRequestID", "ws_CO_unknown"},
+                         {"ResultCode", 1032},
                          {"ResultDesc", "Request cancelled by user"}}}}}};
     auto plain = Call("POST", url, callback.dump(), {{"Content-Type", "text/plain"}});
     EXPECT_NE(plain.status, 415) << plain.body.dump();

@@ -12,7 +12,8 @@ namespace {
 
 std::string PgExec(const std::string& url, const std::string& sql) {
     PGconn* conn = PQconnectdb(url.c_str());
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
     std::string err;
     if (PQstatus(conn) != CONNECTION_OK) {
         err = PQerrorMessage(conn);
@@ -26,15 +27,15 @@ std::string PgExec(const std::string& url, const std::string& sql) {
 }
 
 class OnPostgres : public GatewayTest {
-protected:
+  protected:
     void SetUp() override {
         const char* url = std::getenv("HAVEN_TEST_POSTGRES_URL");
         if (url == nullptr || *url == '\0') GTEST_SKIP() << "HAVEN_TEST_POSTGRES_URL is not set";
         admin_url_ = url;
         schema_ = "haven_it_" + std::to_string(std::random_device{}());
         ASSERT_EQ(PgExec(admin_url_, "CREATE SCHEMA " + schema_), "");
-        const std::string db = admin_url_ + (admin_url_.find('?') == std::string::npos ? "?" : "&") +
-                               "options=-csearch_path%3D" + schema_;
+        const std::string db =
+            admin_url_ + (admin_url_.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
         StartGateway([&](app::Config& c) { c.database_url = db; });
     }
     void TearDown() override {
@@ -56,8 +57,8 @@ TEST_F(OnPostgres, PushCallbackPaymentAndDuplicatesOnce) {
     EXPECT_EQ(replay.body, push.body);
     EXPECT_EQ(WaitFinal(token, push.body["data"]["checkoutRequestId"])["status"], "SUCCESS");
     ASSERT_TRUE(Eventually([&] {
-        auto detail = Api("GET", "/api/v1/mpesa/transactions/" + push.body["data"]["transactionId"].dump(), nullptr,
-                          token);
+        auto detail =
+            Api("GET", "/api/v1/mpesa/transactions/" + push.body["data"]["transactionId"].dump(), nullptr, token);
         int callbacks = 0;
         for (const auto& e : detail.body["data"]["timeline"]) callbacks += e["kind"] == "callback";
         return callbacks == 3;
@@ -66,7 +67,8 @@ TEST_F(OnPostgres, PushCallbackPaymentAndDuplicatesOnce) {
     EXPECT_EQ(payments.body["data"].size(), 1u);
     EXPECT_EQ(SimRequestCount("/mpesa/stkpush/v1/processrequest"), 1);
     EXPECT_EQ(Api("GET", "/api/v1/mpesa/transactions/" + push.body["data"]["transactionId"].dump(), nullptr,
-                  Login("admin@b.test")).status,
+                  Login("admin@b.test"))
+                  .status,
               404);
 }
 

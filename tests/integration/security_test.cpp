@@ -30,16 +30,17 @@ TEST_F(Security, LoginReturnsATokenAndTheUser) {
 TEST_F(Security, ProtectedRoutesNeedAValidUnexpiredHs256Token) {
     EXPECT_EQ(Api("GET", "/api/v1/leases").status, 401);
     EXPECT_EQ(Api("GET", "/api/v1/leases", nullptr, "not.a.token").status, 401);
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     auto user = gateway_->store().FindUserByEmail("admin@a.test");
     ASSERT_TRUE(user.has_value());
     service::Claims expired{user->id, user->agency_id, core::Role::kAdmin, user->email, now - 7200, now - 3600};
     EXPECT_EQ(Api("GET", "/api/v1/leases", nullptr, service::IssueJwt(expired, gateway_->config().jwt_secret)).status,
               401);
     service::Claims valid{user->id, user->agency_id, core::Role::kAdmin, user->email, now, now + 600};
-    EXPECT_EQ(Api("GET", "/api/v1/leases", nullptr, service::IssueJwt(valid, "another-secret-another-secret-xx")).status,
-              401);
+    EXPECT_EQ(
+        Api("GET", "/api/v1/leases", nullptr, service::IssueJwt(valid, "another-secret-another-secret-xx")).status,
+        401);
     // alg "none" with the same claims
     std::string payload = service::IssueJwt(valid, gateway_->config().jwt_secret);
     payload = payload.substr(payload.find('.') + 1);
@@ -94,8 +95,11 @@ TEST_F(Security, OnlyListedOriginsGetCorsHeadersAndPreflight) {
 
 TEST_F(Security, OversizedBodyIs413AndWritesNothing) {
     auto token = Login("admin@a.test");
-    json body = {{"tenantName", std::string(200 * 1024, 'x')}, {"phoneNumber", "0712345678"}, {"unit", "U"},
-                 {"monthlyRent", 100}, {"accountReference", "R"}};
+    json body = {{"tenantName", std::string(200 * 1024, 'x')},
+                 {"phoneNumber", "0712345678"},
+                 {"unit", "U"},
+                 {"monthlyRent", 100},
+                 {"accountReference", "R"}};
     auto r = Api("POST", "/api/v1/leases", body, token);
     EXPECT_EQ(r.status, 413);
     EXPECT_EQ(Api("GET", "/api/v1/leases", nullptr, token).body["data"].size(), 0u);
@@ -130,14 +134,19 @@ TEST_F(Security, DarajaCallbacksWithTheSecretAreNeverRateLimited) {
     const std::string secret = gateway_->config().callback_secret;
     for (int i = 0; i < 15; ++i) {
         const std::string id = "ws_CO_burst_" + std::to_string(i);
-        json body = {{"Body", {{"stkCallback", {{"MerchantRequestID", "m"}, {"CheckoutRequestID", id},
-                                                {"ResultCode", 1032}, {"ResultDesc", "Request Cancelled by user."}}}}}};
+        json body = {{"Body",
+                      {{"stkCallback",
+                        {{"MerchantRequestID", "m"},
+                         {"CheckoutRequestID", id},
+                         {"ResultCode", 1032},
+                         {"ResultDesc", "Request Cancelled by user."}}}}}};
         auto r = Api("POST", "/api/v1/mpesa/callback?secret=" + secret, body);
         ASSERT_EQ(r.status, 200) << i;
         EXPECT_EQ(gateway_->store().CountUnmatchedCallbacks(id).value_or(0), 1);
     }
     int limited = 0;
-    for (int i = 0; i < 10; ++i) limited += Api("POST", "/api/v1/mpesa/callback?secret=guess", json::object()).status == 429;
+    for (int i = 0; i < 10; ++i)
+        limited += Api("POST", "/api/v1/mpesa/callback?secret=guess", json::object()).status == 429;
     EXPECT_GT(limited, 0);  // a wrong secret gets no exemption
 }
 
@@ -189,7 +198,8 @@ TEST_F(Security, LogsCarryNoFullPhoneNumbersSecretsOrTokens) {
     EXPECT_NE(logs.find("/api/v1/mpesa/stk-push"), std::string::npos) << "no access log line was captured";
     for (const std::string secret : {"254708374149", "0708374149"}) {
         auto at = logs.find(secret);
-        EXPECT_EQ(at, std::string::npos) << logs.substr(at == std::string::npos ? 0 : at - std::min<size_t>(at, 200), 400);
+        EXPECT_EQ(at, std::string::npos) << logs.substr(at == std::string::npos ? 0 : at - std::min<size_t>(at, 200),
+                                                        400);
     }
     EXPECT_EQ(logs.find(token), std::string::npos);
     EXPECT_EQ(logs.find(gateway_->config().callback_secret), std::string::npos);

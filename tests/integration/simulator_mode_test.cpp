@@ -6,8 +6,10 @@ namespace haven::testing {
 namespace {
 
 class SimulatorMode : public GatewayTest {
-protected:
-    void SetUp() override { StartGateway([](app::Config& c) { c.simulator_interactive = true; }); }
+  protected:
+    void SetUp() override {
+        StartGateway([](app::Config& c) { c.simulator_interactive = true; });
+    }
 
     /// An STK push that waits on the virtual phone; returns its CheckoutRequestID.
     std::string Prompt(const std::string& token, int64_t amount, const std::string& phone) {

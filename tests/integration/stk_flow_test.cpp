@@ -122,8 +122,12 @@ TEST_F(StkFlow, FinalStateNeverMovesBack) {
     auto merchant = push.body["data"]["merchantRequestId"].get<std::string>();
     ASSERT_EQ(WaitFinal(token, id)["status"], "SUCCESS");
     // A late failure callback for the same push is acknowledged and ignored.
-    json late = {{"Body", {{"stkCallback", {{"MerchantRequestID", merchant}, {"CheckoutRequestID", id},
-                                            {"ResultCode", 1032}, {"ResultDesc", "Request Cancelled by user."}}}}}};
+    json late = {{"Body",
+                  {{"stkCallback",
+                    {{"MerchantRequestID", merchant},
+                     {"CheckoutRequestID", id},
+                     {"ResultCode", 1032},
+                     {"ResultDesc", "Request Cancelled by user."}}}}}};
     auto secret = gateway_->config().callback_secret;
     auto r = Api("POST", "/api/v1/mpesa/callback?secret=" + secret, late);
     EXPECT_EQ(r.status, 200);
@@ -140,11 +144,15 @@ TEST_F(StkFlow, ForgedCallbackWithoutTheSecretChangesNothing) {
     auto push = Api("POST", "/api/v1/mpesa/stk-push", StkBody(40, lease["id"].get<int64_t>()), token);
     ASSERT_EQ(push.status, 200) << push.body.dump();
     auto id = push.body["data"]["checkoutRequestId"].get<std::string>();
-    json forged = {{"Body", {{"stkCallback", {{"MerchantRequestID", "x"}, {"CheckoutRequestID", id}, {"ResultCode", 0},
-                                              {"ResultDesc", "The service request is processed successfully."},
-                                              {"CallbackMetadata", {{"Item", json::array({
-                                                  {{"Name", "Amount"}, {"Value", 40}},
-                                                  {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1FAKE00"}}})}}}}}}}};
+    json forged = {{"Body",
+                    {{"stkCallback",
+                      {{"MerchantRequestID", "x"},
+                       {"CheckoutRequestID", id},
+                       {"ResultCode", 0},
+                       {"ResultDesc", "The service request is processed successfully."},
+                       {"CallbackMetadata",
+                        {{"Item", json::array({{{"Name", "Amount"}, {"Value", 40}},
+                                               {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1FAKE00"}}})}}}}}}}};
     for (std::string query : {"", "?secret=wrong", "?secret="}) {
         auto r = Api("POST", "/api/v1/mpesa/callback" + query, forged);
         EXPECT_EQ(r.status, 401) << query;
@@ -158,8 +166,12 @@ TEST_F(StkFlow, ForgedCallbackWithoutTheSecretChangesNothing) {
 }
 
 TEST_F(StkFlow, CallbackForUnknownCheckoutIdIsStoredAndAcknowledged) {
-    json body = {{"Body", {{"stkCallback", {{"MerchantRequestID", "m-1"}, {"CheckoutRequestID", "ws_CO_unknown_42"},
-                                            {"ResultCode", 1032}, {"ResultDesc", "Request Cancelled by user."}}}}}};
+    json body = {{"Body",
+                  {{"stkCallback",
+                    {{"MerchantRequestID", "m-1"},
+                     {"CheckoutRequestID", "ws_CO_unknown_42"},
+                     {"ResultCode", 1032},
+                     {"ResultDesc", "Request Cancelled by user."}}}}}};
     auto r = Api("POST", "/api/v1/mpesa/callback?secret=" + gateway_->config().callback_secret, body);
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body["ResultCode"], 0);
@@ -312,7 +324,8 @@ TEST_F(StkFlow, ALongTransactionDescIsKeptAndDarajaGetsItsFirst13Characters) {
     auto requests = Sim("GET", "/sim/v1/requests");
     std::string sent;
     for (const auto& r : requests.body["requests"]) {
-        if (r["path"].get<std::string>().find("stkpush") != std::string::npos) sent = r["body"].value("TransactionDesc", "");
+        if (r["path"].get<std::string>().find("stkpush") != std::string::npos)
+            sent = r["body"].value("TransactionDesc", "");
     }
     EXPECT_EQ(sent, "Rent Payment ");
 

@@ -21,8 +21,8 @@ TEST_F(Tenant, PaysRentThroughThePaymentLinkWithoutLoggingIn) {
     EXPECT_EQ(summary.body["data"]["phoneHint"], "0708***149");
     EXPECT_EQ(summary.body["data"]["agencyName"], "Agency A");
 
-    auto push = Api("POST", "/api/v1/pay/" + t + "/stk-push", {{"phoneNumber", "0708 374 149"}},
-                    "", {{"Idempotency-Key", "tenant-try-1"}});
+    auto push = Api("POST", "/api/v1/pay/" + t + "/stk-push", {{"phoneNumber", "0708 374 149"}}, "",
+                    {{"Idempotency-Key", "tenant-try-1"}});
     ASSERT_EQ(push.status, 200) << push.body.dump();
     const std::string id = push.body["data"]["checkoutRequestId"];
     json status;
@@ -73,9 +73,12 @@ TEST(Config, MissingOrMalformedSettingsNameTheVariable) {
     ASSERT_FALSE(sandbox.has_value());
     EXPECT_EQ(sandbox.error().message.rfind("MPESA_CONSUMER_SECRET:", 0), 0u) << sandbox.error().message;
 
-    auto full = app::LoadConfig(env({{"MPESA_ENVIRONMENT", "production"}, {"MPESA_CONSUMER_KEY", "k"},
-                                     {"MPESA_CONSUMER_SECRET", "s"}, {"MPESA_SHORTCODE", "600111"},
-                                     {"MPESA_PASSKEY", "p"}, {"MPESA_CALLBACK_URL", "http://insecure.example/cb"},
+    auto full = app::LoadConfig(env({{"MPESA_ENVIRONMENT", "production"},
+                                     {"MPESA_CONSUMER_KEY", "k"},
+                                     {"MPESA_CONSUMER_SECRET", "s"},
+                                     {"MPESA_SHORTCODE", "600111"},
+                                     {"MPESA_PASSKEY", "p"},
+                                     {"MPESA_CALLBACK_URL", "http://insecure.example/cb"},
                                      {"JWT_SECRET", std::string(40, 'j')}}));
     ASSERT_FALSE(full.has_value());
     EXPECT_EQ(full.error().message.rfind("MPESA_CALLBACK_URL:", 0), 0u) << full.error().message;
@@ -84,8 +87,10 @@ TEST(Config, MissingOrMalformedSettingsNameTheVariable) {
     ASSERT_FALSE(bad_db.has_value());
     EXPECT_EQ(bad_db.error().message.rfind("DATABASE_URL:", 0), 0u);
 
-    auto sandbox_ok = app::LoadConfig(env({{"MPESA_CONSUMER_KEY", "k"}, {"MPESA_CONSUMER_SECRET", "s"},
-                                           {"MPESA_SHORTCODE", "174379"}, {"MPESA_PASSKEY", "p"},
+    auto sandbox_ok = app::LoadConfig(env({{"MPESA_CONSUMER_KEY", "k"},
+                                           {"MPESA_CONSUMER_SECRET", "s"},
+                                           {"MPESA_SHORTCODE", "174379"},
+                                           {"MPESA_PASSKEY", "p"},
                                            {"MPESA_CALLBACK_URL", "https://haven.example/api/v1/mpesa/callback"},
                                            {"JWT_SECRET", std::string(40, 'j')}}));
     ASSERT_TRUE(sandbox_ok.has_value()) << sandbox_ok.error().message;

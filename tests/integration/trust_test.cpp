@@ -1,18 +1,16 @@
 // Trust under faults, end to end: callbacks are checked before they move money, pushes that never got
 // Daraja's answer end somewhere visible, and an idempotency key never stays locked.
 #include <openssl/evp.h>
-
 #include <spdlog/fmt/fmt.h>
 
 #include "core/time.hpp"
-
 #include "gateway_fixture.hpp"
 
 namespace haven::testing {
 namespace {
 
 class Trust : public GatewayTest {
-protected:
+  protected:
     /// An STK callback as Daraja sends it, with the given metadata items (success when code is 0).
     static json Callback(const std::string& checkout_id, const json& result_code, const json& items) {
         json cb = {{"MerchantRequestID", "29115-34620561-1"},
@@ -75,7 +73,10 @@ TEST_F(Trust, ShortPaymentIsRecordedAsPaidFlaggedAndCapsRefunds) {
     ASSERT_EQ(payments.body["data"].size(), 1u);
     EXPECT_EQ(payments.body["data"][0]["amount"], 1);
     auto refund = Api("POST", "/api/v1/mpesa/b2c",
-                      {{"phoneNumber", "0708374149"}, {"amount", 1000}, {"type", "refund"}, {"remarks", "refund"},
+                      {{"phoneNumber", "0708374149"},
+                       {"amount", 1000},
+                       {"type", "refund"},
+                       {"remarks", "refund"},
                        {"originalTransactionId", push["transactionId"]}},
                       token, {{"Idempotency-Key", "refund-too-much"}});
     EXPECT_EQ(refund.status, 422) << refund.body.dump();
@@ -113,13 +114,13 @@ TEST_P(TrustBadCallbacks, BadCallbackIsKeptForReviewAndChangesNothing) {
     EXPECT_EQ(OpenReview(Login("admin@b.test"))["openCount"], 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Callbacks, TrustBadCallbacks,
-    ::testing::Values(BadCallback{"Exponent", 0, "1e20"}, BadCallback{"HugeNumber", 0, 1e20},
-                      BadCallback{"Negative", 0, -500}, BadCallback{"Fraction", 0, "1000.5"},
-                      BadCallback{"Zero", 0, 0}, BadCallback{"FractionalResultCode", "0.4", nullptr},
-                      BadCallback{"SuccessWithoutMetadata", 0, nullptr}),
-    [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(Callbacks, TrustBadCallbacks,
+                         ::testing::Values(BadCallback{"Exponent", 0, "1e20"}, BadCallback{"HugeNumber", 0, 1e20},
+                                           BadCallback{"Negative", 0, -500}, BadCallback{"Fraction", 0, "1000.5"},
+                                           BadCallback{"Zero", 0, 0},
+                                           BadCallback{"FractionalResultCode", "0.4", nullptr},
+                                           BadCallback{"SuccessWithoutMetadata", 0, nullptr}),
+                         [](const auto& info) { return std::string(info.param.name); });
 
 // Daraja sends 1, 1.00 or "1.00" depending on the API: all mean 1.
 TEST_F(Trust, AmountWithZeroDecimalsIsAccepted) {
@@ -152,13 +153,13 @@ TEST_F(Trust, ResolvingAReviewItemRecordsWhatWasDone) {
     auto push = ManualPush(token, 1000);
     PostCallback(Callback(push["checkoutRequestId"], "0.4", nullptr));
     auto item = OpenReview(token)["items"][0];
-    auto viewer = Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve",
-                      {{"resolution", "checked"}}, Login("viewer@a.test"));
+    auto viewer = Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve", {{"resolution", "checked"}},
+                      Login("viewer@a.test"));
     EXPECT_EQ(viewer.status, 403);
     auto missing = Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve", json::object(), token);
     EXPECT_EQ(missing.status, 400);
-    auto other = Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve", {{"resolution", "x"}},
-                     Login("admin@b.test"));
+    auto other =
+        Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve", {{"resolution", "x"}}, Login("admin@b.test"));
     EXPECT_EQ(other.status, 404);
     auto done = Api("POST", "/api/v1/review/" + item["id"].dump() + "/resolve",
                     {{"resolution", "confirmed on the M-Pesa statement"}}, token);
@@ -208,12 +209,15 @@ TEST_F(Trust, PayoutResultWithAnotherAmountIsFlagged) {
         return r.body["data"];
     };
     auto result = [&](const json& data, const json& amount, const std::string& receipt) {
-        json params = json::array({{{"Key", "TransactionAmount"}, {"Value", amount}},
-                                   {{"Key", "TransactionReceipt"}, {"Value", receipt}}});
+        json params = json::array(
+            {{{"Key", "TransactionAmount"}, {"Value", amount}}, {{"Key", "TransactionReceipt"}, {"Value", receipt}}});
         json body = {{"Result",
-                      {{"ResultType", 0}, {"ResultCode", 0}, {"ResultDesc", "The service request is processed successfully."},
+                      {{"ResultType", 0},
+                       {"ResultCode", 0},
+                       {"ResultDesc", "The service request is processed successfully."},
                        {"OriginatorConversationID", data["originatorConversationId"]},
-                       {"ConversationID", data["conversationId"]}, {"TransactionID", receipt},
+                       {"ConversationID", data["conversationId"]},
+                       {"TransactionID", receipt},
                        {"ResultParameters", {{"ResultParameter", params}}}}}};
         return Api("POST", "/api/v1/mpesa/b2c/result?secret=" + gateway_->config().callback_secret, body);
     };
@@ -239,7 +243,7 @@ TEST_F(Trust, PayoutResultWithAnotherAmountIsFlagged) {
 }
 
 class TrustReconciler : public Trust {
-protected:
+  protected:
     void SetUp() override {
         StartGateway([](app::Config& c) {
             c.reconciler.first_after = std::chrono::seconds(0);
@@ -346,8 +350,11 @@ TEST_F(TrustReconciler, AFailingQueryBacksOffAndRecordsItsError) {
     auto token = Login("admin@a.test");
     auto push = ManualPush(token, 2222);
     Sim("POST", "/sim/v1/rules",
-        {{"rules", json::array({{{"api", "stkquery"}, {"then", {{"httpStatus", 500}, {"errorCode", "500.001.1001"},
-                                                               {"errorMessage", "Invalid CheckoutRequestID"}}}}})},
+        {{"rules", json::array({{{"api", "stkquery"},
+                                 {"then",
+                                  {{"httpStatus", 500},
+                                   {"errorCode", "500.001.1001"},
+                                   {"errorMessage", "Invalid CheckoutRequestID"}}}}})},
          {"replace", false}});
     gateway_->ReconcileNow();
     auto shown = Transaction(token, push["transactionId"]);
@@ -360,7 +367,7 @@ TEST_F(TrustReconciler, AFailingQueryBacksOffAndRecordsItsError) {
 }
 
 class TrustIdempotency : public Trust {
-protected:
+  protected:
     void SetUp() override {
         StartGateway([](app::Config& c) { c.idempotency_claim_seconds = 1; });
     }
@@ -413,7 +420,8 @@ TEST_F(TrustIdempotency, AClaimLeftByACrashAnswersFromItsTransactionAndNeverProm
     ASSERT_EQ(gateway_->store().ClaimIdempotencyKey(agency->id, scope, "crash-retry-2", BodyHash(other), 1)->state,
               storage::IdempotencyState::kNew);
     ASSERT_TRUE(Eventually([&] {
-        return Api("POST", "/api/v1/mpesa/stk-push", other, token, {{"Idempotency-Key", "crash-retry-2"}}).status == 200;
+        return Api("POST", "/api/v1/mpesa/stk-push", other, token, {{"Idempotency-Key", "crash-retry-2"}}).status ==
+               200;
     }));
     EXPECT_EQ(SimRequestCount("/stkpush/"), 1);
 }

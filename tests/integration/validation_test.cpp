@@ -16,10 +16,13 @@ class StkValidation : public GatewayTest, public ::testing::WithParamInterface<B
 
 TEST_P(StkValidation, RejectedWithTheFieldNamedAndNothingWritten) {
     auto token = Login("admin@a.test");
-    json body = {{"phoneNumber", "0708374149"}, {"amount", 100}, {"accountReference", "A1"}, {"transactionDesc", "Rent"}};
+    json body = {
+        {"phoneNumber", "0708374149"}, {"amount", 100}, {"accountReference", "A1"}, {"transactionDesc", "Rent"}};
     const auto& p = GetParam();
-    if (p.value.is_null()) body.erase(p.field);
-    else body[p.field] = p.value;
+    if (p.value.is_null())
+        body.erase(p.field);
+    else
+        body[p.field] = p.value;
     auto r = Api("POST", "/api/v1/mpesa/stk-push", body, token);
     EXPECT_EQ(r.status, 400) << r.body.dump();
     EXPECT_EQ(r.body["success"], false);
@@ -33,20 +36,18 @@ TEST_P(StkValidation, RejectedWithTheFieldNamedAndNothingWritten) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryField, StkValidation,
-    ::testing::Values(BadField{"PhoneMissing", "phoneNumber", nullptr},
-                      BadField{"PhoneLetters", "phoneNumber", "07abc"},
-                      BadField{"PhoneForeign", "phoneNumber", "+14155550100"},
-                      BadField{"PhoneTooShort", "phoneNumber", "07123"},
-                      BadField{"PhoneNumberType", "phoneNumber", 712345678},
-                      BadField{"AmountMissing", "amount", nullptr}, BadField{"AmountDecimal", "amount", 10.5},
-                      BadField{"AmountString", "amount", "100"}, BadField{"AmountNegative", "amount", -5},
-                      BadField{"AmountZero", "amount", 0}, BadField{"AmountTooBig", "amount", 250001},
-                      BadField{"ReferenceMissing", "accountReference", nullptr},
-                      BadField{"ReferenceTooLong", "accountReference", "ABCDEFGHIJKLM"},
-                      BadField{"ReferenceEmpty", "accountReference", ""},
-                      BadField{"DescTooLong", "transactionDesc", std::string(101, 'x')},  // 100 kept; Daraja gets 13
-                      BadField{"LeaseNotAnId", "leaseId", "a b"}, BadField{"LeaseExternalUnknown", "leaseId", "abc"},
-                      BadField{"LeaseUnknown", "leaseId", 999999}),
+    ::testing::Values(
+        BadField{"PhoneMissing", "phoneNumber", nullptr}, BadField{"PhoneLetters", "phoneNumber", "07abc"},
+        BadField{"PhoneForeign", "phoneNumber", "+14155550100"}, BadField{"PhoneTooShort", "phoneNumber", "07123"},
+        BadField{"PhoneNumberType", "phoneNumber", 712345678}, BadField{"AmountMissing", "amount", nullptr},
+        BadField{"AmountDecimal", "amount", 10.5}, BadField{"AmountString", "amount", "100"},
+        BadField{"AmountNegative", "amount", -5}, BadField{"AmountZero", "amount", 0},
+        BadField{"AmountTooBig", "amount", 250001}, BadField{"ReferenceMissing", "accountReference", nullptr},
+        BadField{"ReferenceTooLong", "accountReference", "ABCDEFGHIJKLM"},
+        BadField{"ReferenceEmpty", "accountReference", ""},
+        BadField{"DescTooLong", "transactionDesc", std::string(101, 'x')},  // 100 kept; Daraja gets 13
+        BadField{"LeaseNotAnId", "leaseId", "a b"}, BadField{"LeaseExternalUnknown", "leaseId", "abc"},
+        BadField{"LeaseUnknown", "leaseId", 999999}),
     [](const auto& info) { return std::string(info.param.name); });
 
 using Validation = GatewayTest;
@@ -55,7 +56,10 @@ TEST_F(Validation, AcceptedPhoneFormsAllNormalise) {
     auto token = Login("admin@a.test");
     for (const char* phone : {"0712345678", "254712345678", "+254712345678", "0712 345 678", "0110123456"}) {
         auto r = Api("POST", "/api/v1/leases",
-                     {{"tenantName", "T"}, {"phoneNumber", phone}, {"unit", "U1"}, {"monthlyRent", 100},
+                     {{"tenantName", "T"},
+                      {"phoneNumber", phone},
+                      {"unit", "U1"},
+                      {"monthlyRent", 100},
                       {"accountReference", "R1"}},
                      token);
         ASSERT_EQ(r.status, 201) << phone << " " << r.body.dump();
@@ -80,7 +84,10 @@ TEST_F(Validation, MalformedJsonAndWrongContentTypeAreClearErrors) {
 TEST_F(Validation, LeaseFormListsEveryBadField) {
     auto token = Login("admin@a.test");
     auto r = Api("POST", "/api/v1/leases",
-                 {{"tenantName", ""}, {"phoneNumber", "123"}, {"unit", "U"}, {"monthlyRent", 1.5},
+                 {{"tenantName", ""},
+                  {"phoneNumber", "123"},
+                  {"unit", "U"},
+                  {"monthlyRent", 1.5},
                   {"accountReference", "WAY-TOO-LONG-REF"}},
                  token);
     ASSERT_EQ(r.status, 400);

@@ -23,7 +23,8 @@ TEST_F(SimTest, OauthIssuesStringExpiry) {
 
 TEST_F(SimTest, OauthBadGrantType) {
     StartSim();
-    auto r = Send("GET", "/oauth/v1/generate?grant_type=password", "", {{"Authorization", "Basic " + Base64Encode("k:s")}});
+    auto r =
+        Send("GET", "/oauth/v1/generate?grant_type=password", "", {{"Authorization", "Basic " + Base64Encode("k:s")}});
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(r.body["errorCode"], "400.008.02");
     ExpectSameShape(Fixture("oauth.error.invalid-grant-type.json"), r.body);
@@ -34,8 +35,8 @@ TEST_F(SimTest, OauthBadBasicAuth) {
     options.consumer_key = "key";
     options.consumer_secret = "secret";
     StartSim(options);
-    for (const std::string& header : {std::string("Basic ") + Base64Encode("key:wrong"), std::string("Bearer x"),
-                                      std::string("Basic !!!")}) {
+    for (const std::string& header :
+         {std::string("Basic ") + Base64Encode("key:wrong"), std::string("Bearer x"), std::string("Basic !!!")}) {
         auto r = Send("GET", "/oauth/v1/generate?grant_type=client_credentials", "", {{"Authorization", header}});
         EXPECT_EQ(r.status, 400) << header;
         EXPECT_EQ(r.body["errorCode"], "400.008.01");
@@ -175,7 +176,8 @@ TEST_F(SimTest, MalformedJsonIsInvalidPayload) {
     StartSim();
     for (const std::string& text : {std::string("{\"BusinessShortCode\": 174379,"), std::string("[1,2]"),
                                     std::string(""), std::string("\xff\xfe")}) {
-        auto r = Send("POST", kPush, text, {{"Authorization", "Bearer " + Token()}, {"Content-Type", "application/json"}});
+        auto r =
+            Send("POST", kPush, text, {{"Authorization", "Bearer " + Token()}, {"Content-Type", "application/json"}});
         EXPECT_EQ(r.status, 400);
         EXPECT_EQ(r.body["errorCode"], "400.002.05");
         EXPECT_EQ(r.body["errorMessage"], "Invalid Request Payload");
@@ -542,7 +544,8 @@ TEST_F(SimTest, TransactionStatusFindsB2cByReceiptAndOriginatorId) {
     ExpectSameShape(expected["Result"]["ReferenceData"], status["Result"]["ReferenceData"]);
     ExpectSameItems(expected["Result"]["ResultParameters"]["ResultParameter"],
                     status["Result"]["ResultParameters"]["ResultParameter"], "Key");
-    Post("/mpesa/transactionstatus/v1/query", AsyncRequest("transactionstatus.request.by-originatorconversationid.json"));
+    Post("/mpesa/transactionstatus/v1/query",
+         AsyncRequest("transactionstatus.request.by-originatorconversationid.json"));
     auto by_id = receiver_->WaitFor("/result", 3)[2];
     EXPECT_EQ(by_id["Result"]["ResultCode"], 0);
     bool found = false;
@@ -693,8 +696,8 @@ TEST_F(SimTest, ControlLogsMaskSecretsTokensAndCredentials) {
     const auto callbacks = Control("GET", "/sim/v1/callbacks").body["callbacks"];
     for (const Json* log : {&requests, &callbacks}) {
         const std::string text = log->dump();
-        for (const std::string& secret : {path_secret, query_secret, Token(), Base64Encode("key:secret"), password,
-                                          credential}) {
+        for (const std::string& secret :
+             {path_secret, query_secret, Token(), Base64Encode("key:secret"), password, credential}) {
             EXPECT_EQ(text.find(secret), std::string::npos) << secret << " is in the log: " << text.substr(0, 600);
         }
     }

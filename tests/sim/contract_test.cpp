@@ -117,7 +117,8 @@ TEST_P(SimScenario, BehavesAsDescribed) {
     auto bodies = receiver_->WaitFor(inbox, callbacks);
     ASSERT_EQ(bodies.size(), callbacks) << scenario["description"];
     if (expect.contains("resultCode")) {
-        const Json& got = api == "stkpush" ? bodies[0]["Body"]["stkCallback"]["ResultCode"] : bodies[0]["Result"]["ResultCode"];
+        const Json& got =
+            api == "stkpush" ? bodies[0]["Body"]["stkCallback"]["ResultCode"] : bodies[0]["Result"]["ResultCode"];
         EXPECT_EQ(got, expect["resultCode"]) << scenario["description"];
     }
 }

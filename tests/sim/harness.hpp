@@ -7,11 +7,10 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "net/http_client.hpp"
 #include "net/router.hpp"
@@ -37,7 +36,8 @@ inline std::string ReadText(const std::string& path) {
 inline Json Fixture(const std::string& name) { return Json::parse(ReadText(FixturePath("daraja/" + name))); }
 
 /// Polls pred every 10 ms until it holds or the deadline passes.
-inline bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
+inline bool WaitUntil(const std::function<bool()>& pred,
+                      std::chrono::milliseconds deadline = std::chrono::seconds(10)) {
     auto end = std::chrono::steady_clock::now() + deadline;
     while (std::chrono::steady_clock::now() < end) {
         if (pred()) return true;
@@ -48,7 +48,7 @@ inline bool WaitUntil(const std::function<bool()>& pred, std::chrono::millisecon
 
 /// Records every POST it gets; answers with `status` and `reply`.
 class Receiver {
-public:
+  public:
     explicit Receiver(net::Runtime& runtime) {
         for (const char* path : {"/stk", "/result", "/timeout", "/confirmation", "/validation"}) {
             router_.Add("POST", path, [this, path](net::Request& req) {
@@ -86,7 +86,7 @@ public:
     Json reply = {{"ResultCode", 0}, {"ResultDesc", "Accepted"}};
     Json validation_reply = {{"ResultCode", "0"}, {"ResultDesc", "Accepted"}, {"ThirdPartyTransID", "ORDER-1"}};
 
-private:
+  private:
     net::Router router_;
     std::unique_ptr<net::Server> server_;
     uint16_t port_ = 0;
@@ -101,7 +101,7 @@ struct Reply {
 };
 
 class SimTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         runtime_.Start();
         receiver_ = std::make_unique<Receiver>(runtime_);
@@ -150,9 +150,9 @@ protected:
     }
 
     Reply Post(const std::string& path, const Json& body, const std::string& token = "") {
-        return Send("POST", path, body.dump(),
-                    {{"Authorization", "Bearer " + (token.empty() ? Token() : token)},
-                     {"Content-Type", "application/json"}});
+        return Send(
+            "POST", path, body.dump(),
+            {{"Authorization", "Bearer " + (token.empty() ? Token() : token)}, {"Content-Type", "application/json"}});
     }
 
     Reply Control(const std::string& method, const std::string& path, const Json& body = nullptr) {
@@ -230,8 +230,8 @@ inline void ExpectSameShape(const Json& expected, const Json& actual, const std:
     ASSERT_EQ(type_name(expected), type_name(actual)) << "type differs at " << where << ": " << actual.dump();
     if (expected.is_object()) {
         for (auto it = expected.begin(); it != expected.end(); ++it) {
-            ASSERT_TRUE(actual.contains(it.key())) << "missing key " << where << "." << it.key() << " in "
-                                                   << actual.dump();
+            ASSERT_TRUE(actual.contains(it.key()))
+                << "missing key " << where << "." << it.key() << " in " << actual.dump();
             ExpectSameShape(it.value(), actual[it.key()], where + "." + it.key());
         }
         for (auto it = actual.begin(); it != actual.end(); ++it) {

@@ -27,7 +27,7 @@ struct Answers {
 /// A simulator served by a runtime with only two worker threads; the client and the callback receiver run on
 /// their own runtime, so only the simulator's threads are scarce.
 class TwoThreadSim : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         sim_runtime_.Start();
         peer_runtime_.Start();

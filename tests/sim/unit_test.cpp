@@ -31,7 +31,8 @@ TEST(SimIds, FormatsFollowReference) {
     EXPECT_TRUE(std::regex_match(ids.CheckoutRequestId(now, "254708374149"),
                                  std::regex("ws_CO_14062025153013[0-9]{3}708374149")));
     EXPECT_TRUE(std::regex_match(ids.ConversationId(now), std::regex("AG_20250614_[0-9a-f]{20}")));
-    EXPECT_TRUE(std::regex_match(ids.RequestStyleId(), std::regex("[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[0-9]{7}")));
+    EXPECT_TRUE(
+        std::regex_match(ids.RequestStyleId(), std::regex("[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}[0-9]{7}")));
     EXPECT_TRUE(std::regex_match(ids.AccessToken(), std::regex("[A-Za-z0-9]{28}")));
 }
 
@@ -184,13 +185,16 @@ TEST(Redact, UrlsKeepWhereTheyGoButNotTheirSecrets) {
     EXPECT_EQ(MaskUrl("http://127.0.0.1:9/x/abcdefghijklmnopqrstuvwxyz"), "http://127.0.0.1:9/x/****");
     EXPECT_EQ(MaskAuthorization("Bearer eyJhbGciOi"), "Bearer ****");
     EXPECT_EQ(MaskAuthorization("opaque"), "****");
-    auto body = MaskBody(nlohmann::json{{"Password", "MTc0Mzc5YmZi"}, {"ConfirmationURL", "https://h/c?k=v"},
-                                        {"nested", {{"ResultURL", "https://h/r?secret=s"}}}, {"Amount", 1}});
+    auto body = MaskBody(nlohmann::json{{"Password", "MTc0Mzc5YmZi"},
+                                        {"ConfirmationURL", "https://h/c?k=v"},
+                                        {"nested", {{"ResultURL", "https://h/r?secret=s"}}},
+                                        {"Amount", 1}});
     EXPECT_EQ(body["Password"], "MTc0****");
     EXPECT_EQ(body["ConfirmationURL"], "https://h/c?k=****");
     EXPECT_EQ(body["nested"]["ResultURL"], "https://h/r?secret=****");
     EXPECT_EQ(body["Amount"], 1);
-    EXPECT_EQ(ScrubUrlSecrets("no route for /hooks/9fK2c81xQ0aa/stk?secret=abcd1", "http://h/hooks/9fK2c81xQ0aa/stk?secret=abcd1"),
+    EXPECT_EQ(ScrubUrlSecrets("no route for /hooks/9fK2c81xQ0aa/stk?secret=abcd1",
+                              "http://h/hooks/9fK2c81xQ0aa/stk?secret=abcd1"),
               "no route for /hooks/****/stk?secret=****");
 }
 

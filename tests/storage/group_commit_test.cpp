@@ -3,6 +3,7 @@
 // fdatasync, so the system libsqlite3 calls them (the executable comes first in symbol lookup); they
 // count the calls made on our test database's WAL file and then call the C library's own.
 #include <dlfcn.h>
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -14,8 +15,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "storage/store.hpp"
 
@@ -57,7 +56,7 @@ using core::ErrorCode;
 using core::TxStatus;
 
 class GroupCommit : public ::testing::Test {
-protected:
+  protected:
     void Open(bool group_commit) {
         static std::atomic<int> counter{0};
         dir_ = std::filesystem::temp_directory_path() /
@@ -196,14 +195,12 @@ TEST_F(GroupCommit, OneFailingRequestDoesNotFailItsBatch) {
         if (i == kDuplicate) {
             ASSERT_FALSE(results[i]);
             EXPECT_EQ(results[i].error().code, ErrorCode::kConflict);
-            EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_" + std::to_string(i))->status,
-                      TxStatus::kPending);
+            EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_" + std::to_string(i))->status, TxStatus::kPending);
         } else {
             ASSERT_TRUE(results[i]) << i << ": " << results[i].error().message;
             EXPECT_TRUE(results[i]->applied);
             EXPECT_TRUE(results[i]->payment);
-            EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_" + std::to_string(i))->status,
-                      TxStatus::kSuccess);
+            EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_" + std::to_string(i))->status, TxStatus::kSuccess);
         }
     }
     EXPECT_EQ(store_->ListPayments(agency_, lease_)->size(), size_t{kCalls});  // 19 + the one settled before

@@ -1,21 +1,21 @@
 // One contract suite for every Store backend: SQLite always (a temp file per test), PostgreSQL when
 // HAVEN_TEST_POSTGRES_URL is set (a fresh schema per test). Without the variable the PostgreSQL
 // instantiation is not registered at all, so the test count says what actually ran.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <optional>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <unistd.h>
 
 #include "storage/store.hpp"
 
@@ -46,7 +46,8 @@ std::string UniqueSuffix() {
 /// Runs one statement on a separate admin connection; returns an error text or "".
 std::string PgExec(const std::string& url, const std::string& sql) {
     PGconn* conn = PQconnectdb(url.c_str());
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
     std::string err;
     if (PQstatus(conn) != CONNECTION_OK) {
         err = PQerrorMessage(conn);
@@ -69,7 +70,7 @@ bool IsIso8601Utc(const std::string& s) {
 }
 
 class StoreContract : public ::testing::TestWithParam<std::string> {
-protected:
+  protected:
     void SetUp() override {
         if (GetParam() == "sqlite") {
             dir_ = std::filesystem::temp_directory_path() / ("haven-store-" + UniqueSuffix());
@@ -442,8 +443,7 @@ TEST_P(StoreContract, IdempotencyClaimReplayMismatchInProgress) {
 
     // Keys are per agency and per scope.
     EXPECT_EQ(store_->ClaimIdempotencyKey(agency_b_, scope, "key-1", "hash-b")->state, IdempotencyState::kNew);
-    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, "POST /other", "key-1", "hash-b")->state,
-              IdempotencyState::kNew);
+    EXPECT_EQ(store_->ClaimIdempotencyKey(agency_a_, "POST /other", "key-1", "hash-b")->state, IdempotencyState::kNew);
 
     ASSERT_TRUE(store_->CompleteIdempotencyKey(agency_a_, scope, "key-1", 201, R"({"id":7})"));
     auto replay = store_->ClaimIdempotencyKey(agency_a_, scope, "key-1", "hash-a");
@@ -550,7 +550,6 @@ TEST_P(StoreContract, ListStkFiltersAndPages) {
     StkFilter huge = all;
     huge.limit = 100000;  // clamped to 200
     EXPECT_EQ(store_->ListStk(huge)->size(), 7u);
-
 }
 
 /// A claim made by `owner` at `now` for rows created before `first_due_before`.
@@ -579,7 +578,8 @@ TEST_P(StoreContract, ClaimTakesDueRowsOnceUntilTheAttemptIsRecorded) {
     // Held: another process finds nothing.
     EXPECT_TRUE(store_->ClaimDueStk(ClaimFor("p2", now, "2026-11-09T00:00:00Z"))->empty());
     // The attempt is recorded and the claim given back; the row is due again at its next attempt time.
-    ASSERT_TRUE(store_->RecordAttempt(WorkQueue::kStk, a->id, "p1", "Invalid CheckoutRequestID", "2026-11-10T00:00:30Z"));
+    ASSERT_TRUE(
+        store_->RecordAttempt(WorkQueue::kStk, a->id, "p1", "Invalid CheckoutRequestID", "2026-11-10T00:00:30Z"));
     auto row = store_->FindStk(agency_a_, a->id);
     EXPECT_EQ(row->reconciliation.attempts, 1);
     EXPECT_EQ(row->reconciliation.last_error, "Invalid CheckoutRequestID");
@@ -618,7 +618,8 @@ TEST_P(StoreContract, FailingRowsNeverStarveNewerOnes) {
     ASSERT_TRUE(first);
     EXPECT_EQ(IdsOf(*first), failing);
     for (int64_t id : failing) {
-        ASSERT_TRUE(store_->RecordAttempt(WorkQueue::kStk, id, "p1", "Invalid CheckoutRequestID", "2026-11-10T00:00:30Z"));
+        ASSERT_TRUE(
+            store_->RecordAttempt(WorkQueue::kStk, id, "p1", "Invalid CheckoutRequestID", "2026-11-10T00:00:30Z"));
     }
     auto second = store_->ClaimDueStk(ClaimFor("p1", "2026-11-10T00:00:10Z", first_due, 50));
     ASSERT_TRUE(second);
@@ -692,7 +693,9 @@ TEST_P(StoreContract, RefundCapUsesTheAmountPaid) {
 
 TEST_P(StoreContract, ReviewItemsOpenOnceShowOnTheRowAndResolveOnce) {
     auto tx = InsertAccepted("ws_CO_rev", lease_a_);
-    ReviewItem item{.agency_id = agency_a_, .transaction_id = tx.id, .reason_code = "unsettled",
+    ReviewItem item{.agency_id = agency_a_,
+                    .transaction_id = tx.id,
+                    .reason_code = "unsettled",
                     .reason = "M-Pesa has not settled this request after 24 h"};
     auto opened = store_->OpenReview(item);
     ASSERT_TRUE(opened) << opened.error().message;
@@ -721,8 +724,12 @@ TEST_P(StoreContract, ReviewItemsOpenOnceShowOnTheRowAndResolveOnce) {
     EXPECT_EQ(reopened->status, "resolved");
     EXPECT_EQ(*store_->CountOpenReview(agency_a_, false), 0);
     // Another reason about the same transaction is a new item.
-    EXPECT_NE(store_->OpenReview({.agency_id = agency_a_, .transaction_id = tx.id, .reason_code = "amount_mismatch",
-                                  .reason = "paid 1 of 1000"})->id,
+    EXPECT_NE(store_
+                  ->OpenReview({.agency_id = agency_a_,
+                                .transaction_id = tx.id,
+                                .reason_code = "amount_mismatch",
+                                .reason = "paid 1 of 1000"})
+                  ->id,
               opened->id);
     // Unassigned items (no agency) are listed only when asked for.
     ASSERT_TRUE(store_->OpenReview({.inbound_id = 7, .reason_code = "callback_rejected", .reason = "bad body"}));
@@ -934,7 +941,8 @@ TEST_P(StoreContract, AuditInsertAndCount) {
     EXPECT_EQ(*store_->CountAudit("lease.create", ""), 0);
 }
 
-// ---------------------------------------------------------------------------------------------- transfers (B2C, reversals)
+// ---------------------------------------------------------------------------------------------- transfers (B2C,
+// reversals)
 
 TEST_P(StoreContract, TransactionIdsAreSharedByEveryKind) {
     auto stk = store_->InsertStk(MakeStk(std::nullopt));
@@ -1014,8 +1022,10 @@ TEST_P(StoreContract, ConcurrentRefundsNeverExceedThePayment) {
             t.original_transaction_id = paid.id;
             t.originator_conversation_id = "haven-r" + std::to_string(i);
             auto r = store_->InsertTransfer(t);
-            if (r) ++accepted;
-            else if (r.error().code == ErrorCode::kUnprocessable) ++refused;
+            if (r)
+                ++accepted;
+            else if (r.error().code == ErrorCode::kUnprocessable)
+                ++refused;
         });
     }
     for (auto& th : threads) th.join();
@@ -1304,7 +1314,7 @@ TEST(MakeStore, UnreachablePostgresFailsCleanly) {
 /// PostgreSQL only: the server drops every pooled connection (restart, admin kill); the store reconnects
 /// instead of failing the next requests. Registered only when HAVEN_TEST_POSTGRES_URL is set.
 class PostgresReconnect : public ::testing::Test {
-public:
+  public:
     void TestBody() override {
         const std::string schema = "haven_t_" + UniqueSuffix();
         ASSERT_EQ(PgExec(PostgresUrl(), "CREATE SCHEMA " + schema), "");
@@ -1314,13 +1324,15 @@ public:
         ASSERT_TRUE((*store)->Migrate());
         ASSERT_TRUE((*store)->FindOrCreateAgency("Before"));
 
-        ASSERT_EQ(PgExec(PostgresUrl(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                        "WHERE application_name = '" + schema + "'"),
+        ASSERT_EQ(PgExec(PostgresUrl(),
+                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE application_name = '" +
+                             schema + "'"),
                   "");
         // pg_terminate_backend only signals: wait (with a deadline) until the backends are gone.
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (PgCount(PostgresUrl(), "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + schema +
-                                          "'") != 0) {
+        while (PgCount(PostgresUrl(),
+                       "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + schema + "'") != 0) {
             ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "backends were not terminated";
             std::this_thread::yield();
         }
@@ -1333,7 +1345,7 @@ public:
         EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema + " CASCADE"), "");
     }
 
-private:
+  private:
     static int64_t PgCount(const std::string& url, const std::string& sql) {
         PGconn* conn = PQconnectdb(url.c_str());
         int64_t n = -1;

@@ -1,15 +1,15 @@
 #include "storage/postgres/postgres_store.hpp"
 
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
 #include <condition_variable>
 #include <mutex>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <libpq-fe.h>
-#include <poll.h>
-#include <spdlog/spdlog.h>
 
 #include "storage/sql_store.hpp"
 
@@ -46,7 +46,7 @@ struct ResultDeleter {
 using PgResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
 
 class PgConnection final : public SqlConnection {
-public:
+  public:
     explicit PgConnection(PGconn* conn) : conn_(conn) {}
     ~PgConnection() override { PQfinish(conn_); }
 
@@ -91,8 +91,8 @@ public:
                 if (PQgetisnull(res.get(), r, c)) {
                     row.emplace_back(std::nullopt);
                 } else {
-                    row.emplace_back(std::string(PQgetvalue(res.get(), r, c),
-                                                 static_cast<size_t>(PQgetlength(res.get(), r, c))));
+                    row.emplace_back(
+                        std::string(PQgetvalue(res.get(), r, c), static_cast<size_t>(PQgetlength(res.get(), r, c))));
                 }
             }
             out.rows.push_back(std::move(row));
@@ -109,7 +109,7 @@ public:
         return {};
     }
 
-private:
+  private:
     core::Error PgError(const PGresult* res, std::string_view what) {
         const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
         std::string_view sqlstate = state ? state : "";
@@ -120,8 +120,7 @@ private:
         }
         // The primary message only: DETAIL may quote row values.
         const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-        spdlog::error("postgres: {} failed: [{}] {}", what, sqlstate,
-                      primary ? primary : PQerrorMessage(conn_));
+        spdlog::error("postgres: {} failed: [{}] {}", what, sqlstate, primary ? primary : PQerrorMessage(conn_));
         return core::Error::Make(ErrorCode::kInternal, "database error");
     }
 
@@ -129,7 +128,7 @@ private:
 };
 
 class PgDatabase final : public SqlDatabase {
-public:
+  public:
     explicit PgDatabase(std::string url) : url_(std::move(url)) {}
 
     std::string_view Backend() const override { return "postgres"; }
@@ -181,7 +180,8 @@ public:
             spdlog::error("postgres: cannot connect: {}", raw ? PQerrorMessage(raw) : "out of memory");
             return Fail(ErrorCode::kInternal, "cannot connect to PostgreSQL (check DATABASE_URL)");
         }
-        PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            raw, [](void*, const char*) {}, nullptr);
         // synchronous_commit = on for our own sessions, whatever the server's default: a commit returns
         // only once its WAL is flushed, so nothing is acknowledged before it is on disk.
         if (auto r = conn->RunScript("SET TIME ZONE 'UTC'; SET synchronous_commit = on"); !r) {
@@ -190,7 +190,7 @@ public:
         return conn;
     }
 
-private:
+  private:
     void Release(PgConnection* raw) {
         std::unique_ptr<PgConnection> conn(raw);
         std::lock_guard lock(mutex_);

@@ -15,10 +15,11 @@ Result<core::Agency> SqlStore::FindAgency(int64_t id) {
 }
 
 Result<core::User> SqlStore::InsertUser(const core::User& user) {
-    auto res = Run(Cat({"INSERT INTO users (agency_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) "
-                        "RETURNING ",
-                        kUserCols}),
-                   {user.agency_id, user.email, user.password_hash, std::string(core::ToString(user.role)), NowIso8601()});
+    auto res =
+        Run(Cat({"INSERT INTO users (agency_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?) "
+                 "RETURNING ",
+                 kUserCols}),
+            {user.agency_id, user.email, user.password_hash, std::string(core::ToString(user.role)), NowIso8601()});
     if (!res && res.error().code == ErrorCode::kConflict) {
         return Fail(ErrorCode::kConflict, "a user with this email already exists");
     }

@@ -16,16 +16,19 @@ std::string ClaimSql(const char* table, const char* cols, bool postgres) {
 }
 
 SqlParams ClaimParams(const Claim& claim) {
-    return {claim.owner, claim.until, claim.now, claim.first_due_before, claim.now,
-            int64_t{std::clamp(claim.limit, 1, kMaxListLimit)}};
+    return {claim.owner, claim.until,
+            claim.now,   claim.first_due_before,
+            claim.now,   int64_t{std::clamp(claim.limit, 1, kMaxListLimit)}};
 }
 
 /// Claimed rows come back in due order (RETURNING does not promise one).
 template <class T>
 std::vector<T> DueOrder(std::vector<T> rows) {
     std::sort(rows.begin(), rows.end(), [](const T& a, const T& b) {
-        const std::string& da = a.reconciliation.next_attempt_at.empty() ? a.created_at : a.reconciliation.next_attempt_at;
-        const std::string& db = b.reconciliation.next_attempt_at.empty() ? b.created_at : b.reconciliation.next_attempt_at;
+        const std::string& da =
+            a.reconciliation.next_attempt_at.empty() ? a.created_at : a.reconciliation.next_attempt_at;
+        const std::string& db =
+            b.reconciliation.next_attempt_at.empty() ? b.created_at : b.reconciliation.next_attempt_at;
         return std::tie(da, a.id) < std::tie(db, b.id);
     });
     return rows;

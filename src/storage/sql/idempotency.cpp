@@ -9,14 +9,16 @@ Result<IdempotencyRecord> SqlStore::ClaimIdempotencyKey(int64_t agency_id, const
     // A claim released between our INSERT and SELECT is claimed again: retry a few times.
     for (int attempt = 0; attempt < 3; ++attempt) {
         const std::string now = NowIso8601();
-        auto ins = Run("INSERT INTO idempotency_keys (agency_id, scope, key, request_hash, created_at, claimed_until) "
-                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agency_id, scope, key) DO NOTHING",
-                       {agency_id, scope, key, request_hash, now, IsoIn(claim_seconds)});
+        auto ins =
+            Run("INSERT INTO idempotency_keys (agency_id, scope, key, request_hash, created_at, claimed_until) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (agency_id, scope, key) DO NOTHING",
+                {agency_id, scope, key, request_hash, now, IsoIn(claim_seconds)});
         if (!ins) return Fail(ins.error());
         if (ins->affected == 1) return IdempotencyRecord{IdempotencyState::kNew, 0, {}, std::nullopt};
-        auto row = Run("SELECT request_hash, status, body, claimed_until, transaction_id FROM idempotency_keys "
-                       "WHERE agency_id = ? AND scope = ? AND key = ?",
-                       {agency_id, scope, key});
+        auto row =
+            Run("SELECT request_hash, status, body, claimed_until, transaction_id FROM idempotency_keys "
+                "WHERE agency_id = ? AND scope = ? AND key = ?",
+                {agency_id, scope, key});
         if (!row) return Fail(row.error());
         if (row->rows.empty()) continue;
         RowReader r(row->rows.front());
@@ -35,9 +37,10 @@ Result<IdempotencyRecord> SqlStore::ClaimIdempotencyKey(int64_t agency_id, const
         // The first request died. If it wrote its transaction, that row answers: Daraja is never asked twice.
         if (transaction_id) return IdempotencyRecord{IdempotencyState::kRecovered, 0, {}, transaction_id};
         // It died before writing anything, so nothing was sent: take the claim over (one taker wins).
-        auto taken = Run("UPDATE idempotency_keys SET claimed_until = ? WHERE agency_id = ? AND scope = ? AND key = ? "
-                         "AND status IS NULL AND transaction_id IS NULL AND (claimed_until IS NULL OR claimed_until = ?)",
-                         {IsoIn(claim_seconds), agency_id, scope, key, OptText(claimed_until)});
+        auto taken =
+            Run("UPDATE idempotency_keys SET claimed_until = ? WHERE agency_id = ? AND scope = ? AND key = ? "
+                "AND status IS NULL AND transaction_id IS NULL AND (claimed_until IS NULL OR claimed_until = ?)",
+                {IsoIn(claim_seconds), agency_id, scope, key, OptText(claimed_until)});
         if (!taken) return Fail(taken.error());
         if (taken->affected == 1) return IdempotencyRecord{IdempotencyState::kNew, 0, {}, std::nullopt};
     }

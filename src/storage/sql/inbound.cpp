@@ -14,19 +14,19 @@ Result<void> SqlStore::SetInboundOutcome(int64_t id, const std::string& outcome)
 }
 
 Result<InboundMessage> SqlStore::FindInbound(int64_t id) {
-    return One<InboundMessage>(RunRead("SELECT id, kind, body, outcome, received_at FROM inbound_messages WHERE id = ?",
-                                       {id}),
-                               [](const SqlRow& row) {
-                                   RowReader r(row);
-                                   InboundMessage m;
-                                   m.id = r.Int();
-                                   m.kind = r.Text();
-                                   m.body = r.Text();
-                                   m.outcome = r.Text();
-                                   m.received_at = r.Text();
-                                   return m;
-                               },
-                               "inbound message");
+    return One<InboundMessage>(
+        RunRead("SELECT id, kind, body, outcome, received_at FROM inbound_messages WHERE id = ?", {id}),
+        [](const SqlRow& row) {
+            RowReader r(row);
+            InboundMessage m;
+            m.id = r.Int();
+            m.kind = r.Text();
+            m.body = r.Text();
+            m.outcome = r.Text();
+            m.received_at = r.Text();
+            return m;
+        },
+        "inbound message");
 }
 
 Result<void> SqlStore::InsertUnmatchedCallback(const std::string& kind, const std::string& reference,
@@ -36,8 +36,8 @@ Result<void> SqlStore::InsertUnmatchedCallback(const std::string& kind, const st
 }
 
 Result<int64_t> SqlStore::CountUnmatchedCallbacks(const std::string& reference) {
-    return One<int64_t>(RunRead("SELECT COUNT(*) FROM unmatched_callbacks WHERE reference = ?", {reference}),
-                        ReadInt, "count");
+    return One<int64_t>(RunRead("SELECT COUNT(*) FROM unmatched_callbacks WHERE reference = ?", {reference}), ReadInt,
+                        "count");
 }
 
 Result<std::vector<std::string>> SqlStore::ListUnmatchedCallbacks(const std::string& kind,
@@ -54,15 +54,15 @@ Result<void> SqlStore::DeleteUnmatchedCallbacks(const std::string& kind, const s
 
 Result<std::vector<std::pair<std::string, std::string>>> SqlStore::ListUnmatchedCallbacksBetween(
     const std::string& kind, const std::string& from, const std::string& to) {
-    return Many<std::pair<std::string, std::string>>(
-        Run("SELECT reference, payload FROM unmatched_callbacks WHERE kind = ? AND received_at >= ? AND received_at < ? "
-            "ORDER BY id LIMIT 200",
-            {kind, from, to}),
-        [](const SqlRow& row) {
-            RowReader r(row);
-            std::string reference = r.Text();
-            return std::make_pair(std::move(reference), r.Text());
-        });
+    return Many<std::pair<std::string, std::string>>(Run("SELECT reference, payload FROM unmatched_callbacks WHERE "
+                                                         "kind = ? AND received_at >= ? AND received_at < ? "
+                                                         "ORDER BY id LIMIT 200",
+                                                         {kind, from, to}),
+                                                     [](const SqlRow& row) {
+                                                         RowReader r(row);
+                                                         std::string reference = r.Text();
+                                                         return std::make_pair(std::move(reference), r.Text());
+                                                     });
 }
 
 }  // namespace haven::storage

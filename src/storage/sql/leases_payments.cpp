@@ -12,16 +12,17 @@ Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
              lease.account_reference, OptText(lease.external_id), NowIso8601()}),
         ReadLease, "lease");
     if (!inserted && inserted.error().code == ErrorCode::kConflict) {
-        return Fail(ErrorCode::kConflict, "another lease of this agency already has externalId '" +
-                                              lease.external_id + "'");
+        return Fail(ErrorCode::kConflict,
+                    "another lease of this agency already has externalId '" + lease.external_id + "'");
     }
     return inserted;
 }
 
 Result<core::Lease> SqlStore::FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) {
-    return One<core::Lease>(RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND external_id = ?"}),
-                                    {agency_id, external_id}),
-                            ReadLease, "lease");
+    return One<core::Lease>(
+        RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? AND external_id = ?"}),
+                {agency_id, external_id}),
+        ReadLease, "lease");
 }
 
 Result<Store::LeaseUpsert> SqlStore::UpsertLeaseByExternalId(const core::Lease& lease) {
@@ -68,9 +69,9 @@ Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
 Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) {
     if (lease_id) {
         return Many<core::Payment>(
-            RunRead(Cat({"SELECT ", kPaymentCols,
-                         " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
-                    {agency_id, *lease_id}),
+            RunRead(
+                Cat({"SELECT ", kPaymentCols, " FROM payments WHERE agency_id = ? AND lease_id = ? ORDER BY id DESC"}),
+                {agency_id, *lease_id}),
             ReadPayment);
     }
     return Many<core::Payment>(

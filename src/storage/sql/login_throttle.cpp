@@ -23,8 +23,8 @@ Result<LoginFailures> SqlStore::FindLoginFailures(const std::string& email, cons
     return ReadLoginFailures(res->rows.front());
 }
 
-Result<LoginFailures> SqlStore::RecordLoginFailure(const std::string& email, const std::string& address,
-                                                   int64_t now_ms, int64_t forget_before_ms) {
+Result<LoginFailures> SqlStore::RecordLoginFailure(const std::string& email, const std::string& address, int64_t now_ms,
+                                                   int64_t forget_before_ms) {
     return InTransaction<LoginFailures>([&](SqlConnection& c) -> Result<LoginFailures> {
         // One upsert, so concurrent failures (several nodes, several threads) each count once.
         auto counted = One<LoginFailures>(

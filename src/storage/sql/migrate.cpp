@@ -1,9 +1,8 @@
 // Migrations: migrations/<backend>/NNN_name.sql, each applied once in its own transaction.
-#include "storage/sql/sql_store_internal.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include "storage/migrations.hpp"
+#include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
 
@@ -32,9 +31,10 @@ Result<int> SqlStore::Migrate() {
         if (std::find(done.begin(), done.end(), m.version) != done.end()) continue;
         if (auto r = c.Run(db_->BeginStatement(), {}); !r) return Fail(r.error());
         auto script = c.RunScript(m.sql);
-        Result<SqlResult> recorded = script ? c.Run("INSERT INTO schema_migrations (version, name, applied_at) "
-                                                    "VALUES (?, ?, ?)",
-                                                    {int64_t{m.version}, std::string(m.name), NowIso8601()})
+        Result<SqlResult> recorded = script ? c.Run(
+                                                  "INSERT INTO schema_migrations (version, name, applied_at) "
+                                                  "VALUES (?, ?, ?)",
+                                                  {int64_t{m.version}, std::string(m.name), NowIso8601()})
                                             : Result<SqlResult>(Fail(script.error()));
         if (recorded) recorded = c.Run("COMMIT", {});
         if (!recorded) {

@@ -15,8 +15,7 @@ Result<BalanceCheck> SqlStore::InsertBalanceCheck(const BalanceCheck& check) {
 
 Result<BalanceCheck> SqlStore::SetBalanceCheckIds(int64_t id, const std::string& originator_conversation_id,
                                                   const std::string& conversation_id) {
-    return SetQueryIds(Pooled(), kBalanceTable, id, originator_conversation_id,
-                       conversation_id);
+    return SetQueryIds(Pooled(), kBalanceTable, id, originator_conversation_id, conversation_id);
 }
 
 Result<std::pair<bool, BalanceCheck>> SqlStore::ApplyBalanceOutcome(const std::string& conversation_id,
@@ -25,10 +24,11 @@ Result<std::pair<bool, BalanceCheck>> SqlStore::ApplyBalanceOutcome(const std::s
 }
 
 Result<BalanceCheck> SqlStore::FindLatestBalanceCheck(int64_t agency_id, bool successful_only) {
-    return One<BalanceCheck>(RunRead(Cat({"SELECT ", kBalanceCols, " FROM balance_checks WHERE agency_id = ?",
-                                      successful_only ? " AND status = 'SUCCESS'" : "", " ORDER BY id DESC LIMIT 1"}),
-                                 {agency_id}),
-                             ReadBalance, "balance check");
+    return One<BalanceCheck>(
+        RunRead(Cat({"SELECT ", kBalanceCols, " FROM balance_checks WHERE agency_id = ?",
+                     successful_only ? " AND status = 'SUCCESS'" : "", " ORDER BY id DESC LIMIT 1"}),
+                {agency_id}),
+        ReadBalance, "balance check");
 }
 
 Result<StatusQuery> SqlStore::InsertStatusQuery(const StatusQuery& q) {
@@ -45,8 +45,7 @@ Result<StatusQuery> SqlStore::InsertStatusQuery(const StatusQuery& q) {
 
 Result<StatusQuery> SqlStore::SetStatusQueryIds(int64_t id, const std::string& originator_conversation_id,
                                                 const std::string& conversation_id) {
-    return SetQueryIds(Pooled(), kStatusQueryTable, id, originator_conversation_id,
-                       conversation_id);
+    return SetQueryIds(Pooled(), kStatusQueryTable, id, originator_conversation_id, conversation_id);
 }
 
 Result<std::pair<bool, StatusQuery>> SqlStore::ApplyStatusOutcome(const std::string& conversation_id,

@@ -46,7 +46,7 @@ core::TxKind StoredKind(std::string_view text);
 
 /// Typed access to a text row.
 class RowReader {
-public:
+  public:
     explicit RowReader(const SqlRow& row) : row_(row) {}
     std::string Text() {
         const auto& v = row_.at(i_++);
@@ -69,7 +69,7 @@ public:
         return out;
     }
 
-private:
+  private:
     const SqlRow& row_;
     size_t i_ = 0;
 };

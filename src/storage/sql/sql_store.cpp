@@ -1,7 +1,7 @@
 // The SqlStore itself: statements on pooled or unit connections, transactions, savepoints, units of work.
-#include "storage/sql/sql_store_internal.hpp"
-
 #include <ctime>
+
+#include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
 
@@ -19,8 +19,8 @@ std::string NowIso8601() {
 SqlStore::SqlStore(std::unique_ptr<SqlDatabase> db, bool group_commit)
     : db_(std::move(db)),
       committer_(group_commit ? std::make_unique<GroupCommitter>(*db_, db_->Backend() == "postgres"
-                                                                          ? GroupCommitter::kPostgresWriters
-                                                                          : GroupCommitter::kSqliteWriters)
+                                                                           ? GroupCommitter::kPostgresWriters
+                                                                           : GroupCommitter::kSqliteWriters)
                               : nullptr),
       statement_atomic_(db_->Backend() == "sqlite") {}
 

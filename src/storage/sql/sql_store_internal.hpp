@@ -79,7 +79,8 @@ struct RequestTable {
 template <class T, class RunFn>
 Result<T> MarkRejected(RunFn&& run, const RequestTable<T>& t, int64_t id, const std::string& result_desc) {
     return ApplyOnce<T>(run,
-                        {Cat({"UPDATE ", t.table, " SET status = 'FAILED', result_desc = ?, updated_at = ?, completed_at = ? "
+                        {Cat({"UPDATE ", t.table,
+                              " SET status = 'FAILED', result_desc = ?, updated_at = ?, completed_at = ? "
                               "WHERE id = ? AND status = 'PENDING' RETURNING ",
                               t.cols}),
                          {OptText(result_desc), NowIso8601(), NowIso8601(), id}},
@@ -101,9 +102,9 @@ struct QueryTable {
 inline const RequestTable<core::StkTransaction> kStkTable{"stk_transactions", kStkCols, ReadStk, "transaction"};
 inline const RequestTable<Transfer> kTransferTable{"transfers", kTransferCols, ReadTransfer, "transfer"};
 inline const QueryTable<BalanceCheck> kBalanceTable{"balance_checks", kBalanceCols, ReadBalance, "balance check",
-                                             "accounts = COALESCE(?, accounts)"};
-inline const QueryTable<StatusQuery> kStatusQueryTable{"status_queries", kStatusQueryCols, ReadStatusQuery, "status query",
-                                                "transaction_status = ?"};
+                                                    "accounts = COALESCE(?, accounts)"};
+inline const QueryTable<StatusQuery> kStatusQueryTable{"status_queries", kStatusQueryCols, ReadStatusQuery,
+                                                       "status query", "transaction_status = ?"};
 
 template <class T, class RunFn>
 Result<T> SetQueryIds(RunFn&& run, const QueryTable<T>& q, int64_t id, const std::string& originator_conversation_id,
@@ -149,8 +150,8 @@ inline std::optional<std::string> StatusParam(const std::optional<core::TxStatus
     return std::string(core::ToString(*status));
 }
 
-/// The filters every list page ends with (phone, created_at and completed_at ranges, id cursor), then newest first, at most
-/// the (clamped) limit.
+/// The filters every list page ends with (phone, created_at and completed_at ranges, id cursor), then newest first, at
+/// most the (clamped) limit.
 template <class Filter>
 void FinishListQuery(std::string& sql, SqlParams& params, const Filter& filter) {
     if (filter.needs_review) sql += " AND review_reason IS NOT NULL";
@@ -176,7 +177,8 @@ inline std::string LikePrefix(std::string_view prefix) {
 }
 
 /// Links an idempotency key to the transaction row its request created (same database transaction).
-inline Result<void> LinkIdempotencyKey(SqlConnection& c, const std::optional<IdempotencyRef>& key, int64_t transaction_id) {
+inline Result<void> LinkIdempotencyKey(SqlConnection& c, const std::optional<IdempotencyRef>& key,
+                                       int64_t transaction_id) {
     if (!key) return {};
     return Done(c.Run("UPDATE idempotency_keys SET transaction_id = ? WHERE agency_id = ? AND scope = ? AND key = ?",
                       {transaction_id, key->agency_id, key->scope, key->key}));
@@ -198,13 +200,13 @@ struct CurrentUnit {
 extern thread_local CurrentUnit t_unit;
 
 class SqlStore::Bind {
-public:
+  public:
     Bind(const SqlStore* store, SqlConnection& c) : saved_(t_unit) { t_unit = {store, &c, 0}; }
     ~Bind() { t_unit = saved_; }
     Bind(const Bind&) = delete;
     Bind& operator=(const Bind&) = delete;
 
-private:
+  private:
     CurrentUnit saved_;
 };
 

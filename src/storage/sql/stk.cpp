@@ -3,7 +3,8 @@
 
 namespace haven::storage {
 
-Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx, const std::optional<IdempotencyRef>& key) {
+Result<core::StkTransaction> SqlStore::InsertStk(const core::StkTransaction& tx,
+                                                 const std::optional<IdempotencyRef>& key) {
     // created_at may be given (imports, tests); otherwise it is now.
     std::string created = tx.created_at.empty() ? NowIso8601() : tx.created_at;
     return InTransaction<core::StkTransaction>([&](SqlConnection& c) -> Result<core::StkTransaction> {
@@ -49,7 +50,7 @@ Result<core::StkTransaction> SqlStore::FindStk(int64_t agency_id, int64_t id) {
 Result<core::StkTransaction> SqlStore::FindStkByCheckoutId(int64_t agency_id, const std::string& checkout_id) {
     return One<core::StkTransaction>(
         RunRead(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE agency_id = ? AND checkout_request_id = ?"}),
-            {agency_id, checkout_id}),
+                {agency_id, checkout_id}),
         ReadStk, "transaction");
 }
 
@@ -57,8 +58,8 @@ Result<core::StkTransaction> SqlStore::FindStkByCheckoutIdAnyAgency(const std::s
     // On the writer, not a reader: a callback can race the commit of the ids it names (SetStkDarajaIds), and
     // queueing behind the writer's lock, as before the reader pool, keeps that window as small as it was.
     return One<core::StkTransaction>(
-        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}),
-        ReadStk, "transaction");
+        Run(Cat({"SELECT ", kStkCols, " FROM stk_transactions WHERE checkout_request_id = ?"}), {checkout_id}), ReadStk,
+        "transaction");
 }
 
 Result<std::vector<core::StkTransaction>> SqlStore::ListStk(const StkFilter& filter) {
@@ -70,9 +71,8 @@ Result<std::vector<core::StkTransaction>> SqlStore::ListStk(const StkFilter& fil
     return Many<core::StkTransaction>(RunRead(sql, params), ReadStk);
 }
 
-Result<std::vector<core::StkTransaction>> SqlStore::ListStkAwaitingIds(const std::string& phone_number,
-                                                                       int64_t amount, const std::string& from,
-                                                                       const std::string& to) {
+Result<std::vector<core::StkTransaction>> SqlStore::ListStkAwaitingIds(const std::string& phone_number, int64_t amount,
+                                                                       const std::string& from, const std::string& to) {
     return Many<core::StkTransaction>(
         Run(Cat({"SELECT ", kStkCols,
                  " FROM stk_transactions WHERE status = 'PENDING' AND checkout_request_id IS NULL "
@@ -132,7 +132,7 @@ Result<void> SqlStore::AddStkEvent(int64_t transaction_id, const std::string& ki
 Result<std::vector<core::TxEvent>> SqlStore::ListStkEvents(int64_t transaction_id) {
     return Many<core::TxEvent>(
         RunRead("SELECT id, kind, payload, created_at FROM stk_events WHERE transaction_id = ? ORDER BY id",
-            {transaction_id}),
+                {transaction_id}),
         ReadEvent);
 }
 

@@ -5,12 +5,13 @@
 namespace haven::storage {
 
 Result<core::TxKind> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id) {
-    auto kind = One<core::TxKind>(RunRead("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
-                                  [](const SqlRow& row) { return StoredKind(RowReader(row).Text()); }, "transaction");
+    auto kind = One<core::TxKind>(
+        RunRead("SELECT kind FROM transaction_ids WHERE id = ?", {id}),
+        [](const SqlRow& row) { return StoredKind(RowReader(row).Text()); }, "transaction");
     if (!kind) return kind;
     // The agency check: another agency's transaction does not exist for the caller.
     const char* sql = *kind == core::TxKind::kStk ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
-                                     : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
+                                                  : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
     auto found = RunRead(sql, {agency_id, id});
     if (!found) return Fail(found.error());
     if (found->rows.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
@@ -35,9 +36,10 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
                       {t.agency_id, *t.original_transaction_id}),
                 ReadStk, "original transaction");
             if (!original) return Fail(original.error());
-            auto used = c.Run("SELECT kind, COALESCE(SUM(amount), 0), COUNT(*) FROM transfers "
-                              "WHERE original_transaction_id = ? AND status <> 'FAILED' GROUP BY kind",
-                              {*t.original_transaction_id});
+            auto used = c.Run(
+                "SELECT kind, COALESCE(SUM(amount), 0), COUNT(*) FROM transfers "
+                "WHERE original_transaction_id = ? AND status <> 'FAILED' GROUP BY kind",
+                {*t.original_transaction_id});
             if (!used) return Fail(used.error());
             core::MoneySentBack sent_back;
             for (const SqlRow& row : used->rows) {
@@ -45,8 +47,10 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
                 const core::TxKind kind = StoredKind(r.Text());
                 int64_t sum = r.Int();
                 int64_t count = r.Int();
-                if (kind == core::TxKind::kReversal) sent_back.reversals += count;
-                else sent_back.refunded += sum;
+                if (kind == core::TxKind::kReversal)
+                    sent_back.reversals += count;
+                else
+                    sent_back.refunded += sum;
             }
             // The rule itself is core's; the store holds the lock and reads the facts.
             if (auto allowed = core::CheckSendBack(t.kind, *original, sent_back, t.amount); !allowed) {
@@ -59,9 +63,9 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
         }
         std::string now = NowIso8601();
         const std::string kind(core::ToString(t.kind));
-        auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES (?, ?) RETURNING id",
-                                     {kind, now}),
-                               ReadInt, "transaction id");
+        auto id = One<int64_t>(
+            c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES (?, ?) RETURNING id", {kind, now}), ReadInt,
+            "transaction id");
         if (!id) return Fail(id.error());
         if (auto linked = LinkIdempotencyKey(c, key, *id); !linked) return Fail(linked.error());
         return One<Transfer>(
@@ -71,9 +75,8 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) RETURNING ",
                        kTransferCols}),
                   {*id, t.agency_id, OptInt(t.user_id), kind, t.type, t.command_id, phone, t.amount, t.remarks,
-                   OptText(t.occasion), OptText(t.reason), OptInt(t.original_transaction_id),
-                   OptText(original_receipt), OptText(t.originator_conversation_id), OptText(t.conversation_id), now,
-                   now}),
+                   OptText(t.occasion), OptText(t.reason), OptInt(t.original_transaction_id), OptText(original_receipt),
+                   OptText(t.originator_conversation_id), OptText(t.conversation_id), now, now}),
             ReadTransfer, "transfer");
     });
 }
@@ -126,8 +129,9 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
     out.reserve(original_ids.size());
     for (int64_t id : original_ids) out.push_back(TransferTotals{.original_id = id});
     // Failed transfers count for nothing, so SQL leaves them out. "+agency_id" keeps SQLite's planner (no
-    // statistics) on transfers_original instead of walking every transfer of the agency. The IN list is padded to the next power of
-    // two (repeating the last id), so a handful of statement texts serve every page size (SQLite caches them).
+    // statistics) on transfers_original instead of walking every transfer of the agency. The IN list is padded to the
+    // next power of two (repeating the last id), so a handful of statement texts serve every page size (SQLite caches
+    // them).
     for (size_t first = 0; first < original_ids.size(); first += kTotalsChunk) {
         const size_t n = std::min(kTotalsChunk, original_ids.size() - first);
         size_t padded = 1;
@@ -185,7 +189,7 @@ Result<void> SqlStore::AddTransferEvent(int64_t transfer_id, const std::string& 
 Result<std::vector<core::TxEvent>> SqlStore::ListTransferEvents(int64_t transfer_id) {
     return Many<core::TxEvent>(
         RunRead("SELECT id, kind, payload, created_at FROM transfer_events WHERE transfer_id = ? ORDER BY id",
-            {transfer_id}),
+                {transfer_id}),
         ReadEvent);
 }
 

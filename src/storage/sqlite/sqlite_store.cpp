@@ -1,5 +1,8 @@
 #include "storage/sqlite/sqlite_store.hpp"
 
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -7,9 +10,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include "storage/sql_store.hpp"
 
@@ -42,7 +42,7 @@ core::Error SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 
 class SqliteConnection final : public SqlConnection {
-public:
+  public:
     explicit SqliteConnection(sqlite3* db) : db_(db) {}
     ~SqliteConnection() override {
         for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
@@ -113,7 +113,7 @@ public:
         return {};
     }
 
-private:
+  private:
     Result<sqlite3_stmt*> Prepare(const std::string& sql) {
         if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
         sqlite3_stmt* stmt = nullptr;
@@ -131,8 +131,8 @@ private:
 /// Opens one connection to `path` with the store's pragmas; `reader` connections refuse writes.
 Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, bool reader) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         spdlog::error("sqlite: cannot open {}: {}", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close_v2(db);
@@ -160,7 +160,7 @@ Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path
 /// database, up to kMaxReaders reader connections opened on first need: in WAL mode readers run
 /// concurrently with each other and with the writer, each seeing the last committed state.
 class SqliteDatabase final : public SqlDatabase {
-public:
+  public:
     SqliteDatabase(std::unique_ptr<SqliteConnection> writer, std::string path, bool in_memory)
         : writer_(std::move(writer)), path_(std::move(path)), readers_enabled_(!in_memory) {}
 
@@ -204,7 +204,7 @@ public:
         });
     }
 
-private:
+  private:
     static constexpr size_t kMaxReaders = 4;
 
     std::mutex writer_mutex_;

@@ -1,8 +1,8 @@
 #include "core/hex.hpp"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace haven::core {
 namespace {

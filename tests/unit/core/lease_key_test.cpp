@@ -24,10 +24,10 @@ TEST(LeaseKey, AStringWithANonDigitIsHavensId) {
 }
 
 TEST(LeaseKey, AnythingElseIsRefusedNamingTheField) {
-    for (const auto& value : {nlohmann::json(0), nlohmann::json(-3), nlohmann::json(1.5), nlohmann::json(""),
-                              nlohmann::json("has space"), nlohmann::json(std::string(65, 'a')),
-                              nlohmann::json("99999999999999999999999"), nlohmann::json::array(),
-                              nlohmann::json(true)}) {
+    for (const auto& value :
+         {nlohmann::json(0), nlohmann::json(-3), nlohmann::json(1.5), nlohmann::json(""), nlohmann::json("has space"),
+          nlohmann::json(std::string(65, 'a')), nlohmann::json("99999999999999999999999"), nlohmann::json::array(),
+          nlohmann::json(true)}) {
         auto key = ParseLeaseKey(value, "lease-id");
         ASSERT_FALSE(key) << value.dump();
         ASSERT_FALSE(key.error().details.empty());

@@ -57,8 +57,7 @@ TEST(RefundRules, AReversedPaymentTakesNoRefundAndNoSecondReversal) {
 
 TEST(RefundRules, AReversalAfterARefundCoversOnlyWhatIsLeft) {
     EXPECT_TRUE(CheckSendBack(TxKind::kReversal, Paid(1000), {.refunded = 300}, 700));
-    EXPECT_EQ(CodeOf(CheckSendBack(TxKind::kReversal, Paid(1000), {.refunded = 300}, 1000)),
-              ErrorCode::kUnprocessable);
+    EXPECT_EQ(CodeOf(CheckSendBack(TxKind::kReversal, Paid(1000), {.refunded = 300}, 1000)), ErrorCode::kUnprocessable);
 }
 
 TEST(RefundRules, AReversalNeedsTheReceipt) {

@@ -8,11 +8,10 @@ namespace haven::core {
 namespace {
 
 // Every code of docs/daraja.md §11 (C2B codes are merchant -> M-Pesa and not described here).
-const char* const kSection11Codes[] = {"0",    "1",    "2",    "3",    "4",    "5",    "6",          "7",
-                                       "8",    "11",   "12",   "13",   "14",   "15",   "17",         "18",
-                                       "20",   "21",   "24",   "25",   "26",   "29",   "1001",       "1019",
-                                       "1025", "1032", "1037", "2001", "2006", "2028", "2040",       "8006",
-                                       "9999", "SFC_IC0003", "R000001", "R000002"};
+const char* const kSection11Codes[] = {
+    "0",    "1",    "2",    "3",    "4",    "5",    "6",    "7",    "8",    "11",         "12",      "13",
+    "14",   "15",   "17",   "18",   "20",   "21",   "24",   "25",   "26",   "29",         "1001",    "1019",
+    "1025", "1032", "1037", "2001", "2006", "2028", "2040", "8006", "9999", "SFC_IC0003", "R000001", "R000002"};
 
 class Section11Code : public ::testing::TestWithParam<const char*> {};
 

@@ -28,7 +28,9 @@ TEST(RequireText, RejectsOneOverMaxLengthWithoutCutting) {
 
 TEST(RequireText, CountsMultibyteCharactersAsOne) {
     // 13 code points, 16+ bytes: "é" (2 bytes), "ñ" (2 bytes), "€" (3 bytes).
-    std::string thirteen = "Rent\xC3\xA9\xC3\xB1\xE2\x82\xAC" "123456";
+    std::string thirteen =
+        "Rent\xC3\xA9\xC3\xB1\xE2\x82\xAC"
+        "123456";
     ASSERT_GT(thirteen.size(), 13u);
     EXPECT_EQ(Utf8Length(thirteen), 13u);
     EXPECT_EQ(RequireText(json{{"d", thirteen}}, "d", 13).value(), thirteen);
@@ -77,9 +79,9 @@ TEST(RequireText, NonObjectBodyCountsAsMissing) {
 TEST(RequireText, RejectsControlCharactersAndInvalidUtf8) {
     EXPECT_FALSE(RequireText(json{{"d", "a\nb"}}, "d", 10).has_value());
     EXPECT_FALSE(RequireText(json{{"d", std::string("a\0b", 3)}}, "d", 10).has_value());
-    EXPECT_FALSE(RequireText(json{{"d", "a\xC3"}}, "d", 10).has_value());          // truncated sequence
-    EXPECT_FALSE(RequireText(json{{"d", "\xC0\xAF"}}, "d", 10).has_value());       // overlong '/'
-    EXPECT_FALSE(RequireText(json{{"d", "\xED\xA0\x80"}}, "d", 10).has_value());   // surrogate
+    EXPECT_FALSE(RequireText(json{{"d", "a\xC3"}}, "d", 10).has_value());         // truncated sequence
+    EXPECT_FALSE(RequireText(json{{"d", "\xC0\xAF"}}, "d", 10).has_value());      // overlong '/'
+    EXPECT_FALSE(RequireText(json{{"d", "\xED\xA0\x80"}}, "d", 10).has_value());  // surrogate
 }
 
 TEST(ParseId, AcceptsPositiveDecimals) {
@@ -89,8 +91,8 @@ TEST(ParseId, AcceptsPositiveDecimals) {
 }
 
 TEST(ParseId, RejectsEverythingElse) {
-    for (const char* text : {"", "0", "-1", "+1", " 1", "1 ", "01", "1a", "abc", "1.0", "0x10",
-                             "9223372036854775808", "99999999999999999999"}) {
+    for (const char* text : {"", "0", "-1", "+1", " 1", "1 ", "01", "1a", "abc", "1.0", "0x10", "9223372036854775808",
+                             "99999999999999999999"}) {
         EXPECT_FALSE(ParseId(text).has_value()) << text;
     }
 }

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 
 // A TCP listener on 127.0.0.1 that accepts into its backlog but never reads or answers.
 class SilentListener {
-public:
+  public:
     SilentListener() {
         fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
         sockaddr_in addr{};
@@ -41,7 +41,7 @@ public:
     }
     uint16_t port() const { return port_; }
 
-private:
+  private:
     int fd_ = -1;
     uint16_t port_ = 0;
 };
@@ -57,7 +57,7 @@ bool Eventually(F cond, std::chrono::milliseconds deadline = 5000ms) {
 }
 
 class ClientTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { runtime_.Start(); }
     void TearDown() override { runtime_.Stop(); }
     Runtime runtime_{2};
@@ -146,7 +146,7 @@ TEST_F(ClientTest, SendsHostUserAgentAndContentLength) {
 }
 
 class HttpsTest : public ClientTest {
-protected:
+  protected:
     void SetUp() override {
         ClientTest::SetUp();
         dir_ = testing::MakeTempDir("haven-net-tls");

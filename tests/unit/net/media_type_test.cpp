@@ -29,8 +29,8 @@ TEST(MediaType, ASubstringIsNotAType) {
 
 TEST(MediaType, MalformedIsNullopt) {
     for (const char* bad : {"", "application", "application/", "/json", "application/json; charset",
-                            "application/json; =utf-8", "application/json; charset=\"utf-8",
-                            "application/json x", "appli cation/json", "application/json; charset=utf 8"}) {
+                            "application/json; =utf-8", "application/json; charset=\"utf-8", "application/json x",
+                            "appli cation/json", "application/json; charset=utf 8"}) {
         EXPECT_FALSE(ParseMediaType(bad).has_value()) << bad;
     }
     EXPECT_TRUE(ParseMediaType("application/json;").has_value());  // an empty parameter is allowed

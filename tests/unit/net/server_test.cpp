@@ -31,7 +31,7 @@ bool Eventually(F cond, std::chrono::milliseconds deadline = 5000ms) {
 }
 
 class ServerTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         runtime_.Start();
         router_.Add("POST", "/api/echo/{id}", [](Request& req) {
@@ -524,7 +524,7 @@ TEST_F(ServerTest, StopClosesLiveConnections) {
 }
 
 class StaticFilesTest : public ServerTest {
-protected:
+  protected:
     void SetUp() override {
         ServerTest::SetUp();
         dir_ = testing::MakeTempDir("haven-net-static");

@@ -20,7 +20,7 @@ TestCert MakeSelfSignedCert(const std::string& dir, const std::string& name = "c
 
 /// A blocking TCP connection to 127.0.0.1:port (closed on destruction).
 class RawConnection {
-public:
+  public:
     explicit RawConnection(uint16_t port);
     ~RawConnection();
     bool connected() const { return fd_ >= 0; }
@@ -28,7 +28,7 @@ public:
     /// Reads until the peer closes or the deadline passes; returns what arrived.
     std::string ReadAll(std::chrono::milliseconds deadline = std::chrono::milliseconds(5000));
 
-private:
+  private:
     int fd_ = -1;
 };
 

@@ -1,7 +1,6 @@
 #include "service/auth.hpp"
 
 #include <gtest/gtest.h>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -13,9 +12,7 @@ namespace {
 constexpr std::string_view kSecret = "test-secret-0123456789abcdef0123456789";
 constexpr int64_t kNow = 1'800'000'000;
 
-Claims SampleClaims() {
-    return Claims{7, 3, core::Role::kManager, "jane@agency.co.ke", kNow - 10, kNow + 3600};
-}
+Claims SampleClaims() { return Claims{7, 3, core::Role::kManager, "jane@agency.co.ke", kNow - 10, kNow + 3600}; }
 
 // Signs header.payload with HS256 independently of the code under test, to forge tokens.
 std::string Sign(const std::string& header_json, const std::string& payload_json, std::string_view secret) {
@@ -92,7 +89,8 @@ TEST(Jwt, WrongSecretIsRejected) {
 
 TEST(Jwt, AlgNoneIsRejected) {
     std::string payload = PayloadOf(IssueJwt(SampleClaims(), kSecret));
-    std::string unsigned_token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + Base64UrlEncode(payload) + ".";
+    std::string unsigned_token =
+        Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + Base64UrlEncode(payload) + ".";
     ExpectInvalid(VerifyJwt(unsigned_token, kSecret, kNow), "alg none, empty signature");
     ExpectInvalid(VerifyJwt(Sign(R"({"alg":"none"})", payload, kSecret), kSecret, kNow), "alg none, signed");
 }
@@ -127,21 +125,21 @@ TEST(Jwt, MalformedTokensAreRejected) {
     std::string token = IssueJwt(SampleClaims(), kSecret);
     for (const std::string& bad :
          {std::string(), std::string("."), std::string(".."), std::string("abc"), std::string("a.b"),
-          std::string("a.b.c"), token + ".", token + "=", "." + token, token.substr(0, token.size() - 1),
-          token + "A", std::string("e30.e30.") + token.substr(token.rfind('.') + 1)}) {
+          std::string("a.b.c"), token + ".", token + "=", "." + token, token.substr(0, token.size() - 1), token + "A",
+          std::string("e30.e30.") + token.substr(token.rfind('.') + 1)}) {
         ExpectInvalid(VerifyJwt(bad, kSecret, kNow), bad.c_str());
     }
 }
 
 TEST(Jwt, MissingOrMistypedClaimsAreRejected) {
-    for (const char* payload : {R"({})", R"({"sub":7,"agency_id":3,"role":"admin","email":"a@b","iat":1,"exp":9999999999})",
-                                R"({"sub":"7","agency_id":"3","role":"admin","email":"a@b","iat":1,"exp":9999999999})",
-                                R"({"sub":"7","agency_id":3,"role":"owner","email":"a@b","iat":1,"exp":9999999999})",
-                                R"({"sub":"7","agency_id":3,"role":"admin","iat":1,"exp":9999999999})",
-                                R"({"sub":"7","agency_id":3,"role":"admin","email":"a@b","iat":1})",
-                                R"({"sub":"7","agency_id":3,"role":"admin","email":"a@b","iat":1,"exp":1e10})",
-                                R"({"sub":"0","agency_id":3,"role":"admin","email":"a@b","iat":1,"exp":9999999999})",
-                                R"("just a string")"}) {
+    for (const char* payload :
+         {R"({})", R"({"sub":7,"agency_id":3,"role":"admin","email":"a@b","iat":1,"exp":9999999999})",
+          R"({"sub":"7","agency_id":"3","role":"admin","email":"a@b","iat":1,"exp":9999999999})",
+          R"({"sub":"7","agency_id":3,"role":"owner","email":"a@b","iat":1,"exp":9999999999})",
+          R"({"sub":"7","agency_id":3,"role":"admin","iat":1,"exp":9999999999})",
+          R"({"sub":"7","agency_id":3,"role":"admin","email":"a@b","iat":1})",
+          R"({"sub":"7","agency_id":3,"role":"admin","email":"a@b","iat":1,"exp":1e10})",
+          R"({"sub":"0","agency_id":3,"role":"admin","email":"a@b","iat":1,"exp":9999999999})", R"("just a string")"}) {
         ExpectInvalid(VerifyJwt(Sign(R"({"alg":"HS256","typ":"JWT"})", payload, kSecret), kSecret, kNow), payload);
     }
 }

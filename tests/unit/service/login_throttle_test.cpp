@@ -1,4 +1,6 @@
 // The login throttle's schedule and rules with an injected clock, over a real SQLite store (in memory).
+#include "service/login_throttle.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "service/hash_gate.hpp"
-#include "service/login_throttle.hpp"
 #include "storage/store.hpp"
 
 namespace haven::service {
@@ -38,7 +39,7 @@ TEST(WaitInWords, SecondsThenMinutes) {
 }
 
 class LoginThrottleTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto store = storage::MakeStore("sqlite::memory:");
         ASSERT_TRUE(store) << store.error().message;
@@ -108,7 +109,7 @@ TEST_F(LoginThrottleTest, RetryAfterRoundsUp) {
 TEST_F(LoginThrottleTest, OnlyTheSameAccountAndAddressAreDelayed) {
     Fail(5);
     EXPECT_FALSE(Check().allowed);
-    EXPECT_FALSE(Check("ADMIN@A.TEST").allowed);         // e-mails are compared lower-cased
+    EXPECT_FALSE(Check("ADMIN@A.TEST").allowed);             // e-mails are compared lower-cased
     EXPECT_TRUE(Check("admin@a.test", "10.0.0.2").allowed);  // the real admin elsewhere
     EXPECT_TRUE(Check("manager@a.test").allowed);
 }

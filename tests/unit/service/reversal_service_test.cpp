@@ -17,7 +17,7 @@ ReversalInput Reverse(int64_t transaction_id) {
 }
 
 class Reversal : public ServiceTest {
-protected:
+  protected:
     size_t TransferCount() {
         auto rows = store_->ListTransfers({.agency_id = actor_.agency_id});
         EXPECT_TRUE(rows);

@@ -6,10 +6,9 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
 #include "daraja/client.hpp"
@@ -27,7 +26,7 @@ using nlohmann::json;
 
 /// Answers in the order scripted; with nothing scripted, an acceptance with fresh ids.
 class FakeDaraja : public daraja::DarajaClient {
-public:
+  public:
     std::vector<daraja::StkPushRequest> stk_pushes;
     std::vector<daraja::B2cRequest> b2c_payments;
     std::vector<daraja::ReversalRequest> reversals;
@@ -81,7 +80,7 @@ public:
         for (auto& call : calls) call();
     }
 
-private:
+  private:
     template <class T>
     static Result<T> Next(std::deque<Result<T>>& answers) {
         Result<T> next = answers.front();
@@ -113,7 +112,7 @@ inline core::Error DarajaRefusal(const std::string& message) {
 }
 
 class ServiceTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto store = storage::MakeStore("sqlite::memory:");
         ASSERT_TRUE(store) << store.error().message;
@@ -130,22 +129,24 @@ protected:
     B2cDeps Transfers() {
         return {*store_, daraja_,
                 ResultUrls{"https://gw.test/b2c/result", "https://gw.test/b2c/timeout",
-                           "https://gw.test/reversal/result", "https://gw.test/reversal/timeout", "https://gw.test/balance/result",
-                           "https://gw.test/balance/timeout", "https://gw.test/status/result",
-                           "https://gw.test/status/timeout"}};
+                           "https://gw.test/reversal/result", "https://gw.test/reversal/timeout",
+                           "https://gw.test/balance/result", "https://gw.test/balance/timeout",
+                           "https://gw.test/status/result", "https://gw.test/status/timeout"}};
     }
 
     /// Daraja's STK callback body for a push (ResultCode 0 with metadata, else a failure).
     static json StkCallback(const std::string& checkout_id, int result_code, int64_t amount,
                             const std::string& receipt) {
-        json cb = {{"MerchantRequestID", "mr-x"}, {"CheckoutRequestID", checkout_id}, {"ResultCode", result_code},
-                   {"ResultDesc", result_code == 0 ? "The service request is processed successfully."
-                                                   : "Request cancelled by user"}};
+        json cb = {{"MerchantRequestID", "mr-x"},
+                   {"CheckoutRequestID", checkout_id},
+                   {"ResultCode", result_code},
+                   {"ResultDesc",
+                    result_code == 0 ? "The service request is processed successfully." : "Request cancelled by user"}};
         if (result_code == 0) {
             cb["CallbackMetadata"] = {{"Item", json::array({{{"Name", "Amount"}, {"Value", amount}},
-                                                             {{"Name", "MpesaReceiptNumber"}, {"Value", receipt}},
-                                                             {{"Name", "TransactionDate"}, {"Value", 20261201101530}},
-                                                             {{"Name", "PhoneNumber"}, {"Value", 254708374149}}})}};
+                                                            {{"Name", "MpesaReceiptNumber"}, {"Value", receipt}},
+                                                            {{"Name", "TransactionDate"}, {"Value", 20261201101530}},
+                                                            {{"Name", "PhoneNumber"}, {"Value", 254708374149}}})}};
         }
         return {{"Body", {{"stkCallback", cb}}}};
     }

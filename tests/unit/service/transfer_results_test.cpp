@@ -10,7 +10,7 @@ namespace haven::service::testing {
 namespace {
 
 class TransferResults : public ServiceTest {
-protected:
+  protected:
     storage::Transfer Paid(int64_t amount = 2500) {
         B2cInput input;
         input.phone_number = "254708374149";
@@ -28,8 +28,11 @@ protected:
     }
     static json Timeout(const storage::Transfer& t) {
         return {{"Result",
-                 {{"ResultType", 1}, {"ResultCode", 1}, {"ResultDesc", "The service request has timed out."},
-                  {"OriginatorConversationID", t.originator_conversation_id}, {"ConversationID", t.conversation_id},
+                 {{"ResultType", 1},
+                  {"ResultCode", 1},
+                  {"ResultDesc", "The service request has timed out."},
+                  {"OriginatorConversationID", t.originator_conversation_id},
+                  {"ConversationID", t.conversation_id},
                   {"TransactionID", "TFE0000000"}}}};
     }
 };
@@ -111,11 +114,12 @@ TEST_F(TransferResults, StatusResultAfterATimeoutSettlesThePayout) {
                     {{"ResultType", 0},
                      {"ResultCode", 0},
                      {"ResultDesc", "The service request is processed successfully."},
-                     {"OriginatorConversationID", "ocid-2"}, {"ConversationID", "AG_2026_conv2"},
+                     {"OriginatorConversationID", "ocid-2"},
+                     {"ConversationID", "AG_2026_conv2"},
                      {"TransactionID", "TFE0000000"},
                      {"ResultParameters",
                       {{"ResultParameter", json::array({{{"Key", "TransactionStatus"}, {"Value", "Completed"}},
-                                                         {{"Key", "ReceiptNo"}, {"Value", "TFE8L2M9QX"}}})}}}}}};
+                                                        {{"Key", "ReceiptNo"}, {"Value", "TFE8L2M9QX"}}})}}}}}};
 
     auto applied = ApplyStatusResult(status, "req-2", Transfers());
 
