@@ -84,6 +84,8 @@ class SqlStore final : public Store {
     Result<core::Lease> InsertLease(const core::Lease& lease) override;
     Result<core::Lease> FindLease(int64_t agency_id, int64_t id) override;
     Result<std::vector<core::Lease>> ListLeases(int64_t agency_id) override;
+    Result<std::map<int64_t, std::string>> LeaseExternalIds(int64_t agency_id,
+                                                            const std::vector<int64_t>& lease_ids) override;
     Result<core::Lease> FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) override;
     Result<LeaseUpsert> UpsertLeaseByExternalId(const core::Lease& lease) override;
     Result<std::vector<core::Payment>> ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) override;

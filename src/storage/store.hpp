@@ -4,6 +4,7 @@
 // ErrorCode::kConflict, a missing row kNotFound; other database failures kInternal.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -264,6 +265,10 @@ class Store {
     virtual Result<core::Lease> InsertLease(const core::Lease& lease) = 0;
     virtual Result<core::Lease> FindLease(int64_t agency_id, int64_t id) = 0;
     virtual Result<std::vector<core::Lease>> ListLeases(int64_t agency_id) = 0;
+    /// Haven's external ids of the agency's leases among `lease_ids`, in one query per 256 ids; leases without one,
+    /// another agency's and unknown ids are absent.
+    virtual Result<std::map<int64_t, std::string>> LeaseExternalIds(int64_t agency_id,
+                                                                    const std::vector<int64_t>& lease_ids) = 0;
     /// kNotFound when the agency has no lease with this external id.
     virtual Result<core::Lease> FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) = 0;
     /// Creates the lease with lease.external_id, or updates the agency's lease that has it (tenant, phone, unit,

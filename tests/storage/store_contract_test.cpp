@@ -343,6 +343,28 @@ TEST_P(StoreContract, FailedAfterSuccessDoesNotMoveBack) {
     EXPECT_EQ(store_->FindStkByCheckoutIdAnyAgency("ws_CO_late")->status, TxStatus::kSuccess);
 }
 
+TEST_P(StoreContract, LeaseExternalIdsOfAPageComeFromOneLookup) {
+    core::Lease synced = MakeLease(agency_a_, "254711000020");
+    synced.external_id = "lease-id-here";
+    auto created = store_->UpsertLeaseByExternalId(synced);
+    ASSERT_TRUE(created) << created.error().message;
+    core::Lease theirs = MakeLease(agency_b_, "254711000021");
+    theirs.external_id = "theirs-1";
+    auto other = store_->UpsertLeaseByExternalId(theirs);
+    ASSERT_TRUE(other) << other.error().message;
+    // A page names leases many times, some without an external id, another agency's and unknown ones.
+    std::vector<int64_t> ids = {created->lease.id, lease_a_, created->lease.id, other->lease.id, 999999};
+    for (int i = 0; i < 300; ++i) ids.push_back(lease_a_);  // more than one chunk of the IN list
+    ids.push_back(created->lease.id);
+    auto found = store_->LeaseExternalIds(agency_a_, ids);
+    ASSERT_TRUE(found) << found.error().message;
+    ASSERT_EQ(found->size(), 1u);
+    EXPECT_EQ(found->at(created->lease.id), "lease-id-here");
+    auto none = store_->LeaseExternalIds(agency_a_, {});
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+}
+
 TEST_P(StoreContract, LeasesSyncByExternalIdOncePerAgency) {
     core::Lease lease = MakeLease(agency_a_, "254711000010");
     lease.external_id = "6571b2c9e4b0a1f2c3d4e5f6";

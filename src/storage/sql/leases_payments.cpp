@@ -66,6 +66,27 @@ Result<std::vector<core::Lease>> SqlStore::ListLeases(int64_t agency_id) {
         RunRead(Cat({"SELECT ", kLeaseCols, " FROM leases WHERE agency_id = ? ORDER BY id"}), {agency_id}), ReadLease);
 }
 
+Result<std::map<int64_t, std::string>> SqlStore::LeaseExternalIds(int64_t agency_id,
+                                                                  const std::vector<int64_t>& lease_ids) {
+    std::map<int64_t, std::string> out;
+    for (size_t first = 0; first < lease_ids.size(); first += kTotalsChunk) {
+        const size_t n = std::min(kTotalsChunk, lease_ids.size() - first);
+        std::string sql =
+            "SELECT id, external_id FROM leases WHERE agency_id = ? AND external_id IS NOT NULL AND id IN ";
+        SqlParams params{agency_id};
+        AppendIdList(sql, params, lease_ids, first, n);
+        auto res = RunRead(sql, params);
+        if (!res) return Fail(res.error());
+        for (const SqlRow& row : res->rows) {
+            RowReader r(row);
+            const int64_t id = r.Int();
+            std::string external = r.Text();
+            if (!external.empty()) out[id] = std::move(external);
+        }
+    }
+    return out;
+}
+
 Result<std::vector<core::Payment>> SqlStore::ListPayments(int64_t agency_id, std::optional<int64_t> lease_id) {
     if (lease_id) {
         return Many<core::Payment>(

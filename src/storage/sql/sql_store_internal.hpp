@@ -24,6 +24,20 @@ constexpr int kMaxListLimit = 200;
 /// Ids per LinkedTransferTotals statement (a page holds at most kMaxListLimit; larger asks are split).
 constexpr size_t kTotalsChunk = 256;
 
+/// Appends "(?, ?, ...)" for ids[first, first + n) to `sql` and the ids to `params`. The list is padded to the next
+/// power of two (repeating the last id), so a handful of statement texts serve every page size (SQLite caches them).
+inline void AppendIdList(std::string& sql, SqlParams& params, const std::vector<int64_t>& ids, size_t first, size_t n) {
+    size_t padded = 1;
+    while (padded < n) padded *= 2;
+    sql += "(?";
+    params.emplace_back(ids[first]);
+    for (size_t i = 1; i < padded; ++i) {
+        sql += ", ?";
+        params.emplace_back(ids[first + std::min(i, n - 1)]);
+    }
+    sql += ")";
+}
+
 inline std::string Cat(std::initializer_list<std::string_view> parts) {
     std::string out;
     for (std::string_view p : parts) out.append(p);

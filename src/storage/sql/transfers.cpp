@@ -129,22 +129,15 @@ Result<std::vector<TransferTotals>> SqlStore::LinkedTransferTotals(int64_t agenc
     out.reserve(original_ids.size());
     for (int64_t id : original_ids) out.push_back(TransferTotals{.original_id = id});
     // Failed transfers count for nothing, so SQL leaves them out. "+agency_id" keeps SQLite's planner (no
-    // statistics) on transfers_original instead of walking every transfer of the agency. The IN list is padded to the
-    // next power of two (repeating the last id), so a handful of statement texts serve every page size (SQLite caches
-    // them).
+    // statistics) on transfers_original instead of walking every transfer of the agency.
     for (size_t first = 0; first < original_ids.size(); first += kTotalsChunk) {
         const size_t n = std::min(kTotalsChunk, original_ids.size() - first);
-        size_t padded = 1;
-        while (padded < n) padded *= 2;
         std::string sql =
             "SELECT original_transaction_id, kind, status, COALESCE(SUM(amount), 0) FROM transfers "
-            "WHERE +agency_id = ? AND status <> 'FAILED' AND original_transaction_id IN (?";
-        SqlParams params{agency_id, original_ids[first]};
-        for (size_t i = 1; i < padded; ++i) {
-            sql += ", ?";
-            params.emplace_back(original_ids[first + std::min(i, n - 1)]);
-        }
-        sql += ") GROUP BY original_transaction_id, kind, status";
+            "WHERE +agency_id = ? AND status <> 'FAILED' AND original_transaction_id IN ";
+        SqlParams params{agency_id};
+        AppendIdList(sql, params, original_ids, first, n);
+        sql += " GROUP BY original_transaction_id, kind, status";
         auto res = RunRead(sql, params);
         if (!res) return Fail(res.error());
         for (const SqlRow& row : res->rows) {
