@@ -72,7 +72,7 @@ std::string IsoUtcMillis(system_clock::time_point t) {
     const auto whole = std::chrono::floor<std::chrono::seconds>(t);
     const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t - whole).count();
     std::string out = IsoUtc(whole);
-    char fraction[8];
+    char fraction[24];  // ".123Z": millis is 0..999, the size only quiets -Wformat-truncation
     std::snprintf(fraction, sizeof fraction, ".%03lldZ", static_cast<long long>(millis));
     out.replace(out.size() - 1, 1, fraction);
     return out;

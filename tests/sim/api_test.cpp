@@ -101,9 +101,15 @@ TEST_F(SimTest, StkPushAcceptedAndCallbackHasFixtureShape) {
     EXPECT_EQ(cb["MerchantRequestID"], r.body["MerchantRequestID"]);
     ExpectSameItems(Callback(expected)["CallbackMetadata"]["Item"], cb["CallbackMetadata"]["Item"], "Name");
     for (const auto& item : cb["CallbackMetadata"]["Item"]) {
-        if (item["Name"] == "Amount") EXPECT_EQ(item["Value"], 5);
-        if (item["Name"] == "PhoneNumber") EXPECT_EQ(item["Value"], 254708374149LL);
-        if (item["Name"] == "Balance") EXPECT_FALSE(item.contains("Value"));
+        if (item["Name"] == "Amount") {
+            EXPECT_EQ(item["Value"], 5);
+        }
+        if (item["Name"] == "PhoneNumber") {
+            EXPECT_EQ(item["Value"], 254708374149LL);
+        }
+        if (item["Name"] == "Balance") {
+            EXPECT_FALSE(item.contains("Value"));
+        }
     }
 }
 
@@ -704,7 +710,9 @@ TEST_F(SimTest, ControlLogsMaskSecretsTokensAndCredentials) {
     bool push_seen = false, payout_seen = false;
     for (const auto& r : requests) {
         const std::string auth = r["headers"].value("Authorization", "");
-        if (r["path"] == "/oauth/v1/generate") EXPECT_EQ(auth, "Basic ****");
+        if (r["path"] == "/oauth/v1/generate") {
+            EXPECT_EQ(auth, "Basic ****");
+        }
         if (r["path"] == kPush) {
             push_seen = true;
             EXPECT_EQ(auth, "Bearer ****");

@@ -33,7 +33,9 @@ TEST_P(SimContract, FixtureRequestIsAcceptedWithFixtureAckShape) {
     auto r = Post(c.path, request);
     ASSERT_EQ(r.status, 200) << c.request << ": " << r.text;
     ExpectSameShape(Fixture(c.response), r.body);
-    if (r.body.contains("ResponseCode")) EXPECT_EQ(r.body["ResponseCode"], "0");
+    if (r.body.contains("ResponseCode")) {
+        EXPECT_EQ(r.body["ResponseCode"], "0");
+    }
     if (r.body.contains("OriginatorConversationID") && request.contains("OriginatorConversationID")) {
         EXPECT_EQ(r.body["OriginatorConversationID"], request["OriginatorConversationID"]);
     }
@@ -103,7 +105,9 @@ TEST_P(SimScenario, BehavesAsDescribed) {
         inbox = expect.value("inbox", "/result");
     }
     ASSERT_EQ(r.status, expect.value("status", 200)) << scenario["description"] << ": " << r.text;
-    if (expect.contains("errorCode")) EXPECT_EQ(r.body["errorCode"], expect["errorCode"]);
+    if (expect.contains("errorCode")) {
+        EXPECT_EQ(r.body["errorCode"], expect["errorCode"]);
+    }
     if (r.status != 200) return;
     size_t callbacks = expect.value("callbacks", 1);
     if (callbacks == 0) {
