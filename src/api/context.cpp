@@ -7,8 +7,6 @@
 
 namespace haven::api {
 
-using core::ErrorCode;
-
 std::string ApiContext::CallbackUrlWithSecret() const {
     const char sep = settings.callback_url.find('?') == std::string::npos ? '?' : '&';
     return settings.callback_url + sep + "secret=" + settings.callback_secret;

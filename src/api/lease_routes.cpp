@@ -142,6 +142,7 @@ net::Response GetLease(net::Request& req, const Caller& caller, ApiContext& ctx)
 
 net::Response PaymentsResponse(ApiContext& ctx, int64_t agency_id, const std::vector<core::Payment>& payments) {
     std::vector<int64_t> lease_ids;
+    lease_ids.reserve(payments.size());
     for (const auto& p : payments) lease_ids.push_back(p.lease_id);
     auto external = service::LeaseExternalIds(ctx.store, agency_id, lease_ids);
     if (!external) return ErrorResponse(external.error());

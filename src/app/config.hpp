@@ -42,7 +42,7 @@ struct Config {
     std::string web_root;
     double rate_limit_per_second = 50;
     double rate_limit_burst = 200;
-    size_t max_body_bytes = 64 * 1024;
+    size_t max_body_bytes = size_t{64} * 1024;
     std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
     int max_connections = 20000;             // MAX_CONNECTIONS: open client connections (idle keep-alive ones included)
     LogSettings log;                         // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT
