@@ -57,10 +57,7 @@ void RequestBalanceAsync(const Actor& actor, B2cDeps deps, daraja::Done<storage:
 Result<ResultOutcome> ApplyBalanceResult(const json& body, const std::string& request_id, B2cDeps deps) {
     auto notice = daraja::ParseResult(body);
     if (!notice) return tl::unexpected(notice.error());
-    storage::QueryOutcome q;
-    q.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
-    q.result_code = notice->result_code;
-    q.result_desc = notice->result_desc;
+    storage::QueryOutcome q = detail::QueryOutcomeOf(*notice);
     if (notice->ok()) {
         auto accounts = daraja::ParseAccountBalance(notice->Param("AccountBalance"));
         if (!accounts) {

@@ -61,6 +61,15 @@ std::string NewOriginatorId();
 template <class Row>
 using ApplyQuery = Result<std::pair<bool, Row>> (storage::Store::*)(const std::string&, const storage::QueryOutcome&);
 
+/// A query's final outcome as M-Pesa's Result states it (SUCCESS when ResultCode is 0), before any detail.
+inline storage::QueryOutcome QueryOutcomeOf(const daraja::ResultNotice& notice) {
+    storage::QueryOutcome q;
+    q.status = notice.ok() ? core::TxStatus::kSuccess : core::TxStatus::kFailed;
+    q.result_code = notice.result_code;
+    q.result_desc = notice.result_desc;
+    return q;
+}
+
 /// Applies a balance or status query outcome to the row named by the notice's ConversationID, else by its
 /// OriginatorConversationID.
 template <class Row>

@@ -115,10 +115,7 @@ void QueryTransactionStatusAsync(int64_t agency_id, int64_t transaction_id, std:
 Result<ResultOutcome> ApplyStatusResult(const json& body, const std::string& request_id, B2cDeps deps) {
     auto notice = daraja::ParseResult(body);
     if (!notice) return tl::unexpected(notice.error());
-    storage::QueryOutcome q;
-    q.status = notice->ok() ? TxStatus::kSuccess : TxStatus::kFailed;
-    q.result_code = notice->result_code;
-    q.result_desc = notice->result_desc;
+    storage::QueryOutcome q = detail::QueryOutcomeOf(*notice);
     q.detail = notice->Param("TransactionStatus");
     auto applied = detail::ApplyByNotice(deps.store, &storage::Store::ApplyStatusOutcome, *notice, q);
     if (!applied) {
