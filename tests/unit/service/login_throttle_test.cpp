@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "memory_store.hpp"
 #include "service/hash_gate.hpp"
 #include "storage/store.hpp"
 
@@ -41,10 +42,8 @@ TEST(WaitInWords, SecondsThenMinutes) {
 class LoginThrottleTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto store = storage::MakeStore("sqlite::memory:");
-        ASSERT_TRUE(store) << store.error().message;
-        store_ = std::move(*store);
-        ASSERT_TRUE(store_->Migrate());
+        testing::OpenMemoryStore(store_);
+        if (HasFatalFailure()) return;
         Make(LoginThrottleSettings{});
     }
 

@@ -12,6 +12,7 @@
 
 #include "core/error.hpp"
 #include "daraja/client.hpp"
+#include "memory_store.hpp"
 #include "service/initiator.hpp"
 #include "service/stk_service.hpp"
 #include "storage/store.hpp"
@@ -114,10 +115,8 @@ inline core::Error DarajaRefusal(const std::string& message) {
 class ServiceTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        auto store = storage::MakeStore("sqlite::memory:");
-        ASSERT_TRUE(store) << store.error().message;
-        store_ = std::move(*store);
-        ASSERT_TRUE(store_->Migrate());
+        OpenMemoryStore(store_);
+        if (HasFatalFailure()) return;
         auto agency = store_->FindOrCreateAgency("Kilimani Homes");
         ASSERT_TRUE(agency) << agency.error().message;
         actor_.agency_id = agency->id;
