@@ -72,6 +72,14 @@ net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler han
     };
 }
 
+net::Handler AuditedRefusals(const ApiContext& ctx, std::string action, net::Handler handler) {
+    return [&ctx, action = std::move(action), handler = std::move(handler)](net::Request& req) {
+        net::Response res = handler(req);
+        if (res.status >= 300) AuditAnswer(ctx, req, action, res);
+        return res;
+    };
+}
+
 net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncHandler handler) {
     return [&ctx, action = std::move(action), handler = std::move(handler)](net::Request& req, net::Reply reply) {
         // `req` outlives the reply (net/http.hpp), so the audit step may read it when the answer comes.

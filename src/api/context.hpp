@@ -58,6 +58,10 @@ net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler han
 /// The same for a route that answers later: the audit row is written when the answer is given.
 net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncHandler handler);
 
+/// Audited for a route whose handler writes its own success row (with a detail, in the same transaction as the
+/// change it records): only refusals and failures (status >= 300) are recorded here.
+net::Handler AuditedRefusals(const ApiContext& ctx, std::string action, net::Handler handler);
+
 service::Actor ActorFrom(const service::Claims& claims, const net::Request& req);
 
 }  // namespace haven::api

@@ -33,7 +33,30 @@ json LeaseJson(const core::Lease& lease) {
             {"monthlyRent", lease.monthly_rent},
             {"accountReference", lease.account_reference},
             {"externalId", OptionalText(lease.external_id)},
-            {"createdAt", Instant(lease.created_at)}};
+            {"createdAt", Instant(lease.created_at)},
+            {"email", OptionalText(lease.email)},
+            {"status", lease.Ended() ? "ended" : "active"},
+            {"endDate", OptionalText(lease.end_date)},
+            {"endedAt", Instant(lease.ended_at)},
+            {"endReason", OptionalText(lease.end_reason)}};
+}
+
+json AuditJson(const storage::Store::AuditRecord& record) {
+    const auto& e = record.entry;
+    json detail = nullptr;
+    if (!e.detail.empty()) {
+        detail = json::parse(e.detail, nullptr, false);
+        if (detail.is_discarded()) detail = e.detail;
+    }
+    return {{"id", record.id},
+            {"at", Instant(record.at)},
+            {"actor", e.actor},
+            {"actorUserId", e.actor_user_id ? json(*e.actor_user_id) : json(nullptr)},
+            {"action", e.action},
+            {"target", e.target},
+            {"outcome", e.outcome},
+            {"requestId", e.request_id},
+            {"detail", std::move(detail)}};
 }
 
 json PaymentJson(const core::Payment& p, const std::string& lease_external_id) {

@@ -20,6 +20,8 @@ nlohmann::json UserJson(const core::User& user, const std::string& agency_name);
 /// The full transaction as listed in /mpesa/transactions.
 nlohmann::json TransactionJson(const core::StkTransaction& tx, const std::string& lease_external_id);
 nlohmann::json ReviewJson(const storage::ReviewItem& item);
+/// One audit row as GET /api/v1/audit and a lease's history show it (detail parsed back into JSON).
+nlohmann::json AuditJson(const storage::Store::AuditRecord& record);
 /// needsReview, reviewReason and, while PENDING, reconciliation {attempts, lastError, nextAttemptAt}:
 /// shown on every kind of transaction.
 void AddReviewFields(nlohmann::json& out, const std::string& review_reason, const core::Reconciliation& r,

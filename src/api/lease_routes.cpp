@@ -1,6 +1,8 @@
 // Leases and their payments: POST/GET /api/v1/leases, GET /api/v1/leases/{id}, PUT/GET
 // /api/v1/leases/by-external/{externalId} (Haven syncs its leases by its own ids),
-// GET /api/v1/leases/{id}/payments, GET /api/v1/payments
+// GET /api/v1/leases/{id}/payments, GET /api/v1/payments; editing and ending a lease: PATCH /api/v1/leases/{id},
+// POST /api/v1/leases/{id}/end, GET /api/v1/leases/{id}/history (its audit rows)
+#include <algorithm>
 #include <map>
 
 #include "api/accepts.hpp"
@@ -13,6 +15,7 @@
 #include "core/lease_key.hpp"
 #include "core/phone.hpp"
 #include "core/text.hpp"
+#include "service/lease_changes.hpp"
 #include "service/leases.hpp"
 #include "service/pay_link.hpp"
 
@@ -54,6 +57,23 @@ core::Lease ReadLeaseFields(const json& body, Validator& v, int64_t agency_id) {
     return lease;
 }
 
+/// A tenant's email: optional (null or "" clears it), at most 254 characters, one '@' with text on both sides, a
+/// dot in the domain and no spaces. Enough to catch typing mistakes; only a message sent proves it works.
+std::optional<std::string> ReadEmail(const json& body, Validator& v) {
+    auto text = v.Take(core::RequireText(body, "email", 254, false));
+    if (!text) return std::nullopt;
+    if (text->empty()) return std::string();
+    const auto at = text->find('@');
+    const bool sane = at != std::string::npos && at > 0 && text->find('@', at + 1) == std::string::npos &&
+                      text->find('.', at + 2) != std::string::npos && text->back() != '.' &&
+                      text->find_first_of(" \t") == std::string::npos;
+    if (!sane) {
+        v.Add("email", "email must look like name@example.com");
+        return std::nullopt;
+    }
+    return text;
+}
+
 void CheckExternalId(const std::string& external_id, Validator& v) {
     if (!core::ValidExternalId(external_id)) {
         v.Add("externalId",
@@ -76,6 +96,9 @@ net::Response CreateLease(net::Request& req, const Caller& caller, ApiContext& c
         } else {
             v.Add("externalId", "externalId must be a string");
         }
+    }
+    if (body->contains("email")) {
+        if (auto email = ReadEmail(*body, v)) lease.email = *email;
     }
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto inserted = ctx.store.InsertLease(lease);
@@ -103,14 +126,22 @@ net::Response SyncLease(net::Request& req, const Caller& caller, ApiContext& ctx
               synced->created ? 201 : 200);
 }
 
-net::Response ListLeases(const Caller& caller, ApiContext& ctx) {
+net::Response ListLeases(const net::Request& req, const Caller& caller, ApiContext& ctx) {
+    // ?status=active|ended; all leases without it.
+    const auto status = req.Query("status");
+    if (status && *status != "active" && *status != "ended" && *status != "all") {
+        return ErrorResponse(core::Error::Validation("status", "status must be active, ended or all"));
+    }
     auto leases = ctx.store.ListLeases(caller.agency_id);
     if (!leases) return ErrorResponse(leases.error());
     auto payments = ctx.store.ListPayments(caller.agency_id, std::nullopt);
     if (!payments) return ErrorResponse(payments.error());
     auto totals = TotalsByLease(*payments);
     json out = json::array();
-    for (const auto& lease : *leases) out.push_back(LeaseWithExtras(ctx, lease, totals[lease.id]));
+    for (const auto& lease : *leases) {
+        if (status && *status != "all" && (*status == "ended") != lease.Ended()) continue;
+        out.push_back(LeaseWithExtras(ctx, lease, totals[lease.id]));
+    }
     return Ok(out);
 }
 
@@ -176,6 +207,110 @@ net::Response ListPayments(net::Request& req, const Caller& caller, ApiContext& 
     return PaymentsResponse(ctx, caller.agency_id, *payments);
 }
 
+/// The lease answer after an edit or an end, with what was paid on it.
+net::Response ChangedLease(ApiContext& ctx, const core::Result<core::Lease>& lease) {
+    if (!lease) return ErrorResponse(lease.error());
+    auto payments = ctx.store.ListPayments(lease->agency_id, lease->id);
+    if (!payments) return ErrorResponse(payments.error());
+    return Ok(LeaseWithExtras(ctx, *lease, TotalsByLease(*payments)[lease->id]));
+}
+
+/// PATCH /api/v1/leases/{id}: any of the editable fields; anything else is refused (externalId is Haven's key
+/// and changes only through its sync).
+net::Response PatchLease(net::Request& req, const Caller& caller, ApiContext& ctx) {
+    auto id = core::ParseId(req.Param("id"));
+    if (!id) return ErrorResponse(ErrorCode::kNotFound, "no lease with this id");
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    static const char* const kEditable[] = {"tenantName", "phoneNumber", "unit", "monthlyRent", "accountReference",
+                                            "email"};
+    Validator v;
+    for (const auto& [name, value] : body->items()) {
+        if (std::find_if(std::begin(kEditable), std::end(kEditable), [&](const char* f) { return name == f; }) ==
+            std::end(kEditable)) {
+            v.Add(name, name + " cannot be changed; send any of tenantName, phoneNumber, unit, monthlyRent, "
+                               "accountReference, email");
+        }
+    }
+    if (body->empty()) {
+        v.Add("", "send at least one of tenantName, phoneNumber, unit, monthlyRent, accountReference, email");
+    }
+    storage::Store::LeaseEdit edit;
+    if (body->contains("tenantName")) edit.tenant_name = v.Take(core::RequireText(*body, "tenantName", 100));
+    if (body->contains("phoneNumber")) {
+        if (auto raw = v.Take(core::RequireText(*body, "phoneNumber", 20))) {
+            edit.phone_number = v.Take(core::NormalizePhone(*raw));
+        }
+    }
+    if (body->contains("unit")) edit.unit = v.Take(core::RequireText(*body, "unit", 50));
+    if (body->contains("monthlyRent")) {
+        edit.monthly_rent = v.Take(core::ParseAmount((*body)["monthlyRent"], "monthlyRent", 1, 100000000));
+    }
+    if (body->contains("accountReference")) {
+        edit.account_reference = v.Take(core::RequireText(*body, "accountReference", 12));
+    }
+    if (body->contains("email")) edit.email = ReadEmail(*body, v);
+    if (!v.ok()) return ErrorResponse(v.Finish());
+    return ChangedLease(ctx, service::EditLease(ctx.store, ActorFrom(caller, req), *id, edit));
+}
+
+/// POST /api/v1/leases/{id}/end {"endDate": "2026-11-30" (a Nairobi day, today when left out), "reason": "..."}.
+/// The lease stays with its payments and history; it is shown as ended and takes no new payments.
+net::Response EndLease(net::Request& req, const Caller& caller, ApiContext& ctx) {
+    auto id = core::ParseId(req.Param("id"));
+    if (!id) return ErrorResponse(ErrorCode::kNotFound, "no lease with this id");
+    auto body = ParseJsonBody(req);
+    if (!body) return ErrorResponse(body.error());
+    Validator v;
+    for (const auto& [name, value] : body->items()) {
+        if (name != "endDate" && name != "reason") v.Add(name, name + " is not a field of ending a lease");
+    }
+    auto reason = v.Take(core::RequireText(*body, "reason", 500));
+    const std::string today = service::NairobiToday();
+    std::string end_date = today;
+    if (auto raw = v.Take(core::RequireText(*body, "endDate", 10, false)); raw && !raw->empty()) {
+        // Only a plain date: it names the Nairobi day the tenancy ended. ISO dates compare as text.
+        if (raw->size() != 10 || !core::ParseIsoUtc(*raw)) {
+            v.Add("endDate", "endDate must be a date like 2026-11-30");
+        } else if (*raw > today) {
+            v.Add("endDate", "endDate cannot be in the future: end the lease on or after its last day");
+        } else {
+            end_date = *raw;
+        }
+    }
+    if (!v.ok()) return ErrorResponse(v.Finish());
+    return ChangedLease(ctx, service::EndLease(ctx.store, ActorFrom(caller, req), *id, end_date, *reason));
+}
+
+/// GET /api/v1/leases/{id}/history: the audit rows about the lease (created, synced, edited, ended), newest first.
+net::Response LeaseHistory(net::Request& req, const Caller& caller, ApiContext& ctx) {
+    auto lease = LeaseFromPath(req, ctx, caller.agency_id);
+    if (!lease) return ErrorResponse(lease.error());
+    storage::Store::AuditFilter filter{.agency_id = caller.agency_id, .action_prefix = "lease."};
+    Validator v;
+    ReadPaging(req, v, filter.limit, filter.before_id);
+    if (!v.ok()) return ErrorResponse(v.Finish());
+    // Rows name the lease by our id; a sync names it by Haven's id (the path it came by).
+    std::vector<storage::Store::AuditRecord> rows;
+    for (const std::string& target :
+         {"lease:" + std::to_string(lease->id), lease->external_id.empty() ? "" : "lease:" + lease->external_id}) {
+        if (target.empty()) continue;
+        filter.target = target;
+        auto found = ctx.store.ListAudit(filter);
+        if (!found) return ErrorResponse(found.error());
+        rows.insert(rows.end(), found->begin(), found->end());
+    }
+    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.id > b.id; });
+    if (static_cast<int>(rows.size()) > filter.limit) rows.resize(filter.limit);
+    json items = json::array();
+    for (const auto& row : rows) items.push_back(AuditJson(row));
+    json data = json::object();
+    data["items"] = std::move(items);
+    data["nextCursor"] =
+        static_cast<int>(rows.size()) == filter.limit ? json(std::to_string(rows.back().id)) : json(nullptr);
+    return Ok(std::move(data));
+}
+
 }  // namespace
 
 void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx) {
@@ -188,8 +323,16 @@ void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("PUT", "/api/v1/leases/by-external/{externalId}",
                Accepts(kJsonBody, Audited(ctx, "lease.sync", route(kStaff, SyncLease))));
     router.Add("GET", "/api/v1/leases/by-external/{externalId}", route(kSignedIn, GetLease));
-    router.Add("GET", "/api/v1/leases",
-               Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return ListLeases(caller, ctx); }));
+    router.Add("GET", "/api/v1/leases", Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
+                   return ListLeases(req, caller, ctx);
+               }));
+    // An edit or an end writes its own audit row, with before and after, in the change's transaction; the
+    // refusals (denied, invalid, unknown lease) are recorded by AuditedRefusals.
+    router.Add("PATCH", "/api/v1/leases/{id}",
+               Accepts(kJsonBody, AuditedRefusals(ctx, "lease.update", route(kStaff, PatchLease))));
+    router.Add("POST", "/api/v1/leases/{id}/end",
+               Accepts(kJsonBody, AuditedRefusals(ctx, "lease.end", route(kStaff, EndLease))));
+    router.Add("GET", "/api/v1/leases/{id}/history", route(kSignedIn, LeaseHistory));
     router.Add("GET", "/api/v1/leases/{id}", route(kSignedIn, GetLease));
     router.Add("GET", "/api/v1/leases/{id}/payments", route(kSignedIn, LeasePayments));
     router.Add("GET", "/api/v1/payments", route(kSignedIn, ListPayments));

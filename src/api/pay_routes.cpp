@@ -25,6 +25,16 @@ core::Result<core::Lease> LeaseFromToken(const net::Request& req, ApiContext& ct
     return lease;
 }
 
+/// The link of an ended lease no longer takes payments (its status page still answers for a payment started before).
+core::Result<core::Lease> PayableLease(const net::Request& req, ApiContext& ctx) {
+    auto lease = LeaseFromToken(req, ctx);
+    if (lease && lease->Ended()) {
+        return core::Fail(ErrorCode::kConflict,
+                          "this lease has ended, so this payment link no longer takes payments; ask your agent");
+    }
+    return lease;
+}
+
 std::string PhoneHint(const std::string& phone) {
     // 254712345678 -> 0712***678: enough for the tenant to recognise, useless to anyone else.
     if (phone.size() != 12) return "";
@@ -32,7 +42,7 @@ std::string PhoneHint(const std::string& phone) {
 }
 
 net::Response Summary(net::Request& req, ApiContext& ctx) {
-    auto lease = LeaseFromToken(req, ctx);
+    auto lease = PayableLease(req, ctx);
     if (!lease) return ErrorResponse(lease.error());
     auto agency = ctx.store.FindAgency(lease->agency_id);
     return Ok({{"unit", lease->unit},
@@ -44,7 +54,7 @@ net::Response Summary(net::Request& req, ApiContext& ctx) {
 }
 
 void Push(net::Request& req, ApiContext& ctx, net::Reply reply) {
-    auto lease = LeaseFromToken(req, ctx);
+    auto lease = PayableLease(req, ctx);
     if (!lease) return reply(ErrorResponse(lease.error()));
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));

@@ -33,6 +33,13 @@ struct Lease {
     std::string account_reference;
     std::string external_id;  // Haven's id for the lease ("" = none), unique within the agency
     std::string created_at;
+    std::string email;       // the tenant's email ("" = none)
+    std::string end_date;    // the Nairobi day the tenancy ended ("" while active)
+    std::string ended_at;    // when the lease was ended ("" while active)
+    std::string end_reason;  // why it was ended
+
+    /// An ended lease keeps its history but takes no new payments.
+    bool Ended() const { return !ended_at.empty(); }
 };
 
 enum class TxStatus { kPending, kSuccess, kFailed };
@@ -100,6 +107,7 @@ struct AuditEntry {
     std::string target;  // "transaction:12", "lease:3"
     std::string request_id;
     std::string outcome;  // "success" | "denied" | "error: ..."
+    std::string detail;   // a JSON object ({"before": {...}, "after": {...}} for an edit); "" = none
 };
 
 }  // namespace haven::core

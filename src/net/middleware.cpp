@@ -112,7 +112,7 @@ Middleware Cors(std::vector<std::string> allowed_origins) {
         Response res;
         if (cors && req.method == "OPTIONS" && req.Header("Access-Control-Request-Method")) {
             res.status = 204;  // preflight: answered here, never reaches a handler
-            res.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS";
+            res.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, OPTIONS";
             res.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Idempotency-Key, Request-Id";
             res.headers["Access-Control-Max-Age"] = "600";
         } else {

@@ -82,6 +82,12 @@ Result<PreparedStkPush> PrepareStkPush(const StkPushInput& given, const Actor& a
             }
             return tl::unexpected(lease.error());
         }
+        // An ended lease keeps its history but is no longer offered for payments (staff push or tenant page).
+        if (lease->Ended()) {
+            return core::Fail(ErrorCode::kConflict, "this lease ended on " + lease->end_date +
+                                                        " and takes no new payments; collect without a leaseId "
+                                                        "or on the tenant's current lease");
+        }
     }
     core::StkTransaction row;
     row.agency_id = actor.agency_id;

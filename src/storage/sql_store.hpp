@@ -175,6 +175,12 @@ class SqlStore final : public Store {
     Result<void> ClearLoginFailures(const std::string& email, const std::string& address) override;
     Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) override;
 
+    // --- audit ---
+    Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) override;
+    Result<LeaseChange> UpdateLease(int64_t agency_id, int64_t id, const LeaseEdit& edit) override;
+    Result<LeaseChange> EndLease(int64_t agency_id, int64_t id, const std::string& end_date,
+                                 const std::string& reason) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

@@ -425,6 +425,51 @@ class Store {
     /// Deletes (email, address) rows whose last failure is before `failures_before_ms` and address rows before
     /// `address_before_ms`; returns how many rows went.
     virtual Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) = 0;
+
+    // --- audit ---
+    // The audit log is append-only: InsertAudit is the only write, and database triggers (migration 011) refuse
+    // UPDATE and DELETE of audit_log, so no method here changes or removes a row.
+    struct AuditRecord {
+        int64_t id = 0;
+        core::AuditEntry entry;
+        std::string at;  // ISO-8601 UTC
+    };
+    struct AuditFilter {
+        int64_t agency_id = 0;                     // only this agency's rows
+        std::optional<std::string> actor;          // exact
+        std::optional<std::string> action;         // exact
+        std::optional<std::string> action_prefix;  // "lease." (wildcards literal)
+        std::optional<std::string> target;         // exact: "lease:3"
+        std::optional<std::string> outcome_prefix;  // "success", "denied", "error"
+        std::optional<std::string> from;           // at >= from (ISO-8601 UTC)
+        std::optional<std::string> to;             // at <  to
+        std::optional<int64_t> before_id;          // cursor: rows with id < before_id (newest first)
+        int limit = 50;
+    };
+    /// The agency's audit rows matching every filter given, newest first.
+    virtual Result<std::vector<AuditRecord>> ListAudit(const AuditFilter& filter) = 0;
+
+    /// Changes to a lease's editable fields; absent ones stay as they are.
+    struct LeaseEdit {
+        std::optional<std::string> tenant_name;
+        std::optional<std::string> phone_number;  // normalised
+        std::optional<std::string> unit;
+        std::optional<int64_t> monthly_rent;
+        std::optional<std::string> account_reference;
+        std::optional<std::string> email;  // "" clears it
+    };
+    /// A lease as it was and as it is now, read and written under the row's lock (so `before` is what the
+    /// change replaced, even with concurrent edits).
+    struct LeaseChange {
+        core::Lease before;
+        core::Lease after;
+    };
+    /// Applies `edit` to the agency's lease; kNotFound for another agency's or an unknown id.
+    virtual Result<LeaseChange> UpdateLease(int64_t agency_id, int64_t id, const LeaseEdit& edit) = 0;
+    /// Ends the agency's active lease once (end_date a Nairobi day, ended_at now); kConflict when it has
+    /// already ended, kNotFound for another agency's or an unknown id.
+    virtual Result<LeaseChange> EndLease(int64_t agency_id, int64_t id, const std::string& end_date,
+                                         const std::string& reason) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -3,6 +3,7 @@
 // instantiation is not registered at all, so the test count says what actually ran.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -1303,6 +1304,119 @@ TEST_P(StoreContract, ConcurrentLoginFailuresEachCountOnce) {
     EXPECT_EQ(errors.load(), 0);
     EXPECT_EQ(store_->FindLoginFailures("admin@a.test", "10.0.0.1")->failures, kThreads * kEach);
     EXPECT_EQ(store_->CountAddressLoginFailures("10.0.0.1", 0)->count, kThreads * kEach);
+}
+
+// ---------------------------------------------------------------------------------------------- audit (append-only)
+
+/// Runs one statement on a connection of its own, outside the store; returns the error text or "".
+std::string RawExec(const std::string& backend, const std::string& url, const std::string& sql) {
+    if (backend == "postgres") return PgExec(url, sql);
+    sqlite3* db = nullptr;
+    std::string err;
+    if (sqlite3_open(url.substr(std::string("sqlite:").size()).c_str(), &db) != SQLITE_OK) {
+        err = sqlite3_errmsg(db);
+    } else {
+        char* msg = nullptr;
+        if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) err = msg ? msg : "failed";
+        sqlite3_free(msg);
+    }
+    sqlite3_close(db);
+    return err;
+}
+
+core::AuditEntry AuditRow(int64_t agency_id, const std::string& action, const std::string& target) {
+    core::AuditEntry e;
+    e.agency_id = agency_id;
+    e.actor = "admin@example.com";
+    e.action = action;
+    e.target = target;
+    e.request_id = "req-" + action;
+    e.outcome = "success";
+    return e;
+}
+
+TEST_P(StoreContract, TheDatabaseRefusesToChangeOrDeleteAuditRows) {
+    ASSERT_TRUE(store_->InsertAudit(AuditRow(agency_a_, "lease.update", "lease:1")));
+    const std::string update = RawExec(GetParam(), url_, "UPDATE audit_log SET outcome = 'forged'");
+    EXPECT_NE(update.find("append-only"), std::string::npos) << "UPDATE went through: " << update;
+    const std::string del = RawExec(GetParam(), url_, "DELETE FROM audit_log");
+    EXPECT_NE(del.find("append-only"), std::string::npos) << "DELETE went through: " << del;
+    auto rows = store_->ListAudit({.agency_id = agency_a_});
+    ASSERT_TRUE(rows) << rows.error().message;
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ(rows->front().entry.outcome, "success");
+    // New rows still go in.
+    EXPECT_TRUE(store_->InsertAudit(AuditRow(agency_a_, "lease.end", "lease:1")));
+}
+
+TEST_P(StoreContract, AuditListFiltersPagesAndKeepsAgenciesApart) {
+    auto edit = AuditRow(agency_a_, "lease.update", "lease:1");
+    edit.detail = R"({"before":{"unit":"B4"},"after":{"unit":"B5"}})";
+    ASSERT_TRUE(store_->InsertAudit(edit));
+    ASSERT_TRUE(store_->InsertAudit(AuditRow(agency_a_, "lease.end", "lease:1")));
+    ASSERT_TRUE(store_->InsertAudit(AuditRow(agency_a_, "lease_x.update", "lease:2")));
+    auto denied = AuditRow(agency_a_, "stk.initiate", "stk");
+    denied.outcome = "denied";
+    ASSERT_TRUE(store_->InsertAudit(denied));
+    ASSERT_TRUE(store_->InsertAudit(AuditRow(agency_b_, "lease.update", "lease:9")));
+
+    auto all = store_->ListAudit({.agency_id = agency_a_});
+    ASSERT_TRUE(all) << all.error().message;
+    ASSERT_EQ(all->size(), 4u) << "only the agency's own rows";
+    EXPECT_GT((*all)[0].id, (*all)[1].id) << "newest first";
+    EXPECT_TRUE(IsIso8601Utc((*all)[0].at));
+
+    auto leases = store_->ListAudit({.agency_id = agency_a_, .action_prefix = "lease."});
+    ASSERT_EQ(leases->size(), 2u) << "the prefix is literal: lease_x. does not match lease.";
+    EXPECT_EQ(leases->back().entry.detail, edit.detail);
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_, .action = "lease.end"})->size(), 1u);
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_, .target = "lease:2"})->size(), 1u);
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_, .outcome_prefix = "denied"})->size(), 1u);
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_, .actor = "nobody@example.com"})->size(), 0u);
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_, .to = "2000-01-01T00:00:00Z"})->size(), 0u);
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_, .from = "2000-01-01T00:00:00Z"})->size(), 4u);
+
+    auto first = store_->ListAudit({.agency_id = agency_a_, .limit = 3});
+    ASSERT_EQ(first->size(), 3u);
+    auto second = store_->ListAudit({.agency_id = agency_a_, .before_id = first->back().id, .limit = 3});
+    ASSERT_EQ(second->size(), 1u);
+    EXPECT_EQ(second->front().id, (*all)[3].id);
+}
+
+TEST_P(StoreContract, LeaseEditsReturnBeforeAndAfterAndEndOnce) {
+    Store::LeaseEdit edit;
+    edit.monthly_rent = 27000;
+    edit.email = "jane@example.com";
+    auto changed = store_->UpdateLease(agency_a_, lease_a_, edit);
+    ASSERT_TRUE(changed) << changed.error().message;
+    EXPECT_EQ(changed->before.monthly_rent, 25000);
+    EXPECT_EQ(changed->after.monthly_rent, 27000);
+    EXPECT_EQ(changed->after.email, "jane@example.com");
+    EXPECT_EQ(changed->after.unit, "B4") << "fields not named stay as they are";
+    EXPECT_EQ(store_->UpdateLease(agency_b_, lease_a_, edit).error().code, ErrorCode::kNotFound);
+
+    auto ended = store_->EndLease(agency_a_, lease_a_, "2026-11-30", "moved out");
+    ASSERT_TRUE(ended) << ended.error().message;
+    EXPECT_FALSE(ended->before.Ended());
+    EXPECT_TRUE(ended->after.Ended());
+    EXPECT_EQ(ended->after.end_date, "2026-11-30");
+    EXPECT_EQ(ended->after.end_reason, "moved out");
+    EXPECT_TRUE(store_->FindLease(agency_a_, lease_a_)->Ended());
+    EXPECT_EQ(store_->EndLease(agency_a_, lease_a_, "2026-11-30", "again").error().code, ErrorCode::kConflict);
+    EXPECT_EQ(store_->EndLease(agency_b_, lease_a_, "2026-11-30", "x").error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, AnAuditRowWrittenInTheUnitOfAnEditGoesWithIt) {
+    Store::LeaseEdit edit;
+    edit.unit = "C1";
+    auto failed = store_->Atomically([&](Store& s) -> Result<void> {
+        if (auto r = s.UpdateLease(agency_a_, lease_a_, edit); !r) return core::Fail(r.error());
+        if (auto r = s.InsertAudit(AuditRow(agency_a_, "lease.update", "lease:1")); !r) return r;
+        return core::Fail(ErrorCode::kInternal, "the unit fails after both writes");
+    });
+    EXPECT_FALSE(failed);
+    EXPECT_EQ(store_->FindLease(agency_a_, lease_a_)->unit, "B4");
+    EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_})->size(), 0u) << "no audit row for a change undone";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),

@@ -43,6 +43,10 @@ core::Lease ReadLease(const SqlRow& row) {
     l.account_reference = r.Text();
     l.external_id = r.Text();
     l.created_at = r.Text();
+    l.email = r.Text();
+    l.end_date = r.Text();
+    l.ended_at = r.Text();
+    l.end_reason = r.Text();
     return l;
 }
 

@@ -15,7 +15,8 @@ namespace haven::storage {
 
 inline constexpr const char* kUserCols = "id, agency_id, email, password_hash, role, created_at";
 inline constexpr const char* kLeaseCols =
-    "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, external_id, created_at";
+    "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, external_id, created_at, email, "
+    "end_date, ended_at, end_reason";
 inline constexpr const char* kStkCols =
     "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
     "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "
@@ -77,6 +78,8 @@ class RowReader {
 core::Agency ReadAgency(const SqlRow& row);
 core::User ReadUser(const SqlRow& row);
 core::Lease ReadLease(const SqlRow& row);
+inline constexpr const char* kAuditCols =
+    "id, agency_id, actor_user_id, actor, action, target, request_id, outcome, detail, at";
 core::StkTransaction ReadStk(const SqlRow& row);
 core::Payment ReadPayment(const SqlRow& row);
 Transfer ReadTransfer(const SqlRow& row);
