@@ -161,3 +161,48 @@ export function sleep(ms, signal) {
         }
     });
 }
+
+/**
+ * Downloads an authenticated file (e.g. the audit log's CSV export): the bearer token is not a cookie, so a plain
+ * link cannot carry it. Fetches with the token, then saves the Blob under `filename`. Rejects with ApiError.
+ */
+export async function apiDownload(path, { query, filename = 'download', accept = '*/*' } = {}) {
+    let url = settings.baseUrl + path;
+    const params = new URLSearchParams();
+    for (const [k, v] of Object.entries(query || {})) {
+        if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+    }
+    if (params.toString()) url += (url.includes('?') ? '&' : '?') + params.toString();
+    const headers = { Accept: accept };
+    const token = settings.getToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+        response = await fetch(url, { headers, credentials: 'same-origin' });
+    } catch {
+        throw new ApiError({ message: 'Cannot reach the server. Check your connection and try again.' });
+    }
+    if (!response.ok) {
+        let error = {};
+        try {
+            error = (await response.json()).error || {};
+        } catch {
+            error = {};
+        }
+        const apiError = new ApiError({ status: response.status, code: error.code || `HTTP_${response.status}`,
+            message: error.message || response.statusText || 'Download failed', details: error.details || [],
+            requestId: response.headers.get('Request-Id') });
+        if (response.status === 401 && token) settings.onUnauthorized(apiError);
+        throw apiError;
+    }
+    const blob = await response.blob();
+    const href = URL.createObjectURL(blob);
+    const link = document.createElement('a');
+    link.href = href;
+    link.download = filename;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(href), 0);
+    return blob;
+}

@@ -8,20 +8,22 @@ let user = null;
 function leaseTable(leases) {
     return el('table', { class: 'data stack lease-table' },
         el('caption', { class: 'visually-hidden', text: 'Leases' }),
-        el('thead', {}, el('tr', {}, ['Unit', 'Tenant', 'Phone', 'Rent', 'Paid'].map((h, i) =>
-            el('th', { scope: 'col', class: i >= 3 ? 'num' : null, text: h })))),
+        el('thead', {}, el('tr', {}, ['Unit', 'Tenant', 'Phone', 'Rent', 'Paid', 'Status'].map((h, i) =>
+            el('th', { scope: 'col', class: i >= 3 && i <= 4 ? 'num' : null, text: h })))),
         el('tbody', {}, leases.map((l) => el('tr', { 'data-id': String(l.id) },
             el('td', { 'data-label': 'Unit' }, el('a', { href: `/leases.html?id=${encodeURIComponent(l.id)}`, class: 'lease-link', text: l.unit })),
             el('td', { 'data-label': 'Tenant', text: l.tenantName }),
             el('td', { 'data-label': 'Phone', text: displayPhone(l.phoneNumber) }),
             el('td', { 'data-label': 'Rent', class: 'num', text: formatKES(l.monthlyRent) }),
-            el('td', { 'data-label': 'Paid', class: 'num', text: formatKES(l.totalPaid ?? 0) })))));
+            el('td', { 'data-label': 'Paid', class: 'num', text: formatKES(l.totalPaid ?? 0) }),
+            el('td', { 'data-label': 'Status', class: 'lease-status', text: l.status === 'ended' ? `Ended ${l.endDate || ''}` : 'Active' })))));
 }
 
 async function loadList() {
     const box = document.getElementById('lease-list');
     try {
-        const leases = await api('/api/v1/leases');
+        const status = document.getElementById('lease-status').value;
+        const leases = await api('/api/v1/leases', { query: { status: status === 'all' ? null : status } });
         box.replaceChildren(leases && leases.length ? leaseTable(leases)
             : el('p', { class: 'empty', text: canWrite(user) ? 'No leases yet. Create the first one.' : 'No leases yet.' }));
     } catch (err) {
@@ -121,13 +123,130 @@ async function loadDetail(id) {
         el('dt', { text: 'Monthly rent' }), el('dd', { text: formatKES(lease.monthlyRent) }),
         el('dt', { text: 'Account reference' }), el('dd', { text: lease.accountReference }),
         el('dt', { text: 'Total paid' }), el('dd', { id: 'lease-total-paid', text: formatKES(lease.totalPaid ?? 0) }),
+        el('dt', { text: 'Email' }), el('dd', { text: lease.email || '—' }),
+        el('dt', { text: 'Status' }), el('dd', { id: 'lease-status-text', text: lease.status === 'ended'
+            ? `Ended ${lease.endDate}${lease.endReason ? ` (${lease.endReason})` : ''}` : 'Active' }),
         el('dt', { text: 'Created' }), el('dd', { text: formatDateTime(lease.createdAt) }));
+    await loadHistory(lease.id);
     const link = lease.paymentLink ? new URL(lease.paymentLink, location.origin).href : '';
     const linkInput = document.getElementById('pay-link');
     linkInput.value = link;
     document.getElementById('open-link').href = link || '#';
     document.getElementById('lease-payments').replaceChildren(paymentsTable(payments || []));
     return lease;
+}
+
+const kFieldNames = {
+    tenantName: 'Tenant', phoneNumber: 'Phone', unit: 'Unit', monthlyRent: 'Rent', accountReference: 'Account reference',
+    email: 'Email', status: 'Status', endDate: 'Last day', endReason: 'Reason',
+};
+
+function describeChange(detail) {
+    if (!detail || !detail.before || !detail.after) return '';
+    const show = (v) => (v === null || v === undefined || v === '' ? '—' : String(v));
+    return Object.keys({ ...detail.before, ...detail.after })
+        .map((f) => `${kFieldNames[f] || f}: ${show(detail.before[f])} → ${show(detail.after[f])}`).join('; ');
+}
+
+async function loadHistory(id) {
+    const box = document.getElementById('lease-history');
+    try {
+        const page = await api(`/api/v1/leases/${encodeURIComponent(id)}/history`, { query: { limit: 200 } });
+        if (!page.items.length) {
+            box.replaceChildren(el('p', { class: 'empty', text: 'No history yet.' }));
+            return;
+        }
+        box.replaceChildren(el('table', { class: 'data stack history-table' },
+            el('caption', { class: 'visually-hidden', text: 'Lease history' }),
+            el('thead', {}, el('tr', {}, ['When', 'Who', 'What', 'Outcome', 'Change'].map((h) => el('th', { scope: 'col', text: h })))),
+            el('tbody', {}, page.items.map((e) => el('tr', { 'data-id': String(e.id) },
+                el('td', { 'data-label': 'When', text: formatDateTime(e.at) }),
+                el('td', { 'data-label': 'Who', text: e.actor }),
+                el('td', { 'data-label': 'What', class: 'history-action', text: e.action }),
+                el('td', { 'data-label': 'Outcome', text: e.outcome }),
+                el('td', { 'data-label': 'Change', class: 'history-change', text: describeChange(e.detail) }))))));
+    } catch (err) {
+        box.replaceChildren(el('p', { class: 'notice notice-error', role: 'alert', text: errorText(err) }));
+    }
+}
+
+/** The edit and end forms (staff): only changed fields are sent; both reload the lease and its history. */
+function setupChanges(initial) {
+    let lease = initial;
+    const editButton = document.getElementById('edit-lease');
+    const endButton = document.getElementById('end-lease');
+    const editForm = document.getElementById('edit-form');
+    const endForm = document.getElementById('end-form');
+    editButton.hidden = false;
+    endButton.hidden = lease.status === 'ended';
+    const fill = () => {
+        for (const name of ['tenantName', 'unit', 'monthlyRent', 'accountReference']) editForm.elements[name].value = lease[name] ?? '';
+        editForm.elements.phoneNumber.value = displayPhone(lease.phoneNumber);
+        editForm.elements.email.value = lease.email || '';
+    };
+    editButton.addEventListener('click', () => {
+        fill();
+        editForm.hidden = false;
+        endForm.hidden = true;
+        editForm.elements.tenantName.focus();
+    });
+    document.getElementById('edit-cancel').addEventListener('click', () => { editForm.hidden = true; editButton.focus(); });
+    endButton.addEventListener('click', () => {
+        endForm.hidden = false;
+        editForm.hidden = true;
+        endForm.elements.reason.focus();
+    });
+    document.getElementById('end-cancel').addEventListener('click', () => { endForm.hidden = true; endButton.focus(); });
+    const after = async (changed, message) => {
+        lease = changed;
+        showMessage(message, 'ok');
+        await Promise.all([loadDetail(lease.id), loadList()]);
+        endButton.hidden = lease.status === 'ended';
+        if (lease.status === 'ended') document.getElementById('request-rent').hidden = true;
+    };
+    editForm.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const errorBox = document.getElementById('edit-error');
+        errorBox.hidden = true;
+        const phone = normalizePhone(editForm.elements.phoneNumber.value);
+        const values = {
+            tenantName: editForm.elements.tenantName.value.trim(),
+            phoneNumber: phone || editForm.elements.phoneNumber.value.trim(),
+            unit: editForm.elements.unit.value.trim(),
+            monthlyRent: Number(editForm.elements.monthlyRent.value),
+            accountReference: editForm.elements.accountReference.value.trim(),
+            email: editForm.elements.email.value.trim(),
+        };
+        const changes = {};
+        for (const [k, v] of Object.entries(values)) if (v !== (lease[k] ?? '')) changes[k] = v;
+        if (!Object.keys(changes).length) {
+            editForm.hidden = true;
+            return;
+        }
+        try {
+            const changed = await api(`/api/v1/leases/${encodeURIComponent(lease.id)}`, { method: 'PATCH', body: changes });
+            editForm.hidden = true;
+            await after(changed, 'Lease saved.');
+        } catch (err) {
+            errorBox.textContent = errorText(err);
+            errorBox.hidden = false;
+        }
+    });
+    endForm.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const errorBox = document.getElementById('end-error');
+        errorBox.hidden = true;
+        const body = { reason: endForm.elements.reason.value.trim() };
+        if (endForm.elements.endDate.value) body.endDate = endForm.elements.endDate.value;
+        try {
+            const changed = await api(`/api/v1/leases/${encodeURIComponent(lease.id)}/end`, { method: 'POST', body });
+            endForm.hidden = true;
+            await after(changed, `Lease ended on ${changed.endDate}; it takes no new payments.`);
+        } catch (err) {
+            errorBox.textContent = errorText(err);
+            errorBox.hidden = false;
+        }
+    });
 }
 
 function setupDetail(lease) {
@@ -143,6 +262,8 @@ function setupDetail(lease) {
     });
     const button = document.getElementById('request-rent');
     if (!canWrite(user)) return;
+    setupChanges(lease);
+    if (lease.status === 'ended') return;  // no new payments on an ended lease
     button.hidden = false;
     const area = document.getElementById('request-area');
     button.addEventListener('click', () => {
@@ -180,6 +301,7 @@ async function main() {
     ({ user } = await initPage());
     const id = new URLSearchParams(location.search).get('id');
     setupCreate();
+    document.getElementById('lease-status').addEventListener('change', () => loadList());
     const list = loadList();
     if (id) {
         try {
