@@ -118,7 +118,7 @@ net::Response SyncLease(net::Request& req, const Caller& caller, ApiContext& ctx
         v.Add("externalId", "externalId in the body must match the one in the path (or be left out)");
     }
     if (!v.ok()) return ErrorResponse(v.Finish());
-    auto synced = ctx.store.UpsertLeaseByExternalId(lease);
+    auto synced = service::SyncLease(ctx.store, ActorFrom(caller, req), lease);
     if (!synced) return ErrorResponse(synced.error());
     auto payments = ctx.store.ListPayments(caller.agency_id, synced->lease.id);
     if (!payments) return ErrorResponse(payments.error());
@@ -321,7 +321,7 @@ void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx) {
     };
     router.Add("POST", "/api/v1/leases", Accepts(kJsonBody, Audited(ctx, "lease.create", route(kStaff, CreateLease))));
     router.Add("PUT", "/api/v1/leases/by-external/{externalId}",
-               Accepts(kJsonBody, Audited(ctx, "lease.sync", route(kStaff, SyncLease))));
+               Accepts(kJsonBody, AuditedRefusals(ctx, "lease.sync", route(kStaff, SyncLease))));
     router.Add("GET", "/api/v1/leases/by-external/{externalId}", route(kSignedIn, GetLease));
     router.Add("GET", "/api/v1/leases", Authed(ctx, kSignedIn, [&ctx](net::Request& req, const Caller& caller) {
                    return ListLeases(req, caller, ctx);

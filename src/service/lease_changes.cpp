@@ -83,6 +83,23 @@ core::Result<core::Lease> EndLease(storage::Store& store, const Actor& actor, in
                    [&](storage::Store& s) { return s.EndLease(actor.agency_id, lease_id, end_date, reason); });
 }
 
+core::Result<storage::Store::LeaseUpsert> SyncLease(storage::Store& store, const Actor& actor, const core::Lease& lease) {
+    storage::Store::LeaseUpsert out;
+    auto done = store.Atomically([&](storage::Store& s) -> core::Result<void> {
+        auto before = s.FindLeaseByExternalId(lease.agency_id, lease.external_id);
+        if (!before && before.error().code != core::ErrorCode::kNotFound) return core::Fail(before.error());
+        auto synced = s.UpsertLeaseByExternalId(lease);
+        if (!synced) return core::Fail(synced.error());
+        out = *synced;
+        json detail = before && !synced->created ? LeaseDiff(*before, synced->lease) : json(nullptr);
+        core::AuditEntry row = Row(actor, "lease.sync", synced->lease.id, detail);
+        if (detail.is_null()) row.detail.clear();
+        return s.InsertAudit(row);
+    });
+    if (!done) return core::Fail(done.error());
+    return out;
+}
+
 std::string NairobiToday() {
     return core::IsoUtc(std::chrono::system_clock::now() + core::kEatOffset).substr(0, 10);
 }

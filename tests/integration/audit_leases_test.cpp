@@ -178,6 +178,32 @@ TEST_F(AuditLeases, AnEndedLeaseIsKeptButRefusesNewStkPushesAndItsPayLink) {
     EXPECT_EQ(history[1]["outcome"], "error: CONFLICT") << "the refused second end is recorded too";
 }
 
+TEST_F(AuditLeases, HavensSyncIsInTheHistoryAndNeverReopensAnEndedLease) {
+    auto token = Login("manager@a.test");
+    const std::string path = "/api/v1/leases/by-external/6571b2c9e4b0a1f2c3d4e5f6";
+    json fields = {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "B4"},
+                   {"monthlyRent", 15000}, {"accountReference", "B4"}};
+    auto created = Api("PUT", path, fields, token);
+    ASSERT_EQ(created.status, 201) << created.body.dump();
+    const int64_t id = created.body["data"]["id"];
+    ASSERT_EQ(Api("POST", "/api/v1/leases/" + std::to_string(id) + "/end", {{"reason", "moved out"}}, token).status, 200);
+
+    fields["monthlyRent"] = 17000;
+    auto synced = Api("PUT", path, fields, token);
+    ASSERT_EQ(synced.status, 200) << synced.body.dump();
+    EXPECT_EQ(synced.body["data"]["monthlyRent"], 17000);
+    EXPECT_EQ(synced.body["data"]["status"], "ended") << "a sync does not reopen an ended lease";
+
+    auto history = History(token, id);
+    ASSERT_EQ(history.size(), 3u) << history.dump();
+    EXPECT_EQ(history[0]["action"], "lease.sync");
+    EXPECT_EQ(history[0]["detail"]["before"], json({{"monthlyRent", 15000}}));
+    EXPECT_EQ(history[0]["detail"]["after"], json({{"monthlyRent", 17000}}));
+    EXPECT_EQ(history[1]["action"], "lease.end");
+    EXPECT_EQ(history[2]["action"], "lease.sync");
+    EXPECT_EQ(history[2]["detail"], nullptr) << "the first sync created it";
+}
+
 TEST_F(AuditLeases, TheLogFiltersAndPagesForAdminsOnly) {
     auto admin = Login("admin@a.test");
     auto manager = Login("manager@a.test");
