@@ -270,6 +270,26 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("GET", detail, list + "/" + doubtful.body["data"]["transactionId"].dump(), nullptr, admin).status,
               200);
 
+    // --- leases edited and ended, and the audit log (its CSV export is checked in tests/integration/audit_leases_test)
+    const std::string synced_id = Api("GET", "/api/v1/leases/by-external/lease-c1", nullptr, admin).body["data"]["id"].dump();
+    const std::string edit_route = "/api/v1/leases/{id}";
+    EXPECT_EQ(Hit("PATCH", edit_route, "/api/v1/leases/" + synced_id, {{"monthlyRent", 9500}, {"email", "o@example.com"}},
+                  admin)
+                  .status,
+              200);
+    EXPECT_EQ(Hit("PATCH", edit_route, "/api/v1/leases/" + synced_id, {{"externalId", "x"}}, admin).status, 400);
+    EXPECT_EQ(Hit("PATCH", edit_route, "/api/v1/leases/" + synced_id, {{"unit", "C2"}}, viewer).status, 403);
+    const std::string end_route = "/api/v1/leases/{id}/end";
+    EXPECT_EQ(Hit("POST", end_route, "/api/v1/leases/" + synced_id + "/end", {{"reason", "moved out"}}, admin).status,
+              200);
+    EXPECT_EQ(Hit("POST", end_route, "/api/v1/leases/" + synced_id + "/end", {{"reason", "again"}}, admin).status, 409);
+    EXPECT_EQ(Hit("GET", "/api/v1/leases/{id}/history", "/api/v1/leases/" + synced_id + "/history", nullptr, admin).status,
+              200);
+    EXPECT_EQ(Hit("GET", "/api/v1/leases", "/api/v1/leases?status=ended", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?action=lease.&limit=2", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?from=not-a-date", nullptr, admin).status, 400);
+    EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit", nullptr, viewer).status, 403);
+
     // --- the document's limits, probed on the real readers: for every maxLength / minimum / maximum a request
     // schema states, one past it is a 400 naming the field, and the limit itself is not refused for that field.
     const json& doc = openapi.body;
@@ -298,6 +318,7 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         {"POST", b2c, b2c, {{"phoneNumber", "0708374149"}, {"amount", 10}, {"type", "payout"}, {"remarks", "R"}}, true},
         {"POST", reverse, reverse, {{"transactionId", 999999}, {"remarks", "R"}, {"reason", "R"}}, true},
         {"POST", "/api/v1/review/{id}/resolve", "/api/v1/review/" + item + "/resolve", {{"resolution", "R"}}},
+        {"PATCH", "/api/v1/leases/{id}", "/api/v1/leases/" + lease_id, {{"unit", "B4"}}},
     };
     int probes = 0;
     for (const auto& c : cases) {
@@ -337,7 +358,7 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         }
     }
     EXPECT_GE(probes, 25);
-    for (const std::string& page : {list, std::string("/api/v1/review")}) {
+    for (const std::string& page : {list, std::string("/api/v1/review"), std::string("/api/v1/audit")}) {
         json limit;
         for (const auto& p : doc["paths"][page]["get"]["parameters"]) {
             if (p["name"] == "limit") limit = p["schema"];
