@@ -90,15 +90,12 @@ std::string CsvCell(std::string_view text) {
 
 void AppendCsvRow(std::string& out, const Record& r) {
     const json row = AuditJson(r);
-    const std::string cells[] = {std::to_string(r.id),
-                                 row["at"].is_string() ? row["at"].get<std::string>() : "",
-                                 r.entry.actor,
-                                 r.entry.actor_user_id ? std::to_string(*r.entry.actor_user_id) : "",
-                                 r.entry.action,
-                                 r.entry.target,
-                                 r.entry.outcome,
-                                 r.entry.request_id,
-                                 r.entry.detail};
+    const std::string cells[] = {
+        std::to_string(r.id), row["at"].is_string() ? row["at"].get<std::string>() : "",
+        r.entry.actor,        r.entry.actor_user_id ? std::to_string(*r.entry.actor_user_id) : "",
+        r.entry.action,       r.entry.target,
+        r.entry.outcome,      r.entry.request_id,
+        r.entry.detail};
     bool first = true;
     for (const auto& c : cells) {
         if (!first) out += ',';

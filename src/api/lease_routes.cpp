@@ -222,14 +222,15 @@ net::Response PatchLease(net::Request& req, const Caller& caller, ApiContext& ct
     if (!id) return ErrorResponse(ErrorCode::kNotFound, "no lease with this id");
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
-    static const char* const kEditable[] = {"tenantName", "phoneNumber", "unit", "monthlyRent", "accountReference",
-                                            "email"};
+    static const char* const kEditable[] = {"tenantName",  "phoneNumber",      "unit",
+                                            "monthlyRent", "accountReference", "email"};
     Validator v;
     for (const auto& [name, value] : body->items()) {
         if (std::find_if(std::begin(kEditable), std::end(kEditable), [&](const char* f) { return name == f; }) ==
             std::end(kEditable)) {
-            v.Add(name, name + " cannot be changed; send any of tenantName, phoneNumber, unit, monthlyRent, "
-                               "accountReference, email");
+            v.Add(name, name +
+                            " cannot be changed; send any of tenantName, phoneNumber, unit, monthlyRent, "
+                            "accountReference, email");
         }
     }
     if (body->empty()) {

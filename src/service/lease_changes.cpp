@@ -83,7 +83,8 @@ core::Result<core::Lease> EndLease(storage::Store& store, const Actor& actor, in
                    [&](storage::Store& s) { return s.EndLease(actor.agency_id, lease_id, end_date, reason); });
 }
 
-core::Result<storage::Store::LeaseUpsert> SyncLease(storage::Store& store, const Actor& actor, const core::Lease& lease) {
+core::Result<storage::Store::LeaseUpsert> SyncLease(storage::Store& store, const Actor& actor,
+                                                    const core::Lease& lease) {
     storage::Store::LeaseUpsert out;
     auto done = store.Atomically([&](storage::Store& s) -> core::Result<void> {
         auto before = s.FindLeaseByExternalId(lease.agency_id, lease.external_id);
@@ -100,8 +101,6 @@ core::Result<storage::Store::LeaseUpsert> SyncLease(storage::Store& store, const
     return out;
 }
 
-std::string NairobiToday() {
-    return core::IsoUtc(std::chrono::system_clock::now() + core::kEatOffset).substr(0, 10);
-}
+std::string NairobiToday() { return core::IsoUtc(std::chrono::system_clock::now() + core::kEatOffset).substr(0, 10); }
 
 }  // namespace haven::service

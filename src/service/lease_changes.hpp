@@ -29,7 +29,8 @@ core::Result<core::Lease> EndLease(storage::Store& store, const Actor& actor, in
 /// Haven's sync of its lease (PUT /api/v1/leases/by-external/{externalId}): creates or updates it and writes the
 /// `lease.sync` audit row (for an update, with the changed fields before and after) in the same transaction.
 /// A sync never reopens an ended lease: it updates the fields and the lease stays ended (a new tenancy is a new lease).
-core::Result<storage::Store::LeaseUpsert> SyncLease(storage::Store& store, const Actor& actor, const core::Lease& lease);
+core::Result<storage::Store::LeaseUpsert> SyncLease(storage::Store& store, const Actor& actor,
+                                                    const core::Lease& lease);
 
 /// Today in Nairobi ("YYYY-MM-DD"), the business day of Kenyan rent.
 std::string NairobiToday();

@@ -435,15 +435,15 @@ class Store {
         std::string at;  // ISO-8601 UTC
     };
     struct AuditFilter {
-        int64_t agency_id = 0;                     // only this agency's rows
-        std::optional<std::string> actor;          // exact
-        std::optional<std::string> action;         // exact
-        std::optional<std::string> action_prefix;  // "lease." (wildcards literal)
-        std::optional<std::string> target;         // exact: "lease:3"
+        int64_t agency_id = 0;                      // only this agency's rows
+        std::optional<std::string> actor;           // exact
+        std::optional<std::string> action;          // exact
+        std::optional<std::string> action_prefix;   // "lease." (wildcards literal)
+        std::optional<std::string> target;          // exact: "lease:3"
         std::optional<std::string> outcome_prefix;  // "success", "denied", "error"
-        std::optional<std::string> from;           // at >= from (ISO-8601 UTC)
-        std::optional<std::string> to;             // at <  to
-        std::optional<int64_t> before_id;          // cursor: rows with id < before_id (newest first)
+        std::optional<std::string> from;            // at >= from (ISO-8601 UTC)
+        std::optional<std::string> to;              // at <  to
+        std::optional<int64_t> before_id;           // cursor: rows with id < before_id (newest first)
         int limit = 50;
     };
     /// The agency's audit rows matching every filter given, newest first.

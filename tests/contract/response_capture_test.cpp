@@ -271,10 +271,11 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
               200);
 
     // --- leases edited and ended, and the audit log (its CSV export is checked in tests/integration/audit_leases_test)
-    const std::string synced_id = Api("GET", "/api/v1/leases/by-external/lease-c1", nullptr, admin).body["data"]["id"].dump();
+    const std::string synced_id =
+        Api("GET", "/api/v1/leases/by-external/lease-c1", nullptr, admin).body["data"]["id"].dump();
     const std::string edit_route = "/api/v1/leases/{id}";
-    EXPECT_EQ(Hit("PATCH", edit_route, "/api/v1/leases/" + synced_id, {{"monthlyRent", 9500}, {"email", "o@example.com"}},
-                  admin)
+    EXPECT_EQ(Hit("PATCH", edit_route, "/api/v1/leases/" + synced_id,
+                  {{"monthlyRent", 9500}, {"email", "o@example.com"}}, admin)
                   .status,
               200);
     EXPECT_EQ(Hit("PATCH", edit_route, "/api/v1/leases/" + synced_id, {{"externalId", "x"}}, admin).status, 400);
@@ -283,8 +284,9 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("POST", end_route, "/api/v1/leases/" + synced_id + "/end", {{"reason", "moved out"}}, admin).status,
               200);
     EXPECT_EQ(Hit("POST", end_route, "/api/v1/leases/" + synced_id + "/end", {{"reason", "again"}}, admin).status, 409);
-    EXPECT_EQ(Hit("GET", "/api/v1/leases/{id}/history", "/api/v1/leases/" + synced_id + "/history", nullptr, admin).status,
-              200);
+    EXPECT_EQ(
+        Hit("GET", "/api/v1/leases/{id}/history", "/api/v1/leases/" + synced_id + "/history", nullptr, admin).status,
+        200);
     EXPECT_EQ(Hit("GET", "/api/v1/leases", "/api/v1/leases?status=ended", nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?action=lease.&limit=2", nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?from=not-a-date", nullptr, admin).status, 400);

@@ -113,9 +113,10 @@ TEST_F(AuditLeases, BadEditsAreRefusedAndChangeNothing) {
     auto token = Login("admin@a.test");
     const int64_t id = CreateLease(token)["id"];
     const std::string path = "/api/v1/leases/" + std::to_string(id);
-    for (const json& bad : {json{{"externalId", "abc"}}, json{{"monthlyRent", 0}}, json{{"accountReference", "1234567890123"}},
-                            json{{"phoneNumber", "12345"}}, json{{"email", "not-an-email"}}, json::object(),
-                            json{{"unit", "C2"}, {"colour", "blue"}}}) {
+    for (const json& bad :
+         {json{{"externalId", "abc"}}, json{{"monthlyRent", 0}}, json{{"accountReference", "1234567890123"}},
+          json{{"phoneNumber", "12345"}}, json{{"email", "not-an-email"}}, json::object(),
+          json{{"unit", "C2"}, {"colour", "blue"}}}) {
         auto r = Api("PATCH", path, bad, token);
         EXPECT_EQ(r.status, 400) << bad.dump() << " " << r.body.dump();
         EXPECT_EQ(r.body["error"]["code"], "VALIDATION_ERROR");
@@ -159,7 +160,8 @@ TEST_F(AuditLeases, AnEndedLeaseIsKeptButRefusesNewStkPushesAndItsPayLink) {
     auto push = Api("POST", "/api/v1/mpesa/stk-push", StkBody(100, id), token);
     EXPECT_EQ(push.status, 409) << push.body.dump();
     EXPECT_NE(push.body["error"]["message"].get<std::string>().find("ended"), std::string::npos);
-    auto tenant = Api("POST", "/api/v1/pay/" + pay_token + "/stk-push", {{"phoneNumber", "0708374149"}, {"amount", 100}});
+    auto tenant =
+        Api("POST", "/api/v1/pay/" + pay_token + "/stk-push", {{"phoneNumber", "0708374149"}, {"amount", 100}});
     EXPECT_EQ(tenant.status, 409) << tenant.body.dump();
     EXPECT_EQ(Api("GET", "/api/v1/pay/" + pay_token).status, 409);
     EXPECT_EQ(SimRequestCount("stkpush"), before) << "nothing reached M-Pesa";
@@ -181,12 +183,16 @@ TEST_F(AuditLeases, AnEndedLeaseIsKeptButRefusesNewStkPushesAndItsPayLink) {
 TEST_F(AuditLeases, HavensSyncIsInTheHistoryAndNeverReopensAnEndedLease) {
     auto token = Login("manager@a.test");
     const std::string path = "/api/v1/leases/by-external/6571b2c9e4b0a1f2c3d4e5f6";
-    json fields = {{"tenantName", "Wanjiku Kamau"}, {"phoneNumber", "0708374149"}, {"unit", "B4"},
-                   {"monthlyRent", 15000}, {"accountReference", "B4"}};
+    json fields = {{"tenantName", "Wanjiku Kamau"},
+                   {"phoneNumber", "0708374149"},
+                   {"unit", "B4"},
+                   {"monthlyRent", 15000},
+                   {"accountReference", "B4"}};
     auto created = Api("PUT", path, fields, token);
     ASSERT_EQ(created.status, 201) << created.body.dump();
     const int64_t id = created.body["data"]["id"];
-    ASSERT_EQ(Api("POST", "/api/v1/leases/" + std::to_string(id) + "/end", {{"reason", "moved out"}}, token).status, 200);
+    ASSERT_EQ(Api("POST", "/api/v1/leases/" + std::to_string(id) + "/end", {{"reason", "moved out"}}, token).status,
+              200);
 
     fields["monthlyRent"] = 17000;
     auto synced = Api("PUT", path, fields, token);
@@ -209,7 +215,8 @@ TEST_F(AuditLeases, TheLogFiltersAndPagesForAdminsOnly) {
     auto manager = Login("manager@a.test");
     const int64_t id = CreateLease(manager)["id"];
     const std::string path = "/api/v1/leases/" + std::to_string(id);
-    for (int rent = 15001; rent <= 15004; ++rent) ASSERT_EQ(Api("PATCH", path, {{"monthlyRent", rent}}, admin).status, 200);
+    for (int rent = 15001; rent <= 15004; ++rent)
+        ASSERT_EQ(Api("PATCH", path, {{"monthlyRent", rent}}, admin).status, 200);
     EXPECT_EQ(Api("PATCH", path, {{"unit", "C2"}}, Login("viewer@a.test")).status, 403);
     CreateLease(Login("admin@b.test"));  // another agency's rows stay out
 
@@ -225,14 +232,17 @@ TEST_F(AuditLeases, TheLogFiltersAndPagesForAdminsOnly) {
     EXPECT_EQ(Api("GET", "/api/v1/audit?action=lease.", nullptr, admin).body["data"]["items"].size(), 6u)
         << "create + 4 updates + the denied one";
     EXPECT_EQ(Api("GET", "/api/v1/audit?outcome=denied", nullptr, admin).body["data"]["items"].size(), 1u);
-    EXPECT_EQ(Api("GET", "/api/v1/audit?actor=manager%40a.test&action=lease.", nullptr, admin).body["data"]["items"].size(),
-              1u);
-    EXPECT_EQ(Api("GET", "/api/v1/audit?target=lease%3A" + std::to_string(id), nullptr, admin).body["data"]["items"].size(),
-              6u);
+    EXPECT_EQ(
+        Api("GET", "/api/v1/audit?actor=manager%40a.test&action=lease.", nullptr, admin).body["data"]["items"].size(),
+        1u);
+    EXPECT_EQ(
+        Api("GET", "/api/v1/audit?target=lease%3A" + std::to_string(id), nullptr, admin).body["data"]["items"].size(),
+        6u);
     EXPECT_EQ(Api("GET", "/api/v1/audit?from=2999-01-01", nullptr, admin).body["data"]["items"].size(), 0u);
     EXPECT_EQ(Api("GET", "/api/v1/audit?to=2000-01-01T00:00:00Z", nullptr, admin).body["data"]["items"].size(), 0u);
-    EXPECT_EQ(Api("GET", "/api/v1/audit?from=2000-01-01&action=lease.update", nullptr, admin).body["data"]["items"].size(),
-              5u);
+    EXPECT_EQ(
+        Api("GET", "/api/v1/audit?from=2000-01-01&action=lease.update", nullptr, admin).body["data"]["items"].size(),
+        5u);
     EXPECT_EQ(Api("GET", "/api/v1/audit?from=yesterday", nullptr, admin).status, 400);
     EXPECT_EQ(Api("GET", "/api/v1/audit?limit=201", nullptr, admin).status, 400);
 

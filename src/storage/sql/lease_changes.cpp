@@ -49,12 +49,11 @@ Result<Store::LeaseChange> SqlStore::EndLease(int64_t agency_id, int64_t id, con
         if (before->Ended()) {
             return Fail(ErrorCode::kConflict, "this lease already ended on " + before->end_date);
         }
-        auto updated = One<core::Lease>(
-            c.Run(Cat({"UPDATE leases SET end_date = ?, ended_at = ?, end_reason = ? "
-                       "WHERE agency_id = ? AND id = ? AND ended_at IS NULL RETURNING ",
-                       kLeaseCols}),
-                  {end_date, NowIso8601(), OptText(reason), agency_id, id}),
-            ReadLease, "lease");
+        auto updated = One<core::Lease>(c.Run(Cat({"UPDATE leases SET end_date = ?, ended_at = ?, end_reason = ? "
+                                                   "WHERE agency_id = ? AND id = ? AND ended_at IS NULL RETURNING ",
+                                                   kLeaseCols}),
+                                              {end_date, NowIso8601(), OptText(reason), agency_id, id}),
+                                        ReadLease, "lease");
         if (!updated) return Fail(updated.error());
         return LeaseChange{std::move(*before), std::move(*updated)};
     });
