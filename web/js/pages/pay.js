@@ -22,9 +22,13 @@ async function main() {
     try {
         info = await api(`/api/v1/pay/${encodeURIComponent(token)}`, { auth: false });
     } catch (err) {
-        fail(err.status === 404 || err.status === 401 || err.status === 403
-            ? 'This payment link is not valid any more. Ask your agency for a new one.'
-            : `We could not load your payment details: ${err.message}`);
+        if (err.status === 409) {
+            fail('This lease has ended, so this link no longer takes payments. Ask your agency if you still owe rent.');
+        } else {
+            fail(err.status === 404 || err.status === 401 || err.status === 403
+                ? 'This payment link is not valid any more. Ask your agency for a new one.'
+                : `We could not load your payment details: ${err.message}`);
+        }
         return;
     }
     loadingBox.hidden = true;
