@@ -47,6 +47,11 @@ describe('audit log', () => {
         await page.locator('#lease-status-text', { hasText: 'Ended' }).waitFor();
         assert.equal(await page.getByRole('button', { name: 'Request rent' }).isHidden(), true);
         await page.locator('#lease-history tr', { hasText: 'lease.end' }).first().waitFor();
+        // Its tenant link no longer takes payments, and says why.
+        const tenantPage = await context.newPage();
+        await tenantPage.goto(created.json.data.paymentLink);
+        await tenantPage.getByText('This lease has ended').waitFor();
+        await tenantPage.close();
 
         await page.getByRole('link', { name: 'Audit log' }).click();
         await page.waitForURL('**/audit.html');
