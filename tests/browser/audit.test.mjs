@@ -48,6 +48,7 @@ describe('audit log', () => {
         assert.equal(await page.getByRole('button', { name: 'Request rent' }).isHidden(), true);
         await page.locator('#lease-history tr', { hasText: 'lease.end' }).first().waitFor();
         // Its tenant link no longer takes payments, and says why.
+        env.browser.allow(/status of 409/);
         const tenantPage = await context.newPage();
         await tenantPage.goto(created.json.data.paymentLink);
         await tenantPage.getByText('This lease has ended').waitFor();
