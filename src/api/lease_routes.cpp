@@ -4,6 +4,7 @@
 // POST /api/v1/leases/{id}/end, GET /api/v1/leases/{id}/history (its audit rows)
 #include <algorithm>
 #include <map>
+#include <string_view>
 
 #include "api/accepts.hpp"
 #include "api/dto.hpp"
@@ -225,9 +226,9 @@ net::Response PatchLease(net::Request& req, const Caller& caller, ApiContext& ct
     static const char* const kEditable[] = {"tenantName",  "phoneNumber",      "unit",
                                             "monthlyRent", "accountReference", "email"};
     Validator v;
-    for (const auto& [name, value] : body->items()) {
-        if (std::find_if(std::begin(kEditable), std::end(kEditable), [&](const char* f) { return name == f; }) ==
-            std::end(kEditable)) {
+    for (const auto& item : body->items()) {
+        const std::string& name = item.key();
+        if (std::find(std::begin(kEditable), std::end(kEditable), std::string_view(name)) == std::end(kEditable)) {
             v.Add(name, name +
                             " cannot be changed; send any of tenantName, phoneNumber, unit, monthlyRent, "
                             "accountReference, email");
@@ -263,7 +264,8 @@ net::Response EndLease(net::Request& req, const Caller& caller, ApiContext& ctx)
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
     Validator v;
-    for (const auto& [name, value] : body->items()) {
+    for (const auto& item : body->items()) {
+        const std::string& name = item.key();
         if (name != "endDate" && name != "reason") v.Add(name, name + " is not a field of ending a lease");
     }
     auto reason = v.Take(core::RequireText(*body, "reason", 500));
