@@ -175,6 +175,12 @@ class SqlStore final : public Store {
     Result<void> ClearLoginFailures(const std::string& email, const std::string& address) override;
     Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) override;
 
+    // Privacy (privacy.cpp)
+    Result<PersonalData> FindPersonalData(int64_t agency_id, const std::string& phone_number) override;
+    Result<ErasureCounts> ErasePersonalData(int64_t agency_id, const std::string& phone_number,
+                                            const std::string& placeholder) override;
+    Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).
