@@ -103,9 +103,19 @@ Answered Export(net::Request& req, const Caller& caller, ApiContext& ctx) {
     data["generatedAt"] = Instant(core::IsoUtc(std::chrono::system_clock::now()));
     data["leases"] = json::array();
     for (const auto& l : held->leases) data["leases"].push_back(LeaseJson(l));
+    // Each push as the transaction list shows it, with what was sent back of it since.
+    std::vector<int64_t> stk_ids;
+    for (const auto& tx : held->transactions) stk_ids.push_back(tx.id);
+    auto totals = ctx.store.LinkedTransferTotals(caller.agency_id, stk_ids);
+    if (!totals) return {ErrorResponse(totals.error()), target};
     data["transactions"] = json::array();
-    for (const auto& tx : held->transactions)
-        data["transactions"].push_back(TransactionJson(tx, external_of(tx.lease_id)));
+    for (size_t i = 0; i < held->transactions.size(); ++i) {
+        const auto& tx = held->transactions[i];
+        json out = TransactionJson(tx, external_of(tx.lease_id));
+        out["reversed"] = i < totals->size() && (*totals)[i].reversed;
+        out["refunded"] = i < totals->size() ? (*totals)[i].refunded : 0;
+        data["transactions"].push_back(std::move(out));
+    }
     data["payments"] = json::array();
     for (const auto& p : held->payments) data["payments"].push_back(PaymentJson(p, external_of(p.lease_id)));
     data["transfers"] = json::array();
