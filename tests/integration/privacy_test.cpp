@@ -236,9 +236,20 @@ TEST_F(PrivacyTest, APendingTransactionBlocksErasureUntilItSettles) {
         Db db(DbFile());
         EXPECT_FALSE(db.Find(kTenant).empty()) << "a refused erasure changes nothing";
     }
-    // The late callback still finds its row: the virtual phone accepts now.
-    auto resolved = Sim("POST", "/sim/v1/stk/" + checkout + "/resolve", {{"action", "accept"}, {"pin", "1234"}});
-    ASSERT_EQ(resolved.status, 200) << resolved.body.dump();
+    // The late callback still finds its row by its CheckoutRequestID.
+    json callback = {{"Body",
+                      {{"stkCallback",
+                        {{"MerchantRequestID", push.body["data"].value("merchantRequestId", "")},
+                         {"CheckoutRequestID", checkout},
+                         {"ResultCode", 0},
+                         {"ResultDesc", "The service request is processed successfully."},
+                         {"CallbackMetadata",
+                          {{"Item", json::array({{{"Name", "Amount"}, {"Value", 4321}},
+                                                 {{"Name", "MpesaReceiptNumber"}, {"Value", "UKS1LATE01"}},
+                                                 {{"Name", "TransactionDate"}, {"Value", 20261201093000}},
+                                                 {{"Name", "PhoneNumber"}, {"Value", 254708374149}}})}}}}}}}};
+    auto delivered = Api("POST", "/api/v1/mpesa/callback?secret=" + gateway_->config().callback_secret, callback);
+    ASSERT_EQ(delivered.status, 200) << delivered.body.dump();
     ASSERT_EQ(WaitFinal(admin, checkout)["status"], "SUCCESS");
     EXPECT_EQ(Api("POST", "/api/v1/privacy/erase", {{"phone", kPhone}, {"reason", "asked"}, {"confirm", kPhone}}, admin)
                   .status,
