@@ -84,7 +84,9 @@ class PrivacyStore : public ::testing::TestWithParam<std::string> {
             std::error_code ec;
             std::filesystem::remove_all(dir_, ec);
         }
-        if (!schema_.empty()) EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
+        if (!schema_.empty()) {
+            EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
+        }
     }
 
     core::Lease Lease(int64_t agency_id, const std::string& phone) {
