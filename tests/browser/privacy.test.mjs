@@ -44,7 +44,7 @@ describe('privacy', () => {
         await page.goto('/privacy.html');
         await page.getByRole('link', { name: 'Privacy' }).waitFor();
 
-        await page.getByLabel('Phone number').fill('0708 374 149');
+        await page.getByLabel('Phone number', { exact: true }).fill('0708 374 149');
         await page.getByRole('button', { name: 'Look up' }).click();
         const table = page.locator('#held-table');
         await table.waitFor();
