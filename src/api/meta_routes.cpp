@@ -39,6 +39,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterMetaRoutes(router, ctx);
     RegisterReviewRoutes(router, ctx);
     RegisterAuditRoutes(router, ctx);
+    RegisterPrivacyRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -16,6 +16,7 @@ void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);      // balanc
 void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);         // meta_routes.cpp: config, health, openapi
 void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);       // review_routes.cpp: needs review
 void RegisterAuditRoutes(net::Router& router, ApiContext& ctx);        // audit_routes.cpp: reading the audit log
+void RegisterPrivacyRoutes(net::Router& router, ApiContext& ctx);      // privacy_routes.cpp: export, erasure
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

@@ -268,6 +268,10 @@ core::Result<Config> LoadConfig(const Env& env) {
         else
             return tl::unexpected(v.error());
     }
+    if (auto v = number("RAW_BODY_RETENTION_DAYS", 0, 36500, 90); v)
+        c.reconciler.raw_body_retention = std::chrono::hours(24 * *v);
+    else
+        return tl::unexpected(v.error());
     if (auto v = number("IDEMPOTENCY_CLAIM_SECONDS", 1, 3600, 60); v)
         c.idempotency_claim_seconds = *v;
     else

@@ -48,7 +48,8 @@ struct Config {
     LogSettings log;                         // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT
     int worker_threads = 4;                  // WORKER_THREADS: handlers and blocking work (default: max(4, 2 x cores))
     int64_t daraja_max_in_flight = 256;      // DARAJA_MAX_IN_FLIGHT: requests waiting on Daraja at once (beyond: 503)
-    workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS
+    workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS,
+                                             // RAW_BODY_RETENTION_DAYS
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
     // Logins: password hashing bound and throttling
     int hash_concurrency = 1;  // HASH_CONCURRENCY: argon2id hashes at once (default: the number of cores)

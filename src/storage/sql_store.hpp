@@ -180,6 +180,11 @@ class SqlStore final : public Store {
     Result<LeaseChange> UpdateLease(int64_t agency_id, int64_t id, const LeaseEdit& edit) override;
     Result<LeaseChange> EndLease(int64_t agency_id, int64_t id, const std::string& end_date,
                                  const std::string& reason) override;
+    // Privacy (privacy.cpp)
+    Result<PersonalData> FindPersonalData(int64_t agency_id, const std::string& phone_number) override;
+    Result<ErasureCounts> ErasePersonalData(int64_t agency_id, const std::string& phone_number,
+                                            const std::string& placeholder) override;
+    Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -470,6 +470,42 @@ class Store {
     /// already ended, kNotFound for another agency's or an unknown id.
     virtual Result<LeaseChange> EndLease(int64_t agency_id, int64_t id, const std::string& end_date,
                                          const std::string& reason) = 0;
+    // --- privacy ---
+    // Kenya's Data Protection Act: what the agency holds about one phone number, its erasure, and the retention
+    // of raw Daraja bodies. Numbers are normalised (2547XXXXXXXX / 2541XXXXXXXX).
+    /// Everything one agency holds about a number: its leases, the payments and STK transactions made from it, the
+    /// payouts and reversals sent to it, and the review items about those transactions (oldest first each).
+    struct PersonalData {
+        std::vector<core::Lease> leases;
+        std::vector<core::StkTransaction> transactions;
+        std::vector<core::Payment> payments;
+        std::vector<Transfer> transfers;
+        std::vector<ReviewItem> review_items;
+    };
+    virtual Result<PersonalData> FindPersonalData(int64_t agency_id, const std::string& phone_number) = 0;
+    /// How many rows an erasure changed, per kind.
+    struct ErasureCounts {
+        int64_t leases = 0;
+        int64_t transactions = 0;
+        int64_t payments = 0;
+        int64_t transfers = 0;
+        int64_t events = 0;               // timeline payloads of those transactions, emptied
+        int64_t inbound_bodies = 0;       // raw Daraja bodies about those transactions, removed
+        int64_t idempotency_answers = 0;  // stored answers that named the number
+        int64_t review_items = 0;
+    };
+    /// In one database transaction, replaces the number by `placeholder` and the tenant's name by "Erased tenant"
+    /// in the agency's leases, transactions, payments and transfers; removes the raw bodies and empties the timeline
+    /// payloads of those transactions; takes the number (and the 9 digits a CheckoutRequestID carries) out of stored
+    /// idempotency answers, review texts and CheckoutRequestIDs. Amounts, receipts, states and dates stay.
+    /// kConflict (nothing changed) while a transaction or transfer with the number is still PENDING: a late
+    /// callback must still find it.
+    virtual Result<ErasureCounts> ErasePersonalData(int64_t agency_id, const std::string& phone_number,
+                                                    const std::string& placeholder) = 0;
+    /// Retention: removes the bodies of raw Daraja messages received before `older_than` (ISO-8601 UTC), at most
+    /// `limit` per call, oldest first; returns how many. Concurrent sweeps on one PostgreSQL never take the same
+    /// rows (FOR UPDATE SKIP LOCKED, as every background claim).
+    virtual Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -164,7 +164,26 @@ int Reconciler::RunOnce() {
     if (auto pruned = deps_.store.PruneIdempotencyKeys(core::IsoUtc(now - settings_.keep_idempotency)); !pruned) {
         spdlog::error("reconciler: idempotency keys not pruned: {}", pruned.error().message);
     }
+    PruneRawBodies(now);
     return settled;
+}
+
+void Reconciler::PruneRawBodies(system_clock::time_point now) {
+    if (settings_.raw_body_retention.count() == 0) return;
+    const std::string cut_off = core::IsoUtc(now - settings_.raw_body_retention);
+    constexpr int kBatch = 200;
+    // A few batches per pass: a backlog (retention just switched on) drains over passes, never in one long stall.
+    int64_t removed = 0;
+    for (int batch = 0; batch < 50; ++batch) {
+        auto pruned = deps_.store.PruneRawBodies(cut_off, kBatch);
+        if (!pruned) {
+            spdlog::error("reconciler: raw Daraja bodies not pruned: {}", pruned.error().message);
+            break;
+        }
+        removed += *pruned;
+        if (*pruned < kBatch) break;
+    }
+    if (removed > 0) spdlog::info("reconciler: removed {} raw Daraja body(ies) past their retention", removed);
 }
 
 }  // namespace haven::workers

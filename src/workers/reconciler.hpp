@@ -26,6 +26,8 @@ struct ReconcilerSettings {
     std::chrono::seconds review_after{86400};      // NEEDS_REVIEW_AFTER_SECONDS: still unsettled -> needs review
     std::chrono::seconds keep_idempotency{86400};  // idempotency keys are kept at least this long
     std::chrono::seconds lease{120};               // how long a claim holds a row
+    /// RAW_BODY_RETENTION_DAYS: raw Daraja bodies older than this lose their body (personal data); 0 = keep them.
+    std::chrono::hours raw_body_retention{24 * 90};
 };
 
 class Reconciler {
@@ -46,6 +48,8 @@ class Reconciler {
     int ReconcileStk(std::chrono::system_clock::time_point now);
     void ReconcileTransfers(std::chrono::system_clock::time_point now);
     storage::Claim ClaimAt(std::chrono::system_clock::time_point now) const;
+    /// Retention: removes the raw Daraja bodies older than raw_body_retention, in batches.
+    void PruneRawBodies(std::chrono::system_clock::time_point now);
     /// Opens a review item for a row still unsettled after review_after.
     void ReviewIfOverdue(int64_t agency_id, int64_t id, const std::string& created_at, const std::string& last_error,
                          std::chrono::system_clock::time_point now);

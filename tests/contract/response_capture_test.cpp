@@ -321,6 +321,10 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         {"POST", reverse, reverse, {{"transactionId", 999999}, {"remarks", "R"}, {"reason", "R"}}, true},
         {"POST", "/api/v1/review/{id}/resolve", "/api/v1/review/" + item + "/resolve", {{"resolution", "R"}}},
         {"PATCH", "/api/v1/leases/{id}", "/api/v1/leases/" + lease_id, {{"unit", "B4"}}},
+        {"POST",
+         "/api/v1/privacy/erase",
+         "/api/v1/privacy/erase",
+         {{"phone", "0711000009"}, {"reason", "R"}, {"confirm", "0711000009"}}},
     };
     int probes = 0;
     for (const auto& c : cases) {
@@ -372,6 +376,24 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         EXPECT_EQ(over.status, 400);
         EXPECT_TRUE(NamesField(over.body, "limit")) << over.body.dump();
     }
+
+    // --- personal data: export and erasure of a number with a settled lease sync and no pending push
+    const std::string exp = "/api/v1/privacy/export";
+    EXPECT_EQ(Hit("GET", exp, exp + "?phone=0711000001", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", exp, exp + "?phone=0708374149", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", exp, exp + "?phone=12", nullptr, admin).status, 400);
+    EXPECT_EQ(Hit("GET", exp, exp + "?phone=0711000001", nullptr, viewer).status, 403);
+    const std::string erase = "/api/v1/privacy/erase";
+    EXPECT_EQ(
+        Hit("POST", erase, erase, {{"phone", "0711000001"}, {"reason", "asked"}, {"confirm", "0711000002"}}, admin)
+            .status,
+        400);
+    EXPECT_EQ(
+        Hit("POST", erase, erase, {{"phone", "0711000001"}, {"reason", "asked"}, {"confirm", "0711000001"}}, admin)
+            .status,
+        200);
+    EXPECT_EQ(Hit("GET", exp, exp + "?phone=0711000001", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", "/api/v1/leases", "/api/v1/leases", nullptr, admin).status, 200) << "erased rows still list";
 
     // --- every route without a token, as a viewer and as an admin with an empty body, naming nothing:
     // whatever each answers (401, 403, 404, 400...) must be documented and match the error schema.

@@ -10,6 +10,7 @@ const kLinks = [
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/audit.html', label: 'Audit log', roles: ['admin'] },
+    { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
 ];
 
