@@ -15,6 +15,7 @@
 #include "core/amount.hpp"
 #include "core/lease_key.hpp"
 #include "core/phone.hpp"
+#include "core/time.hpp"
 #include "core/text.hpp"
 #include "service/lease_changes.hpp"
 #include "service/leases.hpp"
