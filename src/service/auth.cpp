@@ -260,12 +260,16 @@ core::Result<LoginSuccess> FinishLogin(const LoginInput& input, const LoginDeps&
         AuditLogin(deps.store, input, nullptr, "user:" + input.email, "denied");
         return core::Fail(core::ErrorCode::kUnauthenticated, "wrong email or password");
     }
-    if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
-        return core::Fail(cleared.error());
-    }
     auto success = AfterPassword(deps.store, *user,
                                  SessionSettings{deps.jwt_secret, deps.jwt_ttl_seconds, deps.refresh_ttl_seconds});
     if (!success) return success;
+    // While a code is due the failures are kept: else the password, known to whoever guesses codes, would wipe
+    // their count before every few guesses. The code step clears them once it succeeds.
+    if (!success->two_factor_required) {
+        if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
+            return core::Fail(cleared.error());
+        }
+    }
     // With a second factor due, the password alone is not yet a login.
     AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id),
                success->token.empty() ? "password ok: second factor due" : "success");

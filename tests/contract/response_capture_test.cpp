@@ -289,9 +289,9 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         auto setup = Hit("POST", setup_route, setup_route, json::object(), manager);
         ASSERT_EQ(setup.status, 200) << setup.body.dump();
         const auto key = *service::Base32Decode(setup.body["data"]["secret"].get<std::string>());
-        const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+        const int64_t now =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         const std::string enable_route = "/api/v1/auth/totp/enable";
         EXPECT_EQ(Hit("POST", enable_route, enable_route, {{"code", service::TotpCode(key, now)}}, manager).status,
                   200);

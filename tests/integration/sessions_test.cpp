@@ -144,6 +144,24 @@ TEST_F(Sessions, WrongCodeIsRefusedAndCountedByTheThrottle) {
     EXPECT_EQ(*gateway_->store().CountAudit("auth.login", "denied: wrong second factor"), 5);
 }
 
+TEST_F(Sessions, ThePasswordDoesNotResetTheCountOfWrongCodes) {
+    auto [secret, recovery] = Enrol(Login("manager@a.test"));
+    std::string wrong = CodeFor(secret) == "000000" ? "111111" : "000000";
+    auto first = LoginData("manager@a.test");
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(Api("POST", "/api/v1/auth/login/totp", {{"challenge", first["challenge"]}, {"code", wrong}}).status,
+                  401);
+    }
+    // Whoever guesses codes knows the password: logging in again must not give them five fresh guesses.
+    auto second = LoginData("manager@a.test");
+    for (int i = 0; i < 2; ++i) {
+        EXPECT_EQ(Api("POST", "/api/v1/auth/login/totp", {{"challenge", second["challenge"]}, {"code", wrong}}).status,
+                  401);
+    }
+    EXPECT_EQ(Api("POST", "/api/v1/auth/login/totp", {{"challenge", second["challenge"]}, {"code", wrong}}).status,
+              429);
+}
+
 TEST_F(Sessions, RecoveryCodeWorksOnce) {
     auto [secret, recovery] = Enrol(Login("viewer@a.test"));
     const std::string code = recovery[3];
