@@ -86,6 +86,7 @@ describe('sessions', () => {
         const page = await context.newPage();
         await uiLogin(page, 'manager');
         // Park on a page without scripts, so no background call meets the expiry before the one this test makes.
+        browser.allow(/favicon\.ico/);  // an image shown as a page makes Chromium ask for /favicon.ico
         await page.goto('/favicon.svg');
         await context.clearCookies();  // the HttpOnly refresh cookie is gone
         await waitForExpiry(page);
