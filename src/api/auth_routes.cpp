@@ -4,6 +4,7 @@
 #include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
+#include "api/sessions.hpp"
 #include "core/text.hpp"
 
 namespace haven::api {
@@ -44,8 +45,7 @@ void Login(net::Request& req, ApiContext& ctx, net::Reply reply) {
     service::LoginInput input{*email, raw_password.get<std::string>(), req.remote_ip, req.request_id};
     service::Login(std::move(input), ctx.LoginDeps(), [reply](core::Result<service::LoginSuccess> out) {
         if (!out) return reply(LoginError(out.error()));
-        reply(Ok(
-            {{"token", out->token}, {"expiresIn", out->expires_in}, {"user", UserJson(out->user, out->agency_name)}}));
+        reply(LoginAnswer(*out));
     });
 }
 

@@ -14,6 +14,7 @@
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/login_throttle.hpp"
+#include "service/sessions.hpp"
 #include "service/stk_service.hpp"
 #include "storage/store.hpp"
 
@@ -23,7 +24,8 @@ struct ApiSettings {
     std::string environment;  // simulator | sandbox | production
     std::string shortcode;
     std::string jwt_secret;
-    int64_t jwt_ttl_seconds = 3600;
+    int64_t jwt_ttl_seconds = 900;           // JWT_TTL: access tokens
+    int64_t refresh_ttl_seconds = 43200;     // REFRESH_TOKEN_TTL: refresh token chains
     std::string callback_url;                // MPESA_CALLBACK_URL, without the secret
     std::string callback_secret;             // appended as ?secret=... and checked on every callback
     std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
@@ -43,7 +45,15 @@ struct ApiContext {
     std::string CallbackUrlWithSecret() const;
     service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
     service::LoginDeps LoginDeps() const {
-        return {store, hash_gate, login_throttle, settings.jwt_secret, settings.jwt_ttl_seconds};
+        return {store,
+                hash_gate,
+                login_throttle,
+                settings.jwt_secret,
+                settings.jwt_ttl_seconds,
+                settings.refresh_ttl_seconds};
+    }
+    service::SessionSettings SessionSettings() const {
+        return {settings.jwt_secret, settings.jwt_ttl_seconds, settings.refresh_ttl_seconds};
     }
 };
 

@@ -40,6 +40,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterReviewRoutes(router, ctx);
     RegisterAuditRoutes(router, ctx);
     RegisterPrivacyRoutes(router, ctx);
+    RegisterSessionRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -17,6 +17,7 @@ void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);         // meta_r
 void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);       // review_routes.cpp: needs review
 void RegisterAuditRoutes(net::Router& router, ApiContext& ctx);        // audit_routes.cpp: reading the audit log
 void RegisterPrivacyRoutes(net::Router& router, ApiContext& ctx);      // privacy_routes.cpp: export, erasure
+void RegisterSessionRoutes(net::Router& router, ApiContext& ctx);      // session_routes.cpp: refresh, logout, 2FA
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

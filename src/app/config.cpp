@@ -204,6 +204,14 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.jwt_secret = service::RandomToken(32);  // simulator mode only: sessions end with the process
         c.jwt_secret_generated = true;
     }
+    if (auto v = number("JWT_TTL", 1, 86400, 900); v)
+        c.jwt_ttl_seconds = *v;
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("REFRESH_TOKEN_TTL", 60, 30 * 86400, 43200); v)
+        c.refresh_ttl_seconds = *v;
+    else
+        return tl::unexpected(v.error());
     if (auto secret = get("MPESA_CALLBACK_SECRET")) {
         if (secret->size() < 16) return tl::unexpected(Bad("MPESA_CALLBACK_SECRET", "at least 16 random characters"));
         c.callback_secret = *secret;

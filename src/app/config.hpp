@@ -39,6 +39,8 @@ struct Config {
     uint16_t port = 4000;
     std::string jwt_secret;
     bool jwt_secret_generated = false;
+    int64_t jwt_ttl_seconds = 900;        // JWT_TTL: access tokens live this long (seconds)
+    int64_t refresh_ttl_seconds = 43200;  // REFRESH_TOKEN_TTL: a refresh token chain lives this long (seconds)
     std::string web_root;
     double rate_limit_per_second = 50;
     double rate_limit_burst = 200;

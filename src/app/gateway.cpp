@@ -140,6 +140,8 @@ core::Result<void> Gateway::Start() {
     settings.environment = c.environment;
     settings.shortcode = c.shortcode;
     settings.jwt_secret = c.jwt_secret;
+    settings.jwt_ttl_seconds = c.jwt_ttl_seconds;
+    settings.refresh_ttl_seconds = c.refresh_ttl_seconds;
     settings.callback_url = c.callback_url;
     settings.callback_secret = c.callback_secret;
     settings.idempotency_claim_seconds = c.idempotency_claim_seconds;

@@ -14,6 +14,7 @@
 #include "core/hex.hpp"
 #include "core/state.hpp"
 #include "core/text.hpp"
+#include "service/sessions.hpp"
 
 namespace haven::service {
 namespace {
@@ -259,16 +260,20 @@ core::Result<LoginSuccess> FinishLogin(const LoginInput& input, const LoginDeps&
         AuditLogin(deps.store, input, nullptr, "user:" + input.email, "denied");
         return core::Fail(core::ErrorCode::kUnauthenticated, "wrong email or password");
     }
-    if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
-        return core::Fail(cleared.error());
+    auto success = AfterPassword(deps.store, *user,
+                                 SessionSettings{deps.jwt_secret, deps.jwt_ttl_seconds, deps.refresh_ttl_seconds});
+    if (!success) return success;
+    // While a code is due the failures are kept: else the password, known to whoever guesses codes, would wipe
+    // their count before every few guesses. The code step clears them once it succeeds.
+    if (!success->two_factor_required) {
+        if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
+            return core::Fail(cleared.error());
+        }
     }
-    const auto now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    Claims claims{user->id, user->agency_id, user->role, user->email, now, now + deps.jwt_ttl_seconds};
-    AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id), "success");
-    auto agency = deps.store.FindAgency(user->agency_id);
-    return LoginSuccess{IssueJwt(claims, deps.jwt_secret), deps.jwt_ttl_seconds, *user,
-                        agency ? agency->name : std::string{}};
+    // With a second factor due, the password alone is not yet a login.
+    AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id),
+               success->token.empty() ? "password ok: second factor due" : "success");
+    return success;
 }
 
 }  // namespace

@@ -65,7 +65,8 @@ struct LoginDeps {
     HashGate& hash_gate;
     LoginThrottle& throttle;
     std::string jwt_secret;
-    int64_t jwt_ttl_seconds = 3600;
+    int64_t jwt_ttl_seconds = 900;
+    int64_t refresh_ttl_seconds = 43200;
 };
 
 struct LoginInput {
@@ -76,10 +77,15 @@ struct LoginInput {
 };
 
 struct LoginSuccess {
-    std::string token;
+    std::string token;       // the access token ("" while a second factor is due)
     int64_t expires_in = 0;  // seconds
+    std::string refresh_token;
+    int64_t refresh_expires_in = 0;  // seconds
     core::User user;
     std::string agency_name;
+    bool two_factor_required = false;        // finish at /auth/login/totp with `challenge` and a code
+    bool two_factor_setup_required = false;  // the agency requires TOTP for admins: enrol with `challenge`
+    std::string challenge;
 };
 
 /// The log-in use case. A throttled attempt is refused before its password is checked, so guessing gains nothing

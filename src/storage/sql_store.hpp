@@ -185,6 +185,20 @@ class SqlStore final : public Store {
     Result<ErasureCounts> ErasePersonalData(int64_t agency_id, const std::string& phone_number,
                                             const std::string& placeholder) override;
     Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) override;
+    // Sessions (sql/sessions.cpp)
+    Result<void> InsertRefreshToken(const RefreshToken& token) override;
+    Result<RefreshSpendResult> SpendRefreshToken(const std::string& token_hash, int64_t now_ms) override;
+    Result<int64_t> RevokeRefreshFamilyOf(const std::string& token_hash, int64_t now_ms) override;
+    Result<int64_t> PruneRefreshTokens(int64_t before_ms) override;
+    Result<TotpRecord> FindTotp(int64_t user_id) override;
+    Result<void> StartTotp(int64_t user_id, const std::string& secret, int64_t now_ms) override;
+    Result<void> EnableTotp(int64_t user_id, const std::vector<std::string>& recovery_code_hashes) override;
+    Result<void> DisableTotp(int64_t user_id) override;
+    Result<bool> ClaimTotpStep(int64_t user_id, int64_t step) override;
+    Result<bool> UseRecoveryCode(int64_t user_id, const std::string& code_hash, int64_t now_ms) override;
+    Result<int64_t> CountRecoveryCodes(int64_t user_id) override;
+    Result<bool> RequireAdminTwoFactor(int64_t agency_id) override;
+    Result<void> SetRequireAdminTwoFactor(int64_t agency_id, bool required) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/models.hpp"
+#include "storage/session_records.hpp"
 
 namespace haven::storage {
 
@@ -506,6 +507,33 @@ class Store {
     /// `limit` per call, oldest first; returns how many. Concurrent sweeps on one PostgreSQL never take the same
     /// rows (FOR UPDATE SKIP LOCKED, as every background claim).
     virtual Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) = 0;
+    // --- sessions ---
+    /// Stores a new refresh token (its hash) of a family.
+    virtual Result<void> InsertRefreshToken(const RefreshToken& token) = 0;
+    /// Spends a live refresh token once (one guarded UPDATE: of two concurrent calls one wins and the other sees
+    /// kReused). A token already spent revokes every token of its family in the same call.
+    virtual Result<RefreshSpendResult> SpendRefreshToken(const std::string& token_hash, int64_t now_ms) = 0;
+    /// Revokes every token of the family of `token_hash` (logout); returns the family's user id, 0 when unknown.
+    virtual Result<int64_t> RevokeRefreshFamilyOf(const std::string& token_hash, int64_t now_ms) = 0;
+    /// Deletes refresh tokens that expired before `before_ms`; returns how many.
+    virtual Result<int64_t> PruneRefreshTokens(int64_t before_ms) = 0;
+    /// The user's TOTP record; kNotFound when none was set up.
+    virtual Result<TotpRecord> FindTotp(int64_t user_id) = 0;
+    /// Starts (or restarts) enrolment: a new secret, not yet enabled. kConflict when TOTP is already enabled.
+    virtual Result<void> StartTotp(int64_t user_id, const std::string& secret, int64_t now_ms) = 0;
+    /// Enables the pending secret and replaces the recovery codes by these hashes, in one transaction.
+    virtual Result<void> EnableTotp(int64_t user_id, const std::vector<std::string>& recovery_code_hashes) = 0;
+    /// Removes the secret and the recovery codes.
+    virtual Result<void> DisableTotp(int64_t user_id) = 0;
+    /// Accepts time step `step` for the user once: true when it is newer than every step accepted before.
+    virtual Result<bool> ClaimTotpStep(int64_t user_id, int64_t step) = 0;
+    /// Uses one unused recovery code of the user once; false when none matches.
+    virtual Result<bool> UseRecoveryCode(int64_t user_id, const std::string& code_hash, int64_t now_ms) = 0;
+    /// Recovery codes of the user not used yet.
+    virtual Result<int64_t> CountRecoveryCodes(int64_t user_id) = 0;
+    /// The agency's policy: admins must use two-factor login (false when never set).
+    virtual Result<bool> RequireAdminTwoFactor(int64_t agency_id) = 0;
+    virtual Result<void> SetRequireAdminTwoFactor(int64_t agency_id, bool required) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "capture.hpp"
+#include "service/totp.hpp"
 
 namespace haven::testing {
 namespace {
@@ -291,6 +292,46 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?action=lease.&limit=2", nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?from=not-a-date", nullptr, admin).status, 400);
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit", nullptr, viewer).status, 403);
+    // --- sessions and two-factor login
+    {
+        auto fresh = Api("POST", login, {{"email", "manager@a.test"}, {"password", kPassword}});
+        ASSERT_EQ(fresh.status, 200);
+        const std::string manager = fresh.body["data"]["token"];
+        const std::string refresh = "/api/v1/auth/refresh";
+        auto renewed = Hit("POST", refresh, refresh, {{"refreshToken", fresh.body["data"]["refreshToken"]}});
+        ASSERT_EQ(renewed.status, 200) << renewed.body.dump();
+        EXPECT_EQ(Hit("POST", refresh, refresh, {{"refreshToken", fresh.body["data"]["refreshToken"]}}).status, 401)
+            << "spent";
+        EXPECT_EQ(Hit("POST", "/api/v1/auth/logout", "/api/v1/auth/logout",
+                      {{"refreshToken", renewed.body["data"]["refreshToken"]}})
+                      .status,
+                  200);
+        const std::string setup_route = "/api/v1/auth/totp/setup";
+        auto setup = Hit("POST", setup_route, setup_route, json::object(), manager);
+        ASSERT_EQ(setup.status, 200) << setup.body.dump();
+        const auto key = *service::Base32Decode(setup.body["data"]["secret"].get<std::string>());
+        const int64_t now =
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        const std::string enable_route = "/api/v1/auth/totp/enable";
+        EXPECT_EQ(Hit("POST", enable_route, enable_route, {{"code", service::TotpCode(key, now)}}, manager).status,
+                  200);
+        EXPECT_EQ(Hit("GET", "/api/v1/auth/totp", "/api/v1/auth/totp", nullptr, manager).status, 200);
+        auto challenge = Hit("POST", login, login, {{"email", "manager@a.test"}, {"password", kPassword}});
+        ASSERT_EQ(challenge.status, 200);
+        const std::string totp_login = "/api/v1/auth/login/totp";
+        json second = {{"challenge", challenge.body["data"]["challenge"]}, {"code", "000000"}};
+        if (service::MatchTotp(key, "000000", now)) second["code"] = "111111";
+        EXPECT_EQ(Hit("POST", totp_login, totp_login, second).status, 401);
+        second["code"] = service::TotpCode(key, now + 30);
+        EXPECT_EQ(Hit("POST", totp_login, totp_login, second).status, 200);
+        const std::string disable_route = "/api/v1/auth/totp/disable";
+        EXPECT_EQ(Hit("POST", disable_route, disable_route, {{"password", kPassword}}, manager).status, 200);
+        const std::string security = "/api/v1/agency/security";
+        EXPECT_EQ(Hit("GET", security, security, nullptr, admin).status, 200);
+        EXPECT_EQ(Hit("PATCH", security, security, {{"requireAdminTwoFactor", false}}, admin).status, 200);
+        EXPECT_EQ(Hit("PATCH", security, security, {{"requireAdminTwoFactor", false}}, viewer).status, 403);
+    }
 
     // --- the document's limits, probed on the real readers: for every maxLength / minimum / maximum a request
     // schema states, one past it is a 400 naming the field, and the limit itself is not refused for that field.

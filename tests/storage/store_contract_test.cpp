@@ -1495,6 +1495,116 @@ class PostgresReconnect : public ::testing::Test {
     }
 };
 
+// --- sessions ---
+class SessionStore : public StoreContract {
+  protected:
+    int64_t NewUser(const std::string& email) {
+        core::User u;
+        u.agency_id = agency_a_;
+        u.email = email;
+        u.password_hash = "$argon2id$v=19$hash";
+        u.role = core::Role::kAdmin;
+        auto inserted = store_->InsertUser(u);
+        EXPECT_TRUE(inserted) << inserted.error().message;
+        return inserted ? inserted->id : 0;
+    }
+    RefreshToken Token(const std::string& hash, const std::string& family, int64_t user_id, int64_t expires_at) {
+        return RefreshToken{hash, family, user_id, 1000, expires_at};
+    }
+};
+
+TEST_P(SessionStore, RefreshTokenIsSpentOnceAndReuseRevokesItsFamily) {
+    const int64_t user = NewUser("s@example.com");
+    ASSERT_TRUE(store_->InsertRefreshToken(Token("h1", "fam", user, 100000)));
+    ASSERT_TRUE(store_->InsertRefreshToken(Token("other", "fam2", user, 100000)));
+    auto first = store_->SpendRefreshToken("h1", 2000);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first->outcome, RefreshSpend::kSpent);
+    EXPECT_EQ(first->family_id, "fam");
+    EXPECT_EQ(first->user_id, user);
+    ASSERT_TRUE(store_->InsertRefreshToken(Token("h2", "fam", user, 100000)));
+
+    auto reused = store_->SpendRefreshToken("h1", 3000);
+    ASSERT_TRUE(reused);
+    EXPECT_EQ(reused->outcome, RefreshSpend::kReused);
+    // h2 was never used, but its family is gone.
+    EXPECT_EQ(store_->SpendRefreshToken("h2", 3000)->outcome, RefreshSpend::kRevoked);
+    // Another family of the same user is untouched.
+    EXPECT_EQ(store_->SpendRefreshToken("other", 3000)->outcome, RefreshSpend::kSpent);
+    EXPECT_EQ(store_->SpendRefreshToken("nope", 3000)->outcome, RefreshSpend::kUnknown);
+}
+
+TEST_P(SessionStore, ExpiredRefreshTokenIsNotSpentAndIsPruned) {
+    const int64_t user = NewUser("e@example.com");
+    ASSERT_TRUE(store_->InsertRefreshToken(Token("old", "f", user, 5000)));
+    EXPECT_EQ(store_->SpendRefreshToken("old", 5000)->outcome, RefreshSpend::kExpired);
+    EXPECT_EQ(*store_->PruneRefreshTokens(5001), 1);
+    EXPECT_EQ(store_->SpendRefreshToken("old", 6000)->outcome, RefreshSpend::kUnknown);
+}
+
+TEST_P(SessionStore, LogoutRevokesTheFamily) {
+    const int64_t user = NewUser("l@example.com");
+    ASSERT_TRUE(store_->InsertRefreshToken(Token("a", "f", user, 100000)));
+    EXPECT_EQ(*store_->RevokeRefreshFamilyOf("a", 2000), user);
+    EXPECT_EQ(store_->SpendRefreshToken("a", 3000)->outcome, RefreshSpend::kRevoked);
+    EXPECT_EQ(*store_->RevokeRefreshFamilyOf("unknown", 2000), 0);
+}
+
+TEST_P(SessionStore, ConcurrentSpendsHaveOneWinner) {
+    const int64_t user = NewUser("c@example.com");
+    ASSERT_TRUE(store_->InsertRefreshToken(Token("race", "f", user, 100000)));
+    std::atomic<int> spent{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            auto r = store_->SpendRefreshToken("race", 2000);
+            if (r && r->outcome == RefreshSpend::kSpent) ++spent;
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(spent.load(), 1);
+}
+
+TEST_P(SessionStore, TotpEnrolStepsAndRecoveryCodes) {
+    const int64_t user = NewUser("t@example.com");
+    EXPECT_EQ(store_->FindTotp(user).error().code, ErrorCode::kNotFound);
+    ASSERT_TRUE(store_->StartTotp(user, "SECRETA", 1000));
+    ASSERT_TRUE(store_->StartTotp(user, "SECRETB", 1000));  // a pending secret is replaced
+    EXPECT_EQ(store_->FindTotp(user)->secret, "SECRETB");
+    EXPECT_FALSE(store_->FindTotp(user)->enabled);
+    ASSERT_TRUE(store_->EnableTotp(user, {"r1", "r2"}));
+    EXPECT_TRUE(store_->FindTotp(user)->enabled);
+    EXPECT_EQ(store_->StartTotp(user, "SECRETC", 1000).error().code, ErrorCode::kConflict);
+    EXPECT_EQ(store_->EnableTotp(user, {}).error().code, ErrorCode::kConflict);
+
+    EXPECT_TRUE(*store_->ClaimTotpStep(user, 100));
+    EXPECT_FALSE(*store_->ClaimTotpStep(user, 100));  // the same step twice
+    EXPECT_FALSE(*store_->ClaimTotpStep(user, 99));   // an older one
+    EXPECT_TRUE(*store_->ClaimTotpStep(user, 101));
+
+    EXPECT_EQ(*store_->CountRecoveryCodes(user), 2);
+    EXPECT_TRUE(*store_->UseRecoveryCode(user, "r1", 5));
+    EXPECT_FALSE(*store_->UseRecoveryCode(user, "r1", 6));
+    EXPECT_FALSE(*store_->UseRecoveryCode(user, "nope", 6));
+    EXPECT_EQ(*store_->CountRecoveryCodes(user), 1);
+
+    ASSERT_TRUE(store_->DisableTotp(user));
+    EXPECT_EQ(store_->FindTotp(user).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(*store_->CountRecoveryCodes(user), 0);
+}
+
+TEST_P(SessionStore, AgencyTwoFactorPolicy) {
+    EXPECT_FALSE(*store_->RequireAdminTwoFactor(agency_a_));
+    ASSERT_TRUE(store_->SetRequireAdminTwoFactor(agency_a_, true));
+    EXPECT_TRUE(*store_->RequireAdminTwoFactor(agency_a_));
+    EXPECT_FALSE(*store_->RequireAdminTwoFactor(agency_b_));
+    ASSERT_TRUE(store_->SetRequireAdminTwoFactor(agency_a_, false));
+    EXPECT_FALSE(*store_->RequireAdminTwoFactor(agency_a_));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SessionStore, ::testing::ValuesIn(Backends()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
 const bool kPostgresReconnectRegistered = [] {
     if (PostgresUrl().empty()) return false;
     ::testing::RegisterTest("PostgresStore", "ReconnectsAfterServerDropsConnections", nullptr, nullptr, __FILE__,

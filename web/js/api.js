@@ -2,8 +2,10 @@
 // - adds the JWT from sessionStorage (staff pages) as "Authorization: Bearer ..."
 // - sends and parses JSON; unwraps {"success":true,"data":...}
 // - turns the error envelope into an ApiError with code / message / details / status / requestId
-// - a 401 on an authenticated call clears the session and goes back to the login page
-// Embedders (e.g. Haven's React app) may call configureApi({baseUrl, getToken, onUnauthorized}).
+// - a 401 on an authenticated call renews the session once (POST /api/v1/auth/refresh with the HttpOnly
+//   refresh cookie; one renewal in flight at a time) and retries; when renewal fails too, the session is cleared
+//   and the login page says "Your session expired, log in again"
+// Embedders (e.g. Haven's React app) may call configureApi({baseUrl, getToken, onUnauthorized, renew: false}).
 
 const kTokenKey = 'haven.token';
 const kUserKey = 'haven.user';
@@ -14,9 +16,56 @@ const settings = {
     onUnauthorized: () => {
         clearSession();
         const next = encodeURIComponent(location.pathname + location.search);
-        location.assign(`/index.html?next=${next}`);
+        location.assign(`/index.html?expired=1&next=${next}`);
     },
+    renew: true,
 };
+
+let renewal = null;
+
+/**
+ * Renews the access token with the refresh cookie. Concurrent callers share one request (a refresh token is good
+ * once: two renewals at once would look like a stolen token and end the session). Resolves true when renewed.
+ */
+export function renewSession() {
+    if (!renewal) {
+        renewal = (async () => {
+            try {
+                const response = await fetch(`${settings.baseUrl}/api/v1/auth/refresh`, {
+                    method: 'POST',
+                    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+                    body: '{}',
+                    credentials: 'same-origin',
+                });
+                if (!response.ok) return false;
+                const payload = await response.json();
+                if (!payload || !payload.data || !payload.data.token) return false;
+                saveSession(payload.data.token, payload.data.user);
+                return true;
+            } catch {
+                return false;
+            } finally {
+                renewal = null;
+            }
+        })();
+    }
+    return renewal;
+}
+
+/** Ends the session on the server (revokes the refresh token chain and its cookie) and here. */
+export async function logout() {
+    try {
+        await fetch(`${settings.baseUrl}/api/v1/auth/logout`, {
+            method: 'POST',
+            headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+            body: '{}',
+            credentials: 'same-origin',
+        });
+    } catch {
+        // Offline: the local session still ends; the refresh token runs out on its own.
+    }
+    clearSession();
+}
 
 export class ApiError extends Error {
     constructor({ status = 0, code = 'NETWORK_ERROR', message = 'Request failed', details = [], requestId = null }) {
@@ -73,7 +122,7 @@ export function newIdempotencyKey() {
  * Resolves with the "data" member; rejects with ApiError.
  */
 export async function api(path, options = {}) {
-    const { method = 'GET', body, auth = true, idempotencyKey, query, signal } = options;
+    const { method = 'GET', body, auth = true, idempotencyKey, query, signal, retried = false } = options;
     let url = settings.baseUrl + path;
     if (query) {
         const params = new URLSearchParams();
@@ -126,7 +175,11 @@ export async function api(path, options = {}) {
         details: error.details || [],
         requestId,
     });
-    if (response.status === 401 && token) settings.onUnauthorized(apiError);
+    if (response.status === 401 && token) {
+        // The access token lives minutes: renew it silently and try once more before giving up.
+        if (settings.renew && !retried && await renewSession()) return api(path, { ...options, retried: true });
+        settings.onUnauthorized(apiError);
+    }
     throw apiError;
 }
 

@@ -1,6 +1,6 @@
 // Page chrome: checks the session, renders the header and navigation for the user's role.
 // The viewer role sees no payout links; the virtual phone link appears only in simulator mode.
-import { api, clearSession, currentUser, hasToken, saveSession } from './api.js';
+import { api, currentUser, hasToken, logout as logoutSession, saveSession } from './api.js';
 import { el } from './format.js';
 
 const kLinks = [
@@ -12,6 +12,7 @@ const kLinks = [
     { href: '/audit.html', label: 'Audit log', roles: ['admin'] },
     { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
+    { href: '/two-factor.html', label: 'Two-factor login' },
 ];
 
 let configPromise = null;
@@ -67,8 +68,9 @@ export function renderHeader(user, config) {
             el('a', { href: link.href, 'aria-current': link.href === here ? 'page' : null }, link.label,
                 link.badge ? el('span', { class: 'nav-badge', 'data-badge': link.badge, hidden: 'hidden' }) : null)))));
     const logout = el('button', { type: 'button', class: 'btn btn-ghost btn-small', text: 'Log out' });
-    logout.addEventListener('click', () => {
-        clearSession();
+    logout.addEventListener('click', async () => {
+        logout.disabled = true;
+        await logoutSession();
         location.assign('/index.html');
     });
     const env = config && config.environment && config.environment !== 'production'
