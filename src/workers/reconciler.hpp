@@ -45,6 +45,8 @@ class Reconciler {
     void Schedule();
     int ReconcileStk(std::chrono::system_clock::time_point now);
     void ReconcileTransfers(std::chrono::system_clock::time_point now);
+    /// Marks pending approvals past their expiry expired, one audit row (approval.expire) each.
+    void ExpireApprovals(std::chrono::system_clock::time_point now);
     storage::Claim ClaimAt(std::chrono::system_clock::time_point now) const;
     /// Opens a review item for a row still unsettled after review_after.
     void ReviewIfOverdue(int64_t agency_id, int64_t id, const std::string& created_at, const std::string& last_error,
