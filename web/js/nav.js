@@ -9,6 +9,8 @@ const kLinks = [
     { href: '/leases.html', label: 'Leases' },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
+    { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
+    { href: '/settings.html', label: 'Settings', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
 ];
 
