@@ -140,7 +140,8 @@ net::Response PatchSettings(net::Request& req, const Caller& caller, ApiContext&
     if (!before) return ErrorResponse(before.error());
     storage::AgencySettings after = *before;
     Validator v;
-    for (const auto& [name, value] : body->items()) {
+    for (const auto& item : body->items()) {
+        const std::string& name = item.key();
         if (name != "approvalThreshold" && name != "dailyPayoutLimit" && name != "approvalExpiryMinutes") {
             v.Add(name, "unknown field: the settings are approvalThreshold, dailyPayoutLimit, approvalExpiryMinutes");
         }

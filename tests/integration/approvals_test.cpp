@@ -217,7 +217,7 @@ TEST_F(ApprovalsTest, TwoApproversAtOnceMoveTheMoneyOnce) {
         const int64_t id = held.body["data"]["approval"]["id"];
         std::atomic<int> ok{0}, conflict{0};
         std::vector<std::thread> approvers;
-        for (const std::string* token : {&admin2_, &admin3}) {
+        for (const std::string* token : {static_cast<const std::string*>(&admin2_), &admin3}) {
             approvers.emplace_back([&, token] {
                 auto r = Approve(id, *token);
                 if (r.status == 200) ++ok;
