@@ -1,9 +1,10 @@
 // Maker-checker (approvals.hpp): GET/PATCH /api/v1/agency/settings, GET /api/v1/approvals (?status, cursor, limit),
 // POST /api/v1/approvals/{id}/approve, POST /api/v1/approvals/{id}/reject {"reason"}; and the gates the B2C and
 // reversal routes pass a request through before anything is written.
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cmath>
-#include <spdlog/spdlog.h>
 
 #include "api/accepts.hpp"
 #include "api/answer_later.hpp"
@@ -85,11 +86,11 @@ core::Result<void> CheckDailyLimit(ApiContext& ctx, int64_t agency_id, const sto
     const int64_t before = pending_included ? *total - amount : *total;
     if (before + amount <= *settings.daily_payout_limit) return {};
     const int64_t remaining = std::max<int64_t>(0, *settings.daily_payout_limit - before);
-    core::Error e = core::Error::Make(
-        ErrorCode::kUnprocessable,
-        "this payout would pass the agency's daily payout limit of KES " + std::to_string(*settings.daily_payout_limit) +
-            " (payouts made, in flight or awaiting approval today count): KES " + std::to_string(remaining) +
-            " remains today");
+    core::Error e = core::Error::Make(ErrorCode::kUnprocessable,
+                                      "this payout would pass the agency's daily payout limit of KES " +
+                                          std::to_string(*settings.daily_payout_limit) +
+                                          " (payouts made, in flight or awaiting approval today count): KES " +
+                                          std::to_string(remaining) + " remains today");
     e.details.push_back({"amount", "at most KES " + std::to_string(remaining) + " remains today"});
     return core::Fail(std::move(e));
 }
@@ -208,7 +209,8 @@ core::Result<storage::Approval> Decidable(const net::Request& req, const Caller&
     if (!id) return core::Fail(ErrorCode::kNotFound, "no approval request with this id");
     auto a = ctx.store.FindApproval(caller.agency_id, *id);
     if (!a) {
-        if (a.error().code == ErrorCode::kNotFound) return core::Fail(ErrorCode::kNotFound, "no approval request with this id");
+        if (a.error().code == ErrorCode::kNotFound)
+            return core::Fail(ErrorCode::kNotFound, "no approval request with this id");
         return a;
     }
     if (a->maker_user_id == caller.user_id) {
@@ -231,10 +233,11 @@ void Approve(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
             return reply(ErrorResponse(ok.error()));
         }
     }
-    auto decided = ctx.store.DecideApproval(
-        caller.agency_id, a->id,
-        {.status = "approved", .checker_user_id = caller.user_id, .checker_email = caller.email,
-         .now = core::IsoUtc(system_clock::now())});
+    auto decided = ctx.store.DecideApproval(caller.agency_id, a->id,
+                                            {.status = "approved",
+                                             .checker_user_id = caller.user_id,
+                                             .checker_email = caller.email,
+                                             .now = core::IsoUtc(system_clock::now())});
     if (!decided) return reply(ErrorResponse(decided.error()));
     if (!decided->first) return reply(NotPending(decided->second));
     // The maker's request, sent now through the use case an immediate request runs; the transfer is the maker's.
@@ -248,21 +251,22 @@ void Approve(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
     if (a->kind == "b2c") {
         auto input = ReadB2cBody(request);
         if (!input) return reply(ErrorResponse(input.error()));
-        service::InitiateB2cAsync(*input, maker, B2cDepsFor(ctx),
-                                  [record, answer = AnswerTransfer(std::move(reply), nullptr)](
-                                      core::Result<storage::Transfer> out) {
-                                      record(out);
-                                      answer(std::move(out));
-                                  });
+        service::InitiateB2cAsync(
+            *input, maker, B2cDepsFor(ctx),
+            [record, answer = AnswerTransfer(std::move(reply), nullptr)](core::Result<storage::Transfer> out) {
+                record(out);
+                answer(std::move(out));
+            });
     } else {
         auto input = ReadReversalBody(request);
         if (!input) return reply(ErrorResponse(input.error()));
-        service::InitiateReversalAsync(*input, maker, B2cDepsFor(ctx),
-                                       [record, answer = AnswerTransfer(std::move(reply), "no transaction with this id")](
-                                           core::Result<storage::Transfer> out) {
-                                           record(out);
-                                           answer(std::move(out));
-                                       });
+        service::InitiateReversalAsync(
+            *input, maker, B2cDepsFor(ctx),
+            [record, answer = AnswerTransfer(std::move(reply), "no transaction with this id")](
+                core::Result<storage::Transfer> out) {
+                record(out);
+                answer(std::move(out));
+            });
     }
 }
 
@@ -354,10 +358,10 @@ void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx) {
                                                              Approve(req, c, ctx, std::move(reply));
                                                          }))));
     router.Add("POST", "/api/v1/approvals/{id}/reject",
-               Accepts(kJsonBody, Audited(ctx, "approval.reject",
-                                          Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
-                                              return Reject(req, c, ctx);
-                                          }))));
+               Accepts(kJsonBody,
+                       Audited(ctx, "approval.reject", Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
+                                   return Reject(req, c, ctx);
+                               }))));
 }
 
 }  // namespace haven::api

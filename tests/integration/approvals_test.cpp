@@ -160,9 +160,9 @@ TEST_F(ApprovalsTest, ReversalAboveThresholdWaitsForApproval) {
     EXPECT_EQ(SimRequestCount(kReversalPath), 0);
 
     // The reversal rules still apply before anything is held: a failed or unknown payment is refused now.
-    EXPECT_EQ(Money("/api/v1/mpesa/reverse", {{"transactionId", 999999}, {"remarks", "x"}, {"reason", "y"}}, admin_)
-                  .status,
-              404);
+    EXPECT_EQ(
+        Money("/api/v1/mpesa/reverse", {{"transactionId", 999999}, {"remarks", "x"}, {"reason", "y"}}, admin_).status,
+        404);
 
     auto sent = Approve(held.body["data"]["approval"]["id"], admin2_);
     ASSERT_EQ(sent.status, 200) << sent.body.dump();
