@@ -1,5 +1,6 @@
 #pragma once
 // Shared by the B2C, reversal, balance, status and transaction routes.
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "api/context.hpp"
@@ -19,6 +20,9 @@ service::B2cDeps B2cDepsFor(ApiContext& ctx);
 
 /// A B2C payment or reversal as listed in /mpesa/transactions (kind "b2c" | "reversal").
 nlohmann::json TransferJson(const storage::Transfer& t);
+/// A transfer's answer as POST /mpesa/b2c and /mpesa/reverse give it: the row as Daraja's answer left it plus
+/// transactionId, or the error (kNotFound worded as `not_found` when set).
+std::function<void(core::Result<storage::Transfer>)> AnswerTransfer(net::Reply reply, const char* not_found);
 /// A ResultCode as JSON: a number when numeric ("2001" -> 2001), else the text ("R000002"); null when empty.
 nlohmann::json ResultCodeJson(const std::string& code);
 

@@ -4,6 +4,7 @@
 
 #include "api/accepts.hpp"
 #include "api/answer_later.hpp"
+#include "api/approvals.hpp"
 #include "api/b2c.hpp"
 #include "api/bodies.hpp"
 #include "api/daraja_inbound.hpp"
@@ -36,22 +37,15 @@ net::Response NotFoundOr(const core::Error& e, const char* what) {
     return ErrorResponse(e);
 }
 
-/// A transfer's answer: the row as Daraja's answer left it, or the error (kNotFound worded as `not_found` when set).
-std::function<void(core::Result<storage::Transfer>)> AnswerTransfer(net::Reply reply, const char* not_found) {
-    return [reply = std::move(reply), not_found](core::Result<storage::Transfer> out) {
-        if (!out) return reply(not_found ? NotFoundOr(out.error(), not_found) : ErrorResponse(out.error()));
-        json data = TransferJson(*out);
-        data["transactionId"] = out->id;
-        reply(Ok(data));
-    };
-}
-
 void B2c(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
     auto body = ParseJsonBody(req);
     if (!body) return reply(ErrorResponse(body.error()));
     auto read = ReadB2cBody(*body);
     if (!read) return reply(ErrorResponse(read.error()));
-    auto pay = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key, net::Reply answer) mutable {
+    auto pay = [&ctx, &req, caller, body = *body, input = *read, actor = ActorFrom(caller, req)](
+                   const auto& key, net::Reply answer) mutable {
+        // Above the agency's threshold nothing reaches Daraja: the request waits for a second admin (approvals.hpp).
+        if (GateB2c(ctx, req, caller, input, body, answer) == Gate::kAnswered) return;
         input.idempotency = key;
         service::InitiateB2cAsync(input, actor, B2cDepsFor(ctx), AnswerTransfer(std::move(answer), nullptr));
     };
@@ -64,7 +58,9 @@ void Reverse(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
     if (!body) return reply(ErrorResponse(body.error()));
     auto read = ReadReversalBody(*body);
     if (!read) return reply(ErrorResponse(read.error()));
-    auto reverse = [&ctx, input = *read, actor = ActorFrom(caller, req)](const auto& key, net::Reply answer) mutable {
+    auto reverse = [&ctx, &req, caller, body = *body, input = *read, actor = ActorFrom(caller, req)](
+                       const auto& key, net::Reply answer) mutable {
+        if (GateReversal(ctx, req, caller, input, body, answer) == Gate::kAnswered) return;
         input.idempotency = key;
         // Which payments may be reversed is the reversal use case's rule (service/reversal_service.cpp).
         service::InitiateReversalAsync(input, actor, B2cDepsFor(ctx),
@@ -103,6 +99,15 @@ void TransactionStatus(net::Request& req, const Caller& caller, ApiContext& ctx,
 }
 
 }  // namespace
+
+std::function<void(core::Result<storage::Transfer>)> AnswerTransfer(net::Reply reply, const char* not_found) {
+    return [reply = std::move(reply), not_found](core::Result<storage::Transfer> out) {
+        if (!out) return reply(not_found ? NotFoundOr(out.error(), not_found) : ErrorResponse(out.error()));
+        json data = TransferJson(*out);
+        data["transactionId"] = out->id;
+        reply(Ok(data));
+    };
+}
 
 service::ResultUrls ResultUrlsFor(const ApiContext& ctx) {
     const std::string base = Base(ctx.settings.callback_url) + "/api/v1/mpesa/";

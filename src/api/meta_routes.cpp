@@ -41,6 +41,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterAuditRoutes(router, ctx);
     RegisterPrivacyRoutes(router, ctx);
     RegisterSessionRoutes(router, ctx);
+    RegisterApprovalRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -18,6 +18,7 @@ void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);       // review
 void RegisterAuditRoutes(net::Router& router, ApiContext& ctx);        // audit_routes.cpp: reading the audit log
 void RegisterPrivacyRoutes(net::Router& router, ApiContext& ctx);      // privacy_routes.cpp: export, erasure
 void RegisterSessionRoutes(net::Router& router, ApiContext& ctx);      // session_routes.cpp: refresh, logout, 2FA
+void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);     // approval_routes.cpp: settings, approvals
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

@@ -26,6 +26,11 @@ Result<core::StkTransaction> ReversibleOriginal(int64_t agency_id, int64_t trans
     return original;
 }
 
+/// The amount a reversal sends back: the one asked for, else what was paid.
+int64_t ReversalAmount(const ReversalInput& input, const core::StkTransaction& original) {
+    return input.amount.value_or(original.paid_amount.value_or(original.amount));
+}
+
 Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const ReversalInput& input, const Actor& actor,
                                                                   B2cDeps deps) {
     auto original = ReversibleOriginal(actor.agency_id, input.transaction_id, deps);
@@ -37,7 +42,7 @@ Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const Reversal
     row.type = "reversal";  // the B2C types' column: a reversal is its own type
     row.command_id = "TransactionReversal";
     row.phone_number = original->phone_number;
-    row.amount = input.amount.value_or(original->paid_amount.value_or(original->amount));  // what was paid
+    row.amount = ReversalAmount(input, *original);
     row.remarks = input.remarks;
     row.reason = input.reason;
     row.original_transaction_id = original->id;
@@ -57,6 +62,12 @@ Result<PreparedTransfer<daraja::ReversalRequest>> PrepareReversal(const Reversal
 }
 
 }  // namespace
+
+Result<ReversalPlan> PlanReversal(const ReversalInput& input, int64_t agency_id, B2cDeps deps) {
+    auto original = ReversibleOriginal(agency_id, input.transaction_id, deps);
+    if (!original) return tl::unexpected(original.error());
+    return ReversalPlan{ReversalAmount(input, *original), original->phone_number};
+}
 
 Result<storage::Transfer> InitiateReversal(const ReversalInput& input, const Actor& actor, B2cDeps deps) {
     auto prepared = PrepareReversal(input, actor, deps);

@@ -22,6 +22,16 @@ struct ReversalInput {
     std::optional<storage::IdempotencyRef> idempotency;
 };
 
+/// What a reversal would send back and to whom, checked by the rules InitiateReversal applies first (the original
+/// is a successful payment received from a customer of the agency), writing nothing: a reversal held for a second
+/// admin (api/approval_routes.cpp) is weighed against the agency's threshold with this amount. The store checks
+/// again, under its lock, when the reversal is finally written.
+struct ReversalPlan {
+    int64_t amount = 0;
+    std::string phone_number;
+};
+Result<ReversalPlan> PlanReversal(const ReversalInput& input, int64_t agency_id, B2cDeps deps);
+
 /// Reverses a successful STK payment at most once. Errors: kNotFound (no transaction with this id in the
 /// agency), kUnprocessable (not a payment received from a customer, or not successful), kConflict (already
 /// reversed or a reversal in progress); Daraja's refusal marks the row FAILED and returns kUpstream.

@@ -199,6 +199,19 @@ class SqlStore final : public Store {
     Result<int64_t> CountRecoveryCodes(int64_t user_id) override;
     Result<bool> RequireAdminTwoFactor(int64_t agency_id) override;
     Result<void> SetRequireAdminTwoFactor(int64_t agency_id, bool required) override;
+    // approvals
+    Result<AgencySettings> FindAgencySettings(int64_t agency_id) override;
+    Result<AgencySettings> UpdateAgencySettings(int64_t agency_id, const AgencySettings& settings) override;
+    Result<Approval> InsertApproval(const Approval& approval) override;
+    Result<Approval> FindApproval(int64_t agency_id, int64_t id) override;
+    Result<std::vector<Approval>> ListApprovals(const ApprovalFilter& filter) override;
+    Result<std::pair<bool, Approval>> DecideApproval(int64_t agency_id, int64_t id,
+                                                     const ApprovalDecision& decision) override;
+    Result<void> SetApprovalResult(int64_t id, std::optional<int64_t> transaction_id,
+                                   const std::string& outcome) override;
+    Result<std::vector<Approval>> ExpireDueApprovals(const std::string& now, int limit) override;
+    Result<int64_t> PayoutTotal(int64_t agency_id, const std::string& from, const std::string& to,
+                                const std::string& now) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -232,6 +232,51 @@ struct AddressLoginFailures {
     int64_t oldest_at_ms = 0;  // Unix ms of the oldest counted failure; 0 when none
 };
 
+/// An agency's maker-checker settings (issue 11). Amounts in KES.
+struct AgencySettings {
+    std::optional<int64_t> approval_threshold;  // a payout/reversal above it waits for a second admin; none/0 = off
+    std::optional<int64_t> daily_payout_limit;  // KES per Nairobi day across B2C payouts; none = off
+    int64_t approval_expiry_seconds = 86400;    // a pending approval expires after this
+};
+
+/// A payout or reversal held for a second admin (maker-checker). Nothing reached Daraja while it is pending.
+struct Approval {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string kind;  // b2c | reversal
+    int64_t maker_user_id = 0;
+    std::string maker_email;
+    int64_t amount = 0;
+    std::string phone_number;        // the recipient (reversal: the payer of the original)
+    std::string type;                // payout | refund | salary | ... | reversal
+    std::string request;             // the validated request, JSON text, replayed on approval
+    std::string status = "pending";  // pending | approved | rejected | expired
+    std::optional<int64_t> checker_user_id;
+    std::string checker_email;
+    std::string reason;                     // a rejection's reason
+    std::optional<int64_t> transaction_id;  // the transfer an approval started
+    std::string outcome;                    // why an approved request did not start a transfer
+    std::string created_at;
+    std::string expires_at;
+    std::string decided_at;
+};
+
+struct ApprovalFilter {
+    int64_t agency_id = 0;
+    std::optional<std::string> status;
+    std::optional<int64_t> before_id;
+    int limit = 50;
+};
+
+/// A decision on a pending approval: status approved or rejected, by a checker, at `now`.
+struct ApprovalDecision {
+    std::string status;  // approved | rejected
+    int64_t checker_user_id = 0;
+    std::string checker_email;
+    std::string reason;
+    std::string now;  // ISO-8601 UTC: an approval whose expires_at <= now cannot be decided
+};
+
 class Store {
   public:
     virtual ~Store() = default;
@@ -534,6 +579,30 @@ class Store {
     /// The agency's policy: admins must use two-factor login (false when never set).
     virtual Result<bool> RequireAdminTwoFactor(int64_t agency_id) = 0;
     virtual Result<void> SetRequireAdminTwoFactor(int64_t agency_id, bool required) = 0;
+    // --- approvals ---
+    /// kNotFound when the agency does not exist.
+    virtual Result<AgencySettings> FindAgencySettings(int64_t agency_id) = 0;
+    virtual Result<AgencySettings> UpdateAgencySettings(int64_t agency_id, const AgencySettings& settings) = 0;
+    /// Stores a pending approval (status, decision fields ignored).
+    virtual Result<Approval> InsertApproval(const Approval& approval) = 0;
+    /// Agency-scoped: another agency's is kNotFound.
+    virtual Result<Approval> FindApproval(int64_t agency_id, int64_t id) = 0;
+    virtual Result<std::vector<Approval>> ListApprovals(const ApprovalFilter& filter) = 0;
+    /// Claims a pending, unexpired approval once (ApplyOnce): {true, row} for the one caller that moved it to
+    /// decision.status, {false, row as it is} for everyone else (already decided, expired, or still pending
+    /// but past expires_at). kNotFound for another agency's.
+    virtual Result<std::pair<bool, Approval>> DecideApproval(int64_t agency_id, int64_t id,
+                                                             const ApprovalDecision& decision) = 0;
+    /// Records what an approved request started (a transfer) or why it did not (outcome).
+    virtual Result<void> SetApprovalResult(int64_t id, std::optional<int64_t> transaction_id,
+                                           const std::string& outcome) = 0;
+    /// The background sweep: marks at most `limit` pending approvals with expires_at <= now expired, each once
+    /// (FOR UPDATE SKIP LOCKED on PostgreSQL, like the reconciler's claims), and returns them.
+    virtual Result<std::vector<Approval>> ExpireDueApprovals(const std::string& now, int limit) = 0;
+    /// What counts against the daily payout limit: B2C transfers of the agency created in [from, to) that did not
+    /// fail (succeeded or in flight), plus the agency's B2C approvals still pending and unexpired at `now`.
+    virtual Result<int64_t> PayoutTotal(int64_t agency_id, const std::string& from, const std::string& to,
+                                        const std::string& now) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

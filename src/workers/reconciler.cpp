@@ -152,6 +152,24 @@ void Reconciler::ReconcileTransfers(system_clock::time_point now) {
     }
 }
 
+void Reconciler::ExpireApprovals(system_clock::time_point now) {
+    // Payouts held for a second admin that nobody decided on in time: expired once each (the store claims them
+    // like every other background row), so nothing waits forever and none can be sent later.
+    for (;;) {
+        auto expired = deps_.store.ExpireDueApprovals(core::IsoUtc(now), 100);
+        if (!expired) {
+            spdlog::error("reconciler: approvals not expired: {}", expired.error().message);
+            return;
+        }
+        for (const auto& a : *expired) {
+            auto audited = deps_.store.InsertAudit({a.agency_id, std::nullopt, "system", "approval.expire",
+                                                    "approval:" + std::to_string(a.id), "", "success"});
+            if (!audited) spdlog::error("reconciler: audit of expired approval {}: {}", a.id, audited.error().message);
+        }
+        if (expired->size() < 100) return;
+    }
+}
+
 int Reconciler::RunOnce() {
     const auto now = system_clock::now();
     const int settled = ReconcileStk(now);
@@ -161,6 +179,7 @@ int Reconciler::RunOnce() {
     if (auto expired = deps_.store.ExpireUnansweredQueries(core::IsoUtc(now - settings_.prompt_lifetime)); !expired) {
         spdlog::error("reconciler: unanswered queries not expired: {}", expired.error().message);
     }
+    ExpireApprovals(now);
     if (auto pruned = deps_.store.PruneIdempotencyKeys(core::IsoUtc(now - settings_.keep_idempotency)); !pruned) {
         spdlog::error("reconciler: idempotency keys not pruned: {}", pruned.error().message);
     }

@@ -47,6 +47,8 @@ class Reconciler {
     void Schedule();
     int ReconcileStk(std::chrono::system_clock::time_point now);
     void ReconcileTransfers(std::chrono::system_clock::time_point now);
+    /// Marks pending approvals past their expiry expired, one audit row (approval.expire) each.
+    void ExpireApprovals(std::chrono::system_clock::time_point now);
     storage::Claim ClaimAt(std::chrono::system_clock::time_point now) const;
     /// Retention: removes the raw Daraja bodies older than raw_body_retention, in batches.
     void PruneRawBodies(std::chrono::system_clock::time_point now);

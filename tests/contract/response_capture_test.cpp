@@ -217,6 +217,39 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         << "only a payment received can be reversed";
     reversal["transactionId"] = 999999;
     EXPECT_EQ(Hit("POST", reverse, reverse, reversal, admin, {{"Idempotency-Key", "capture-rev-4"}}).status, 404);
+    // --- approvals: payouts above the agency's threshold are held (202) and decided by another admin
+    AddUser("admin2@a.test", core::Role::kAdmin, "Agency A");
+    const std::string admin2 = Login("admin2@a.test");
+    const std::string settings = "/api/v1/agency/settings";
+    EXPECT_EQ(Hit("GET", settings, settings, nullptr, admin).status, 200);
+    EXPECT_EQ(
+        Hit("PATCH", settings, settings, {{"approvalThreshold", 1000}, {"dailyPayoutLimit", 1000000}}, admin).status,
+        200);
+    EXPECT_EQ(Hit("PATCH", settings, settings, {{"approvalThreshold", -1}}, admin).status, 400);
+    const std::string approvals = "/api/v1/approvals";
+    std::vector<std::string> held_ids;
+    for (int i = 1; i <= 2; ++i) {
+        json big = {{"phoneNumber", "0708374149"}, {"amount", 5000 + i}, {"type", "payout"}, {"remarks", "Roof"}};
+        auto held = Hit("POST", b2c, b2c, big, admin, {{"Idempotency-Key", "capture-held-" + std::to_string(i)}});
+        ASSERT_EQ(held.status, 202) << held.body.dump();
+        held_ids.push_back(held.body["data"]["approval"]["id"].dump());
+    }
+    EXPECT_EQ(Hit("GET", approvals, approvals + "?status=pending", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", approvals, approvals + "?status=maybe", nullptr, admin).status, 400);
+    const std::string approve = "/api/v1/approvals/{id}/approve";
+    const std::string approve_path = approvals + "/" + held_ids[0] + "/approve";
+    EXPECT_EQ(Hit("POST", approve, approve_path, nullptr, admin).status, 403) << "the maker approves nothing";
+    EXPECT_EQ(Hit("POST", approve, approve_path, nullptr, admin2).status, 200);
+    EXPECT_EQ(Hit("POST", approve, approve_path, nullptr, admin2).status, 409);
+    const std::string reject = "/api/v1/approvals/{id}/reject";
+    EXPECT_EQ(
+        Hit("POST", reject, approvals + "/" + held_ids[1] + "/reject", {{"reason", "not budgeted"}}, admin2).status,
+        200);
+    EXPECT_EQ(Hit("GET", approvals, approvals + "?status=all", nullptr, admin).status, 200);
+    EXPECT_EQ(
+        Hit("PATCH", settings, settings, {{"approvalThreshold", nullptr}, {"dailyPayoutLimit", nullptr}}, admin).status,
+        200);
+
     const std::string status_route = "/api/v1/mpesa/transaction-status";
     EXPECT_EQ(Hit("POST", status_route, status_route, {{"transactionId", stk_id}}, admin).status, 200);
     EXPECT_EQ(Hit("POST", status_route, status_route, {{"transactionId", 999999}}, admin).status, 404);

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/sql_store.hpp"
 #include "storage/store.hpp"
 
 namespace haven::storage {
@@ -1417,6 +1418,152 @@ TEST_P(StoreContract, AnAuditRowWrittenInTheUnitOfAnEditGoesWithIt) {
     EXPECT_FALSE(failed);
     EXPECT_EQ(store_->FindLease(agency_a_, lease_a_)->unit, "B4");
     EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_})->size(), 0u) << "no audit row for a change undone";
+// --- approvals (maker-checker) ---
+
+Approval MakeApproval(int64_t agency_id, int64_t maker, int64_t amount, const std::string& expires_at) {
+    Approval a;
+    a.agency_id = agency_id;
+    a.kind = "b2c";
+    a.maker_user_id = maker;
+    a.maker_email = "maker@a.test";
+    a.amount = amount;
+    a.phone_number = "254708374149";
+    a.type = "payout";
+    a.request = R"({"amount":1})";
+    a.expires_at = expires_at;
+    return a;
+}
+
+constexpr const char* kFarFuture = "2999-01-01T00:00:00Z";
+
+TEST_P(StoreContract, AgencySettingsDefaultOffAndRoundTrip) {
+    auto s = store_->FindAgencySettings(agency_a_);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_FALSE(s->approval_threshold);
+    EXPECT_FALSE(s->daily_payout_limit);
+    EXPECT_EQ(s->approval_expiry_seconds, 86400);
+    auto saved = store_->UpdateAgencySettings(agency_a_, {10000, 50000, 90});
+    ASSERT_TRUE(saved) << saved.error().message;
+    EXPECT_EQ(saved->approval_threshold, 10000);
+    EXPECT_EQ(store_->FindAgencySettings(agency_a_)->daily_payout_limit, 50000);
+    EXPECT_EQ(store_->FindAgencySettings(agency_a_)->approval_expiry_seconds, 90);
+    EXPECT_FALSE(store_->FindAgencySettings(agency_b_)->approval_threshold) << "another agency's settings changed";
+    EXPECT_EQ(store_->FindAgencySettings(999999).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreContract, ApprovalIsDecidedOnceAndAgencyScoped) {
+    auto a = store_->InsertApproval(MakeApproval(agency_a_, 1, 25000, kFarFuture));
+    ASSERT_TRUE(a) << a.error().message;
+    EXPECT_EQ(a->status, "pending");
+    EXPECT_TRUE(IsIso8601Utc(a->created_at)) << a->created_at;
+    EXPECT_EQ(store_->FindApproval(agency_b_, a->id).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(
+        store_->DecideApproval(agency_b_, a->id, {"approved", 3, "b@b.test", "", "2026-01-01T00:00:00Z"}).error().code,
+        ErrorCode::kNotFound);
+    auto first =
+        store_->DecideApproval(agency_a_, a->id, {"approved", 2, "checker@a.test", "", "2026-01-01T00:00:00Z"});
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_TRUE(first->first);
+    EXPECT_EQ(first->second.status, "approved");
+    EXPECT_EQ(first->second.checker_email, "checker@a.test");
+    auto second =
+        store_->DecideApproval(agency_a_, a->id, {"rejected", 3, "other@a.test", "no", "2026-01-01T00:00:00Z"});
+    ASSERT_TRUE(second);
+    EXPECT_FALSE(second->first);
+    EXPECT_EQ(second->second.status, "approved");
+    ASSERT_TRUE(store_->SetApprovalResult(a->id, 42, ""));
+    EXPECT_EQ(store_->FindApproval(agency_a_, a->id)->transaction_id, 42);
+    ApprovalFilter filter{.agency_id = agency_a_, .status = "approved"};
+    EXPECT_EQ(store_->ListApprovals(filter)->size(), 1u);
+    filter.status = "pending";
+    EXPECT_EQ(store_->ListApprovals(filter)->size(), 0u);
+}
+
+TEST_P(StoreContract, ConcurrentDecisionsClaimAnApprovalOnce) {
+    for (int round = 0; round < 5; ++round) {
+        auto a = store_->InsertApproval(MakeApproval(agency_a_, 1, 1000, kFarFuture));
+        ASSERT_TRUE(a);
+        std::atomic<int> won{0}, errors{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 6; ++t) {
+            threads.emplace_back([&, t] {
+                auto r = store_->DecideApproval(
+                    agency_a_, a->id,
+                    {t % 2 ? "approved" : "rejected", 10 + t, "x@a.test", "r", "2026-01-01T00:00:00Z"});
+                if (!r)
+                    ++errors;
+                else if (r->first)
+                    ++won;
+            });
+        }
+        for (auto& th : threads) th.join();
+        EXPECT_EQ(errors.load(), 0);
+        EXPECT_EQ(won.load(), 1) << "round " << round;
+    }
+}
+
+TEST_P(StoreContract, ExpiredApprovalCannotBeDecidedAndIsSweptOnce) {
+    auto due = store_->InsertApproval(MakeApproval(agency_a_, 1, 1000, "2026-01-01T00:00:00Z"));
+    auto later = store_->InsertApproval(MakeApproval(agency_a_, 1, 1000, kFarFuture));
+    ASSERT_TRUE(due && later);
+    auto refused = store_->DecideApproval(agency_a_, due->id, {"approved", 2, "c@a.test", "", "2026-01-01T00:00:01Z"});
+    ASSERT_TRUE(refused);
+    EXPECT_FALSE(refused->first) << "an expired approval was approved";
+    auto swept = store_->ExpireDueApprovals("2026-01-01T00:00:01Z", 50);
+    ASSERT_TRUE(swept) << swept.error().message;
+    ASSERT_EQ(swept->size(), 1u);
+    EXPECT_EQ((*swept)[0].id, due->id);
+    EXPECT_EQ((*swept)[0].status, "expired");
+    EXPECT_EQ(store_->ExpireDueApprovals("2026-01-01T00:00:01Z", 50)->size(), 0u) << "swept twice";
+    EXPECT_EQ(store_->FindApproval(agency_a_, later->id)->status, "pending");
+}
+
+TEST_P(StoreContract, ConcurrentSweepsExpireEachApprovalOnce) {
+    constexpr int kRows = 40;
+    for (int i = 0; i < kRows; ++i)
+        ASSERT_TRUE(store_->InsertApproval(MakeApproval(agency_a_, 1, 1, "2026-01-01T00:00:00Z")));
+    std::atomic<int> expired{0}, errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (;;) {
+                auto r = store_->ExpireDueApprovals("2026-06-01T00:00:00Z", 3);
+                if (!r) {
+                    ++errors;
+                    return;
+                }
+                if (r->empty()) return;
+                expired += static_cast<int>(r->size());
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(expired.load(), kRows);
+}
+
+TEST_P(StoreContract, PayoutTotalCountsTodaysPayoutsThatDidNotFailAndPendingApprovals) {
+    Transfer t;
+    t.agency_id = agency_a_;
+    t.kind = TxKind::kB2c;
+    t.type = "payout";
+    t.command_id = "BusinessPayment";
+    t.phone_number = "254708374149";
+    t.remarks = "r";
+    t.amount = 700;
+    auto ok = store_->InsertTransfer(t);
+    t.amount = 300;
+    auto failed = store_->InsertTransfer(t);
+    ASSERT_TRUE(ok && failed);
+    ASSERT_TRUE(store_->MarkTransferRejected(failed->id, "refused"));
+    ASSERT_TRUE(store_->InsertApproval(MakeApproval(agency_a_, 1, 2000, kFarFuture)));
+    ASSERT_TRUE(store_->InsertApproval(MakeApproval(agency_a_, 1, 5000, "2000-01-01T00:00:00Z")));  // expired
+    ASSERT_TRUE(store_->InsertApproval(MakeApproval(agency_b_, 1, 9000, kFarFuture)));              // another agency
+    const std::string now = NowIso8601();
+    auto total = store_->PayoutTotal(agency_a_, "2000-01-01T00:00:00Z", kFarFuture, now);
+    ASSERT_TRUE(total) << total.error().message;
+    EXPECT_EQ(*total, 700 + 2000);
+    EXPECT_EQ(*store_->PayoutTotal(agency_a_, kFarFuture, kFarFuture, now), 2000) << "no payouts in an empty day";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),

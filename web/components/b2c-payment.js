@@ -6,6 +6,7 @@
 // Steps: form -> confirm -> waiting (polls GET /api/v1/mpesa/transactions/:id) -> result.
 import { ApiError } from '../js/api.js';
 import { sendOnce } from '../js/send.js';
+import { heldView } from '../js/held.js';
 import { liveText, pollTransaction } from '../js/poll.js';
 import { displayPhone, el, formatDateTime, formatKES, formatPhoneAsTyped, normalizePhone, phoneError } from '../js/format.js';
 
@@ -187,7 +188,16 @@ export class B2cPayment extends HTMLElement {
         const result = await sendOnce(this, '/api/v1/mpesa/b2c', body, {
             buttons: [send, back], main: send, busyText: 'Sending…', idleText: `Send ${formatKES(v.amount)}`, errorBox, describeError,
         });
-        if (result) this._wait(result);
+        if (result && result.approval) this._showHeld(result.approval);
+        else if (result) this._wait(result);
+    }
+
+    /** Above the approval threshold: held for a second admin, nothing sent (202). Neither a success nor a failure. */
+    _showHeld(approval) {
+        const again = el('button', { type: 'button', class: 'btn btn-secondary b2c-again', text: 'Send another' });
+        again.addEventListener('click', () => this.reset());
+        this._setStep('held', heldView(approval, 'b2c', again), true);
+        this._emit('held', approval);
     }
 
     async _wait(initial) {

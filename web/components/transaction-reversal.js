@@ -5,6 +5,7 @@
 // Steps: pick (list of successful payments + details + reason) -> confirm (clear warning) -> waiting -> result.
 import { api, ApiError } from '../js/api.js';
 import { sendOnce } from '../js/send.js';
+import { heldView } from '../js/held.js';
 import { liveText, pollTransaction } from '../js/poll.js';
 import { displayPhone, el, formatDateTime, formatKES } from '../js/format.js';
 
@@ -204,7 +205,23 @@ export class TransactionReversal extends HTMLElement {
         const result = await sendOnce(this, '/api/v1/mpesa/reverse', body, {
             buttons: [button, back], main: button, busyText: 'Reversing…', idleText: `Reverse ${formatKES(this._amount)}`, errorBox, describeError,
         });
-        if (result) this._wait(result);
+        if (result && result.approval) this._showHeld(result.approval);
+        else if (result) this._wait(result);
+    }
+
+    /** Above the approval threshold: held for a second admin, nothing sent (202). */
+    _showHeld(approval) {
+        const again = el('button', { type: 'button', class: 'btn btn-secondary rev-again', text: 'Reverse another payment' });
+        again.addEventListener('click', () => {
+            this._selected = null;
+            this._reason = '';
+            this._amount = null;
+            this._attempt = null;
+            this.removeAttribute('transaction-id');
+            this.reload();
+        });
+        this._setStep('held', heldView(approval, 'rev', again), true);
+        this._emit('held', approval);
     }
 
     async _wait(initial) {

@@ -11,6 +11,8 @@ const kLinks = [
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/audit.html', label: 'Audit log', roles: ['admin'] },
     { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
+    { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
+    { href: '/settings.html', label: 'Settings', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
     { href: '/two-factor.html', label: 'Two-factor login' },
 ];
