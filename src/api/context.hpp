@@ -2,6 +2,7 @@
 // What every handler needs, wired once by app/. Handlers run on the worker pool, so they may call the store;
 // routes that wait on Daraja are AsyncHandlers (answer_later.hpp) and never hold a thread while Daraja answers.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -11,7 +12,9 @@
 #include "daraja/in_flight.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
+#include "api/api_key_usage.hpp"
 #include "service/auth.hpp"
+#include "service/haven_jwt.hpp"
 #include "service/hash_gate.hpp"
 #include "service/login_throttle.hpp"
 #include "service/stk_service.hpp"
@@ -38,6 +41,9 @@ struct ApiContext {
     service::HashGate& hash_gate;            // every password hash or check goes through it
     service::LoginThrottle& login_throttle;  // failed logins per (account, address) and per address
     daraja::InFlightLimit& daraja_limit;     // DARAJA_MAX_IN_FLIGHT: routes waiting on Daraja (CallsDaraja)
+    // Non-user callers (api/guard.cpp): the per-key rate limit and last-used writes, and Haven's JWTs (null: off).
+    ApiKeyUsage* api_key_usage = nullptr;
+    std::shared_ptr<const service::HavenJwtVerifier> haven_jwt;
 
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;
@@ -58,6 +64,7 @@ net::Handler Audited(const ApiContext& ctx, std::string action, net::Handler han
 /// The same for a route that answers later: the audit row is written when the answer is given.
 net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncHandler handler);
 
+/// The audit actor of a caller: a user's email, "api-key:<name>" or "haven:<subject>".
 service::Actor ActorFrom(const service::Claims& claims, const net::Request& req);
 
 }  // namespace haven::api

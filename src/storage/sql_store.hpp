@@ -175,6 +175,15 @@ class SqlStore final : public Store {
     Result<void> ClearLoginFailures(const std::string& email, const std::string& address) override;
     Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) override;
 
+    // api keys (sql/api_keys.cpp)
+    Result<ApiKey> InsertApiKey(const ApiKey& key) override;
+    Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) override;
+    Result<std::vector<ApiKey>> ListApiKeys(int64_t agency_id) override;
+    Result<ApiKey> RevokeApiKey(int64_t agency_id, int64_t id) override;
+    Result<void> TouchApiKey(int64_t id, const std::string& at) override;
+    Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) override;
+    Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

@@ -231,6 +231,20 @@ struct AddressLoginFailures {
     int64_t oldest_at_ms = 0;  // Unix ms of the oldest counted failure; 0 when none
 };
 
+/// An API key for server-to-server calls. The key itself is never stored: `key_hash` is its SHA-256 (hex).
+struct ApiKey {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string name;
+    core::Role role = core::Role::kViewer;
+    std::string key_hash;
+    std::string prefix;      // the key's first characters, for telling keys apart
+    std::string created_by;  // the creating admin's email
+    std::string created_at;
+    std::string last_used_at;  // "" when never used
+    std::string revoked_at;    // "" while the key works
+};
+
 class Store {
   public:
     virtual ~Store() = default;
@@ -425,6 +439,23 @@ class Store {
     /// Deletes (email, address) rows whose last failure is before `failures_before_ms` and address rows before
     /// `address_before_ms`; returns how many rows went.
     virtual Result<int64_t> PruneLoginFailures(int64_t failures_before_ms, int64_t address_before_ms) = 0;
+
+    // --- api keys ---
+    /// Stores a new key (id, created_at, last_used_at and revoked_at are set here). kConflict on a duplicate hash.
+    virtual Result<ApiKey> InsertApiKey(const ApiKey& key) = 0;
+    /// The key with this SHA-256 hex, revoked or not (the caller decides). kNotFound when none.
+    virtual Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) = 0;
+    /// An agency's keys, newest first (revoked ones included).
+    virtual Result<std::vector<ApiKey>> ListApiKeys(int64_t agency_id) = 0;
+    /// Marks the key revoked (an already revoked key keeps its first revocation time). kNotFound when the agency
+    /// has no key with this id.
+    virtual Result<ApiKey> RevokeApiKey(int64_t agency_id, int64_t id) = 0;
+    /// Records that the key was used at `at` (ISO-8601 UTC).
+    virtual Result<void> TouchApiKey(int64_t id, const std::string& at) = 0;
+    /// Sets (or, with "", clears) the agency's Haven id. kConflict when another agency has it; kNotFound.
+    virtual Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) = 0;
+    /// The agency with this Haven id. kNotFound when none.
+    virtual Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
