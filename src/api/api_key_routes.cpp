@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "api/accepts.hpp"
+#include "api/dto.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -30,10 +31,10 @@ json ApiKeyJson(const storage::ApiKey& k) {
             {"name", k.name},
             {"role", std::string(core::ToString(k.role))},
             {"prefix", k.prefix},
-            {"createdAt", k.created_at},
+            {"createdAt", Instant(k.created_at)},
             {"createdBy", k.created_by},
-            {"lastUsedAt", NullIfEmpty(k.last_used_at)},
-            {"revokedAt", NullIfEmpty(k.revoked_at)}};
+            {"lastUsedAt", Instant(k.last_used_at)},
+            {"revokedAt", Instant(k.revoked_at)}};
 }
 
 /// Keys are managed by people: a key cannot mint or revoke keys.
