@@ -9,6 +9,7 @@ const kLinks = [
     { href: '/leases.html', label: 'Leases' },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
+    { href: '/api-keys.html', label: 'API keys', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
 ];
 
