@@ -120,10 +120,10 @@ net::Response PatchAgency(net::Request& req, const Caller& caller, ApiContext& c
 
 void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("POST", "/api/v1/api-keys",
-               Accepts(kJsonBody, Audited(ctx, "apikey.create",
-                                          Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
-                                              return Create(req, c, ctx);
-                                          }))));
+               Accepts(kJsonBody,
+                       Audited(ctx, "apikey.create", Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
+                                   return Create(req, c, ctx);
+                               }))));
     router.Add("GET", "/api/v1/api-keys",
                Authed(ctx, kAdmins, [&ctx](net::Request&, const Caller& c) { return List(c, ctx); }));
     router.Add("DELETE", "/api/v1/api-keys/{id}",
@@ -131,10 +131,10 @@ void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx) {
                            return Revoke(req, c, ctx);
                        })));
     router.Add("PATCH", "/api/v1/agency",
-               Accepts(kJsonBody, Audited(ctx, "agency.update",
-                                          Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
-                                              return PatchAgency(req, c, ctx);
-                                          }))));
+               Accepts(kJsonBody,
+                       Audited(ctx, "agency.update", Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
+                                   return PatchAgency(req, c, ctx);
+                               }))));
 }
 
 }  // namespace haven::api

@@ -82,9 +82,8 @@ net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncH
 
 service::Actor ActorFrom(const service::Claims& claims, const net::Request& req) {
     // Rows' user_id references users: API-key and Haven callers have none.
-    return service::Actor{claims.agency_id,
-                          claims.user_id != 0 ? std::optional<int64_t>(claims.user_id) : std::nullopt, claims.email,
-                          req.request_id};
+    return service::Actor{claims.agency_id, claims.user_id != 0 ? std::optional<int64_t>(claims.user_id) : std::nullopt,
+                          claims.email, req.request_id};
 }
 
 }  // namespace haven::api

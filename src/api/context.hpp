@@ -6,16 +6,16 @@
 #include <optional>
 #include <string>
 
+#include "api/api_key_usage.hpp"
 #include "core/error.hpp"
 #include "core/models.hpp"
 #include "daraja/client.hpp"
 #include "daraja/in_flight.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
-#include "api/api_key_usage.hpp"
 #include "service/auth.hpp"
-#include "service/haven_jwt.hpp"
 #include "service/hash_gate.hpp"
+#include "service/haven_jwt.hpp"
 #include "service/login_throttle.hpp"
 #include "service/stk_service.hpp"
 #include "storage/store.hpp"

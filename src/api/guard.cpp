@@ -93,14 +93,15 @@ namespace {
 core::Result<void> CountKeyUse(const Caller& caller, const ApiContext& ctx) {
     if (caller.api_key_id == 0 || !ctx.api_key_usage) return {};
     if (const int wait = ctx.api_key_usage->Take(caller.api_key_id); wait > 0) {
-        core::Error e{ErrorCode::kRateLimited, "this API key has made too many requests; try again in " +
-                                                   std::to_string(wait) + " s"};
+        core::Error e{ErrorCode::kRateLimited,
+                      "this API key has made too many requests; try again in " + std::to_string(wait) + " s"};
         e.extra = {{"retryAfterSeconds", wait}};
         return tl::unexpected(e);
     }
     if (ctx.api_key_usage->ShouldTouch(caller.api_key_id, std::chrono::steady_clock::now())) {
         auto touched = ctx.store.TouchApiKey(caller.api_key_id, core::IsoUtc(std::chrono::system_clock::now()));
-        if (!touched) spdlog::warn("api key {}: last-used time not saved: {}", caller.api_key_id, touched.error().message);
+        if (!touched)
+            spdlog::warn("api key {}: last-used time not saved: {}", caller.api_key_id, touched.error().message);
     }
     return {};
 }

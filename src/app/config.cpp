@@ -297,7 +297,8 @@ core::Result<Config> LoadConfig(const Env& env) {
         return tl::unexpected(v.error());
     c.haven_jwt.secret = get("HAVEN_JWT_SECRET").value_or("");
     if (!c.haven_jwt.secret.empty() && c.haven_jwt.secret.size() < 32) {
-        return tl::unexpected(Bad("HAVEN_JWT_SECRET", "at least 32 characters (the secret Haven signs HS256 tokens with)"));
+        return tl::unexpected(
+            Bad("HAVEN_JWT_SECRET", "at least 32 characters (the secret Haven signs HS256 tokens with)"));
     }
     c.haven_jwt.public_key_file = get("HAVEN_JWT_PUBLIC_KEY_FILE").value_or("");
     c.haven_jwt.jwks_file = get("HAVEN_JWT_JWKS_FILE").value_or("");
@@ -308,9 +309,11 @@ core::Result<Config> LoadConfig(const Env& env) {
     c.haven_jwt.subject_claim = get("HAVEN_JWT_SUBJECT_CLAIM").value_or("sub");
     if (auto map = get("HAVEN_JWT_ROLE_MAP")) {
         auto parsed = service::ParseRoleMap(*map);
-        if (!parsed) return tl::unexpected(Bad("HAVEN_JWT_ROLE_MAP", "haven_role=our_role pairs, e.g. "
-                                                                    "landlord=admin,property_manager=manager,agent=viewer",
-                                              map));
+        if (!parsed)
+            return tl::unexpected(Bad("HAVEN_JWT_ROLE_MAP",
+                                      "haven_role=our_role pairs, e.g. "
+                                      "landlord=admin,property_manager=manager,agent=viewer",
+                                      map));
         c.haven_jwt.role_map = std::move(*parsed);
     }
 

@@ -92,10 +92,10 @@ core::Result<Pkey> RsaFromJwk(const json& jwk) {
     if (!n) return tl::unexpected(n.error());
     auto e = Base64UrlField(jwk, "e");
     if (!e) return tl::unexpected(e.error());
-    std::unique_ptr<BIGNUM, BnFree> bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()),
-                                                   static_cast<int>(n->size()), nullptr));
-    std::unique_ptr<BIGNUM, BnFree> bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()),
-                                                   static_cast<int>(e->size()), nullptr));
+    std::unique_ptr<BIGNUM, BnFree> bn_n(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr));
+    std::unique_ptr<BIGNUM, BnFree> bn_e(
+        BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr));
     std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
     if (!bn_n || !bn_e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
         OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
@@ -165,7 +165,8 @@ core::Result<std::map<std::string, core::Role>> ParseRoleMap(std::string_view te
         entry = trim(entry);
         if (entry.empty()) continue;
         const auto eq = entry.find('=');
-        if (eq == std::string::npos) return tl::unexpected(Invalid("expected haven_role=our_role, got '" + entry + "'"));
+        if (eq == std::string::npos)
+            return tl::unexpected(Invalid("expected haven_role=our_role, got '" + entry + "'"));
         auto role = core::ParseRole(trim(entry.substr(eq + 1)));
         const std::string name = trim(entry.substr(0, eq));
         if (!role || name.empty()) {
@@ -181,7 +182,7 @@ core::Result<HavenJwtVerifier::Key> JwkToKey(const std::string& jwk_json) {
     if (!jwk.is_object()) return tl::unexpected(Invalid("a JWK must be a JSON object"));
     if (jwk.contains("use") && jwk["use"] != "sig") return tl::unexpected(Invalid("the key is not for signatures"));
     const std::string kty = jwk.value("kty", "");
-    core::Result<Pkey> key = kty == "RSA" ? RsaFromJwk(jwk)
+    core::Result<Pkey> key = kty == "RSA"  ? RsaFromJwk(jwk)
                              : kty == "EC" ? EcFromJwk(jwk)
                                            : core::Result<Pkey>(tl::unexpected(Invalid("kty must be RSA or EC")));
     if (!key) return tl::unexpected(key.error());
@@ -291,8 +292,8 @@ core::Result<HavenIdentity> HavenJwtVerifier::Verify(std::string_view token, int
         mapped = it->second;
     }
     if (!mapped) {
-        return tl::unexpected(core::Error{ErrorCode::kForbidden, "your Haven role ('" + role +
-                                                                     "') has no access here; ask an agency admin"});
+        return tl::unexpected(core::Error{ErrorCode::kForbidden,
+                                          "your Haven role ('" + role + "') has no access here; ask an agency admin"});
     }
     out.role = *mapped;
     out.subject = ClaimText(p, settings_.subject_claim);

@@ -23,9 +23,9 @@ struct HavenJwtSettings {
     std::string jwks_file;        // HAVEN_JWT_JWKS_FILE: a JWKS document ({"keys": [...]}), keys picked by "kid"
     std::string issuer;           // HAVEN_JWT_ISSUER: required "iss" when set
     std::string audience;         // HAVEN_JWT_AUDIENCE: required in "aud" (a string or an array) when set
-    std::string agency_claim = "agencyId";  // HAVEN_JWT_AGENCY_CLAIM: Haven's agency id (agencies.external_id)
-    std::string role_claim = "role";        // HAVEN_JWT_ROLE_CLAIM
-    std::string subject_claim = "sub";      // HAVEN_JWT_SUBJECT_CLAIM: who, for the audit log
+    std::string agency_claim = "agencyId";       // HAVEN_JWT_AGENCY_CLAIM: Haven's agency id (agencies.external_id)
+    std::string role_claim = "role";             // HAVEN_JWT_ROLE_CLAIM
+    std::string subject_claim = "sub";           // HAVEN_JWT_SUBJECT_CLAIM: who, for the audit log
     std::map<std::string, core::Role> role_map;  // HAVEN_JWT_ROLE_MAP; empty: admin, manager, viewer as named
     int64_t max_skew_seconds = 60;
 

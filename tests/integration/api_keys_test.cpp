@@ -180,18 +180,21 @@ class HavenJwt : public GatewayTest {
 
     static json Claims(const std::string& role, int64_t exp_in = 600) {
         const int64_t now = std::time(nullptr);
-        return {{"sub", "haven-user-42"}, {"agencyId", kHavenAgency}, {"role", role}, {"iss", kIssuer},
-                {"aud", kAudience},       {"iat", now},               {"exp", now + exp_in}};
+        return {{"sub", "haven-user-42"}, {"agencyId", kHavenAgency}, {"role", role},
+                {"iss", kIssuer},         {"aud", kAudience},         {"iat", now},
+                {"exp", now + exp_in}};
     }
 
     static std::string Sign(json spec) { return RunNode("sign " + Quote(spec.dump())); }
-    static std::string Hs256(const json& claims) { return Sign({{"alg", "HS256"}, {"secret", kHavenSecret}, {"claims", claims}}); }
+    static std::string Hs256(const json& claims) {
+        return Sign({{"alg", "HS256"}, {"secret", kHavenSecret}, {"claims", claims}});
+    }
     static std::string Es256Pem(const json& claims) {
         return Sign({{"alg", "ES256"}, {"pemFile", (keys_dir_ / "es256-private.pem").string()}, {"claims", claims}});
     }
     static std::string Jwks(const std::string& alg, const std::string& kid, const json& claims) {
-        return Sign({{"alg", alg}, {"jwkFile", (keys_dir_ / "jwks-private.json").string()}, {"kid", kid},
-                     {"claims", claims}});
+        return Sign(
+            {{"alg", alg}, {"jwkFile", (keys_dir_ / "jwks-private.json").string()}, {"kid", kid}, {"claims", claims}});
     }
 
     int LeasesStatus(const std::string& token) { return Api("GET", "/api/v1/leases", nullptr, token).status; }
@@ -209,7 +212,10 @@ TEST_F(HavenJwt, Hs256TokenActsAsTheMappedAgencyAndRole) {
     EXPECT_EQ(r.status, 200) << r.body.dump();
     // landlord = admin: may create leases and manage API keys' list
     EXPECT_EQ(Api("POST", "/api/v1/leases",
-                  {{"tenantName", "Otieno"}, {"phoneNumber", "0708374149"}, {"unit", "C1"}, {"monthlyRent", 9000},
+                  {{"tenantName", "Otieno"},
+                   {"phoneNumber", "0708374149"},
+                   {"unit", "C1"},
+                   {"monthlyRent", 9000},
                    {"accountReference", "C1"}},
                   token)
                   .status,
@@ -221,7 +227,10 @@ TEST_F(HavenJwt, Es256PemTokenIsAcceptedWithItsRole) {
     const std::string token = Es256Pem(Claims("agent"));  // agent = viewer
     EXPECT_EQ(LeasesStatus(token), 200);
     EXPECT_EQ(Api("POST", "/api/v1/leases",
-                  {{"tenantName", "Otieno"}, {"phoneNumber", "0708374149"}, {"unit", "C1"}, {"monthlyRent", 9000},
+                  {{"tenantName", "Otieno"},
+                   {"phoneNumber", "0708374149"},
+                   {"unit", "C1"},
+                   {"monthlyRent", 9000},
                    {"accountReference", "C1"}},
                   token)
                   .status,
