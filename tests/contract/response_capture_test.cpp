@@ -350,6 +350,18 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         EXPECT_TRUE(NamesField(over.body, "limit")) << over.body.dump();
     }
 
+    // --- API keys and the agency's Haven id
+    const std::string keys = "/api/v1/api-keys";
+    auto key = Hit("POST", keys, keys, {{"name", "haven-backend"}, {"role", "manager"}}, admin);
+    ASSERT_EQ(key.status, 201) << key.body.dump();
+    EXPECT_EQ(Hit("GET", keys, keys, nullptr, key.body["data"]["key"]).status, 403) << "a key lists no keys";
+    EXPECT_EQ(Hit("GET", keys, keys, nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("DELETE", "/api/v1/api-keys/{id}", keys + "/" + key.body["data"]["id"].dump(), nullptr, admin).status,
+              200);
+    EXPECT_EQ(
+        Hit("PATCH", "/api/v1/agency", "/api/v1/agency", {{"externalId", "65a1b2c3d4e5f6a7b8c9d0e1"}}, admin).status,
+        200);
+
     // --- every route without a token, as a viewer and as an admin with an empty body, naming nothing:
     // whatever each answers (401, 403, 404, 400...) must be documented and match the error schema.
     for (const auto& route : gateway_->router().Routes()) {
