@@ -240,12 +240,14 @@ core::Result<HavenIdentity> HavenJwtVerifier::Verify(std::string_view token, int
 
     // Registered claims first (RFC 8725: exp required), so a refusal names the real reason.
     const json& p = *payload;
-    const int64_t skew = settings_.max_skew_seconds;
+    // NumericDate may have a fraction: compared as doubles, so no value can overflow.
+    const double now = static_cast<double>(now_unix);
+    const double skew = static_cast<double>(settings_.max_skew_seconds);
     if (!p.contains("exp") || !p["exp"].is_number()) return tl::unexpected(Refused("no exp"));
-    if (now_unix >= p["exp"].get<int64_t>() + skew) return tl::unexpected(Refused("expired"));
+    if (now >= p["exp"].get<double>() + skew) return tl::unexpected(Refused("expired"));
     if (p.contains("nbf")) {
         if (!p["nbf"].is_number()) return tl::unexpected(Refused("malformed nbf"));
-        if (now_unix + skew < p["nbf"].get<int64_t>()) return tl::unexpected(Refused("not valid yet"));
+        if (now + skew < p["nbf"].get<double>()) return tl::unexpected(Refused("not valid yet"));
     }
     if (!settings_.issuer.empty() && p.value("iss", json()) != settings_.issuer) {
         return tl::unexpected(Refused("wrong issuer"));
