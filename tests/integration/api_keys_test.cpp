@@ -96,7 +96,7 @@ TEST_F(ApiKeys, RevokedKeyIsRefusedAtOnce) {
     EXPECT_FALSE(revoked.body["data"]["revokedAt"].is_null());
     auto r = Api("GET", "/api/v1/leases", nullptr, key);
     EXPECT_EQ(r.status, 401);
-    EXPECT_EQ(r.body["error"]["code"], "UNAUTHENTICATED");
+    EXPECT_EQ(r.body["error"]["code"], "UNAUTHORIZED");
 }
 
 TEST_F(ApiKeys, KeyOnlyAcceptedAsBearer) {
