@@ -90,7 +90,7 @@ void TransactionStatus(net::Request& req, const Caller& caller, ApiContext& ctx,
     if (!id) {
         return reply(ErrorResponse(core::Error::Validation("transactionId", "transactionId must be a transaction id")));
     }
-    service::QueryTransactionStatusAsync(caller.agency_id, *id, caller.user_id, B2cDepsFor(ctx),
+    service::QueryTransactionStatusAsync(caller.agency_id, *id, ActorFrom(caller, req).user_id, B2cDepsFor(ctx),
                                          [reply = std::move(reply)](core::Result<storage::StatusQuery> out) {
                                              if (!out)
                                                  return reply(NotFoundOr(out.error(), "no transaction with this id"));

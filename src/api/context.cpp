@@ -17,7 +17,7 @@ void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<s
     core::AuditEntry entry;
     if (claims) {
         entry.agency_id = claims->agency_id;
-        entry.actor_user_id = claims->user_id;
+        if (claims->user_id != 0) entry.actor_user_id = claims->user_id;  // 0: an API key or a Haven token
         entry.actor = claims->email;
     } else {
         entry.actor = "anonymous";
@@ -89,7 +89,9 @@ net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncH
 }
 
 service::Actor ActorFrom(const service::Claims& claims, const net::Request& req) {
-    return service::Actor{claims.agency_id, claims.user_id, claims.email, req.request_id};
+    // Rows' user_id references users: API-key and Haven callers have none.
+    return service::Actor{claims.agency_id, claims.user_id != 0 ? std::optional<int64_t>(claims.user_id) : std::nullopt,
+                          claims.email, req.request_id};
 }
 
 }  // namespace haven::api

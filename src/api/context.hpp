@@ -2,9 +2,11 @@
 // What every handler needs, wired once by app/. Handlers run on the worker pool, so they may call the store;
 // routes that wait on Daraja are AsyncHandlers (answer_later.hpp) and never hold a thread while Daraja answers.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "api/api_key_usage.hpp"
 #include "core/error.hpp"
 #include "core/models.hpp"
 #include "daraja/client.hpp"
@@ -13,6 +15,7 @@
 #include "net/http_client.hpp"
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
+#include "service/haven_jwt.hpp"
 #include "service/login_throttle.hpp"
 #include "service/sessions.hpp"
 #include "service/stk_service.hpp"
@@ -40,6 +43,9 @@ struct ApiContext {
     service::HashGate& hash_gate;            // every password hash or check goes through it
     service::LoginThrottle& login_throttle;  // failed logins per (account, address) and per address
     daraja::InFlightLimit& daraja_limit;     // DARAJA_MAX_IN_FLIGHT: routes waiting on Daraja (CallsDaraja)
+    // Non-user callers (api/guard.cpp): the per-key rate limit and last-used writes, and Haven's JWTs (null: off).
+    ApiKeyUsage* api_key_usage = nullptr;
+    std::shared_ptr<const service::HavenJwtVerifier> haven_jwt;
 
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;
@@ -72,6 +78,7 @@ net::AsyncHandler Audited(const ApiContext& ctx, std::string action, net::AsyncH
 /// change it records): only refusals and failures (status >= 300) are recorded here.
 net::Handler AuditedRefusals(const ApiContext& ctx, std::string action, net::Handler handler);
 
+/// The audit actor of a caller: a user's email, "api-key:<name>" or "haven:<subject>".
 service::Actor ActorFrom(const service::Claims& claims, const net::Request& req);
 
 }  // namespace haven::api

@@ -42,6 +42,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterPrivacyRoutes(router, ctx);
     RegisterSessionRoutes(router, ctx);
     RegisterApprovalRoutes(router, ctx);
+    RegisterApiKeyRoutes(router, ctx);
 }
 
 }  // namespace haven::api

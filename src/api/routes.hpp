@@ -19,6 +19,7 @@ void RegisterAuditRoutes(net::Router& router, ApiContext& ctx);        // audit_
 void RegisterPrivacyRoutes(net::Router& router, ApiContext& ctx);      // privacy_routes.cpp: export, erasure
 void RegisterSessionRoutes(net::Router& router, ApiContext& ctx);      // session_routes.cpp: refresh, logout, 2FA
 void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);     // approval_routes.cpp: settings, approvals
+void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);       // api_key_routes.cpp: API keys, agency id
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

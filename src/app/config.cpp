@@ -303,6 +303,32 @@ core::Result<Config> LoadConfig(const Env& env) {
     else
         return tl::unexpected(v.error());
 
+    if (auto v = number("API_KEY_RATE_PER_MINUTE", 0, 1000000, 120); v)
+        c.api_key_rate_per_minute = *v;
+    else
+        return tl::unexpected(v.error());
+    c.haven_jwt.secret = get("HAVEN_JWT_SECRET").value_or("");
+    if (!c.haven_jwt.secret.empty() && c.haven_jwt.secret.size() < 32) {
+        return tl::unexpected(
+            Bad("HAVEN_JWT_SECRET", "at least 32 characters (the secret Haven signs HS256 tokens with)"));
+    }
+    c.haven_jwt.public_key_file = get("HAVEN_JWT_PUBLIC_KEY_FILE").value_or("");
+    c.haven_jwt.jwks_file = get("HAVEN_JWT_JWKS_FILE").value_or("");
+    c.haven_jwt.issuer = get("HAVEN_JWT_ISSUER").value_or("");
+    c.haven_jwt.audience = get("HAVEN_JWT_AUDIENCE").value_or("");
+    c.haven_jwt.agency_claim = get("HAVEN_JWT_AGENCY_CLAIM").value_or("agencyId");
+    c.haven_jwt.role_claim = get("HAVEN_JWT_ROLE_CLAIM").value_or("role");
+    c.haven_jwt.subject_claim = get("HAVEN_JWT_SUBJECT_CLAIM").value_or("sub");
+    if (auto map = get("HAVEN_JWT_ROLE_MAP")) {
+        auto parsed = service::ParseRoleMap(*map);
+        if (!parsed)
+            return tl::unexpected(Bad("HAVEN_JWT_ROLE_MAP",
+                                      "haven_role=our_role pairs, e.g. "
+                                      "landlord=admin,property_manager=manager,agent=viewer",
+                                      map));
+        c.haven_jwt.role_map = std::move(*parsed);
+    }
+
     if (auto v = number("SIMULATOR_PORT", 0, 65535, 0); v)
         c.simulator_port = static_cast<uint16_t>(*v);
     else

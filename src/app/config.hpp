@@ -11,6 +11,7 @@
 
 #include "app/logging.hpp"
 #include "core/error.hpp"
+#include "service/haven_jwt.hpp"
 #include "workers/reconciler.hpp"
 
 namespace haven::app {
@@ -58,6 +59,9 @@ struct Config {
     int hash_queue = 2;        // HASH_QUEUE: logins waiting for a hash slot (default: twice HASH_CONCURRENCY)
     int64_t login_ip_max_failures = 100;        // LOGIN_IP_MAX_FAILURES: failed logins per client address...
     std::chrono::seconds login_ip_window{600};  // LOGIN_IP_WINDOW_SECONDS: ...within this window
+    // API keys and Haven's JWTs
+    int64_t api_key_rate_per_minute = 120;  // API_KEY_RATE_PER_MINUTE: requests a minute per API key (0: no limit)
+    service::HavenJwtSettings haven_jwt;    // HAVEN_JWT_*: Haven's own tokens (off unless a key is configured)
     // Built-in simulator (simulator mode)
     uint16_t simulator_port = 0;
     std::chrono::milliseconds simulator_callback_delay{3000};

@@ -44,6 +44,7 @@ struct Gateway::Impl {
     std::unique_ptr<service::HashGate> hash_gate;
     std::unique_ptr<service::LoginThrottle> login_throttle;
     std::unique_ptr<daraja::InFlightLimit> daraja_limit;
+    std::unique_ptr<api::ApiKeyUsage> api_key_usage;
     std::unique_ptr<api::ApiContext> ctx;
     net::Router router;
     std::unique_ptr<net::Server> server;
@@ -158,6 +159,13 @@ core::Result<void> Gateway::Start() {
     s.daraja_limit = std::make_unique<daraja::InFlightLimit>(c.daraja_max_in_flight);
     s.ctx = std::make_unique<api::ApiContext>(
         api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate, *s.login_throttle, *s.daraja_limit});
+    s.api_key_usage = std::make_unique<api::ApiKeyUsage>(c.api_key_rate_per_minute);
+    s.ctx->api_key_usage = s.api_key_usage.get();
+    if (c.haven_jwt.Enabled()) {
+        auto verifier = service::HavenJwtVerifier::Load(c.haven_jwt);
+        if (!verifier) return core::Fail(ErrorCode::kValidation, "HAVEN_JWT: " + verifier.error().message);
+        s.ctx->haven_jwt = *verifier;
+    }
     api::RegisterAllRoutes(s.router, *s.ctx);
 
     net::ServerOptions options;

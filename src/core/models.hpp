@@ -12,6 +12,7 @@ enum class Role { kAdmin, kManager, kViewer };
 struct Agency {
     int64_t id = 0;
     std::string name;
+    std::string external_id;  // Haven's id for the agency; "" when unset (read by the api-key/Haven-JWT queries)
 };
 
 struct User {

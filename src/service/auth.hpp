@@ -32,6 +32,9 @@ struct Claims {
     std::string email;                      // "email"
     int64_t iat = 0;                        // issued at, Unix seconds
     int64_t exp = 0;                        // expires at, Unix seconds
+    // Callers without a user row (user_id 0): an API key or a Haven JWT. `email` then holds the audit actor
+    // ("api-key:<name>", "haven:<subject>").
+    int64_t api_key_id = 0;  // the key's id for an API-key caller
 };
 
 /// Issues a compact JWT: base64url({"alg":"HS256","typ":"JWT"}) . base64url(claims) . base64url(HMAC-SHA256),

@@ -212,6 +212,14 @@ class SqlStore final : public Store {
     Result<std::vector<Approval>> ExpireDueApprovals(const std::string& now, int limit) override;
     Result<int64_t> PayoutTotal(int64_t agency_id, const std::string& from, const std::string& to,
                                 const std::string& now) override;
+    // api keys (sql/api_keys.cpp)
+    Result<ApiKey> InsertApiKey(const ApiKey& key) override;
+    Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) override;
+    Result<std::vector<ApiKey>> ListApiKeys(int64_t agency_id) override;
+    Result<ApiKey> RevokeApiKey(int64_t agency_id, int64_t id) override;
+    Result<void> TouchApiKey(int64_t id, const std::string& at) override;
+    Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) override;
+    Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -275,6 +275,18 @@ struct ApprovalDecision {
     std::string checker_email;
     std::string reason;
     std::string now;  // ISO-8601 UTC: an approval whose expires_at <= now cannot be decided
+/// An API key for server-to-server calls. The key itself is never stored: `key_hash` is its SHA-256 (hex).
+struct ApiKey {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string name;
+    core::Role role = core::Role::kViewer;
+    std::string key_hash;
+    std::string prefix;      // the key's first characters, for telling keys apart
+    std::string created_by;  // the creating admin's email
+    std::string created_at;
+    std::string last_used_at;  // "" when never used
+    std::string revoked_at;    // "" while the key works
 };
 
 class Store {
@@ -603,6 +615,22 @@ class Store {
     /// fail (succeeded or in flight), plus the agency's B2C approvals still pending and unexpired at `now`.
     virtual Result<int64_t> PayoutTotal(int64_t agency_id, const std::string& from, const std::string& to,
                                         const std::string& now) = 0;
+    // --- api keys ---
+    /// Stores a new key (id, created_at, last_used_at and revoked_at are set here). kConflict on a duplicate hash.
+    virtual Result<ApiKey> InsertApiKey(const ApiKey& key) = 0;
+    /// The key with this SHA-256 hex, revoked or not (the caller decides). kNotFound when none.
+    virtual Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) = 0;
+    /// An agency's keys, newest first (revoked ones included).
+    virtual Result<std::vector<ApiKey>> ListApiKeys(int64_t agency_id) = 0;
+    /// Marks the key revoked (an already revoked key keeps its first revocation time). kNotFound when the agency
+    /// has no key with this id.
+    virtual Result<ApiKey> RevokeApiKey(int64_t agency_id, int64_t id) = 0;
+    /// Records that the key was used at `at` (ISO-8601 UTC).
+    virtual Result<void> TouchApiKey(int64_t id, const std::string& at) = 0;
+    /// Sets (or, with "", clears) the agency's Haven id. kConflict when another agency has it; kNotFound.
+    virtual Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) = 0;
+    /// The agency with this Haven id. kNotFound when none.
+    virtual Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

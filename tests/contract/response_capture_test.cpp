@@ -468,6 +468,17 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         200);
     EXPECT_EQ(Hit("GET", exp, exp + "?phone=0711000001", nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/leases", "/api/v1/leases", nullptr, admin).status, 200) << "erased rows still list";
+    // --- API keys and the agency's Haven id
+    const std::string keys = "/api/v1/api-keys";
+    auto key = Hit("POST", keys, keys, {{"name", "haven-backend"}, {"role", "manager"}}, admin);
+    ASSERT_EQ(key.status, 201) << key.body.dump();
+    EXPECT_EQ(Hit("GET", keys, keys, nullptr, key.body["data"]["key"]).status, 403) << "a key lists no keys";
+    EXPECT_EQ(Hit("GET", keys, keys, nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("DELETE", "/api/v1/api-keys/{id}", keys + "/" + key.body["data"]["id"].dump(), nullptr, admin).status,
+              200);
+    EXPECT_EQ(
+        Hit("PATCH", "/api/v1/agency", "/api/v1/agency", {{"externalId", "65a1b2c3d4e5f6a7b8c9d0e1"}}, admin).status,
+        200);
 
     // --- every route without a token, as a viewer and as an admin with an empty body, naming nothing:
     // whatever each answers (401, 403, 404, 400...) must be documented and match the error schema.

@@ -1564,6 +1564,85 @@ TEST_P(StoreContract, PayoutTotalCountsTodaysPayoutsThatDidNotFailAndPendingAppr
     ASSERT_TRUE(total) << total.error().message;
     EXPECT_EQ(*total, 700 + 2000);
     EXPECT_EQ(*store_->PayoutTotal(agency_a_, kFarFuture, kFarFuture, now), 2000) << "no payouts in an empty day";
+// --- api keys ---
+
+ApiKey MakeApiKey(int64_t agency_id, const std::string& name, const std::string& hash) {
+    ApiKey k;
+    k.agency_id = agency_id;
+    k.name = name;
+    k.role = core::Role::kManager;
+    k.key_hash = hash;
+    k.prefix = "hmk_abcdefgh";
+    k.created_by = "admin@a.test";
+    return k;
+}
+
+TEST_P(StoreContract, ApiKeysAreFoundByHashAndListedPerAgency) {
+    auto a1 = store_->InsertApiKey(MakeApiKey(agency_a_, "backend", std::string(64, 'a')));
+    ASSERT_TRUE(a1) << a1.error().message;
+    EXPECT_TRUE(IsIso8601Utc(a1->created_at));
+    EXPECT_EQ(a1->role, core::Role::kManager);
+    EXPECT_TRUE(a1->last_used_at.empty());
+    EXPECT_TRUE(a1->revoked_at.empty());
+    ASSERT_TRUE(store_->InsertApiKey(MakeApiKey(agency_a_, "reports", std::string(64, 'b'))));
+    ASSERT_TRUE(store_->InsertApiKey(MakeApiKey(agency_b_, "other", std::string(64, 'c'))));
+
+    auto found = store_->FindApiKeyByHash(std::string(64, 'a'));
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_EQ(found->id, a1->id);
+    EXPECT_EQ(found->name, "backend");
+    EXPECT_EQ(store_->FindApiKeyByHash(std::string(64, 'z')).error().code, ErrorCode::kNotFound);
+
+    auto list = store_->ListApiKeys(agency_a_);
+    ASSERT_TRUE(list);
+    ASSERT_EQ(list->size(), 2u);
+    EXPECT_EQ((*list)[0].name, "reports");  // newest first
+    EXPECT_EQ((*list)[1].name, "backend");
+}
+
+TEST_P(StoreContract, ApiKeyHashIsUnique) {
+    ASSERT_TRUE(store_->InsertApiKey(MakeApiKey(agency_a_, "one", std::string(64, 'd'))));
+    auto dup = store_->InsertApiKey(MakeApiKey(agency_b_, "two", std::string(64, 'd')));
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kConflict);
+}
+
+TEST_P(StoreContract, RevokeApiKeyOnlyInItsAgencyAndKeepsTheFirstTime) {
+    auto key = store_->InsertApiKey(MakeApiKey(agency_a_, "k", std::string(64, 'e')));
+    ASSERT_TRUE(key);
+    EXPECT_EQ(store_->RevokeApiKey(agency_b_, key->id).error().code, ErrorCode::kNotFound);
+    auto revoked = store_->RevokeApiKey(agency_a_, key->id);
+    ASSERT_TRUE(revoked) << revoked.error().message;
+    EXPECT_TRUE(IsIso8601Utc(revoked->revoked_at));
+    auto again = store_->RevokeApiKey(agency_a_, key->id);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->revoked_at, revoked->revoked_at);
+    EXPECT_EQ(store_->FindApiKeyByHash(std::string(64, 'e'))->revoked_at, revoked->revoked_at);
+}
+
+TEST_P(StoreContract, TouchApiKeyRecordsLastUse) {
+    auto key = store_->InsertApiKey(MakeApiKey(agency_a_, "k", std::string(64, 'f')));
+    ASSERT_TRUE(key);
+    ASSERT_TRUE(store_->TouchApiKey(key->id, "2026-12-01T10:00:00Z"));
+    EXPECT_EQ(store_->FindApiKeyByHash(std::string(64, 'f'))->last_used_at, "2026-12-01T10:00:00Z");
+}
+
+TEST_P(StoreContract, AgencyExternalIdIsUniqueAndFindsTheAgency) {
+    auto set = store_->SetAgencyExternalId(agency_a_, "65a1b2c3d4e5f6a7b8c9d0e1");
+    ASSERT_TRUE(set) << set.error().message;
+    EXPECT_EQ(set->external_id, "65a1b2c3d4e5f6a7b8c9d0e1");
+    auto found = store_->FindAgencyByExternalId("65a1b2c3d4e5f6a7b8c9d0e1");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, agency_a_);
+    EXPECT_EQ(found->name, "Agency A");
+    auto taken = store_->SetAgencyExternalId(agency_b_, "65a1b2c3d4e5f6a7b8c9d0e1");
+    ASSERT_FALSE(taken);
+    EXPECT_EQ(taken.error().code, ErrorCode::kConflict);
+    // Several agencies may have none.
+    ASSERT_TRUE(store_->SetAgencyExternalId(agency_a_, ""));
+    ASSERT_TRUE(store_->SetAgencyExternalId(agency_b_, ""));
+    EXPECT_EQ(store_->FindAgencyByExternalId("65a1b2c3d4e5f6a7b8c9d0e1").error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(store_->SetAgencyExternalId(999999, "x").error().code, ErrorCode::kNotFound);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),

@@ -13,6 +13,7 @@ const kLinks = [
     { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
     { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
     { href: '/settings.html', label: 'Settings', roles: ['admin'] },
+    { href: '/api-keys.html', label: 'API keys', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
     { href: '/two-factor.html', label: 'Two-factor login' },
 ];
