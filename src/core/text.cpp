@@ -109,4 +109,28 @@ std::string Utf8Prefix(std::string_view text, size_t max_code_points) {
     return std::string(text);
 }
 
+std::string MaskName(std::string_view name) {
+    std::string out;
+    bool at_word_start = true;
+    for (size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        if (c == ' ' || c == '\t' || c == '-') {
+            at_word_start = true;
+            continue;
+        }
+        if (!at_word_start) continue;
+        at_word_start = false;
+        if (!out.empty()) out += ' ';
+        out += Utf8Prefix(name.substr(i), 1);
+        out += '.';
+    }
+    return out;
+}
+
+std::string MaskEmail(std::string_view email) {
+    const size_t at = email.rfind('@');
+    if (at == std::string_view::npos || at == 0) return "***";
+    return Utf8Prefix(email, 1) + "***" + std::string(email.substr(at));
+}
+
 }  // namespace haven::core

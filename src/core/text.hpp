@@ -37,4 +37,12 @@ std::string Utf8Prefix(std::string_view text, size_t max_code_points);
 /// zero, overflow and anything else give std::nullopt.
 std::optional<int64_t> ParseId(std::string_view text);
 
+/// A person's name as an append-only record may keep it: each word's first letter and a dot ("Jane Wanjiru" ->
+/// "J. W."). The audit log cannot be erased, so it holds no name a tenant could ask us to remove.
+std::string MaskName(std::string_view name);
+
+/// An e-mail address as an append-only record may keep it: the first character of the local part, "***" and the
+/// domain ("jane@example.com" -> "j***@example.com"); text without an '@' gives "***".
+std::string MaskEmail(std::string_view email);
+
 }  // namespace haven::core

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/phone.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 namespace haven::service {
@@ -11,14 +12,15 @@ using nlohmann::json;
 
 namespace {
 
-/// The lease fields an edit or an end may change, as the API names them (phone masked: see LeaseDiff).
+/// The lease fields an edit or an end may change, as the API names them. The audit log is append-only, so erasing a
+/// tenant's personal data (privacy) cannot reach it: the tenant's name, number and e-mail are kept masked here.
 json AuditedFields(const core::Lease& l) {
-    return {{"tenantName", l.tenant_name},
+    return {{"tenantName", core::MaskName(l.tenant_name)},
             {"phoneNumber", core::MaskPhone(l.phone_number)},
             {"unit", l.unit},
             {"monthlyRent", l.monthly_rent},
             {"accountReference", l.account_reference},
-            {"email", l.email.empty() ? json(nullptr) : json(l.email)},
+            {"email", l.email.empty() ? json(nullptr) : json(core::MaskEmail(l.email))},
             {"status", l.Ended() ? "ended" : "active"},
             {"endDate", l.end_date.empty() ? json(nullptr) : json(l.end_date)},
             {"endReason", l.end_reason.empty() ? json(nullptr) : json(l.end_reason)}};

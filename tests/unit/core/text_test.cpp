@@ -113,3 +113,17 @@ TEST(Utf8Prefix, CutsByCharactersNeverInsideOne) {
 
 }  // namespace
 }  // namespace haven::core
+
+TEST(MaskName, KeepsOnlyEachWordsInitial) {
+    EXPECT_EQ(MaskName("Jane Wanjiru"), "J. W.");
+    EXPECT_EQ(MaskName("  Mary-Anne   Otieno "), "M. A. O.");
+    EXPECT_EQ(MaskName("Ömer"), "Ö.");
+    EXPECT_EQ(MaskName(""), "");
+}
+
+TEST(MaskEmail, KeepsTheFirstCharacterAndTheDomain) {
+    EXPECT_EQ(MaskEmail("jane@example.com"), "j***@example.com");
+    EXPECT_EQ(MaskEmail("a.b@c@d.ke"), "a***@d.ke");
+    EXPECT_EQ(MaskEmail("no-at-sign"), "***");
+    EXPECT_EQ(MaskEmail("@example.com"), "***");
+}
