@@ -13,7 +13,8 @@ std::string ApiContext::CallbackUrlWithSecret() const {
 }
 
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
-           const std::string& action, const std::string& target, const std::string& outcome) {
+           const std::string& action, const std::string& target, const std::string& outcome,
+           const nlohmann::json& detail) {
     core::AuditEntry entry;
     if (claims) {
         entry.agency_id = claims->agency_id;
@@ -26,6 +27,7 @@ void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<s
     entry.target = target;
     entry.request_id = req.request_id;
     entry.outcome = outcome;
+    if (!detail.is_null()) entry.detail = detail.dump();
     auto r = ctx.store.InsertAudit(entry);
     if (!r) spdlog::error("audit log write failed: {}", r.error().message);
 }

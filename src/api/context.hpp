@@ -3,6 +3,7 @@
 // routes that wait on Daraja are AsyncHandlers (answer_later.hpp) and never hold a thread while Daraja answers.
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -65,7 +66,8 @@ struct ApiContext {
 
 /// Writes an audit row; failures are logged, never thrown.
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
-           const std::string& action, const std::string& target, const std::string& outcome);
+           const std::string& action, const std::string& target, const std::string& outcome,
+           const nlohmann::json& detail = nullptr);
 
 /// Wraps an authenticated write: after the handler answers, one audit row records who (from the
 /// bearer token, "anonymous" without one), the action, the target (path id or the created id) and
