@@ -9,6 +9,35 @@ namespace haven::api {
 
 using core::ErrorCode;
 
+namespace {
+
+/// Tokens issued before the user's tokens_valid_after (set when the account is disabled, its password reset by an
+/// admin, or changed by the user) are refused: the other sessions end with the old password.
+core::Result<void> RefuseTokenIssuedBeforeCutOff(const Caller& claims, const core::User& user) {
+    if (claims.iat < user.tokens_valid_after) {
+        return core::Fail(ErrorCode::kUnauthenticated, "this session has ended (the password changed): log in again");
+    }
+    return {};
+}
+
+/// Our own JWT, checked against the user row as it is now (one primary-key read): a disabled account is refused at
+/// once, not at expiry, and role and agency come from the row, so a role change applies to the next request.
+core::Result<Caller> CheckAgainstUserRow(Caller claims, const ApiContext& ctx) {
+    auto user = ctx.store.FindUserById(claims.user_id);
+    if (!user) {
+        if (user.error().code != ErrorCode::kNotFound) return core::Fail(user.error());
+        return core::Fail(ErrorCode::kUnauthenticated, "this account no longer exists: log in again");
+    }
+    if (!user->disabled_at.empty()) return core::Fail(ErrorCode::kUnauthenticated, "this account is disabled");
+    if (auto fresh = RefuseTokenIssuedBeforeCutOff(claims, *user); !fresh) return core::Fail(fresh.error());
+    claims.agency_id = user->agency_id;
+    claims.role = user->role;
+    claims.email = user->email;
+    return claims;
+}
+
+}  // namespace
+
 core::Result<Caller> Authenticate(const net::Request& req, const ApiContext& ctx) {
     auto header = req.Header("Authorization");
     constexpr std::string_view kBearer = "Bearer ";
@@ -22,7 +51,7 @@ core::Result<Caller> Authenticate(const net::Request& req, const ApiContext& ctx
         return core::Fail(ErrorCode::kUnauthenticated,
                           "your session is not valid (" + claims.error().message + "): log in again");
     }
-    return claims;
+    return CheckAgainstUserRow(std::move(*claims), ctx);
 }
 
 core::Result<Caller> Admit(const net::Request& req, const ApiContext& ctx, const Guard& guard) {

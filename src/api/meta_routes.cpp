@@ -38,6 +38,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterSimulatorRoutes(router, ctx);
     RegisterMetaRoutes(router, ctx);
     RegisterReviewRoutes(router, ctx);
+    RegisterUserRoutes(router, ctx);
 }
 
 }  // namespace haven::api

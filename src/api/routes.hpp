@@ -15,6 +15,7 @@ void RegisterB2cRoutes(net::Router& router, ApiContext& ctx);          // b2c_ro
 void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);      // balance_routes.cpp
 void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);         // meta_routes.cpp: config, health, openapi
 void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);       // review_routes.cpp: needs review
+void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_routes.cpp: users, invites, passwords
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

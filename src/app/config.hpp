@@ -50,6 +50,7 @@ struct Config {
     int64_t daraja_max_in_flight = 256;      // DARAJA_MAX_IN_FLIGHT: requests waiting on Daraja at once (beyond: 503)
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
+    int64_t invite_ttl_hours = 72;           // INVITE_TTL_HOURS: an invite or reset link works this long
     // Logins: password hashing bound and throttling
     int hash_concurrency = 1;  // HASH_CONCURRENCY: argon2id hashes at once (default: the number of cores)
     int hash_queue = 2;        // HASH_QUEUE: logins waiting for a hash slot (default: twice HASH_CONCURRENCY)

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <memory>
@@ -259,12 +260,19 @@ core::Result<LoginSuccess> FinishLogin(const LoginInput& input, const LoginDeps&
         AuditLogin(deps.store, input, nullptr, "user:" + input.email, "denied");
         return core::Fail(core::ErrorCode::kUnauthenticated, "wrong email or password");
     }
+    if (!user->disabled_at.empty()) {
+        AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id), "denied: disabled");
+        return core::Fail(core::ErrorCode::kUnauthenticated, "this account is disabled: ask your agency admin");
+    }
     if (auto cleared = deps.throttle.RecordSuccess(input.email, input.remote_ip); !cleared) {
         return core::Fail(cleared.error());
     }
     const auto now =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    Claims claims{user->id, user->agency_id, user->role, user->email, now, now + deps.jwt_ttl_seconds};
+    // A token's iat is in whole seconds: one issued in the second after a password change would otherwise fall before
+    // the cut-off (tokens_valid_after is the next second), so it carries the cut-off instead.
+    const int64_t issued_at = std::max<int64_t>(now, user->tokens_valid_after);
+    Claims claims{user->id, user->agency_id, user->role, user->email, issued_at, now + deps.jwt_ttl_seconds};
     AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id), "success");
     auto agency = deps.store.FindAgency(user->agency_id);
     return LoginSuccess{IssueJwt(claims, deps.jwt_secret), deps.jwt_ttl_seconds, *user,
