@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "api/accepts.hpp"
+#include "api/dto.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -37,16 +38,14 @@ int64_t NowUnix() {
 /// the change carries it as its iat; service/auth.cpp).
 int64_t CutOffNow() { return NowUnix() + 1; }
 
-json Nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
 json UserRowJson(const core::User& user) {
     return {{"id", user.id},
             {"email", user.email},
             {"role", core::ToString(user.role)},
             {"status", user.disabled_at.empty() ? "active" : "disabled"},
             {"passwordSet", !user.password_hash.empty()},
-            {"createdAt", user.created_at},
-            {"disabledAt", Nullable(user.disabled_at)}};
+            {"createdAt", Instant(user.created_at)},
+            {"disabledAt", Instant(user.disabled_at)}};
 }
 
 json InviteJson(const storage::UserInvite& invite) {
@@ -55,8 +54,8 @@ json InviteJson(const storage::UserInvite& invite) {
             {"email", invite.email},
             {"role", core::ToString(invite.role)},
             {"userId", invite.user_id ? json(*invite.user_id) : json(nullptr)},
-            {"createdAt", invite.created_at},
-            {"expiresAt", invite.expires_at}};
+            {"createdAt", Instant(invite.created_at)},
+            {"expiresAt", Instant(invite.expires_at)}};
 }
 
 /// The link answered once, when it is made: only its hash is kept.
