@@ -10,6 +10,8 @@ const kLinks = [
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
+    { href: '/users.html', label: 'Users', roles: ['admin'] },
+    { href: '/account.html', label: 'Account' },
 ];
 
 let configPromise = null;
