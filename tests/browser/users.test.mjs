@@ -22,8 +22,8 @@ describe('users', () => {
         await admin.waitForURL('**/users.html');
         await admin.locator('tr[data-email="admin@test.haven"]').waitFor();
 
-        await admin.getByLabel('Email').fill('new.manager@test.haven');
-        await admin.getByLabel('Role').selectOption('manager');
+        await admin.getByLabel('Email', { exact: true }).fill('new.manager@test.haven');
+        await admin.getByLabel('Role', { exact: true }).selectOption('manager');
         await admin.getByRole('button', { name: 'Create invite link' }).click();
         const linkBox = admin.locator('#one-time-link');
         await linkBox.waitFor();
