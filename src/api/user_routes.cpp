@@ -133,7 +133,8 @@ net::Response ForceReset(net::Request& req, const Caller& caller, ApiContext& ct
     link.purpose = "reset";
     link.token_hash = token.hash;
     link.created_by_user_id = caller.user_id;
-    link.expires_at = core::IsoUtc(std::chrono::system_clock::now() + std::chrono::seconds(ctx.settings.invite_ttl_seconds));
+    link.expires_at =
+        core::IsoUtc(std::chrono::system_clock::now() + std::chrono::seconds(ctx.settings.invite_ttl_seconds));
     auto stored = ctx.store.StartPasswordReset(caller.agency_id, *id, link, CutOffNow());
     if (!stored) return ErrorResponse(stored.error());
     return Ok(InviteWithLink(*stored, token.token), 201);
@@ -214,8 +215,8 @@ void AcceptInvite(net::Request& req, ApiContext& ctx, net::Reply reply) {
     auto work = [hash, password = *password]() { *hash = service::HashPassword(password); };
     auto answer = [&ctx, &req, reply, hash, token_hash, purpose = link->purpose]() {
         if (!*hash) return reply(ErrorResponse(hash->error()));
-        auto user = ctx.store.RedeemInvite(token_hash, **hash, core::IsoUtc(std::chrono::system_clock::now()),
-                                           CutOffNow());
+        auto user =
+            ctx.store.RedeemInvite(token_hash, **hash, core::IsoUtc(std::chrono::system_clock::now()), CutOffNow());
         if (!user) return reply(ErrorResponse(user.error()));
         service::Claims who{user->id, user->agency_id, user->role, user->email, 0, 0};
         Audit(ctx, req, who, purpose == "reset" ? "user.password" : "user.accept", "user:" + std::to_string(user->id),

@@ -69,10 +69,10 @@ void Feedback(const ZxcMatch_t& match, std::string_view password, bool sole_matc
                 out.warning = "A word by itself is easy to guess";
             }
             const bool starts_upper = !part.empty() && std::isupper(static_cast<unsigned char>(part.front()));
-            const bool all_upper = std::none_of(part.begin(), part.end(), [](unsigned char c) { return std::islower(c); });
-            if (all_upper && part.size() > 1 && std::any_of(part.begin(), part.end(), [](unsigned char c) {
-                    return std::isupper(c);
-                })) {
+            const bool all_upper =
+                std::none_of(part.begin(), part.end(), [](unsigned char c) { return std::islower(c); });
+            if (all_upper && part.size() > 1 &&
+                std::any_of(part.begin(), part.end(), [](unsigned char c) { return std::isupper(c); })) {
                 out.suggestions.push_back("All-uppercase is almost as easy to guess as all-lowercase");
             } else if (starts_upper) {
                 out.suggestions.push_back("Capitalization doesn't help very much");

@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <cstdlib>
 
 #include "core/hex.hpp"
 #include "service/auth.hpp"
@@ -12,7 +13,9 @@ namespace haven::service {
 
 LinkToken NewLinkToken() {
     std::array<unsigned char, 32> raw{};
-    (void)sodium_init();  // idempotent; randombytes_buf needs it once
+    // randombytes_buf needs libsodium started (sodium_init is idempotent); without a random source no link may be
+    // made at all.
+    if (sodium_init() < 0) std::abort();
     randombytes_buf(raw.data(), raw.size());
     LinkToken out;
     out.token = Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));

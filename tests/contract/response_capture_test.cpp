@@ -361,8 +361,10 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         const std::string token = link.substr(link.find('=') + 1);
         const std::string accept = "/api/v1/invites/accept";
         EXPECT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "password123"}}).status, 400);
-        ASSERT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "marigold-tugboat-vesper-42"}}).status, 200);
-        EXPECT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "marigold-tugboat-vesper-42"}}).status, 409);
+        ASSERT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "marigold-tugboat-vesper-42"}}).status,
+                  200);
+        EXPECT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "marigold-tugboat-vesper-42"}}).status,
+                  409);
         auto spare = Hit("POST", invites, invites, {{"email", "spare@a.test"}, {"role", "viewer"}}, admin);
         const std::string revoke = "/api/v1/users/invites/{id}";
         EXPECT_EQ(Hit("DELETE", revoke, invites + "/" + spare.body["data"]["id"].dump(), nullptr, admin).status, 200);
@@ -379,7 +381,8 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         EXPECT_EQ(Hit("PATCH", user_route, "/api/v1/users/" + admin_id, {{"role", "viewer"}}, admin).status, 409);
         for (const std::string verb : {"disable", "enable", "reset"}) {
             EXPECT_EQ(Hit("POST", user_route + "/" + verb, "/api/v1/users/" + invited_id + "/" + verb, nullptr, admin)
-                          .status / 100,
+                              .status /
+                          100,
                       2)
                 << verb;
         }

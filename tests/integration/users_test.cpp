@@ -83,8 +83,7 @@ TEST_F(Users, InvitingAnExistingUserIsAConflictAndARevokedInviteIsRefused) {
     auto made = Api("POST", "/api/v1/users/invites", {{"email", "later@a.test"}, {"role", "viewer"}}, admin_);
     ASSERT_EQ(made.status, 201);
     std::string token = TokenOf(made.body);
-    auto revoked =
-        Api("DELETE", "/api/v1/users/invites/" + made.body["data"]["id"].dump(), nullptr, admin_);
+    auto revoked = Api("DELETE", "/api/v1/users/invites/" + made.body["data"]["id"].dump(), nullptr, admin_);
     ASSERT_EQ(revoked.status, 200) << revoked.body.dump();
     auto refused = Api("POST", "/api/v1/invites/accept", {{"token", token}, {"password", kStrong}});
     EXPECT_EQ(refused.status, 409);
@@ -94,12 +93,12 @@ TEST_F(Users, InvitingAnExistingUserIsAConflictAndARevokedInviteIsRefused) {
 
 TEST_F(Users, AUserChangesTheirOwnPasswordAndTheOldOneStopsWorking) {
     std::string viewer = Login("viewer@a.test");
-    auto wrong = Api("POST", "/api/v1/auth/password", {{"currentPassword", "not-it"}, {"newPassword", kStrong}},
-                     viewer);
+    auto wrong =
+        Api("POST", "/api/v1/auth/password", {{"currentPassword", "not-it"}, {"newPassword", kStrong}}, viewer);
     EXPECT_EQ(wrong.status, 400);
     EXPECT_EQ(wrong.body["error"]["details"][0]["field"], "currentPassword");
-    auto weak = Api("POST", "/api/v1/auth/password",
-                    {{"currentPassword", kPassword}, {"newPassword", "password123"}}, viewer);
+    auto weak =
+        Api("POST", "/api/v1/auth/password", {{"currentPassword", kPassword}, {"newPassword", "password123"}}, viewer);
     EXPECT_EQ(weak.status, 400);
     EXPECT_EQ(weak.body["error"]["details"][0]["field"], "newPassword");
 
@@ -141,8 +140,8 @@ TEST_F(Users, TheLastAdminCannotBeDisabledOrDemoted) {
     EXPECT_EQ(Api("GET", "/api/v1/auth/me", nullptr, admin_).body["data"]["role"], "admin");
 
     // Once the manager is an admin too, the first may step down.
-    auto promote = Api("PATCH", "/api/v1/users/" + std::to_string(UserId("manager@a.test")), {{"role", "admin"}},
-                       admin_);
+    auto promote =
+        Api("PATCH", "/api/v1/users/" + std::to_string(UserId("manager@a.test")), {{"role", "admin"}}, admin_);
     ASSERT_EQ(promote.status, 200) << promote.body.dump();
     EXPECT_EQ(Api("PATCH", path, {{"role", "manager"}}, admin_).status, 200);
     // The role comes from the user row: the same token is a manager's now.
@@ -173,8 +172,7 @@ TEST_F(Users, AViewerAndAManagerCannotManageUsers) {
     for (const char* email : {"viewer@a.test", "manager@a.test"}) {
         std::string token = Login(email);
         EXPECT_EQ(Api("GET", "/api/v1/users", nullptr, token).status, 403) << email;
-        EXPECT_EQ(Api("POST", "/api/v1/users/invites", {{"email", "x@a.test"}, {"role", "admin"}}, token).status,
-                  403)
+        EXPECT_EQ(Api("POST", "/api/v1/users/invites", {{"email", "x@a.test"}, {"role", "admin"}}, token).status, 403)
             << email;
         EXPECT_EQ(Api("PATCH", "/api/v1/users/" + id, {{"role", "admin"}}, token).status, 403) << email;
         EXPECT_EQ(Api("POST", "/api/v1/users/" + id + "/disable", nullptr, token).status, 403) << email;

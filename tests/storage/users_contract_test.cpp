@@ -85,7 +85,9 @@ class UsersContract : public ::testing::TestWithParam<std::string> {
             std::error_code ec;
             std::filesystem::remove_all(dir_, ec);
         }
-        if (!schema_.empty()) EXPECT_EQ(PgExec("DROP SCHEMA " + schema_ + " CASCADE"), "");
+        if (!schema_.empty()) {
+            EXPECT_EQ(PgExec("DROP SCHEMA " + schema_ + " CASCADE"), "");
+        }
     }
 
     core::User AddUser(int64_t agency, const std::string& email, Role role) {
@@ -209,7 +211,9 @@ TEST_P(UsersContract, TwoAdminsDemotingEachOtherAtOnceLeaveOneAdmin) {
         t2.join();
         EXPECT_EQ(won.load(), 1);
         int active_admins = 0;
-        for (const auto& u : *store_->ListUsers(agency_a_)) {
+        auto users = store_->ListUsers(agency_a_);
+        ASSERT_TRUE(users);
+        for (const auto& u : *users) {
             if (u.role == Role::kAdmin && u.disabled_at.empty()) ++active_admins;
         }
         EXPECT_EQ(active_admins, 1);

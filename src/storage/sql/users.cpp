@@ -29,9 +29,9 @@ UserInvite ReadInvite(const SqlRow& row) {
 }
 
 Result<core::User> FindUserIn(SqlConnection& c, int64_t agency_id, int64_t user_id) {
-    return One<core::User>(c.Run(Cat({"SELECT ", kUserCols, " FROM users WHERE id = ? AND agency_id = ?"}),
-                                 {user_id, agency_id}),
-                           ReadUser, "user");
+    return One<core::User>(
+        c.Run(Cat({"SELECT ", kUserCols, " FROM users WHERE id = ? AND agency_id = ?"}), {user_id, agency_id}),
+        ReadUser, "user");
 }
 
 /// The agency's user `user_id`, read after locking the agency row (a no-op UPDATE: a row lock on PostgreSQL, the
@@ -46,9 +46,9 @@ Result<core::User> LockAndFindUser(SqlConnection& c, int64_t agency_id, int64_t 
 /// The one rule about admins: an agency keeps at least one active admin (call under LockAndFindUser).
 Result<void> KeepsAnActiveAdmin(SqlConnection& c, int64_t agency_id, const core::User& user) {
     if (user.role != core::Role::kAdmin || !user.disabled_at.empty()) return {};
-    auto others = c.Run(
-        "SELECT COUNT(*) FROM users WHERE agency_id = ? AND role = 'admin' AND disabled_at IS NULL AND id <> ?",
-        {agency_id, user.id});
+    auto others =
+        c.Run("SELECT COUNT(*) FROM users WHERE agency_id = ? AND role = 'admin' AND disabled_at IS NULL AND id <> ?",
+              {agency_id, user.id});
     if (!others) return Fail(others.error());
     if (RowReader(others->rows.front()).Int() == 0) {
         return Fail(ErrorCode::kConflict,
