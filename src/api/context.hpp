@@ -34,6 +34,7 @@ struct ApiSettings {
     std::string callback_secret;             // appended as ?secret=... and checked on every callback
     std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
     int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
+    int64_t invite_ttl_seconds = 72 * 3600;  // an invite or password-reset link works this long
 };
 
 struct ApiContext {

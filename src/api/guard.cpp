@@ -35,12 +35,6 @@ core::Result<Caller> ApiKeyCaller(std::string_view key, const ApiContext& ctx) {
     return caller;
 }
 
-/// Our own HS256 session token (service::IssueJwt). The user-row check (a disabled user or a changed role applies
-/// at once) belongs here, after the signature.
-core::Result<Caller> SessionCaller(std::string_view token, const ApiContext& ctx) {
-    return service::VerifyJwt(token, ctx.settings.jwt_secret, NowUnix());
-}
-
 /// A token from Haven's auth (HAVEN_JWT_*): its agency claim names an agency by external_id.
 core::Result<Caller> HavenCaller(std::string_view token, const ApiContext& ctx) {
     auto identity = ctx.haven_jwt->Verify(token, NowUnix());
@@ -59,6 +53,31 @@ core::Result<Caller> HavenCaller(std::string_view token, const ApiContext& ctx) 
     return caller;
 }
 
+/// Tokens issued before the user's tokens_valid_after (set when the account is disabled, its password reset by an
+/// admin, or changed by the user) are refused: the other sessions end with the old password.
+core::Result<void> RefuseTokenIssuedBeforeCutOff(const Caller& claims, const core::User& user) {
+    if (claims.iat < user.tokens_valid_after) {
+        return core::Fail(ErrorCode::kUnauthenticated, "this session has ended (the password changed): log in again");
+    }
+    return {};
+}
+
+/// Our own JWT, checked against the user row as it is now (one primary-key read): a disabled account is refused at
+/// once, not at expiry, and role and agency come from the row, so a role change applies to the next request.
+core::Result<Caller> CheckAgainstUserRow(Caller claims, const ApiContext& ctx) {
+    auto user = ctx.store.FindUserById(claims.user_id);
+    if (!user) {
+        if (user.error().code != ErrorCode::kNotFound) return core::Fail(user.error());
+        return core::Fail(ErrorCode::kUnauthenticated, "this account no longer exists: log in again");
+    }
+    if (!user->disabled_at.empty()) return core::Fail(ErrorCode::kUnauthenticated, "this account is disabled");
+    if (auto fresh = RefuseTokenIssuedBeforeCutOff(claims, *user); !fresh) return core::Fail(fresh.error());
+    claims.agency_id = user->agency_id;
+    claims.role = user->role;
+    claims.email = user->email;
+    return claims;
+}
+
 }  // namespace
 
 core::Result<Caller> Authenticate(const net::Request& req, const ApiContext& ctx) {
@@ -71,13 +90,13 @@ core::Result<Caller> Authenticate(const net::Request& req, const ApiContext& ctx
     // Three kinds of bearer, told apart without guessing: an API key by its prefix, then our own session token,
     // then (when configured) a token from Haven's auth.
     if (token.substr(0, service::kApiKeyPrefix.size()) == service::kApiKeyPrefix) return ApiKeyCaller(token, ctx);
-    auto session = SessionCaller(token, ctx);
-    if (session || !ctx.haven_jwt) {
-        if (!session) {
-            return core::Fail(ErrorCode::kUnauthenticated,
-                              "your session is not valid (" + session.error().message + "): log in again");
-        }
-        return session;
+    // A token that carries our signature is ours, and the user row decides about it; only a token that is not ours
+    // is offered to Haven's keys.
+    auto session = service::VerifyJwt(token, ctx.settings.jwt_secret, NowUnix());
+    if (session) return CheckAgainstUserRow(std::move(*session), ctx);
+    if (!ctx.haven_jwt) {
+        return core::Fail(ErrorCode::kUnauthenticated,
+                          "your session is not valid (" + session.error().message + "): log in again");
     }
     auto haven = HavenCaller(token, ctx);
     if (!haven && haven.error().code == ErrorCode::kUnauthenticated && session.error().message == "token expired") {

@@ -20,6 +20,7 @@ void RegisterPrivacyRoutes(net::Router& router, ApiContext& ctx);      // privac
 void RegisterSessionRoutes(net::Router& router, ApiContext& ctx);      // session_routes.cpp: refresh, logout, 2FA
 void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);     // approval_routes.cpp: settings, approvals
 void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);       // api_key_routes.cpp: API keys, agency id
+void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_routes.cpp: users, invites, passwords
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

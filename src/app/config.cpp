@@ -284,6 +284,10 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.idempotency_claim_seconds = *v;
     else
         return tl::unexpected(v.error());
+    if (auto v = number("INVITE_TTL_HOURS", 1, 720, 72); v)
+        c.invite_ttl_hours = *v;
+    else
+        return tl::unexpected(v.error());
 
     const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
     if (auto v = number("HASH_CONCURRENCY", 1, 256, cores); v)

@@ -54,6 +54,7 @@ struct Config {
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS,
                                              // RAW_BODY_RETENTION_DAYS
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
+    int64_t invite_ttl_hours = 72;           // INVITE_TTL_HOURS: an invite or reset link works this long
     // Logins: password hashing bound and throttling
     int hash_concurrency = 1;  // HASH_CONCURRENCY: argon2id hashes at once (default: the number of cores)
     int hash_queue = 2;        // HASH_QUEUE: logins waiting for a hash slot (default: twice HASH_CONCURRENCY)

@@ -146,6 +146,7 @@ core::Result<void> Gateway::Start() {
     settings.callback_url = c.callback_url;
     settings.callback_secret = c.callback_secret;
     settings.idempotency_claim_seconds = c.idempotency_claim_seconds;
+    settings.invite_ttl_seconds = c.invite_ttl_hours * 3600;
     settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
     s.hash_gate = std::make_unique<service::HashGate>(c.hash_concurrency, c.hash_queue);
     service::LoginThrottleSettings throttle;

@@ -14,6 +14,7 @@
 #include "app/logging.hpp"
 #include "core/state.hpp"
 #include "net/runtime.hpp"
+#include "service/password_policy.hpp"
 #include "sim/simulator.hpp"
 
 namespace {
@@ -143,6 +144,10 @@ int AddUserCommand(const std::string& email, const std::string& password, const 
     auto role = haven::core::ParseRole(role_name);
     if (!role) {
         std::cerr << "haven-mpesa user add: --role must be admin, manager or viewer\n";
+        return 2;
+    }
+    if (auto policy = haven::service::CheckPasswordPolicy(password, {email}); !policy) {
+        std::cerr << "haven-mpesa user add: " << policy.error().message << "\n";
         return 2;
     }
     auto store = haven::storage::MakeStore(config.database_url);

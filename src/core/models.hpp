@@ -22,6 +22,8 @@ struct User {
     std::string password_hash;  // argon2id (libsodium crypto_pwhash_str)
     Role role = Role::kViewer;
     std::string created_at;
+    std::string disabled_at;         // set while an admin has disabled the account; "" = active
+    int64_t tokens_valid_after = 0;  // Unix seconds: tokens issued (iat) before it are refused
 };
 
 struct Lease {

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <memory>
@@ -259,6 +260,10 @@ core::Result<LoginSuccess> FinishLogin(const LoginInput& input, const LoginDeps&
         }
         AuditLogin(deps.store, input, nullptr, "user:" + input.email, "denied");
         return core::Fail(core::ErrorCode::kUnauthenticated, "wrong email or password");
+    }
+    if (!user->disabled_at.empty()) {
+        AuditLogin(deps.store, input, &*user, "user:" + std::to_string(user->id), "denied: disabled");
+        return core::Fail(core::ErrorCode::kUnauthenticated, "this account is disabled: ask your agency admin");
     }
     auto success = AfterPassword(deps.store, *user,
                                  SessionSettings{deps.jwt_secret, deps.jwt_ttl_seconds, deps.refresh_ttl_seconds});

@@ -220,6 +220,21 @@ class SqlStore final : public Store {
     Result<void> TouchApiKey(int64_t id, const std::string& at) override;
     Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) override;
     Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) override;
+    // --- users ---
+    Result<std::vector<core::User>> ListUsers(int64_t agency_id) override;
+    Result<UserInvite> InsertInvite(const UserInvite& invite) override;
+    Result<std::vector<UserInvite>> ListPendingInvites(int64_t agency_id, const std::string& now) override;
+    Result<UserInvite> RevokeInvite(int64_t agency_id, int64_t id) override;
+    Result<UserInvite> FindInviteByTokenHash(const std::string& token_hash) override;
+    Result<core::User> RedeemInvite(const std::string& token_hash, const std::string& password_hash,
+                                    const std::string& now, int64_t tokens_valid_after) override;
+    Result<core::User> SetUserRole(int64_t agency_id, int64_t user_id, core::Role role) override;
+    Result<core::User> SetUserDisabled(int64_t agency_id, int64_t user_id, bool disabled,
+                                       int64_t tokens_valid_after) override;
+    Result<core::User> SetUserPassword(int64_t user_id, const std::string& password_hash,
+                                       int64_t tokens_valid_after) override;
+    Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
+                                          int64_t tokens_valid_after) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -287,6 +287,22 @@ struct ApiKey {
     std::string created_at;
     std::string last_used_at;  // "" when never used
     std::string revoked_at;    // "" while the key works
+// --- users: one-time links (invites and forced resets) ---
+/// A one-time link: purpose "invite" creates a user (email, role) in the agency; "reset" sets the password of
+/// user_id. Only the token's SHA-256 (hex) is stored; the token itself is shown once.
+struct UserInvite {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string purpose = "invite";  // invite | reset
+    std::string email;
+    core::Role role = core::Role::kViewer;
+    std::optional<int64_t> user_id;  // reset: whose password
+    std::string token_hash;
+    std::optional<int64_t> created_by_user_id;
+    std::string created_at;
+    std::string expires_at;  // ISO-8601 UTC
+    std::string used_at;     // "" until used
+    std::string revoked_at;  // "" unless revoked
 };
 
 class Store {
@@ -631,6 +647,35 @@ class Store {
     virtual Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) = 0;
     /// The agency with this Haven id. kNotFound when none.
     virtual Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) = 0;
+    // --- users ---
+    // Agency-scoped: another agency's user or link is kNotFound. Every change that could leave an agency without an
+    // active admin (demote, disable) locks the agency row and counts its other active admins in the same
+    // transaction, so two admins demoting each other at once cannot both succeed: the loser gets kConflict.
+    virtual Result<std::vector<core::User>> ListUsers(int64_t agency_id) = 0;
+    /// kConflict when a user with this email already exists (any agency: emails are unique).
+    virtual Result<UserInvite> InsertInvite(const UserInvite& invite) = 0;
+    /// Links neither used, revoked nor expired at `now` (ISO-8601 UTC), newest first.
+    virtual Result<std::vector<UserInvite>> ListPendingInvites(int64_t agency_id, const std::string& now) = 0;
+    /// kConflict when already used or revoked.
+    virtual Result<UserInvite> RevokeInvite(int64_t agency_id, int64_t id) = 0;
+    virtual Result<UserInvite> FindInviteByTokenHash(const std::string& token_hash) = 0;
+    /// Uses the link once: an invite creates its user with `password_hash`; a reset sets its user's password and
+    /// tokens_valid_after. One guarded update, so of two uses at once exactly one wins. kNotFound for an unknown
+    /// token; kConflict when used, revoked or expired at `now` (the message says which) or the email is taken.
+    virtual Result<core::User> RedeemInvite(const std::string& token_hash, const std::string& password_hash,
+                                            const std::string& now, int64_t tokens_valid_after) = 0;
+    /// kConflict when it would demote the agency's last active admin.
+    virtual Result<core::User> SetUserRole(int64_t agency_id, int64_t user_id, core::Role role) = 0;
+    /// Disabling sets disabled_at and tokens_valid_after; kConflict when it would disable the last active admin.
+    virtual Result<core::User> SetUserDisabled(int64_t agency_id, int64_t user_id, bool disabled,
+                                               int64_t tokens_valid_after) = 0;
+    /// The user's own password change: the new hash and the token cut-off.
+    virtual Result<core::User> SetUserPassword(int64_t user_id, const std::string& password_hash,
+                                               int64_t tokens_valid_after) = 0;
+    /// A forced reset in one transaction: clears the password, sets tokens_valid_after, revokes the user's earlier
+    /// reset links and stores `link` (purpose reset; email and role are taken from the user).
+    virtual Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
+                                                  int64_t tokens_valid_after) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

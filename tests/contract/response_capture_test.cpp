@@ -479,6 +479,53 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(
         Hit("PATCH", "/api/v1/agency", "/api/v1/agency", {{"externalId", "65a1b2c3d4e5f6a7b8c9d0e1"}}, admin).status,
         200);
+    // --- users, invites and passwords
+    {
+        const std::string invites = "/api/v1/users/invites";
+        auto invite = Hit("POST", invites, invites, {{"email", "invited@a.test"}, {"role", "manager"}}, admin);
+        ASSERT_EQ(invite.status, 201) << invite.body.dump();
+        EXPECT_EQ(Hit("POST", invites, invites, {{"email", "viewer@a.test"}, {"role", "viewer"}}, admin).status, 409);
+        EXPECT_EQ(Hit("GET", invites, invites, nullptr, admin).status, 200);
+        const std::string link = invite.body["data"]["link"];
+        const std::string token = link.substr(link.find('=') + 1);
+        const std::string accept = "/api/v1/invites/accept";
+        EXPECT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "password123"}}).status, 400);
+        ASSERT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "marigold-tugboat-vesper-42"}}).status,
+                  200);
+        EXPECT_EQ(Hit("POST", accept, accept, {{"token", token}, {"password", "marigold-tugboat-vesper-42"}}).status,
+                  409);
+        auto spare = Hit("POST", invites, invites, {{"email", "spare@a.test"}, {"role", "viewer"}}, admin);
+        const std::string revoke = "/api/v1/users/invites/{id}";
+        EXPECT_EQ(Hit("DELETE", revoke, invites + "/" + spare.body["data"]["id"].dump(), nullptr, admin).status, 200);
+        auto users = Hit("GET", "/api/v1/users", "/api/v1/users", nullptr, admin);
+        ASSERT_EQ(users.status, 200);
+        std::string invited_id;
+        std::string admin_id;
+        for (const auto& u : users.body["data"]["items"]) {
+            if (u["email"] == "invited@a.test") invited_id = u["id"].dump();
+            if (u["email"] == "admin@a.test") admin_id = u["id"].dump();
+        }
+        const std::string user_route = "/api/v1/users/{id}";
+        EXPECT_EQ(Hit("PATCH", user_route, "/api/v1/users/" + invited_id, {{"role", "viewer"}}, admin).status, 200);
+        EXPECT_EQ(Hit("PATCH", user_route, "/api/v1/users/" + admin_id, {{"role", "viewer"}}, admin).status, 409);
+        for (const std::string verb : {"disable", "enable", "reset"}) {
+            EXPECT_EQ(Hit("POST", user_route + "/" + verb, "/api/v1/users/" + invited_id + "/" + verb, nullptr, admin)
+                              .status /
+                          100,
+                      2)
+                << verb;
+        }
+        EXPECT_EQ(Hit("POST", user_route + "/disable", "/api/v1/users/" + admin_id + "/disable", nullptr, admin).status,
+                  409);
+        const std::string password = "/api/v1/auth/password";
+        const std::string manager = Login("manager@a.test");
+        EXPECT_EQ(Hit("POST", password, password, {{"currentPassword", "wrong"}, {"newPassword", "x"}}, manager).status,
+                  400);
+        EXPECT_EQ(Hit("POST", password, password,
+                      {{"currentPassword", kPassword}, {"newPassword", "marigold-tugboat-vesper-42"}}, manager)
+                      .status,
+                  200);
+    }
 
     // --- every route without a token, as a viewer and as an admin with an empty body, naming nothing:
     // whatever each answers (401, 403, 404, 400...) must be documented and match the error schema.

@@ -16,6 +16,8 @@ const kLinks = [
     { href: '/api-keys.html', label: 'API keys', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
     { href: '/two-factor.html', label: 'Two-factor login' },
+    { href: '/users.html', label: 'Users', roles: ['admin'] },
+    { href: '/account.html', label: 'Account' },
 ];
 
 let configPromise = null;

@@ -28,6 +28,8 @@ core::User ReadUser(const SqlRow& row) {
     u.password_hash = r.Text();
     u.role = StoredRole(r.Text());
     u.created_at = r.Text();
+    u.disabled_at = r.Text();
+    u.tokens_valid_after = r.Int();
     return u;
 }
 

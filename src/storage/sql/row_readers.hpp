@@ -13,7 +13,8 @@
 
 namespace haven::storage {
 
-inline constexpr const char* kUserCols = "id, agency_id, email, password_hash, role, created_at";
+inline constexpr const char* kUserCols =
+    "id, agency_id, email, password_hash, role, created_at, disabled_at, tokens_valid_after";
 inline constexpr const char* kLeaseCols =
     "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, external_id, created_at, email, "
     "end_date, ended_at, end_reason";

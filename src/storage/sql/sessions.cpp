@@ -15,7 +15,7 @@ Result<RefreshSpendResult> SqlStore::SpendRefreshToken(const std::string& token_
         auto spent = c.Run(
             "UPDATE refresh_tokens SET spent_at = ? "
             "WHERE token_hash = ? AND spent_at IS NULL AND revoked_at IS NULL AND expires_at > ? "
-            "RETURNING family_id, user_id",
+            "RETURNING family_id, user_id, created_at",
             {now_ms, token_hash, now_ms});
         if (!spent) return Fail(spent.error());
         RefreshSpendResult out;
@@ -23,6 +23,7 @@ Result<RefreshSpendResult> SqlStore::SpendRefreshToken(const std::string& token_
             RowReader r(spent->rows.front());
             out.family_id = r.Text();
             out.user_id = r.Int();
+            out.created_at_ms = r.Int();
             out.outcome = RefreshSpend::kSpent;
             return out;
         }
