@@ -154,9 +154,10 @@ std::string Quote(const std::string& s) {
 class HavenJwt : public GatewayTest {
   protected:
     static void SetUpTestSuite() {
+        // ctest runs these tests as separate processes, two at a time: flock lets one of them install.
         const std::string install = std::string("cd '") + HAVEN_JWT_TOOL_DIR +
-                                    "' && { [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund "
-                                    "--loglevel=error; }";
+                                    "' && flock .npm-install.lock sh -c '[ -f node_modules/.package-lock.json ] || "
+                                    "npm ci --no-audit --no-fund --loglevel=error'";
         ASSERT_EQ(std::system(install.c_str()), 0) << "npm ci in " << HAVEN_JWT_TOOL_DIR;
         std::string pattern = (std::filesystem::temp_directory_path() / "haven-jwt-XXXXXX").string();
         ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
