@@ -180,11 +180,13 @@ class SqlStore final : public Store {
     Result<LeaseChange> UpdateLease(int64_t agency_id, int64_t id, const LeaseEdit& edit) override;
     Result<LeaseChange> EndLease(int64_t agency_id, int64_t id, const std::string& end_date,
                                  const std::string& reason) override;
+
     // Privacy (privacy.cpp)
     Result<PersonalData> FindPersonalData(int64_t agency_id, const std::string& phone_number) override;
     Result<ErasureCounts> ErasePersonalData(int64_t agency_id, const std::string& phone_number,
                                             const std::string& placeholder) override;
     Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) override;
+
     // Sessions (sql/sessions.cpp)
     Result<void> InsertRefreshToken(const RefreshToken& token) override;
     Result<RefreshSpendResult> SpendRefreshToken(const std::string& token_hash, int64_t now_ms) override;
@@ -220,6 +222,7 @@ class SqlStore final : public Store {
     Result<void> TouchApiKey(int64_t id, const std::string& at) override;
     Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) override;
     Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) override;
+
     // --- users ---
     Result<std::vector<core::User>> ListUsers(int64_t agency_id) override;
     Result<UserInvite> InsertInvite(const UserInvite& invite) override;

@@ -275,6 +275,8 @@ struct ApprovalDecision {
     std::string checker_email;
     std::string reason;
     std::string now;  // ISO-8601 UTC: an approval whose expires_at <= now cannot be decided
+};
+
 /// An API key for server-to-server calls. The key itself is never stored: `key_hash` is its SHA-256 (hex).
 struct ApiKey {
     int64_t id = 0;
@@ -287,6 +289,8 @@ struct ApiKey {
     std::string created_at;
     std::string last_used_at;  // "" when never used
     std::string revoked_at;    // "" while the key works
+};
+
 // --- users: one-time links (invites and forced resets) ---
 /// A one-time link: purpose "invite" creates a user (email, role) in the agency; "reset" sets the password of
 /// user_id. Only the token's SHA-256 (hex) is stored; the token itself is shown once.
@@ -544,6 +548,7 @@ class Store {
     /// already ended, kNotFound for another agency's or an unknown id.
     virtual Result<LeaseChange> EndLease(int64_t agency_id, int64_t id, const std::string& end_date,
                                          const std::string& reason) = 0;
+
     // --- privacy ---
     // Kenya's Data Protection Act: what the agency holds about one phone number, its erasure, and the retention
     // of raw Daraja bodies. Numbers are normalised (2547XXXXXXXX / 2541XXXXXXXX).
@@ -580,6 +585,7 @@ class Store {
     /// `limit` per call, oldest first; returns how many. Concurrent sweeps on one PostgreSQL never take the same
     /// rows (FOR UPDATE SKIP LOCKED, as every background claim).
     virtual Result<int64_t> PruneRawBodies(const std::string& older_than, int limit) = 0;
+
     // --- sessions ---
     /// Stores a new refresh token (its hash) of a family.
     virtual Result<void> InsertRefreshToken(const RefreshToken& token) = 0;
@@ -607,6 +613,7 @@ class Store {
     /// The agency's policy: admins must use two-factor login (false when never set).
     virtual Result<bool> RequireAdminTwoFactor(int64_t agency_id) = 0;
     virtual Result<void> SetRequireAdminTwoFactor(int64_t agency_id, bool required) = 0;
+
     // --- approvals ---
     /// kNotFound when the agency does not exist.
     virtual Result<AgencySettings> FindAgencySettings(int64_t agency_id) = 0;
@@ -631,6 +638,7 @@ class Store {
     /// fail (succeeded or in flight), plus the agency's B2C approvals still pending and unexpired at `now`.
     virtual Result<int64_t> PayoutTotal(int64_t agency_id, const std::string& from, const std::string& to,
                                         const std::string& now) = 0;
+
     // --- api keys ---
     /// Stores a new key (id, created_at, last_used_at and revoked_at are set here). kConflict on a duplicate hash.
     virtual Result<ApiKey> InsertApiKey(const ApiKey& key) = 0;
@@ -647,6 +655,7 @@ class Store {
     virtual Result<core::Agency> SetAgencyExternalId(int64_t agency_id, const std::string& external_id) = 0;
     /// The agency with this Haven id. kNotFound when none.
     virtual Result<core::Agency> FindAgencyByExternalId(const std::string& external_id) = 0;
+
     // --- users ---
     // Agency-scoped: another agency's user or link is kNotFound. Every change that could leave an agency without an
     // active admin (demote, disable) locks the agency row and counts its other active admins in the same

@@ -111,9 +111,6 @@ TEST(Utf8Prefix, CutsByCharactersNeverInsideOne) {
     EXPECT_EQ(Utf8Prefix("", 13), "");
 }
 
-}  // namespace
-}  // namespace haven::core
-
 TEST(MaskName, KeepsOnlyEachWordsInitial) {
     EXPECT_EQ(MaskName("Jane Wanjiru"), "J. W.");
     EXPECT_EQ(MaskName("  Mary-Anne   Otieno "), "M. A. O.");
@@ -127,3 +124,6 @@ TEST(MaskEmail, KeepsTheFirstCharacterAndTheDomain) {
     EXPECT_EQ(MaskEmail("no-at-sign"), "***");
     EXPECT_EQ(MaskEmail("@example.com"), "***");
 }
+
+}  // namespace
+}  // namespace haven::core
