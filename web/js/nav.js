@@ -9,15 +9,15 @@ const kLinks = [
     { href: '/leases.html', label: 'Leases' },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
+    { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
+    { href: '/users.html', label: 'Users', roles: ['admin'] },
+    { href: '/api-keys.html', label: 'API keys', roles: ['admin'] },
     { href: '/audit.html', label: 'Audit log', roles: ['admin'] },
     { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
-    { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
     { href: '/settings.html', label: 'Settings', roles: ['admin'] },
-    { href: '/api-keys.html', label: 'API keys', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
-    { href: '/two-factor.html', label: 'Two-factor login' },
-    { href: '/users.html', label: 'Users', roles: ['admin'] },
     { href: '/account.html', label: 'Account' },
+    { href: '/two-factor.html', label: 'Two-factor login' },
 ];
 
 let configPromise = null;
