@@ -1418,6 +1418,8 @@ TEST_P(StoreContract, AnAuditRowWrittenInTheUnitOfAnEditGoesWithIt) {
     EXPECT_FALSE(failed);
     EXPECT_EQ(store_->FindLease(agency_a_, lease_a_)->unit, "B4");
     EXPECT_EQ(store_->ListAudit({.agency_id = agency_a_})->size(), 0u) << "no audit row for a change undone";
+}
+
 // --- approvals (maker-checker) ---
 
 Approval MakeApproval(int64_t agency_id, int64_t maker, int64_t amount, const std::string& expires_at) {
