@@ -1566,6 +1566,8 @@ TEST_P(StoreContract, PayoutTotalCountsTodaysPayoutsThatDidNotFailAndPendingAppr
     ASSERT_TRUE(total) << total.error().message;
     EXPECT_EQ(*total, 700 + 2000);
     EXPECT_EQ(*store_->PayoutTotal(agency_a_, kFarFuture, kFarFuture, now), 2000) << "no payouts in an empty day";
+}
+
 // --- api keys ---
 
 ApiKey MakeApiKey(int64_t agency_id, const std::string& name, const std::string& hash) {
