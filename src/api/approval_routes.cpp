@@ -163,8 +163,8 @@ net::Response PatchSettings(net::Request& req, const Caller& caller, ApiContext&
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto saved = ctx.store.UpdateAgencySettings(caller.agency_id, after);
     if (!saved) return ErrorResponse(saved.error());
-    Audit(ctx, req, caller, "agency.settings", "agency:" + std::to_string(caller.agency_id),
-          "success", {{"before", SettingsJson(*before)}, {"after", SettingsJson(*saved)}});
+    Audit(ctx, req, caller, "agency.settings", "agency:" + std::to_string(caller.agency_id), "success",
+          {{"before", SettingsJson(*before)}, {"after", SettingsJson(*saved)}});
     return Ok(SettingsJson(*saved));
 }
 

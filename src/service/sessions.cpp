@@ -54,9 +54,9 @@ core::Result<SessionTokens> Issue(storage::Store& store, const core::User& user,
     // A token's iat is in whole seconds: one issued in the second after a password change would otherwise fall before
     // the cut-off (tokens_valid_after is the next second), so it carries the cut-off instead.
     const int64_t issued_at = std::max<int64_t>(now, user.tokens_valid_after);
-    out.access_token = IssueJwt(
-        Claims{user.id, user.agency_id, user.role, user.email, issued_at, now + settings.access_ttl_seconds},
-        settings.jwt_secret);
+    out.access_token =
+        IssueJwt(Claims{user.id, user.agency_id, user.role, user.email, issued_at, now + settings.access_ttl_seconds},
+                 settings.jwt_secret);
     out.expires_in = settings.access_ttl_seconds;
     out.refresh_token = RandomToken(32);
     out.refresh_expires_in = settings.refresh_ttl_seconds;
@@ -125,7 +125,8 @@ core::Result<Refreshed> RefreshSession(storage::Store& store, const std::string&
         return core::Fail(Refused("revoked", spent->user_id, "this account is disabled: ask your agency admin"));
     }
     if (spent->created_at_ms < user->tokens_valid_after * 1000) {
-        return core::Fail(Refused("revoked", spent->user_id, "this session has ended (the password changed): log in again"));
+        return core::Fail(
+            Refused("revoked", spent->user_id, "this session has ended (the password changed): log in again"));
     }
     auto tokens = Issue(store, *user, spent->family_id, settings);
     if (!tokens) return core::Fail(tokens.error());

@@ -26,8 +26,8 @@ enum class RefreshSpend {
 
 struct RefreshSpendResult {
     RefreshSpend outcome = RefreshSpend::kUnknown;
-    std::string family_id;  // empty for kUnknown
-    int64_t user_id = 0;    // 0 for kUnknown
+    std::string family_id;      // empty for kUnknown
+    int64_t user_id = 0;        // 0 for kUnknown
     int64_t created_at_ms = 0;  // when the presented token was issued (kSpent)
 };
 

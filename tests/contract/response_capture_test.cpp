@@ -501,11 +501,17 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         ASSERT_EQ(users.status, 200);
         std::string invited_id;
         std::string admin_id;
+        std::string admin2_id;
         for (const auto& u : users.body["data"]["items"]) {
             if (u["email"] == "invited@a.test") invited_id = u["id"].dump();
             if (u["email"] == "admin@a.test") admin_id = u["id"].dump();
+            if (u["email"] == "admin2@a.test") admin2_id = u["id"].dump();
         }
         const std::string user_route = "/api/v1/users/{id}";
+        // The approvals above needed a second admin; with it disabled, admin@a.test is the last one.
+        ASSERT_EQ(
+            Hit("POST", user_route + "/disable", "/api/v1/users/" + admin2_id + "/disable", nullptr, admin).status,
+            200);
         EXPECT_EQ(Hit("PATCH", user_route, "/api/v1/users/" + invited_id, {{"role", "viewer"}}, admin).status, 200);
         EXPECT_EQ(Hit("PATCH", user_route, "/api/v1/users/" + admin_id, {{"role", "viewer"}}, admin).status, 409);
         for (const std::string verb : {"disable", "enable", "reset"}) {

@@ -248,9 +248,10 @@ Result<Store::ErasureCounts> SqlStore::ErasePersonalData(int64_t agency_id, cons
         if (!payments) return Fail(payments.error());
         counts.payments = payments->affected;
 
-        auto leases =
-            c.Run("UPDATE leases SET tenant_name = ?, phone_number = ?, email = NULL WHERE agency_id = ? AND phone_number = ?",
-                  {std::string(kErasedTenant), placeholder, agency_id, phone_number});
+        auto leases = c.Run(
+            "UPDATE leases SET tenant_name = ?, phone_number = ?, email = NULL WHERE agency_id = ? AND phone_number = "
+            "?",
+            {std::string(kErasedTenant), placeholder, agency_id, phone_number});
         if (!leases) return Fail(leases.error());
         counts.leases = leases->affected;
         return counts;
