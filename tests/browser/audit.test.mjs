@@ -75,7 +75,8 @@ describe('audit log', () => {
         assert.equal(lines[0], 'id,at,actor,actorUserId,action,target,outcome,requestId,detail');
         assert.equal(lines.length, 2, csv);
         assert.match(lines[1], /lease\.update/);
-        assert.match(lines[1], /"\{""before"":\{""monthlyRent"":18000\},""after"":\{""monthlyRent"":19500\}\}"/);
+        // The detail cell is JSON (keys in sorted order) inside RFC 4180 quotes, its own quotes doubled.
+        assert.match(lines[1], /"\{""after"":\{""monthlyRent"":19500\},""before"":\{""monthlyRent"":18000\}\}"/);
     });
 
     test('a manager sees no audit link and the page refuses them', async () => {

@@ -30,6 +30,12 @@ async function paidLease() {
     });
     assert.equal(push.status, 200, push.text);
     const { checkoutRequestId } = push.json.data;
+    // The simulator waits for the virtual phone: the tenant accepts with their PIN.
+    const resolved = await env.gateway.api('POST', `/api/v1/simulator/stk/${encodeURIComponent(checkoutRequestId)}/resolve`, {
+        token,
+        body: { action: 'accept', pin: '1234' },
+    });
+    assert.equal(resolved.status, 200, resolved.text);
     await waitFor(async () => {
         const r = await env.gateway.api('GET', `/api/v1/mpesa/status/${checkoutRequestId}`, { token });
         return r.json?.data?.status === 'SUCCESS';
@@ -83,6 +89,7 @@ describe('privacy', () => {
 
     test('a manager has no privacy link and the page says admins only', async () => {
         await context.clearCookies();
+        await page.goto('/index.html');
         await page.evaluate(() => sessionStorage.clear());
         await uiLogin(page, 'manager');
         await page.goto('/privacy.html');
