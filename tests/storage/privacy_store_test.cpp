@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "fresh_store.hpp"
 #include "storage/store.hpp"
 
 namespace haven::storage {
@@ -23,70 +24,13 @@ constexpr const char* kPhone = "254708374149";
 constexpr const char* kOther = "254711000222";
 constexpr const char* kPlaceholder = "ERASED-0a1b2c3d";
 
-std::string PostgresUrl() {
-    const char* url = std::getenv("HAVEN_TEST_POSTGRES_URL");
-    return url ? url : "";
-}
-
-std::vector<std::string> Backends() {
-    std::vector<std::string> out{"sqlite"};
-    if (!PostgresUrl().empty()) out.push_back("postgres");
-    return out;
-}
-
-std::string UniqueSuffix() {
-    static std::atomic<int> counter{0};
-    return std::to_string(::getpid()) + "_p" + std::to_string(counter++) + "_" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-}
-
-std::string PgExec(const std::string& url, const std::string& sql) {
-    PGconn* conn = PQconnectdb(url.c_str());
-    PQsetNoticeProcessor(
-        conn, [](void*, const char*) {}, nullptr);
-    std::string err;
-    if (PQstatus(conn) != CONNECTION_OK) {
-        err = PQerrorMessage(conn);
-    } else {
-        PGresult* res = PQexec(conn, sql.c_str());
-        if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-            err = PQresultErrorMessage(res);
-        }
-        PQclear(res);
-    }
-    PQfinish(conn);
-    return err;
-}
-
-class PrivacyStore : public ::testing::TestWithParam<std::string> {
+class PrivacyStore : public test::FreshStoreTest {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            dir_ = std::filesystem::temp_directory_path() / ("haven-privacy-" + UniqueSuffix());
-            url_ = "sqlite:" + (dir_ / "haven.db").string();
-        } else {
-            schema_ = "haven_p_" + UniqueSuffix();
-            ASSERT_EQ(PgExec(PostgresUrl(), "CREATE SCHEMA " + schema_), "");
-            const std::string& base = PostgresUrl();
-            url_ = base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema_;
-        }
-        auto store = MakeStore(url_);
-        ASSERT_TRUE(store) << store.error().message;
-        store_ = std::move(*store);
-        ASSERT_TRUE(store_->Migrate());
+        FreshStoreTest::SetUp();
+        if (HasFatalFailure()) return;
         agency_a_ = store_->FindOrCreateAgency("Agency A")->id;
         agency_b_ = store_->FindOrCreateAgency("Agency B")->id;
-    }
-
-    void TearDown() override {
-        store_.reset();
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-        }
-        if (!schema_.empty()) {
-            EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
-        }
     }
 
     core::Lease Lease(int64_t agency_id, const std::string& phone) {
@@ -130,10 +74,6 @@ class PrivacyStore : public ::testing::TestWithParam<std::string> {
         ASSERT_TRUE(applied->applied);
     }
 
-    std::filesystem::path dir_;
-    std::string schema_;
-    std::string url_;
-    std::unique_ptr<Store> store_;
     int64_t agency_a_ = 0;
     int64_t agency_b_ = 0;
 };
@@ -273,7 +213,7 @@ TEST_P(PrivacyStore, RetentionWorksInBatches) {
     EXPECT_EQ(*store_->PruneRawBodies("2999-01-01T00:00:00Z", 2), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PrivacyStore, ::testing::ValuesIn(Backends()),
+INSTANTIATE_TEST_SUITE_P(Backends, PrivacyStore, ::testing::ValuesIn(test::Backends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace

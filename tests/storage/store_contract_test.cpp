@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "fresh_store.hpp"
 #include "storage/sql_store.hpp"
 #include "storage/store.hpp"
 
@@ -27,68 +28,21 @@ namespace {
 using core::ErrorCode;
 using core::TxKind;
 using core::TxStatus;
-
-std::string PostgresUrl() {
-    const char* url = std::getenv("HAVEN_TEST_POSTGRES_URL");
-    return url ? url : "";
-}
-
-std::vector<std::string> Backends() {
-    std::vector<std::string> out{"sqlite"};
-    if (!PostgresUrl().empty()) out.push_back("postgres");
-    return out;
-}
-
-std::string UniqueSuffix() {
-    static std::atomic<int> counter{0};
-    return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-}
-
-/// Runs one statement on a separate admin connection; returns an error text or "".
-std::string PgExec(const std::string& url, const std::string& sql) {
-    PGconn* conn = PQconnectdb(url.c_str());
-    PQsetNoticeProcessor(
-        conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..."
-    std::string err;
-    if (PQstatus(conn) != CONNECTION_OK) {
-        err = PQerrorMessage(conn);
-    } else {
-        PGresult* res = PQexec(conn, sql.c_str());
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) err = PQresultErrorMessage(res);
-        PQclear(res);
-    }
-    PQfinish(conn);
-    return err;
-}
-
-std::string WithSearchPath(const std::string& url, const std::string& schema) {
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
-}
+using test::PgExec;
+using test::PostgresUrl;
+using test::UniqueSuffix;
+using test::WithSearchPath;
 
 bool IsIso8601Utc(const std::string& s) {
     static const std::regex kIso(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$)");
     return std::regex_match(s, kIso);
 }
 
-class StoreContract : public ::testing::TestWithParam<std::string> {
+class StoreContract : public test::FreshStoreTest {
   protected:
     void SetUp() override {
-        if (GetParam() == "sqlite") {
-            dir_ = std::filesystem::temp_directory_path() / ("haven-store-" + UniqueSuffix());
-            url_ = "sqlite:" + (dir_ / "nested" / "haven.db").string();  // the parent is created by the store
-        } else {
-            schema_ = "haven_t_" + UniqueSuffix();
-            ASSERT_EQ(PgExec(PostgresUrl(), "CREATE SCHEMA " + schema_), "");
-            url_ = WithSearchPath(PostgresUrl(), schema_);
-        }
-        auto store = MakeStore(url_);
-        ASSERT_TRUE(store) << store.error().message;
-        store_ = std::move(*store);
-        auto migrated = store_->Migrate();
-        ASSERT_TRUE(migrated) << migrated.error().message;
-        ASSERT_GE(*migrated, 1);
-
+        FreshStoreTest::SetUp();
+        if (HasFatalFailure()) return;
         auto a = store_->FindOrCreateAgency("Agency A");
         auto b = store_->FindOrCreateAgency("Agency B");
         ASSERT_TRUE(a && b);
@@ -97,17 +51,6 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
         auto lease = store_->InsertLease(MakeLease(agency_a_, "254708374149"));
         ASSERT_TRUE(lease) << lease.error().message;
         lease_a_ = lease->id;
-    }
-
-    void TearDown() override {
-        store_.reset();
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-        }
-        if (!schema_.empty()) {
-            EXPECT_EQ(PgExec(PostgresUrl(), "DROP SCHEMA " + schema_ + " CASCADE"), "");
-        }
     }
 
     static core::Lease MakeLease(int64_t agency_id, const std::string& phone) {
@@ -161,10 +104,6 @@ class StoreContract : public ::testing::TestWithParam<std::string> {
         return o;
     }
 
-    std::filesystem::path dir_;
-    std::string schema_;
-    std::string url_;
-    std::unique_ptr<Store> store_;
     int64_t agency_a_ = 0;
     int64_t agency_b_ = 0;
     int64_t lease_a_ = 0;
@@ -1649,7 +1588,7 @@ TEST_P(StoreContract, AgencyExternalIdIsUniqueAndFindsTheAgency) {
     EXPECT_EQ(store_->SetAgencyExternalId(999999, "x").error().code, ErrorCode::kNotFound);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(Backends()),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::ValuesIn(test::Backends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 TEST(MakeStore, RejectsUnknownScheme) {
@@ -1832,7 +1771,7 @@ TEST_P(SessionStore, AgencyTwoFactorPolicy) {
     EXPECT_FALSE(*store_->RequireAdminTwoFactor(agency_a_));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, SessionStore, ::testing::ValuesIn(Backends()),
+INSTANTIATE_TEST_SUITE_P(Backends, SessionStore, ::testing::ValuesIn(test::Backends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 const bool kPostgresReconnectRegistered = [] {

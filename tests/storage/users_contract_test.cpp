@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "fresh_store.hpp"
 #include "storage/store.hpp"
 
 namespace haven::storage {
@@ -20,74 +21,18 @@ namespace {
 using core::ErrorCode;
 using core::Role;
 
-std::string PostgresUrl() {
-    const char* url = std::getenv("HAVEN_TEST_POSTGRES_URL");
-    return url ? url : "";
-}
-
-std::vector<std::string> Backends() {
-    std::vector<std::string> out{"sqlite"};
-    if (!PostgresUrl().empty()) out.push_back("postgres");
-    return out;
-}
-
-std::string PgExec(const std::string& sql) {
-    PGconn* conn = PQconnectdb(PostgresUrl().c_str());
-    PQsetNoticeProcessor(
-        conn, [](void*, const char*) {}, nullptr);
-    std::string err;
-    if (PQstatus(conn) != CONNECTION_OK) {
-        err = PQerrorMessage(conn);
-    } else {
-        PGresult* res = PQexec(conn, sql.c_str());
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) err = PQresultErrorMessage(res);
-        PQclear(res);
-    }
-    PQfinish(conn);
-    return err;
-}
-
-std::string Unique() {
-    static std::atomic<int> counter{0};
-    return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-           std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-}
-
 constexpr const char* kFuture = "2999-01-01T00:00:00Z";
 constexpr const char* kPast = "2000-01-01T00:00:00Z";
 constexpr const char* kNow = "2026-01-01T00:00:00Z";
 
-class UsersContract : public ::testing::TestWithParam<std::string> {
+class UsersContract : public test::FreshStoreTest {
   protected:
     void SetUp() override {
-        std::string url;
-        if (GetParam() == "sqlite") {
-            dir_ = std::filesystem::temp_directory_path() / ("haven-users-" + Unique());
-            url = "sqlite:" + (dir_ / "haven.db").string();
-        } else {
-            schema_ = "haven_u_" + Unique();
-            ASSERT_EQ(PgExec("CREATE SCHEMA " + schema_), "");
-            url = PostgresUrl() + (PostgresUrl().find('?') == std::string::npos ? "?" : "&") +
-                  "options=-csearch_path%3D" + schema_;
-        }
-        auto store = MakeStore(url);
-        ASSERT_TRUE(store) << store.error().message;
-        store_ = std::move(*store);
-        ASSERT_TRUE(store_->Migrate());
+        FreshStoreTest::SetUp();
+        if (HasFatalFailure()) return;
         agency_a_ = store_->FindOrCreateAgency("Agency A")->id;
         agency_b_ = store_->FindOrCreateAgency("Agency B")->id;
         admin_ = AddUser(agency_a_, "admin@a.test", Role::kAdmin).id;
-    }
-
-    void TearDown() override {
-        store_.reset();
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-        }
-        if (!schema_.empty()) {
-            EXPECT_EQ(PgExec("DROP SCHEMA " + schema_ + " CASCADE"), "");
-        }
     }
 
     core::User AddUser(int64_t agency, const std::string& email, Role role) {
@@ -114,9 +59,6 @@ class UsersContract : public ::testing::TestWithParam<std::string> {
         return i;
     }
 
-    std::unique_ptr<Store> store_;
-    std::filesystem::path dir_;
-    std::string schema_;
     int64_t agency_a_ = 0;
     int64_t agency_b_ = 0;
     int64_t admin_ = 0;
@@ -257,7 +199,7 @@ TEST_P(UsersContract, OwnPasswordChangeSetsHashAndCutOff) {
     EXPECT_EQ(store_->FindUserById(admin_)->tokens_valid_after, 1234);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, UsersContract, ::testing::ValuesIn(Backends()),
+INSTANTIATE_TEST_SUITE_P(Backends, UsersContract, ::testing::ValuesIn(test::Backends()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
