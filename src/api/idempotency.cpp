@@ -1,7 +1,5 @@
 #include "api/idempotency.hpp"
 
-#include <openssl/evp.h>
-
 #include "api/answer_later.hpp"
 #include "api/b2c.hpp"
 #include "api/dto.hpp"
@@ -14,13 +12,6 @@ namespace haven::api {
 using core::ErrorCode;
 
 namespace {
-
-std::string Sha256Hex(const std::string& data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
-    return core::ToHex(digest, len);
-}
 
 bool ValidKey(const std::string& key) {
     if (key.empty() || key.size() > 255) return false;
@@ -70,7 +61,7 @@ void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t age
             "Idempotency-Key", "Idempotency-Key must be 1-255 visible ASCII characters (a UUID is ideal)")));
     }
     // nlohmann orders object keys, so the same fields in another order hash the same.
-    const std::string hash = Sha256Hex(body.dump());
+    const std::string hash = core::Sha256Hex(body.dump());
     auto claim = ctx.store.ClaimIdempotencyKey(agency_id, scope, *key, hash, ctx.settings.idempotency_claim_seconds);
     if (!claim) return reply(ErrorResponse(claim.error()));
     switch (claim->state) {

@@ -1,5 +1,7 @@
 #include "core/hex.hpp"
 
+#include <openssl/sha.h>
+
 namespace haven::core {
 
 std::string ToHex(const unsigned char* data, size_t size) {
@@ -15,6 +17,12 @@ std::string ToHex(const unsigned char* data, size_t size) {
 
 std::string ToHex(std::string_view bytes) {
     return ToHex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string Sha256Hex(std::string_view text) {
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    return ToHex(digest, sizeof digest);
 }
 
 }  // namespace haven::core

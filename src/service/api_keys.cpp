@@ -1,6 +1,5 @@
 #include "service/api_keys.hpp"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <array>
@@ -21,12 +20,7 @@ NewApiKey GenerateApiKey() {
     return out;
 }
 
-std::string HashApiKey(std::string_view key) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int len = 0;
-    EVP_Digest(key.data(), key.size(), digest.data(), &len, EVP_sha256(), nullptr);
-    return core::ToHex(std::string_view(reinterpret_cast<const char*>(digest.data()), len));
-}
+std::string HashApiKey(std::string_view key) { return core::Sha256Hex(key); }
 
 bool LooksLikeApiKey(std::string_view text) {
     if (text.substr(0, kApiKeyPrefix.size()) != kApiKeyPrefix) return false;

@@ -60,7 +60,7 @@ core::Result<SessionTokens> Issue(storage::Store& store, const core::User& user,
     out.expires_in = settings.access_ttl_seconds;
     out.refresh_token = RandomToken(32);
     out.refresh_expires_in = settings.refresh_ttl_seconds;
-    storage::RefreshToken row{Sha256Hex(out.refresh_token), family, user.id, now_ms,
+    storage::RefreshToken row{core::Sha256Hex(out.refresh_token), family, user.id, now_ms,
                               now_ms + settings.refresh_ttl_seconds * 1000};
     if (auto stored = store.InsertRefreshToken(row); !stored) return core::Fail(stored.error());
     return out;
@@ -71,13 +71,6 @@ core::Result<SessionTokens> Issue(storage::Store& store, const core::User& user,
 int64_t NowMs() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string Sha256Hex(std::string_view text) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int len = 0;
-    EVP_Digest(text.data(), text.size(), digest.data(), &len, EVP_sha256(), nullptr);
-    return core::ToHex(digest.data(), len);
 }
 
 core::Result<SessionTokens> StartSession(storage::Store& store, const core::User& user,
@@ -99,7 +92,7 @@ core::Result<Refreshed> RefreshSession(storage::Store& store, const std::string&
     if (refresh_token.empty() || refresh_token.size() > 256) {
         return core::Fail(Refused("unknown", 0, "no refresh token: log in again"));
     }
-    auto spent = store.SpendRefreshToken(Sha256Hex(refresh_token), NowMs());
+    auto spent = store.SpendRefreshToken(core::Sha256Hex(refresh_token), NowMs());
     if (!spent) return core::Fail(spent.error());
     switch (spent->outcome) {
         case storage::RefreshSpend::kSpent:
@@ -135,7 +128,7 @@ core::Result<Refreshed> RefreshSession(storage::Store& store, const std::string&
 
 core::Result<int64_t> EndSession(storage::Store& store, const std::string& refresh_token) {
     if (refresh_token.empty() || refresh_token.size() > 256) return int64_t{0};
-    return store.RevokeRefreshFamilyOf(Sha256Hex(refresh_token), NowMs());
+    return store.RevokeRefreshFamilyOf(core::Sha256Hex(refresh_token), NowMs());
 }
 
 std::string IssueChallenge(int64_t user_id, ChallengePurpose purpose, std::string_view secret, int64_t now_unix) {
@@ -193,7 +186,7 @@ std::string RecoveryCodeHash(std::string_view code) {
         if (ch == '-' || ch == ' ') continue;
         normal += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     }
-    return Sha256Hex(normal);
+    return core::Sha256Hex(normal);
 }
 
 core::Result<void> CheckSecondFactor(storage::Store& store, int64_t user_id, const std::string& code,

@@ -34,9 +34,6 @@ struct SessionTokens {
 /// Unix milliseconds now (the wall clock).
 int64_t NowMs();
 
-/// SHA-256 of `text` as lowercase hex.
-std::string Sha256Hex(std::string_view text);
-
 /// A new session for `user`: an access token and the first refresh token of a new family. Prunes expired refresh
 /// tokens now and then. Errors: the store's.
 core::Result<SessionTokens> StartSession(storage::Store& store, const core::User& user,

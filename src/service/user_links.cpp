@@ -1,6 +1,5 @@
 #include "service/user_links.hpp"
 
-#include <openssl/sha.h>
 #include <sodium.h>
 
 #include <array>
@@ -24,11 +23,7 @@ LinkToken NewLinkToken() {
     return out;
 }
 
-std::string LinkTokenHash(std::string_view token) {
-    std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
-    SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
-    return core::ToHex(digest.data(), digest.size());
-}
+std::string LinkTokenHash(std::string_view token) { return core::Sha256Hex(token); }
 
 std::string LinkPath(std::string_view token) { return "/invite.html#token=" + std::string(token); }
 

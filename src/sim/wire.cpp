@@ -88,12 +88,6 @@ bool IsReceipt(std::string_view s) {
            std::all_of(s.begin(), s.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); });
 }
 
-std::string Sha256Hex(std::string_view text) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-    return core::ToHex(digest, sizeof digest);
-}
-
 std::string MaskMsisdnC2b(std::string_view msisdn) {
     if (msisdn.size() < 7) return std::string(msisdn);
     return std::string(msisdn.substr(0, 4)) + " ***** " + std::string(msisdn.substr(msisdn.size() - 3));

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/hex.hpp"
+
 namespace haven::sim {
 
 using Clock = std::chrono::system_clock;
@@ -33,8 +35,7 @@ bool IsHttpUrl(std::string_view s);
 bool HasForbiddenUrlKeyword(std::string_view url);
 /// 10 uppercase letters/digits (M-Pesa receipt shape).
 bool IsReceipt(std::string_view s);
-/// Lowercase hex SHA-256 of the text (C2B v1 MSISDN).
-std::string Sha256Hex(std::string_view text);
+using core::Sha256Hex;  // the MSISDN hash of a v1 C2B confirmation
 /// C2B v2 masked MSISDN: "2547 ***** 149".
 std::string MaskMsisdnC2b(std::string_view msisdn);
 /// Normalises 07.., +2547.., 2547.. to 2547..; other text is returned trimmed.
