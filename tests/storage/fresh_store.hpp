@@ -59,7 +59,8 @@ inline std::string WithSearchPath(const std::string& url, const std::string& sch
     return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
 }
 
-/// A test on a fresh, migrated store of the backend GetParam() names; removed again after the test.
+/// A test on a fresh, migrated store of the backend GetParam() names, holding two agencies (A and B, to show that
+/// one never sees the other's rows); removed again after the test.
 class FreshStoreTest : public ::testing::TestWithParam<std::string> {
   protected:
     void SetUp() override {
@@ -77,6 +78,11 @@ class FreshStoreTest : public ::testing::TestWithParam<std::string> {
         auto migrated = store_->Migrate();
         ASSERT_TRUE(migrated) << migrated.error().message;
         ASSERT_GE(*migrated, 1);
+        auto a = store_->FindOrCreateAgency("Agency A");
+        auto b = store_->FindOrCreateAgency("Agency B");
+        ASSERT_TRUE(a && b);
+        agency_a_ = a->id;
+        agency_b_ = b->id;
     }
 
     void TearDown() override {
@@ -94,6 +100,8 @@ class FreshStoreTest : public ::testing::TestWithParam<std::string> {
     std::string schema_;
     std::string url_;
     std::unique_ptr<Store> store_;
+    int64_t agency_a_ = 0;
+    int64_t agency_b_ = 0;
 };
 
 }  // namespace haven::storage::test

@@ -1,13 +1,7 @@
 // Storage contract of the privacy methods (export, erasure, raw-body retention) on every backend: SQLite always,
 // PostgreSQL when HAVEN_TEST_POSTGRES_URL is set (a fresh schema per test).
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -26,13 +20,6 @@ constexpr const char* kPlaceholder = "ERASED-0a1b2c3d";
 
 class PrivacyStore : public test::FreshStoreTest {
   protected:
-    void SetUp() override {
-        FreshStoreTest::SetUp();
-        if (HasFatalFailure()) return;
-        agency_a_ = store_->FindOrCreateAgency("Agency A")->id;
-        agency_b_ = store_->FindOrCreateAgency("Agency B")->id;
-    }
-
     core::Lease Lease(int64_t agency_id, const std::string& phone) {
         core::Lease l;
         l.agency_id = agency_id;
@@ -73,9 +60,6 @@ class PrivacyStore : public test::FreshStoreTest {
         ASSERT_TRUE(applied) << applied.error().message;
         ASSERT_TRUE(applied->applied);
     }
-
-    int64_t agency_a_ = 0;
-    int64_t agency_b_ = 0;
 };
 
 TEST_P(PrivacyStore, ExportHoldsOnlyTheAgencysRecordsOfTheNumber) {

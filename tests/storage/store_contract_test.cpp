@@ -43,11 +43,6 @@ class StoreContract : public test::FreshStoreTest {
     void SetUp() override {
         FreshStoreTest::SetUp();
         if (HasFatalFailure()) return;
-        auto a = store_->FindOrCreateAgency("Agency A");
-        auto b = store_->FindOrCreateAgency("Agency B");
-        ASSERT_TRUE(a && b);
-        agency_a_ = a->id;
-        agency_b_ = b->id;
         auto lease = store_->InsertLease(MakeLease(agency_a_, "254708374149"));
         ASSERT_TRUE(lease) << lease.error().message;
         lease_a_ = lease->id;
@@ -104,8 +99,6 @@ class StoreContract : public test::FreshStoreTest {
         return o;
     }
 
-    int64_t agency_a_ = 0;
-    int64_t agency_b_ = 0;
     int64_t lease_a_ = 0;
 };
 

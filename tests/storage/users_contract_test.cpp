@@ -1,13 +1,7 @@
 // The users part of the Store contract (invites, reset links, roles, disabling, the last-admin rule), on SQLite
 // always and on PostgreSQL when HAVEN_TEST_POSTGRES_URL is set (a fresh schema per test).
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,8 +24,6 @@ class UsersContract : public test::FreshStoreTest {
     void SetUp() override {
         FreshStoreTest::SetUp();
         if (HasFatalFailure()) return;
-        agency_a_ = store_->FindOrCreateAgency("Agency A")->id;
-        agency_b_ = store_->FindOrCreateAgency("Agency B")->id;
         admin_ = AddUser(agency_a_, "admin@a.test", Role::kAdmin).id;
     }
 
@@ -59,8 +51,6 @@ class UsersContract : public test::FreshStoreTest {
         return i;
     }
 
-    int64_t agency_a_ = 0;
-    int64_t agency_b_ = 0;
     int64_t admin_ = 0;
 };
 
