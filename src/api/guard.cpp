@@ -70,7 +70,8 @@ core::Result<Caller> CheckAgainstUserRow(Caller claims, const ApiContext& ctx) {
         if (user.error().code != ErrorCode::kNotFound) return core::Fail(user.error());
         return core::Fail(ErrorCode::kUnauthenticated, "this account no longer exists: log in again");
     }
-    if (!user->disabled_at.empty()) return core::Fail(ErrorCode::kUnauthenticated, "this account is disabled");
+    if (!user->disabled_at.empty())
+        return core::Fail(ErrorCode::kUnauthenticated, "this account is disabled: ask your agency admin");
     if (auto fresh = RefuseTokenIssuedBeforeCutOff(claims, *user); !fresh) return core::Fail(fresh.error());
     claims.agency_id = user->agency_id;
     claims.role = user->role;

@@ -158,7 +158,7 @@ TEST_F(Users, ADisabledUsersExistingTokenIsRefusedAtOnce) {
 
     auto refused = Api("GET", "/api/v1/leases", nullptr, viewer);
     EXPECT_EQ(refused.status, 401);
-    EXPECT_EQ(refused.body["error"]["message"], "this account is disabled");
+    EXPECT_EQ(refused.body["error"]["message"], "this account is disabled: ask your agency admin");
     EXPECT_EQ(LoginWith("viewer@a.test", kPassword).status, 401);
 
     ASSERT_EQ(Api("POST", path + "/enable", nullptr, admin_).status, 200);
