@@ -1,10 +1,16 @@
 // Migrations: migrations/<backend>/NNN_name.sql, each applied once in its own transaction.
 #include <spdlog/spdlog.h>
 
+#include <string_view>
+
 #include "storage/migrations.hpp"
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
+
+namespace {
+constexpr std::string_view kForeignKeysOff = "-- haven:foreign-keys-off";
+}  // namespace
 
 Result<int> SqlStore::Migrate() {
     auto handle = db_->Acquire();
@@ -29,8 +35,30 @@ Result<int> SqlStore::Migrate() {
     int count = 0;
     for (const Migration& m : MigrationsFor(db_->Backend())) {
         if (std::find(done.begin(), done.end(), m.version) != done.end()) continue;
+        // A SQLite migration that rebuilds a table others reference says so on its first line: foreign keys are off
+        // while it runs (SQLite's documented procedure; the pragma only works outside a transaction) and
+        // foreign_key_check must find nothing before it commits.
+        const bool keys_off = db_->Backend() == "sqlite" && std::string_view(m.sql).starts_with(kForeignKeysOff);
+        if (keys_off) {
+            if (auto r = c.RunScript("PRAGMA foreign_keys = OFF"); !r) return Fail(r.error());
+        }
+        struct KeysBackOn {
+            SqlConnection& c;
+            bool on;
+            ~KeysBackOn() {
+                if (on) (void)c.RunScript("PRAGMA foreign_keys = ON");
+            }
+        } keys_back_on{c, keys_off};
         if (auto r = c.Run(db_->BeginStatement(), {}); !r) return Fail(r.error());
         auto script = c.RunScript(m.sql);
+        if (script && keys_off) {
+            auto dangling = c.Run("PRAGMA foreign_key_check", {});
+            if (!dangling) {
+                script = Fail(dangling.error());
+            } else if (!dangling->rows.empty()) {
+                script = Fail(ErrorCode::kInternal, "foreign_key_check found rows without their parent");
+            }
+        }
         Result<SqlResult> recorded = script ? c.Run(
                                                   "INSERT INTO schema_migrations (version, name, applied_at) "
                                                   "VALUES (?, ?, ?)",
