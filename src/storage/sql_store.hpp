@@ -239,6 +239,13 @@ class SqlStore final : public Store {
     Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
                                           int64_t tokens_valid_after) override;
 
+    // --- hooks ---
+    Result<std::optional<C2bSettings>> FindC2bSettings(int64_t agency_id) override;
+    Result<C2bSettings> UpdateC2bSettings(int64_t agency_id, const C2bSettings& settings,
+                                          const std::string& updated_by) override;
+    Result<C2bSettings> RecordC2bRegistration(int64_t agency_id, const C2bSettings& used, const std::string& urls_json,
+                                              const std::string& at, const std::string& updated_by) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/models.hpp"
+#include "storage/c2b_settings.hpp"
 #include "storage/session_records.hpp"
 
 namespace haven::storage {
@@ -685,6 +686,21 @@ class Store {
     /// reset links and stores `link` (purpose reset; email and role are taken from the user).
     virtual Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
                                                   int64_t tokens_valid_after) = 0;
+
+    // --- hooks ---
+    // An agency's C2B settings live in its mpesa_accounts row; writing them creates the row when there is none and
+    // never touches its other columns (shortcode, sealed secrets).
+    /// The agency's C2B settings and last registration; std::nullopt when it has no mpesa_accounts row (the caller
+    /// then uses the install's defaults).
+    virtual Result<std::optional<C2bSettings>> FindC2bSettings(int64_t agency_id) = 0;
+    /// Writes version, response type, validation and reject_unknown (registered_* are left as they are).
+    virtual Result<C2bSettings> UpdateC2bSettings(int64_t agency_id, const C2bSettings& settings,
+                                                  const std::string& updated_by) = 0;
+    /// Records a successful registration: c2b_registered_at and c2b_registered_urls (JSON text). A new row gets
+    /// the settings the registration used.
+    virtual Result<C2bSettings> RecordC2bRegistration(int64_t agency_id, const C2bSettings& used,
+                                                      const std::string& urls_json, const std::string& at,
+                                                      const std::string& updated_by) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
