@@ -23,15 +23,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string Base(const std::string& callback_url) {
-    constexpr std::string_view kPath = "/api/v1/mpesa/callback";
-    auto at = callback_url.find(kPath);
-    if (at != std::string::npos) return callback_url.substr(0, at);
-    auto scheme = callback_url.find("://");
-    auto slash = callback_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
-    return slash == std::string::npos ? callback_url : callback_url.substr(0, slash);
-}
-
 net::Response NotFoundOr(const core::Error& e, const char* what) {
     if (e.code == ErrorCode::kNotFound) return ErrorResponse(ErrorCode::kNotFound, what);
     return ErrorResponse(e);
@@ -110,9 +101,7 @@ std::function<void(core::Result<storage::Transfer>)> AnswerTransfer(net::Reply r
 }
 
 service::ResultUrls ResultUrlsFor(const ApiContext& ctx) {
-    const std::string base = Base(ctx.settings.callback_url) + "/api/v1/mpesa/";
-    const std::string secret = "?secret=" + ctx.settings.callback_secret;
-    auto url = [&](const char* path) { return base + path + secret; };
+    auto url = [&](const char* path) { return DarajaHookUrl(ctx, path); };
     return {url("b2c/result"),
             url("b2c/timeout"),
             url("reversal/result"),

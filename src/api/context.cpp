@@ -3,14 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include "api/answer_later.hpp"
+#include "api/daraja_inbound.hpp"
 #include "api/guard.hpp"
 
 namespace haven::api {
 
-std::string ApiContext::CallbackUrlWithSecret() const {
-    const char sep = settings.callback_url.find('?') == std::string::npos ? '?' : '&';
-    return settings.callback_url + sep + "secret=" + settings.callback_secret;
-}
+std::string ApiContext::CallbackUrlWithSecret() const { return DarajaHookUrl(*this, "callback"); }
 
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
            const std::string& action, const std::string& target, const std::string& outcome,
@@ -39,7 +37,7 @@ void AuditAnswer(const ApiContext& ctx, const net::Request& req, const std::stri
     auto claims = Authenticate(req, ctx);
     std::string target = action.substr(0, action.find('.'));
     for (const auto& [name, value] : req.params) {
-        if (name != "token") target += ":" + value;  // a pay-link token is a credential
+        if (name != "token" && name != "secret") target += ":" + value;  // a pay-link token, Daraja's secret
     }
     if (req.params.empty()) {
         auto body = nlohmann::json::parse(res.body, nullptr, false);

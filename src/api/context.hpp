@@ -31,7 +31,9 @@ struct ApiSettings {
     int64_t jwt_ttl_seconds = 900;           // JWT_TTL: access tokens
     int64_t refresh_ttl_seconds = 43200;     // REFRESH_TOKEN_TTL: refresh token chains
     std::string callback_url;                // MPESA_CALLBACK_URL, without the secret
-    std::string callback_secret;             // appended as ?secret=... and checked on every callback
+    std::string callback_secret;             // in every Daraja URL (/hooks/daraja/<secret>/...), checked on each call
+    std::string public_base_url;             // PUBLIC_BASE_URL: where Daraja reaches us (api::DarajaHookUrl)
+    storage::C2bSettings c2b_defaults;       // MPESA_C2B_VERSION, ...: an agency without its own C2B settings
     std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
     int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
     int64_t invite_ttl_seconds = 72 * 3600;  // an invite or password-reset link works this long
@@ -49,7 +51,7 @@ struct ApiContext {
     ApiKeyUsage* api_key_usage = nullptr;
     std::shared_ptr<const service::HavenJwtVerifier> haven_jwt;
 
-    /// The callback URL handed to Daraja (secret included).
+    /// The STK CallBackURL handed to Daraja: DarajaHookUrl(*this, "callback") (secret included).
     std::string CallbackUrlWithSecret() const;
     service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
     service::LoginDeps LoginDeps() const {

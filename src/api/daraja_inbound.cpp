@@ -4,9 +4,12 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "api/accepts.hpp"
 #include "api/respond.hpp"
+#include "core/daraja_url.hpp"
+#include "net/target.hpp"
 
 namespace haven::api {
 
@@ -32,8 +35,30 @@ std::string InWords(const std::string& kind) {
 }  // namespace
 
 bool HasCallbackSecret(const net::Request& req, std::string_view secret) {
+    if (auto in_path = net::DarajaHookSecret(req.path)) return service::ConstantTimeEquals(*in_path, secret);
     auto given = req.Query("secret");
     return given && service::ConstantTimeEquals(*given, secret);
+}
+
+std::string DarajaHookUrl(const ApiContext& ctx, std::string_view path) {
+    return core::DarajaHookUrl(ctx.settings.public_base_url, ctx.settings.callback_secret, path);
+}
+
+std::string DarajaHookPattern(std::string_view seed_path) {
+    if (seed_path.substr(0, kDarajaSeedPrefix.size()) != kDarajaSeedPrefix) {
+        throw std::invalid_argument("a Daraja route lives under /api/v1/mpesa/: " + std::string(seed_path));
+    }
+    return std::string(net::kDarajaHookPrefix) + "{secret}/" + std::string(seed_path.substr(kDarajaSeedPrefix.size()));
+}
+
+void AddDarajaFacing(net::Router& router, const std::string& seed_path, net::Handler handler) {
+    router.Add("POST", DarajaHookPattern(seed_path), handler, net::Lane::kDaraja);
+    router.Add("POST", seed_path, std::move(handler), net::Lane::kDaraja);
+}
+
+void AddDarajaFacing(net::Router& router, const std::string& seed_path, net::AsyncHandler handler) {
+    router.AddAsync("POST", DarajaHookPattern(seed_path), handler, net::Lane::kDaraja);
+    router.AddAsync("POST", seed_path, std::move(handler), net::Lane::kDaraja);
 }
 
 const net::Response& AckFor(DarajaAck ack) {

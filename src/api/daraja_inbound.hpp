@@ -24,9 +24,30 @@
 
 namespace haven::api {
 
-/// True when the request carries our callback secret (?secret=..., compared in constant time). The one check of
-/// it: the Daraja routes refuse a body without it, and the rate limiter lets a request with it through.
+/// Every route Daraja calls has two paths: the seed's `/api/v1/mpesa/<path>?secret=<secret>` and the neutral
+/// `/hooks/daraja/<secret>/<path>` that the gateway hands to Daraja (Daraja refuses URLs with "mpesa" in them,
+/// REFERENCE §9.1). Both carry the same callback secret.
+inline constexpr std::string_view kDarajaSeedPrefix = "/api/v1/mpesa/";
+
+/// True when the request carries our callback secret, compared in constant time: in the path under
+/// /hooks/daraja/, else as ?secret=. The one check of it: the Daraja routes refuse a body without it, and the rate
+/// limiter lets a request with it through (it reads the path itself: it runs before routing).
 bool HasCallbackSecret(const net::Request& req, std::string_view secret);
+
+/// The URL Daraja is given for `path` (the part after /api/v1/mpesa/: "callback", "b2c/result",
+/// "c2b/confirmation"): <PUBLIC_BASE_URL>/hooks/daraja/<secret>/<path>.
+/// (core::DarajaHookUrl with this gateway's settings.)
+std::string DarajaHookUrl(const ApiContext& ctx, std::string_view path);
+
+/// The route pattern of the neutral form of a seed path: "/api/v1/mpesa/b2c/result" ->
+/// "/hooks/daraja/{secret}/b2c/result".
+std::string DarajaHookPattern(std::string_view seed_path);
+
+/// Registers a route Daraja calls under both of its paths (seed_path must start with /api/v1/mpesa/), on Daraja's
+/// lane. The handler checks the secret itself (HasCallbackSecret): for a route that does not store its body through
+/// AddDarajaRoute, such as C2B validation.
+void AddDarajaFacing(net::Router& router, const std::string& seed_path, net::Handler handler);
+void AddDarajaFacing(net::Router& router, const std::string& seed_path, net::AsyncHandler handler);
 
 /// The answer Daraja expects once a body is safely stored: the STK callback's {"ResultCode":0,...}, or the
 /// {"ResponseCode":"00000000",...} of the Result and queue-timeout URLs (B2C, reversal, status, balance).
@@ -51,9 +72,10 @@ void ReceiveFromDaraja(net::Request& req, net::Reply reply, ApiContext& ctx, con
 /// A Daraja-facing route (any Content-Type, kDarajaBody) that answers through ReceiveFromDaraja.
 net::AsyncHandler DarajaInbound(ApiContext& ctx, std::string kind, DarajaAck ack, InboundApply apply);
 
-/// Registers POST `path` as a route Daraja calls, on Daraja's own lane. `apply(body, request_id)` is the use case
-/// that parses and applies the body (service::ApplyStkCallback, ApplyTransferResult, ...): it returns a Result of
-/// an outcome with `matched` and `applied`, or the error that refuses the body.
+/// Registers POST `path` (and its /hooks/daraja/{secret}/ form) as a route Daraja calls, on Daraja's own lane.
+/// `apply(body, request_id)` is the use case that parses and applies the body (service::ApplyStkCallback,
+/// ApplyTransferResult, ...): it returns a Result of an outcome with `matched` and `applied`, or the error that refuses
+/// the body.
 template <class Apply>
 void AddDarajaRoute(net::Router& router, ApiContext& ctx, std::string path, std::string kind, DarajaAck ack,
                     Apply apply) {
@@ -63,8 +85,7 @@ void AddDarajaRoute(net::Router& router, ApiContext& ctx, std::string path, std:
         if (!applied) return core::Fail(applied.error());
         return InboundOutcome(applied->matched, applied->applied);
     };
-    router.AddAsync("POST", std::move(path), DarajaInbound(ctx, std::move(kind), ack, std::move(as_outcome)),
-                    net::Lane::kDaraja);
+    AddDarajaFacing(router, path, DarajaInbound(ctx, std::move(kind), ack, std::move(as_outcome)));
 }
 
 }  // namespace haven::api

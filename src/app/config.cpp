@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/daraja_url.hpp"
 #include "core/hex.hpp"
 #include "service/auth.hpp"
 
@@ -49,6 +50,13 @@ std::string DeriveSecret(const std::string& key, const std::string& label) {
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(label.data()),
          label.size(), digest, &len);
     return core::ToHex(digest, len);
+}
+
+/// "https://pay.example.com:8443/api/v1/mpesa/callback?x" -> "https://pay.example.com:8443".
+std::string SchemeAndHost(const std::string& url) {
+    const auto scheme = url.find("://");
+    const auto end = url.find_first_of("/?#", scheme == std::string::npos ? 0 : scheme + 3);
+    return end == std::string::npos ? url : url.substr(0, end);
 }
 
 std::string DefaultWebRoot() {
@@ -149,6 +157,8 @@ core::Result<Config> LoadConfig(const Env& env) {
     if (!sim) {
         for (const char* var : {"MPESA_CONSUMER_KEY", "MPESA_CONSUMER_SECRET", "MPESA_SHORTCODE", "MPESA_PASSKEY",
                                 "MPESA_CALLBACK_URL", "JWT_SECRET"}) {
+            // PUBLIC_BASE_URL alone says where Daraja reaches us.
+            if (std::string_view(var) == "MPESA_CALLBACK_URL" && get("PUBLIC_BASE_URL")) continue;
             if (!get(var)) {
                 return tl::unexpected(
                     Bad(var, std::string("a value (required when MPESA_ENVIRONMENT=") + c.environment + ")"));
@@ -176,6 +186,20 @@ core::Result<Config> LoadConfig(const Env& env) {
                                                                 : "the public http(s):// URL of /api/v1/mpesa/callback",
                                   c.callback_url));
     }
+    if (auto pub = get("PUBLIC_BASE_URL")) {
+        std::string base = *pub;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        if (!IsHttpUrl(base, c.environment != "production") || base.find_first_of("?#") != std::string::npos) {
+            return tl::unexpected(Bad("PUBLIC_BASE_URL",
+                                      c.environment == "production"
+                                          ? "the public https:// address Daraja reaches this gateway at, no query"
+                                          : "the public http(s):// address Daraja reaches this gateway at, no query",
+                                      pub));
+        }
+        c.public_base_url = base;
+    } else if (!c.callback_url.empty()) {
+        c.public_base_url = SchemeAndHost(c.callback_url);
+    }  // else (simulator mode): http://HOST:PORT once the server listens (app/gateway.cpp)
     if (auto base = get("MPESA_BASE_URL")) {
         if (!IsHttpUrl(*base, true)) return tl::unexpected(Bad("MPESA_BASE_URL", "an http(s):// URL", base));
         c.base_url = *base;
@@ -214,9 +238,36 @@ core::Result<Config> LoadConfig(const Env& env) {
         return tl::unexpected(v.error());
     if (auto secret = get("MPESA_CALLBACK_SECRET")) {
         if (secret->size() < 16) return tl::unexpected(Bad("MPESA_CALLBACK_SECRET", "at least 16 random characters"));
+        // It stands in the path of every URL Daraja calls (/hooks/daraja/<secret>/...): it must need no escaping,
+        // and Daraja refuses a URL with one of its forbidden words (use hex: openssl rand -hex 20).
+        if (!core::IsUrlSafeSegment(*secret)) {
+            return tl::unexpected(
+                Bad("MPESA_CALLBACK_SECRET", "only the characters A-Z a-z 0-9 - . _ ~ (e.g. openssl rand -hex 20)"));
+        }
+        if (auto word = core::FindForbiddenUrlWord(*secret)) {
+            return tl::unexpected(Bad("MPESA_CALLBACK_SECRET", "no word Daraja refuses in a URL; it contains '" +
+                                                                   std::string(*word) +
+                                                                   "' (use hex: openssl rand -hex 20)"));
+        }
         c.callback_secret = *secret;
     } else {
         c.callback_secret = DeriveSecret(c.jwt_secret, "haven-mpesa-callback").substr(0, 40);
+    }
+
+    if (auto v = number("MPESA_C2B_VERSION", 1, 2, 2); v)
+        c.c2b.version = static_cast<int>(*v);
+    else
+        return tl::unexpected(v.error());
+    c.c2b.response_type = get("MPESA_C2B_RESPONSE_TYPE").value_or("Completed");
+    if (c.c2b.response_type != "Completed" && c.c2b.response_type != "Cancelled") {
+        return tl::unexpected(Bad("MPESA_C2B_RESPONSE_TYPE", "Completed or Cancelled", c.c2b.response_type));
+    }
+    for (auto [var, flag] :
+         {std::pair{"C2B_VALIDATION", &c.c2b.validation}, std::pair{"C2B_REJECT_UNKNOWN", &c.c2b.reject_unknown}}) {
+        if (auto v = get(var)) {
+            if (*v != "0" && *v != "1" && *v != "true" && *v != "false") return tl::unexpected(Bad(var, "1 or 0", v));
+            *flag = (*v == "1" || *v == "true");
+        }
     }
 
     c.web_root = get("WEB_ROOT").value_or(DefaultWebRoot());

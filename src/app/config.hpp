@@ -12,6 +12,7 @@
 #include "app/logging.hpp"
 #include "core/error.hpp"
 #include "service/haven_jwt.hpp"
+#include "storage/c2b_settings.hpp"
 #include "workers/reconciler.hpp"
 
 namespace haven::app {
@@ -25,9 +26,14 @@ struct Config {
     std::string transaction_type;  // CustomerPayBillOnline | CustomerBuyGoodsOnline
     std::string party_b;           // till number for buy goods (MPESA_TILL_NUMBER)
     std::string callback_url;      // without the secret
-    std::string callback_secret;
-    std::string base_url;  // Daraja host; the simulator's in simulator mode (set at start)
-    std::string ca_file;   // MPESA_CA_FILE: extra CA bundle for Daraja's TLS
+    std::string callback_secret;   // MPESA_CALLBACK_SECRET: URL-safe, no word Daraja refuses (generated: hex)
+    // PUBLIC_BASE_URL: where Daraja reaches us (no trailing slash); every URL handed to Daraja is
+    // <public_base_url>/hooks/daraja/<callback_secret>/<path>. Default: MPESA_CALLBACK_URL's scheme and host, or
+    // http://HOST:PORT in simulator mode (set at start).
+    std::string public_base_url;
+    storage::C2bSettings c2b;  // MPESA_C2B_VERSION, MPESA_C2B_RESPONSE_TYPE, C2B_VALIDATION, C2B_REJECT_UNKNOWN
+    std::string base_url;      // Daraja host; the simulator's in simulator mode (set at start)
+    std::string ca_file;       // MPESA_CA_FILE: extra CA bundle for Daraja's TLS
     // B2C, reversal, balance and transaction status (initiator API operator)
     std::string initiator_name;       // MPESA_INITIATOR_NAME (testapi in simulator mode)
     std::string initiator_password;   // MPESA_INITIATOR_PASSWORD: never logged

@@ -9,11 +9,13 @@
 #include "api/daraja_inbound.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
+#include "core/daraja_url.hpp"
 #include "daraja/http_daraja_client.hpp"
 #include "daraja/security_credential.hpp"
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
 #include "net/server.hpp"
+#include "net/target.hpp"
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/login_throttle.hpp"
@@ -145,6 +147,8 @@ core::Result<void> Gateway::Start() {
     settings.refresh_ttl_seconds = c.refresh_ttl_seconds;
     settings.callback_url = c.callback_url;
     settings.callback_secret = c.callback_secret;
+    settings.public_base_url = c.public_base_url;
+    settings.c2b_defaults = c.c2b;
     settings.idempotency_claim_seconds = c.idempotency_claim_seconds;
     settings.invite_ttl_seconds = c.invite_ttl_hours * 3600;
     settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
@@ -182,7 +186,8 @@ core::Result<void> Gateway::Start() {
     // Daraja's callbacks and results carry our secret: never turn them away with a 429 (Daraja's
     // retry policy is unknown, so a refused callback may never come back).
     options.rate_limit_exempt = [secret = c.callback_secret](const net::Request& req) {
-        if (req.method != "POST" || req.path.rfind("/api/v1/mpesa/", 0) != 0) return false;
+        if (req.method != "POST") return false;
+        if (req.path.rfind(api::kDarajaSeedPrefix, 0) != 0 && !net::DarajaHookSecret(req.path)) return false;
         return api::HasCallbackSecret(req, secret);
     };
     s.server = std::make_unique<net::Server>(s.runtime, s.router, options);
@@ -196,6 +201,15 @@ core::Result<void> Gateway::Start() {
         // Simulator mode: Daraja is on this machine, so it can call us on loopback.
         c.callback_url = "http://127.0.0.1:" + std::to_string(c.port) + "/api/v1/mpesa/callback";
         s.ctx->settings.callback_url = c.callback_url;
+    }
+    if (c.public_base_url.empty()) {
+        // Simulator mode without MPESA_CALLBACK_URL: Daraja (the built-in simulator) calls us where we listen.
+        c.public_base_url = BaseUrl();
+        s.ctx->settings.public_base_url = c.public_base_url;
+    }
+    if (auto word = core::FindForbiddenUrlWord(c.public_base_url)) {
+        spdlog::warn("PUBLIC_BASE_URL {} contains '{}': Daraja refuses such URLs for C2B registration",
+                     c.public_base_url, *word);
     }
     s.reconciler_runtime.Start();
     s.reconciler = std::make_unique<workers::Reconciler>(s.reconciler_runtime, s.ctx->StkDeps(),

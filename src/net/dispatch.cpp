@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/server_impl.hpp"
+#include "net/target.hpp"
 
 namespace haven::net {
 
@@ -30,7 +31,8 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
     }
     if (match.kind == Router::MatchKind::kNotFound) {
         if ((req.method != "GET" && req.method != "HEAD") || !static_files.Enabled()) {
-            co_return ServerError(core::ErrorCode::kNotFound, "no route for " + req.path, req.request_id);
+            co_return ServerError(core::ErrorCode::kNotFound, "no route for " + MaskDarajaHookSecret(req.path),
+                                  req.request_id);
         }
         auto serve = [this, &req]() {
             auto file = static_files.Serve(req.path);
@@ -49,11 +51,11 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
         try {
             return (*handler)(req);
         } catch (const std::exception& e) {
-            spdlog::error("{}: handler for {} {} threw: {} (request id {})", self->options.name, req.method, req.path,
-                          e.what(), req.request_id);
+            spdlog::error("{}: handler for {} {} threw: {} (request id {})", self->options.name, req.method,
+                          MaskDarajaHookSecret(req.path), e.what(), req.request_id);
         } catch (...) {
             spdlog::error("{}: handler for {} {} threw a non-standard exception (request id {})", self->options.name,
-                          req.method, req.path, req.request_id);
+                          req.method, MaskDarajaHookSecret(req.path), req.request_id);
         }
         return self->InternalError(req.request_id);
     };
@@ -82,7 +84,7 @@ asio::awaitable<Response> Server::Impl::RunAsync(const AsyncHandler& handler, Re
                 handler(req, reply);
             } catch (const std::exception& e) {
                 spdlog::error("{}: handler for {} {} threw: {} (request id {})", self->options.name, req.method,
-                              req.path, e.what(), req.request_id);
+                              MaskDarajaHookSecret(req.path), e.what(), req.request_id);
                 reply(self->InternalError(req.request_id));
             } catch (...) {
                 reply(self->InternalError(req.request_id));

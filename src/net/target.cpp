@@ -56,8 +56,26 @@ std::map<std::string, std::string> ParseQuery(std::string_view q) {
     return out;
 }
 
+std::optional<std::string_view> DarajaHookSecret(std::string_view path) {
+    if (path.substr(0, kDarajaHookPrefix.size()) != kDarajaHookPrefix) return std::nullopt;
+    std::string_view rest = path.substr(kDarajaHookPrefix.size());
+    return rest.substr(0, rest.find('/'));
+}
+
+std::string MaskDarajaHookSecret(std::string_view path) {
+    auto secret = DarajaHookSecret(path);
+    if (!secret) return std::string(path);
+    std::string out(kDarajaHookPrefix);
+    out.append("****");
+    out.append(path.substr(kDarajaHookPrefix.size() + secret->size()));
+    return out;
+}
+
 std::string LogPath(std::string_view target) {
     std::string path(target.substr(0, target.find('?')));
+    // The router matches the decoded path, so a hook reached through an escaped prefix is masked in its decoded form.
+    if (std::string decoded = PercentDecode(path, false); DarajaHookSecret(decoded))
+        path = MaskDarajaHookSecret(decoded);
     for (char& c : path) {
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     }

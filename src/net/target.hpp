@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/daraja_url.hpp"
+
 namespace haven::net {
 
 /// Decodes %XX escapes (either case); a '%' not followed by two hex digits stays as it is. With
@@ -18,8 +20,18 @@ std::string PercentDecode(std::string_view in, bool plus_is_space);
 /// occurrence of a key wins.
 std::map<std::string, std::string> ParseQuery(std::string_view query);
 
-/// The target's path as a log line may show it: no query string (queries may carry secrets), control
-/// characters replaced by '?'. Not decoded.
+using core::kDarajaHookPrefix;  // /hooks/daraja/<callback secret>/<path>: the routes Daraja calls
+
+/// The secret segment of a decoded path under kDarajaHookPrefix ("/hooks/daraja/ab12/callback" -> "ab12"), or
+/// std::nullopt for any other path.
+std::optional<std::string_view> DarajaHookSecret(std::string_view path);
+
+/// `path` with the secret segment of a Daraja hook path replaced by "****"; other paths unchanged.
+std::string MaskDarajaHookSecret(std::string_view path);
+
+/// The target's path as a log line may show it: no query string (queries may carry secrets), the secret of a
+/// Daraja hook path masked (also when the target spells the prefix with %XX escapes), control characters
+/// replaced by '?'. Otherwise not decoded.
 std::string LogPath(std::string_view target);
 
 /// The file a GET for the decoded `path` serves from `web_root` (which must be canonical): the path is

@@ -81,5 +81,95 @@ TEST(Config, LogSettingsAreReadAndCheckedByName) {
     EXPECT_NE(refused.error().message.find("LOG_LEVEL"), std::string::npos) << refused.error().message;
 }
 
+std::map<std::string, std::string> Sandbox(std::map<std::string, std::string> extra = {}) {
+    std::map<std::string, std::string> v{{"MPESA_ENVIRONMENT", "sandbox"},
+                                         {"MPESA_CONSUMER_KEY", "key"},
+                                         {"MPESA_CONSUMER_SECRET", "secret"},
+                                         {"MPESA_SHORTCODE", "174379"},
+                                         {"MPESA_PASSKEY", "passkey"},
+                                         {"MPESA_CALLBACK_URL", "https://pay.example.co.ke:8443/api/v1/mpesa/callback"},
+                                         {"JWT_SECRET", std::string(40, 'j')}};
+    for (auto& [k, value] : extra) v[k] = value;
+    return v;
+}
+
+TEST(Config, PublicBaseUrlDefaultsToTheCallbackUrlsSchemeAndHost) {
+    RecordingEnv env{Sandbox(), {}};
+    auto config = LoadConfig(env.AsEnv());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->public_base_url, "https://pay.example.co.ke:8443");
+
+    RecordingEnv set{Sandbox({{"PUBLIC_BASE_URL", "https://hooks.example.co.ke/haven/"}}), {}};
+    auto explicit_base = LoadConfig(set.AsEnv());
+    ASSERT_TRUE(explicit_base) << explicit_base.error().message;
+    EXPECT_EQ(explicit_base->public_base_url, "https://hooks.example.co.ke/haven");  // no trailing slash
+
+    // PUBLIC_BASE_URL alone is enough outside simulator mode.
+    auto without_callback = Sandbox({{"PUBLIC_BASE_URL", "https://hooks.example.co.ke"}});
+    without_callback.erase("MPESA_CALLBACK_URL");
+    RecordingEnv alone{without_callback, {}};
+    ASSERT_TRUE(LoadConfig(alone.AsEnv()));
+
+    RecordingEnv bad{Sandbox({{"PUBLIC_BASE_URL", "hooks.example.co.ke"}}), {}};
+    auto refused = LoadConfig(bad.AsEnv());
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("PUBLIC_BASE_URL"), std::string::npos);
+}
+
+TEST(Config, SimulatorModeLeavesThePublicBaseUrlToTheListener) {
+    RecordingEnv env{{}, {}};
+    auto config = LoadConfig(env.AsEnv());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->public_base_url, "");  // http://HOST:PORT once the server listens
+    // The generated callback secret is hex: it can never spell a word Daraja refuses.
+    EXPECT_EQ(config->callback_secret.find_first_not_of("0123456789abcdef"), std::string::npos);
+    EXPECT_GE(config->callback_secret.size(), 32u);
+}
+
+TEST(Config, ACallbackSecretThatIsNotUrlSafeOrHasAForbiddenWordIsRefused) {
+    for (const std::string secret : {"abc/def0123456789xyz", "has space 0123456789", "secret=0123456789abcd"}) {
+        RecordingEnv env{{{"MPESA_CALLBACK_SECRET", secret}}, {}};
+        auto refused = LoadConfig(env.AsEnv());
+        ASSERT_FALSE(refused) << secret;
+        EXPECT_NE(refused.error().message.find("MPESA_CALLBACK_SECRET"), std::string::npos);
+    }
+    RecordingEnv word{{{"MPESA_CALLBACK_SECRET", "0123456789-EXEC-abcdef"}}, {}};
+    auto refused = LoadConfig(word.AsEnv());
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("'exe'"), std::string::npos) << refused.error().message;
+    RecordingEnv fine{{{"MPESA_CALLBACK_SECRET", "0123456789abcdef0123"}}, {}};
+    ASSERT_TRUE(LoadConfig(fine.AsEnv()));
+}
+
+TEST(Config, C2bDefaultsComeFromTheEnvironment) {
+    RecordingEnv none{{}, {}};
+    auto defaults = LoadConfig(none.AsEnv());
+    ASSERT_TRUE(defaults);
+    EXPECT_EQ(defaults->c2b.version, 2);
+    EXPECT_EQ(defaults->c2b.response_type, "Completed");
+    EXPECT_FALSE(defaults->c2b.validation);
+    EXPECT_FALSE(defaults->c2b.reject_unknown);
+
+    RecordingEnv set{{{"MPESA_C2B_VERSION", "1"},
+                      {"MPESA_C2B_RESPONSE_TYPE", "Cancelled"},
+                      {"C2B_VALIDATION", "1"},
+                      {"C2B_REJECT_UNKNOWN", "true"}},
+                     {}};
+    auto config = LoadConfig(set.AsEnv());
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_EQ(config->c2b.version, 1);
+    EXPECT_EQ(config->c2b.response_type, "Cancelled");
+    EXPECT_TRUE(config->c2b.validation);
+    EXPECT_TRUE(config->c2b.reject_unknown);
+
+    for (auto [name, value] : {std::pair{"MPESA_C2B_VERSION", "3"}, std::pair{"MPESA_C2B_RESPONSE_TYPE", "completed"},
+                               std::pair{"C2B_VALIDATION", "yes"}}) {
+        RecordingEnv bad{{{name, value}}, {}};
+        auto refused = LoadConfig(bad.AsEnv());
+        ASSERT_FALSE(refused) << name;
+        EXPECT_NE(refused.error().message.find(name), std::string::npos);
+    }
+}
+
 }  // namespace
 }  // namespace haven::app
