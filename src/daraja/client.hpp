@@ -84,6 +84,23 @@ struct AsyncAck {
     std::string response_description;
 };
 
+/// C2B register URL (REFERENCE §9.1): POST /mpesa/c2b/v<version>/registerurl. The version must match the API
+/// product of the Daraja app (v1 sends the payer's MSISDN hashed, v2 masked).
+struct C2bRegisterRequest {
+    int version = 2;            // 1 | 2
+    std::string shortcode;      // the paybill or till (head office) number
+    std::string response_type;  // Completed | Cancelled: what M-Pesa does when validation is unreachable or late
+    std::string confirmation_url;
+    std::string validation_url;
+};
+
+/// Daraja's acceptance of the URLs (note its spelling OriginatorCoversationID on the wire).
+struct C2bRegisterAck {
+    std::string originator_conversation_id;
+    std::string response_code;
+    std::string response_description;
+};
+
 /// Completion of an asynchronous call: runs once, with the answer or the error.
 template <class T>
 using Done = std::function<void(Result<T>)>;
@@ -99,6 +116,9 @@ class DarajaClient {
     virtual Result<AsyncAck> Reversal(const ReversalRequest&) { return NotSupported(); }
     virtual Result<AsyncAck> AccountBalance(const BalanceRequest&) { return NotSupported(); }
     virtual Result<AsyncAck> TransactionStatus(const StatusRequest&) { return NotSupported(); }
+    /// C2B register URL; Daraja's refusal ("Urls are already registered.", errorCode 500.003.1001) is kUpstream
+    /// with its errorCode/errorMessage in Error::extra.
+    virtual Result<C2bRegisterAck> RegisterC2bUrls(const C2bRegisterRequest&) { return NotSupported<C2bRegisterAck>(); }
 
     /// The same calls without holding the caller's thread while Daraja answers: `done` runs once, on the worker
     /// pool (it may write to the database). The defaults call the blocking ones in place (fakes in unit tests).
@@ -110,9 +130,13 @@ class DarajaClient {
     virtual void ReversalAsync(const ReversalRequest& r, Done<AsyncAck> done) { done(Reversal(r)); }
     virtual void AccountBalanceAsync(const BalanceRequest& r, Done<AsyncAck> done) { done(AccountBalance(r)); }
     virtual void TransactionStatusAsync(const StatusRequest& r, Done<AsyncAck> done) { done(TransactionStatus(r)); }
+    virtual void RegisterC2bUrlsAsync(const C2bRegisterRequest& r, Done<C2bRegisterAck> done) {
+        done(RegisterC2bUrls(r));
+    }
 
   private:
-    static Result<AsyncAck> NotSupported() {
+    template <class T = AsyncAck>
+    static Result<T> NotSupported() {
         return core::Fail(core::ErrorCode::kUpstreamUnavailable, "this Daraja client does not support the API");
     }
 };

@@ -190,6 +190,31 @@ Result<AsyncAck> ReadAsyncAck(const Result<json>& res) {
     return ack;
 }
 
+Result<C2bRegisterAck> ReadC2bRegisterAck(const Result<json>& res) {
+    if (!res) return tl::unexpected(res.error());
+    // Daraja spells it OriginatorCoversationID (REFERENCE §9.1); the correct spelling is read too.
+    std::string originator = Field(*res, "OriginatorCoversationID");
+    if (originator.empty()) originator = Field(*res, "OriginatorConversationID");
+    C2bRegisterAck ack{originator, Field(*res, "ResponseCode"), Field(*res, "ResponseDescription")};
+    if (ack.response_code != "0") {
+        Error e = Error::Make(ErrorCode::kUpstream, "M-Pesa did not accept the URLs: " + ack.response_description);
+        e.extra = {{"responseCode", ack.response_code}, {"responseDescription", ack.response_description}};
+        return tl::unexpected(e);
+    }
+    return ack;
+}
+
+std::string C2bRegisterPath(int version) {
+    return version == 1 ? "/mpesa/c2b/v1/registerurl" : "/mpesa/c2b/v2/registerurl";
+}
+
+json C2bRegisterBody(const C2bRegisterRequest& r) {
+    return {{"ShortCode", r.shortcode},
+            {"ResponseType", r.response_type},
+            {"ConfirmationURL", r.confirmation_url},
+            {"ValidationURL", r.validation_url}};
+}
+
 constexpr const char* kStkPushPath = "/mpesa/stkpush/v1/processrequest";
 constexpr const char* kStkQueryPath = "/mpesa/stkpushquery/v1/query";
 constexpr const char* kB2cPath = "/mpesa/b2c/v3/paymentrequest";
@@ -437,6 +462,14 @@ Result<AsyncAck> HttpDarajaClient::TransactionStatus(const StatusRequest& r) {
 }
 void HttpDarajaClient::TransactionStatusAsync(const StatusRequest& r, Done<AsyncAck> done) {
     PostInitiatorAsync(kStatusPath, StatusBody(settings_, r), std::move(done));
+}
+
+Result<C2bRegisterAck> HttpDarajaClient::RegisterC2bUrls(const C2bRegisterRequest& r) {
+    return ReadC2bRegisterAck(PostJson(C2bRegisterPath(r.version), C2bRegisterBody(r)));
+}
+void HttpDarajaClient::RegisterC2bUrlsAsync(const C2bRegisterRequest& r, Done<C2bRegisterAck> done) {
+    PostJsonAsync(C2bRegisterPath(r.version), C2bRegisterBody(r),
+                  [done = std::move(done)](Result<json> res) { done(ReadC2bRegisterAck(res)); });
 }
 
 }  // namespace haven::daraja

@@ -82,6 +82,8 @@ class HttpDarajaClient : public DarajaClient {
     void ReversalAsync(const ReversalRequest& request, Done<AsyncAck> done) override;
     void AccountBalanceAsync(const BalanceRequest& request, Done<AsyncAck> done) override;
     void TransactionStatusAsync(const StatusRequest& request, Done<AsyncAck> done) override;
+    Result<C2bRegisterAck> RegisterC2bUrls(const C2bRegisterRequest& request) override;
+    void RegisterC2bUrlsAsync(const C2bRegisterRequest& request, Done<C2bRegisterAck> done) override;
     int token_fetches() const { return tokens_.fetch_count(); }
 
     /// POSTs a JSON body with a bearer token; retries once with a new token after 404.001.03.

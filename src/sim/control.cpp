@@ -2,6 +2,7 @@
 // virtual phone, request and callback logs, the ledger, reset, and the certificate for SecurityCredential.
 #include "net/media_type.hpp"
 #include "sim/core.hpp"
+#include "sim/redact.hpp"
 
 namespace haven::sim {
 
@@ -148,6 +149,20 @@ net::Response Callbacks(Core& c, net::Request&) {
     return net::Response::Json(200, {{"callbacks", list}});
 }
 
+/// The C2B URLs registered per shortcode (register URL API), masked like the request log.
+net::Response C2bRegistrations(Core& c, net::Request&) {
+    std::lock_guard lock(c.mu);
+    Json list = Json::array();
+    for (const auto& [shortcode, reg] : c.c2b) {
+        list.push_back({{"shortcode", shortcode},
+                        {"version", reg.version},
+                        {"responseType", reg.response_type},
+                        {"confirmationUrl", MaskUrl(reg.confirmation_url)},
+                        {"validationUrl", MaskUrl(reg.validation_url)}});
+    }
+    return net::Response::Json(200, {{"registrations", list}});
+}
+
 net::Response LedgerView(Core& c, net::Request&) {
     std::lock_guard lock(c.mu);
     return net::Response::Json(200, c.ledger.ToJson());
@@ -188,6 +203,7 @@ void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core) {
     add("GET", "/sim/v1/requests", Requests);
     add("GET", "/sim/v1/callbacks", Callbacks);
     add("GET", "/sim/v1/ledger", LedgerView);
+    add("GET", "/sim/v1/c2b/registrations", C2bRegistrations);
     add("POST", "/sim/v1/reset", Reset);
 }
 

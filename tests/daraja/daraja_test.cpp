@@ -5,8 +5,10 @@
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "daraja/callbacks.hpp"
 #include "daraja/http_daraja_client.hpp"
@@ -350,6 +352,43 @@ TEST_F(DarajaOverLoopback, RefusalCarriesDarajasCode) {
     ASSERT_FALSE(ack.has_value());
     EXPECT_EQ(ack.error().code, core::ErrorCode::kUpstream);
     EXPECT_EQ(ack.error().extra["errorCode"], "500.003.02");
+}
+
+TEST_F(DarajaOverLoopback, RegisterC2bUrlsUsesTheVersionsPathAndDarajasFieldNames) {
+    for (int version : {1, 2}) {
+        C2bRegisterRequest r{version, "600996", "Completed", "http://127.0.0.1:9/hooks/daraja/ab12/c2b/confirmation",
+                             "http://127.0.0.1:9/hooks/daraja/ab12/c2b/validation"};
+        auto ack = client_->RegisterC2bUrls(r);
+        ASSERT_TRUE(ack.has_value()) << ack.error().message;
+        EXPECT_EQ(ack->response_code, "0");
+        EXPECT_FALSE(ack->originator_conversation_id.empty());  // read from Daraja's OriginatorCoversationID
+        EXPECT_EQ(ack->response_description, version == 1 ? "success" : "Success");
+    }
+    auto log = http_->Send({"GET", sim_->BaseUrl() + "/sim/v1/requests", {}, ""});
+    ASSERT_TRUE(log);
+    std::vector<std::string> paths;
+    for (const auto& item : json::parse(log->body)["requests"]) {
+        const std::string path = item.value("path", "");
+        if (path.find("registerurl") == std::string::npos) continue;
+        paths.push_back(path);
+        std::set<std::string> keys;
+        for (const auto& [key, value] : item["body"].items()) keys.insert(key);
+        EXPECT_EQ(keys, (std::set<std::string>{"ShortCode", "ResponseType", "ConfirmationURL", "ValidationURL"}));
+        EXPECT_EQ(item["body"]["ShortCode"], "600996");
+    }
+    EXPECT_EQ(paths, (std::vector<std::string>{"/mpesa/c2b/v1/registerurl", "/mpesa/c2b/v2/registerurl"}));
+}
+
+TEST_F(DarajaOverLoopback, RegisterC2bUrlsSurfacesDarajasError) {
+    Rule({{"api", "c2bregister"},
+          {"then",
+           {{"httpStatus", 500}, {"errorCode", "500.003.1001"}, {"errorMessage", "Urls are already registered."}}}});
+    auto ack = client_->RegisterC2bUrls({2, "600996", "Completed", "http://127.0.0.1:9/hooks/daraja/ab12/c2b/c",
+                                         "http://127.0.0.1:9/hooks/daraja/ab12/c2b/v"});
+    ASSERT_FALSE(ack.has_value());
+    EXPECT_EQ(ack.error().code, core::ErrorCode::kUpstream);
+    EXPECT_EQ(ack.error().extra["errorCode"], "500.003.1001");
+    EXPECT_NE(ack.error().message.find("Urls are already registered."), std::string::npos) << ack.error().message;
 }
 
 TEST_F(DarajaOverLoopback, SlowAnswerHitsTheDeadline) {
