@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/c2b_cli.hpp"
 #include "app/config.hpp"
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"admin", "manager", "viewer"}));
     user_add->add_option("--agency", agency, "Agency name")->required();
 
+    haven::app::AddC2bCommands(app);
     CLI11_PARSE(app, argc, argv);
 
     if (serve->parsed()) return Serve(demo);
