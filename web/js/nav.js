@@ -14,6 +14,7 @@ const kLinks = [
     { href: '/api-keys.html', label: 'API keys', roles: ['admin'] },
     { href: '/audit.html', label: 'Audit log', roles: ['admin'] },
     { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
+    { href: '/paybill.html', label: 'Paybill', roles: ['admin', 'manager'] },
     { href: '/settings.html', label: 'Settings', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
     { href: '/account.html', label: 'Account' },
