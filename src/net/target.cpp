@@ -1,5 +1,7 @@
 #include "net/target.hpp"
 
+#include <algorithm>
+
 namespace haven::net {
 namespace fs = std::filesystem;
 namespace {
@@ -56,18 +58,36 @@ std::map<std::string, std::string> ParseQuery(std::string_view q) {
     return out;
 }
 
-std::optional<std::string_view> DarajaHookSecret(std::string_view path) {
-    if (path.substr(0, kDarajaHookPrefix.size()) != kDarajaHookPrefix) return std::nullopt;
-    std::string_view rest = path.substr(kDarajaHookPrefix.size());
-    return rest.substr(0, rest.find('/'));
+namespace {
+
+/// The secret segment of a hook path, found segment by segment as the router matches ("//hooks//daraja/x" routes
+/// like "/hooks/daraja/x"), as a view into `path`.
+std::optional<std::string_view> HookSecretSegment(std::string_view path) {
+    std::string_view wanted[] = {"hooks", "daraja"};
+    size_t i = 0;
+    for (int n = 0; n < 3; ++n) {
+        while (i < path.size() && path[i] == '/') ++i;
+        if (i >= path.size()) return std::nullopt;
+        const size_t end = std::min(path.find('/', i), path.size());
+        std::string_view segment = path.substr(i, end - i);
+        if (n == 2) return segment;
+        if (segment != wanted[n]) return std::nullopt;
+        i = end;
+    }
+    return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string_view> DarajaHookSecret(std::string_view path) { return HookSecretSegment(path); }
+
 std::string MaskDarajaHookSecret(std::string_view path) {
-    auto secret = DarajaHookSecret(path);
+    auto secret = HookSecretSegment(path);
     if (!secret) return std::string(path);
-    std::string out(kDarajaHookPrefix);
+    const size_t at = static_cast<size_t>(secret->data() - path.data());
+    std::string out(path.substr(0, at));
     out.append("****");
-    out.append(path.substr(kDarajaHookPrefix.size() + secret->size()));
+    out.append(path.substr(at + secret->size()));
     return out;
 }
 

@@ -22,8 +22,8 @@ std::map<std::string, std::string> ParseQuery(std::string_view query);
 
 using core::kDarajaHookPrefix;  // /hooks/daraja/<callback secret>/<path>: the routes Daraja calls
 
-/// The secret segment of a decoded path under kDarajaHookPrefix ("/hooks/daraja/ab12/callback" -> "ab12"), or
-/// std::nullopt for any other path.
+/// The secret segment of a decoded path under kDarajaHookPrefix ("/hooks/daraja/ab12/callback" -> "ab12"; empty
+/// segments are skipped as the router skips them), or std::nullopt for any other path.
 std::optional<std::string_view> DarajaHookSecret(std::string_view path);
 
 /// `path` with the secret segment of a Daraja hook path replaced by "****"; other paths unchanged.

@@ -11,6 +11,8 @@
 
 namespace haven::service {
 
+using core::Result;
+
 struct C2bRegisterDeps {
     storage::Store& store;
     daraja::DarajaClient& daraja;

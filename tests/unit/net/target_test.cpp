@@ -12,6 +12,9 @@ TEST(DarajaHookSecret, IsTheSegmentAfterThePrefix) {
     EXPECT_EQ(DarajaHookSecret("/hooks/daraja/ab12"), "ab12");
     EXPECT_EQ(DarajaHookSecret("/api/v1/mpesa/callback"), std::nullopt);
     EXPECT_EQ(DarajaHookSecret("/hooks/darajaX/ab12/callback"), std::nullopt);
+    EXPECT_EQ(DarajaHookSecret("/hooks/daraja/"), std::nullopt);
+    // The router skips empty segments, so these reach the hook too.
+    EXPECT_EQ(DarajaHookSecret("//hooks//daraja/ab12/callback"), "ab12");
 }
 
 TEST(LogPath, MasksTheHookSecretAndDropsTheQuery) {
@@ -25,6 +28,7 @@ TEST(LogPath, MasksTheSecretWhenThePrefixIsSpelledWithEscapes) {
     // The router matches the decoded path, so an escaped prefix reaches the hook: its secret is masked too.
     EXPECT_EQ(LogPath("/hooks/%64araja/0f3a9c77/callback"), "/hooks/daraja/****/callback");
     EXPECT_EQ(LogPath("/%68ooks/daraja/0f3a9c77/callback"), "/hooks/daraja/****/callback");
+    EXPECT_EQ(LogPath("//hooks/daraja/0f3a9c77/callback"), "//hooks/daraja/****/callback");
 }
 
 TEST(MaskDarajaHookSecret, LeavesOtherPathsAlone) {
