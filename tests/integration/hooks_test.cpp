@@ -204,6 +204,32 @@ TEST_F(Hooks, RegisterSendsTheNeutralC2bUrlsAndRecordsThem) {
     EXPECT_TRUE(other.body["data"]["lastRegistration"].is_null());
 }
 
+TEST_F(Hooks, APaybillPaymentInTheSimulatorIsSentToTheRegisteredNeutralConfirmationUrl) {
+    ASSERT_EQ(Api("POST", "/api/v1/c2b/register", nullptr, Login("admin@a.test")).status, 200);
+    // A tenant pays the paybill: the simulator (Daraja) posts the confirmation to the URL it holds.
+    auto token = Call("GET", gateway_->SimulatorUrl() + "/oauth/v1/generate?grant_type=client_credentials", "",
+                      {{"Authorization", "Basic aGF2ZW4tc2ltdWxhdG9yOmhhdmVuLXNpbXVsYXRvcg=="}});  // haven-simulator x2
+    ASSERT_EQ(token.status, 200) << token.body.dump();
+    auto paid = Call("POST", gateway_->SimulatorUrl() + "/mpesa/c2b/v2/simulate",
+                     json({{"ShortCode", gateway_->config().shortcode},
+                           {"CommandID", "CustomerPayBillOnline"},
+                           {"Amount", 1500},
+                           {"Msisdn", "254708374149"},
+                           {"BillRefNumber", "B4"}})
+                         .dump(),
+                     {{"Authorization", "Bearer " + token.body.value("access_token", "")}});
+    ASSERT_EQ(paid.status, 200) << paid.body.dump();
+    json attempt;
+    EXPECT_TRUE(Eventually([&] {
+        for (const auto& c : Sim("GET", "/sim/v1/callbacks").body["callbacks"]) {
+            if (c.value("kind", "") == "c2b.confirmation") attempt = c;
+        }
+        return attempt.is_object();
+    }));
+    // (What the gateway does with it is the confirmation route's business; here: it went to the neutral path.)
+    EXPECT_EQ(attempt.value("url", ""), Base() + "/hooks/daraja/****/c2b/confirmation") << attempt.dump();
+}
+
 TEST_F(Hooks, OnlyAdminsRegisterOrChangeTheSettings) {
     for (const char* who : {"manager@a.test", "viewer@a.test"}) {
         auto token = Login(who);
