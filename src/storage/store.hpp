@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/models.hpp"
+#include "core/rent_roll.hpp"
 #include "storage/session_records.hpp"
 
 namespace haven::storage {
@@ -350,7 +351,9 @@ class Store {
     /// kNotFound when the agency has no lease with this external id.
     virtual Result<core::Lease> FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) = 0;
     /// Creates the lease with lease.external_id, or updates the agency's lease that has it (tenant, phone, unit,
-    /// rent, account reference); `created` tells which. Idempotent: the same call twice leaves one lease.
+    /// rent, account reference; due day and start date when given: due_day 0 and start_date "" keep the stored
+    /// ones, or on a create take the defaults); `created` tells which. Idempotent: the same call twice leaves one
+    /// lease.
     struct LeaseUpsert {
         core::Lease lease;
         bool created = false;
@@ -534,7 +537,9 @@ class Store {
         std::optional<std::string> unit;
         std::optional<int64_t> monthly_rent;
         std::optional<std::string> account_reference;
-        std::optional<std::string> email;  // "" clears it
+        std::optional<std::string> email;       // "" clears it
+        std::optional<int> due_day;             // 1-31
+        std::optional<std::string> start_date;  // a Nairobi day "YYYY-MM-DD"
     };
     /// A lease as it was and as it is now, read and written under the row's lock (so `before` is what the
     /// change replaced, even with concurrent edits).
