@@ -239,6 +239,10 @@ class SqlStore final : public Store {
     Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
                                           int64_t tokens_valid_after) override;
 
+    // --- rent roll --- (sql/rent_roll.cpp)
+    Result<std::map<int64_t, LeaseRentSums>> SumRentRoll(int64_t agency_id, const std::string& month_start,
+                                                         const std::string& month_end) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

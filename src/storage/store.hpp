@@ -690,6 +690,24 @@ class Store {
     /// reset links and stores `link` (purpose reset; email and role are taken from the user).
     virtual Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
                                                   int64_t tokens_valid_after) = 0;
+
+    // --- rent roll ---
+    /// What one lease has paid and had refunded up to the end of a rent-roll month, and its last payment in that
+    /// time. Payments count by their completion time (payments.paid_at, STK and C2B alike); refunds and reversals
+    /// of the lease's payments (transfers whose original_transaction_id is one of its payments' transaction) count
+    /// only when SUCCESS, by their completion time (transfers.completed_at): PENDING and FAILED ones moved no money.
+    struct LeaseRentSums {
+        int64_t lease_id = 0;
+        core::LeaseMoney money;
+        std::string last_paid_at;  // "" when no payment before the month's end
+        int64_t last_amount = 0;
+        std::string last_source;  // stk | c2b
+    };
+    /// Per lease of the agency with any payment or refund before `month_end` (ISO-8601 UTC instants, as
+    /// core::NairobiMonthStartUtc gives them): sums before `month_start` and within [month_start, month_end).
+    /// Two indexed aggregate queries, whatever the number of leases (migration 018).
+    virtual Result<std::map<int64_t, LeaseRentSums>> SumRentRoll(int64_t agency_id, const std::string& month_start,
+                                                                 const std::string& month_end) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
