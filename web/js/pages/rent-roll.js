@@ -66,11 +66,15 @@ function renderRows(roll) {
                 : '—' }))))));
 }
 
+let loads = 0;
+
 async function load() {
     const errorBox = document.getElementById('filter-error');
     errorBox.hidden = true;
+    const mine = ++loads;  // a slower earlier answer must not overwrite a later one
     try {
         const roll = await api('/api/v1/rent-roll', { query: filterValues() });
+        if (mine !== loads) return;
         renderTotals(roll);
         renderRows(roll);
         const url = new URL(location.href);
