@@ -92,7 +92,7 @@ json RowJson(const service::RentRollRow& row) {
             {"due", row.line.due},
             {"paid", row.line.paid},
             {"balance", row.line.balance},
-            {"status", core::ToString(row.line.status)},
+            {"status", std::string(core::ToString(row.line.status))},
             {"late", row.line.late},
             {"lastPayment", std::move(last)}};
 }
