@@ -497,3 +497,8 @@ log "written to bench/results/latest.md"
 if [ "${BENCH_SKIP_LOGINS:-0}" != 1 ]; then
     "$HERE/logins.sh" "$BUILD_DIR" || log "login storm failed (see above)"
 fi
+
+# === 8. The rent roll: 10,000 leases, 1,000,000 payments (bench/rent_roll.sh, its own gateway) =======================
+if [ "${BENCH_SKIP_RENT_ROLL:-0}" != 1 ]; then
+    "$HERE/rent_roll.sh" "$BUILD_DIR" || log "rent roll bench failed (see above)"
+fi

@@ -38,7 +38,9 @@ json LeaseJson(const core::Lease& lease) {
             {"status", lease.Ended() ? "ended" : "active"},
             {"endDate", OptionalText(lease.end_date)},
             {"endedAt", Instant(lease.ended_at)},
-            {"endReason", OptionalText(lease.end_reason)}};
+            {"endReason", OptionalText(lease.end_reason)},
+            {"dueDay", lease.due_day},
+            {"startDate", OptionalText(lease.start_date)}};
 }
 
 json AuditJson(const storage::Store::AuditRecord& record) {

@@ -76,6 +76,28 @@ std::optional<std::string> ReadEmail(const json& body, Validator& v) {
     return text;
 }
 
+/// The rent terms a create, a sync or an edit may send: dueDay (an integer 1-31; 29-31 fall on a short month's
+/// last day) and startDate (a Nairobi day "YYYY-MM-DD"). Each is set only when the body has it.
+void ReadRentTerms(const json& body, Validator& v, std::optional<int>& due_day, std::optional<std::string>& start) {
+    if (body.contains("dueDay")) {
+        const json& raw = body["dueDay"];
+        if (raw.is_number_integer() && raw.get<int64_t>() >= 1 && raw.get<int64_t>() <= 31) {
+            due_day = static_cast<int>(raw.get<int64_t>());
+        } else {
+            v.Add("dueDay", "dueDay must be a whole number from 1 to 31 (29-31 fall on a short month's last day)");
+        }
+    }
+    if (body.contains("startDate")) {
+        const json& raw = body["startDate"];
+        // Only a plain date: it names the Nairobi day rent starts accruing.
+        if (raw.is_string() && raw.get<std::string>().size() == 10 && core::ParseIsoUtc(raw.get<std::string>())) {
+            start = raw.get<std::string>();
+        } else {
+            v.Add("startDate", "startDate must be a date like 2026-11-01");
+        }
+    }
+}
+
 void CheckExternalId(const std::string& external_id, Validator& v) {
     if (!core::ValidExternalId(external_id)) {
         v.Add("externalId",
@@ -102,6 +124,11 @@ net::Response CreateLease(net::Request& req, const Caller& caller, ApiContext& c
     if (body->contains("email")) {
         if (auto email = ReadEmail(*body, v)) lease.email = *email;
     }
+    std::optional<int> due_day;
+    std::optional<std::string> start_date;
+    ReadRentTerms(*body, v, due_day, start_date);
+    lease.due_day = due_day.value_or(5);
+    lease.start_date = start_date.value_or(service::NairobiToday());
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto inserted = ctx.store.InsertLease(lease);
     if (!inserted) return ErrorResponse(inserted.error());
@@ -119,6 +146,12 @@ net::Response SyncLease(net::Request& req, const Caller& caller, ApiContext& ctx
     if (body->contains("externalId") && (*body)["externalId"] != json(lease.external_id)) {
         v.Add("externalId", "externalId in the body must match the one in the path (or be left out)");
     }
+    // Left out, the due day and start date keep what the lease has (a new lease: the 5th, the day it is created).
+    std::optional<int> due_day;
+    std::optional<std::string> start_date;
+    ReadRentTerms(*body, v, due_day, start_date);
+    lease.due_day = due_day.value_or(0);
+    lease.start_date = start_date.value_or("");
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto synced = service::SyncLease(ctx.store, ActorFrom(caller, req), lease);
     if (!synced) return ErrorResponse(synced.error());
@@ -224,19 +257,21 @@ net::Response PatchLease(net::Request& req, const Caller& caller, ApiContext& ct
     if (!id) return ErrorResponse(ErrorCode::kNotFound, "no lease with this id");
     auto body = ParseJsonBody(req);
     if (!body) return ErrorResponse(body.error());
-    static const char* const kEditable[] = {"tenantName",  "phoneNumber",      "unit",
-                                            "monthlyRent", "accountReference", "email"};
+    static const char* const kEditable[] = {"tenantName",       "phoneNumber", "unit",   "monthlyRent",
+                                            "accountReference", "email",       "dueDay", "startDate"};
     Validator v;
     for (const auto& item : body->items()) {
         const std::string& name = item.key();
         if (std::find(std::begin(kEditable), std::end(kEditable), std::string_view(name)) == std::end(kEditable)) {
             v.Add(name, name +
                             " cannot be changed; send any of tenantName, phoneNumber, unit, monthlyRent, "
-                            "accountReference, email");
+                            "accountReference, email, dueDay, startDate");
         }
     }
     if (body->empty()) {
-        v.Add("", "send at least one of tenantName, phoneNumber, unit, monthlyRent, accountReference, email");
+        v.Add("",
+              "send at least one of tenantName, phoneNumber, unit, monthlyRent, accountReference, email, dueDay, "
+              "startDate");
     }
     storage::Store::LeaseEdit edit;
     if (body->contains("tenantName")) edit.tenant_name = v.Take(core::RequireText(*body, "tenantName", 100));
@@ -253,6 +288,7 @@ net::Response PatchLease(net::Request& req, const Caller& caller, ApiContext& ct
         edit.account_reference = v.Take(core::RequireText(*body, "accountReference", 12));
     }
     if (body->contains("email")) edit.email = ReadEmail(*body, v);
+    ReadRentTerms(*body, v, edit.due_day, edit.start_date);
     if (!v.ok()) return ErrorResponse(v.Finish());
     return ChangedLease(ctx, service::EditLease(ctx.store, ActorFrom(caller, req), *id, edit));
 }

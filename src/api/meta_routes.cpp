@@ -43,6 +43,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterSessionRoutes(router, ctx);
     RegisterApprovalRoutes(router, ctx);
     RegisterApiKeyRoutes(router, ctx);
+    RegisterRentRollRoutes(router, ctx);
     RegisterUserRoutes(router, ctx);
     RegisterHooksRoutes(router, ctx);
 }

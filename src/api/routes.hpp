@@ -22,6 +22,7 @@ void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);     // approv
 void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);       // api_key_routes.cpp: API keys, agency id
 void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_routes.cpp: users, invites, passwords
 void RegisterHooksRoutes(net::Router& router, ApiContext& ctx);        // hooks_routes.cpp: C2B settings, register
+void RegisterRentRollRoutes(net::Router& router, ApiContext& ctx);     // rent_roll_routes.cpp: the month's rent roll
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

@@ -40,6 +40,8 @@ struct Lease {
     std::string end_date;    // the Nairobi day the tenancy ended ("" while active)
     std::string ended_at;    // when the lease was ended ("" while active)
     std::string end_reason;  // why it was ended
+    int due_day = 5;         // the day of the month rent is due (1-31; 29-31 fall on a short month's last day)
+    std::string start_date;  // the Nairobi day rent starts accruing ("YYYY-MM-DD"; "" = the day it was created)
 
     /// An ended lease keeps its history but takes no new payments.
     bool Ended() const { return !ended_at.empty(); }

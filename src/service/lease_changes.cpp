@@ -23,7 +23,9 @@ json AuditedFields(const core::Lease& l) {
             {"email", l.email.empty() ? json(nullptr) : json(core::MaskEmail(l.email))},
             {"status", l.Ended() ? "ended" : "active"},
             {"endDate", l.end_date.empty() ? json(nullptr) : json(l.end_date)},
-            {"endReason", l.end_reason.empty() ? json(nullptr) : json(l.end_reason)}};
+            {"endReason", l.end_reason.empty() ? json(nullptr) : json(l.end_reason)},
+            {"dueDay", l.due_day},
+            {"startDate", l.start_date.empty() ? json(nullptr) : json(l.start_date)}};
 }
 
 core::AuditEntry Row(const Actor& actor, const std::string& action, int64_t lease_id, const json& detail) {

@@ -245,6 +245,9 @@ class SqlStore final : public Store {
                                           const std::string& updated_by) override;
     Result<C2bSettings> RecordC2bRegistration(int64_t agency_id, const C2bSettings& used, const std::string& urls_json,
                                               const std::string& at, const std::string& updated_by) override;
+    // --- rent roll --- (sql/rent_roll.cpp)
+    Result<std::map<int64_t, LeaseRentSums>> SumRentRoll(int64_t agency_id, const std::string& month_start,
+                                                         const std::string& month_end) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

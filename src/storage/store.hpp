@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/models.hpp"
 #include "storage/c2b_settings.hpp"
+#include "core/rent_roll.hpp"
 #include "storage/session_records.hpp"
 
 namespace haven::storage {
@@ -351,7 +352,9 @@ class Store {
     /// kNotFound when the agency has no lease with this external id.
     virtual Result<core::Lease> FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) = 0;
     /// Creates the lease with lease.external_id, or updates the agency's lease that has it (tenant, phone, unit,
-    /// rent, account reference); `created` tells which. Idempotent: the same call twice leaves one lease.
+    /// rent, account reference; due day and start date when given: due_day 0 and start_date "" keep the stored
+    /// ones, or on a create take the defaults); `created` tells which. Idempotent: the same call twice leaves one
+    /// lease.
     struct LeaseUpsert {
         core::Lease lease;
         bool created = false;
@@ -535,7 +538,9 @@ class Store {
         std::optional<std::string> unit;
         std::optional<int64_t> monthly_rent;
         std::optional<std::string> account_reference;
-        std::optional<std::string> email;  // "" clears it
+        std::optional<std::string> email;       // "" clears it
+        std::optional<int> due_day;             // 1-31
+        std::optional<std::string> start_date;  // a Nairobi day "YYYY-MM-DD"
     };
     /// A lease as it was and as it is now, read and written under the row's lock (so `before` is what the
     /// change replaced, even with concurrent edits).
@@ -701,6 +706,24 @@ class Store {
     virtual Result<C2bSettings> RecordC2bRegistration(int64_t agency_id, const C2bSettings& used,
                                                       const std::string& urls_json, const std::string& at,
                                                       const std::string& updated_by) = 0;
+
+    // --- rent roll ---
+    /// What one lease has paid and had refunded up to the end of a rent-roll month, and its last payment in that
+    /// time. Payments count by their completion time (payments.paid_at, STK and C2B alike); refunds and reversals
+    /// of the lease's payments (transfers whose original_transaction_id is one of its payments' transaction) count
+    /// only when SUCCESS, by their completion time (transfers.completed_at): PENDING and FAILED ones moved no money.
+    struct LeaseRentSums {
+        int64_t lease_id = 0;
+        core::LeaseMoney money;
+        std::string last_paid_at;  // "" when no payment before the month's end
+        int64_t last_amount = 0;
+        std::string last_source;  // stk | c2b
+    };
+    /// Per lease of the agency with any payment or refund before `month_end` (ISO-8601 UTC instants, as
+    /// core::NairobiMonthStartUtc gives them): sums before `month_start` and within [month_start, month_end).
+    /// Two indexed aggregate queries, whatever the number of leases (migration 018).
+    virtual Result<std::map<int64_t, LeaseRentSums>> SumRentRoll(int64_t agency_id, const std::string& month_start,
+                                                                 const std::string& month_end) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

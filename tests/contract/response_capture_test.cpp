@@ -325,6 +325,12 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?action=lease.&limit=2", nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit?from=not-a-date", nullptr, admin).status, 400);
     EXPECT_EQ(Hit("GET", "/api/v1/audit", "/api/v1/audit", nullptr, viewer).status, 403);
+    // --- the rent roll (the leases above, one of them paid; its CSV is checked in tests/integration/rent_roll_test)
+    const std::string roll = "/api/v1/rent-roll";
+    EXPECT_EQ(Hit("GET", roll, roll, nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", roll, roll + "?status=paid&late=false&q=c", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", roll, roll + "?month=2026-13", nullptr, admin).status, 400);
+    EXPECT_EQ(Hit("GET", roll, roll, nullptr, viewer).status, 403);
     // --- sessions and two-factor login
     {
         auto fresh = Api("POST", login, {{"email", "manager@a.test"}, {"password", kPassword}});

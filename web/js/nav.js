@@ -7,6 +7,7 @@ const kLinks = [
     { href: '/dashboard.html', label: 'Dashboard' },
     { href: '/transactions.html', label: 'Transactions' },
     { href: '/leases.html', label: 'Leases' },
+    { href: '/rent-roll.html', label: 'Rent roll', roles: ['admin', 'manager'] },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },

@@ -28,12 +28,15 @@ Result<Store::LeaseChange> SqlStore::UpdateLease(int64_t agency_id, int64_t id, 
         if (edit.monthly_rent) after.monthly_rent = *edit.monthly_rent;
         if (edit.account_reference) after.account_reference = *edit.account_reference;
         if (edit.email) after.email = *edit.email;
+        if (edit.due_day) after.due_day = *edit.due_day;
+        if (edit.start_date) after.start_date = *edit.start_date;
         auto updated = One<core::Lease>(
             c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
-                       "account_reference = ?, email = ? WHERE agency_id = ? AND id = ? RETURNING ",
+                       "account_reference = ?, email = ?, due_day = ?, start_date = ? WHERE agency_id = ? AND id = ? "
+                       "RETURNING ",
                        kLeaseCols}),
                   {after.tenant_name, after.phone_number, after.unit, after.monthly_rent, after.account_reference,
-                   OptText(after.email), agency_id, id}),
+                   OptText(after.email), int64_t{after.due_day}, OptText(after.start_date), agency_id, id}),
             ReadLease, "lease");
         if (!updated) return Fail(updated.error());
         return LeaseChange{std::move(*before), std::move(*updated)};

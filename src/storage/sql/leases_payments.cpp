@@ -3,13 +3,21 @@
 
 namespace haven::storage {
 
+namespace {
+
+/// due_day 0 means "not given": a new lease gets the default (the 5th), a synced one keeps its own.
+int64_t DueDayOrDefault(const core::Lease& lease) { return lease.due_day > 0 ? lease.due_day : 5; }
+
+}  // namespace
+
 Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
     auto inserted = One<core::Lease>(
         Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, "
-                 "external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                 "external_id, created_at, due_day, start_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                  kLeaseCols}),
             {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
-             lease.account_reference, OptText(lease.external_id), NowIso8601()}),
+             lease.account_reference, OptText(lease.external_id), NowIso8601(), DueDayOrDefault(lease),
+             OptText(lease.start_date)}),
         ReadLease, "lease");
     if (!inserted && inserted.error().code == ErrorCode::kConflict) {
         return Fail(ErrorCode::kConflict,
@@ -31,19 +39,23 @@ Result<Store::LeaseUpsert> SqlStore::UpsertLeaseByExternalId(const core::Lease& 
         return InTransaction<LeaseUpsert>([&](SqlConnection& c) -> Result<LeaseUpsert> {
             auto updated = One<core::Lease>(
                 c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
-                           "account_reference = ? WHERE agency_id = ? AND external_id = ? RETURNING ",
+                           "account_reference = ?, due_day = COALESCE(?, due_day), start_date = COALESCE(?, "
+                           "start_date) WHERE agency_id = ? AND external_id = ? RETURNING ",
                            kLeaseCols}),
                       {lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent, lease.account_reference,
+                       lease.due_day > 0 ? OptInt(lease.due_day) : OptInt(std::nullopt), OptText(lease.start_date),
                        lease.agency_id, lease.external_id}),
                 ReadLease, "lease");
             if (updated) return LeaseUpsert{*updated, false};
             if (updated.error().code != ErrorCode::kNotFound) return Fail(updated.error());
             auto inserted = One<core::Lease>(
                 c.Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, "
-                           "account_reference, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                           "account_reference, external_id, created_at, due_day, start_date) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                            kLeaseCols}),
                       {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
-                       lease.account_reference, lease.external_id, NowIso8601()}),
+                       lease.account_reference, lease.external_id, NowIso8601(), DueDayOrDefault(lease),
+                       OptText(lease.start_date)}),
                 ReadLease, "lease");
             if (!inserted) return Fail(inserted.error());
             return LeaseUpsert{*inserted, true};

@@ -1,6 +1,8 @@
 // Row readers: one SQL row (text values) -> one struct, in the order of the k...Cols lists.
 #include "storage/sql/row_readers.hpp"
 
+#include "core/time.hpp"
+
 namespace haven::storage {
 
 core::TxStatus StoredStatus(std::string_view text) {
@@ -49,6 +51,13 @@ core::Lease ReadLease(const SqlRow& row) {
     l.end_date = r.Text();
     l.ended_at = r.Text();
     l.end_reason = r.Text();
+    l.due_day = static_cast<int>(r.OptInt().value_or(5));
+    l.start_date = r.Text();
+    // A lease stored before it had a start date starts on the Nairobi day it was created.
+    if (l.start_date.empty()) {
+        if (auto created = core::ParseIsoUtc(l.created_at))
+            l.start_date = core::IsoUtc(*created + core::kEatOffset).substr(0, 10);
+    }
     return l;
 }
 

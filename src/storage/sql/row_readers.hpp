@@ -17,7 +17,7 @@ inline constexpr const char* kUserCols =
     "id, agency_id, email, password_hash, role, created_at, disabled_at, tokens_valid_after";
 inline constexpr const char* kLeaseCols =
     "id, agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, external_id, created_at, email, "
-    "end_date, ended_at, end_reason";
+    "end_date, ended_at, end_reason, due_day, start_date";
 inline constexpr const char* kStkCols =
     "id, agency_id, lease_id, user_id, phone_number, amount, account_reference, transaction_desc, "
     "merchant_request_id, checkout_request_id, status, result_code, result_desc, mpesa_receipt_number, "

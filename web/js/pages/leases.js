@@ -42,6 +42,7 @@ function setupCreate() {
     });
     const errorFor = (name) => document.getElementById({
         tenantName: 'l-tenant-error', phoneNumber: 'l-phone-error', unit: 'l-unit-error', monthlyRent: 'l-rent-error', accountReference: 'l-ref-error',
+        dueDay: 'l-due-error', startDate: 'l-start-error',
     }[name]);
     const setError = (name, message) => {
         const box = errorFor(name);
@@ -65,7 +66,10 @@ function setupCreate() {
             unit: form.elements.unit.value.trim(),
             monthlyRent: Number(form.elements.monthlyRent.value),
             accountReference: form.elements.accountReference.value.trim(),
+            dueDay: Number(form.elements.dueDay.value || 5),
         };
+        if (form.elements.startDate.value) values.startDate = form.elements.startDate.value;
+        setError('dueDay', Number.isInteger(values.dueDay) && values.dueDay >= 1 && values.dueDay <= 31 ? '' : 'Enter a day from 1 to 31.');
         setError('tenantName', values.tenantName ? '' : 'Enter the tenant’s name.');
         setError('phoneNumber', phoneError(phone.value));
         setError('unit', values.unit ? '' : 'Enter the unit.');
@@ -122,6 +126,8 @@ async function loadDetail(id) {
         el('dt', { text: 'Unit' }), el('dd', { text: lease.unit }),
         el('dt', { text: 'Monthly rent' }), el('dd', { text: formatKES(lease.monthlyRent) }),
         el('dt', { text: 'Account reference' }), el('dd', { text: lease.accountReference }),
+        el('dt', { text: 'Rent due' }), el('dd', { id: 'lease-due-day', text: `Day ${lease.dueDay} of each month` }),
+        el('dt', { text: 'Rent starts' }), el('dd', { id: 'lease-start-date', text: lease.startDate || '—' }),
         el('dt', { text: 'Total paid' }), el('dd', { id: 'lease-total-paid', text: formatKES(lease.totalPaid ?? 0) }),
         el('dt', { text: 'Email' }), el('dd', { text: lease.email || '—' }),
         el('dt', { text: 'Status' }), el('dd', { id: 'lease-status-text', text: lease.status === 'ended'
@@ -138,7 +144,7 @@ async function loadDetail(id) {
 
 const kFieldNames = {
     tenantName: 'Tenant', phoneNumber: 'Phone', unit: 'Unit', monthlyRent: 'Rent', accountReference: 'Account reference',
-    email: 'Email', status: 'Status', endDate: 'Last day', endReason: 'Reason',
+    email: 'Email', status: 'Status', endDate: 'Last day', endReason: 'Reason', dueDay: 'Due day', startDate: 'Rent starts',
 };
 
 function describeChange(detail) {
@@ -183,6 +189,8 @@ function setupChanges(initial) {
         for (const name of ['tenantName', 'unit', 'monthlyRent', 'accountReference']) editForm.elements[name].value = lease[name] ?? '';
         editForm.elements.phoneNumber.value = displayPhone(lease.phoneNumber);
         editForm.elements.email.value = lease.email || '';
+        editForm.elements.dueDay.value = String(lease.dueDay ?? 5);
+        editForm.elements.startDate.value = lease.startDate || '';
     };
     editButton.addEventListener('click', () => {
         fill();
@@ -216,7 +224,9 @@ function setupChanges(initial) {
             monthlyRent: Number(editForm.elements.monthlyRent.value),
             accountReference: editForm.elements.accountReference.value.trim(),
             email: editForm.elements.email.value.trim(),
+            dueDay: Number(editForm.elements.dueDay.value),
         };
+        if (editForm.elements.startDate.value) values.startDate = editForm.elements.startDate.value;
         const changes = {};
         for (const [k, v] of Object.entries(values)) if (v !== (lease[k] ?? '')) changes[k] = v;
         if (!Object.keys(changes).length) {
