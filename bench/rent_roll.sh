@@ -3,8 +3,9 @@
 # in SQLite (on the real disk), then `GET /api/v1/rent-roll?month=2026-11` timed (JSON and CSV) against one gateway.
 #   ./bench/rent_roll.sh [BUILD_DIR]      (also run at the end of ./bench/run.sh)
 # The data: leases 1..L start on 2025-12-01 (rent 10,000 + i % 1000, due day 1 + i % 28); payment i belongs to
-# lease 1 + i % L (500-1,999 shillings: about a year of rent per lease over the year), completes at an instant spread evenly over 2025-12-01..2026-11-30 (Nairobi), is an STK payment
-# when i is even and a paybill (C2B) one when odd; every 100th payment has a successful reversal 2 days later. The
+# lease 1 + i % L (500-1,999 shillings: about a year of rent per lease over the year), completes at an instant
+# spread evenly over 2025-12-01..2026-11-30 (Nairobi), is an STK payment when i is even and a paybill (C2B) one
+# when odd; every 100th payment has a successful reversal 2 days later. The
 # payments reference transaction_ids rows of their kind; the STK/C2B detail rows are left out (the roll never reads
 # them). Knobs (env): BENCH_RR_LEASES, BENCH_RR_PAYMENTS, BENCH_RR_RUNS (timed requests, 5).
 # Writes bench/results/rent-roll.md.
