@@ -3,8 +3,9 @@
 # in SQLite (on the real disk), then `GET /api/v1/rent-roll?month=2026-11` timed (JSON and CSV) against one gateway.
 #   ./bench/rent_roll.sh [BUILD_DIR]      (also run at the end of ./bench/run.sh)
 # The data: leases 1..L start on 2025-12-01 (rent 10,000 + i % 1000, due day 1 + i % 28); payment i belongs to
-# lease 1 + i % L, completes at an instant spread evenly over 2025-12-01..2026-11-30 (Nairobi), is an STK payment
-# when i is even and a paybill (C2B) one when odd; every 100th payment has a successful reversal 2 days later. The
+# lease 1 + i % L (500-1,999 shillings: about a year of rent per lease over the year), completes at an instant
+# spread evenly over 2025-12-01..2026-11-30 (Nairobi), is an STK payment when i is even and a paybill (C2B) one
+# when odd; every 100th payment has a successful reversal 2 days later. The
 # payments reference transaction_ids rows of their kind; the STK/C2B detail rows are left out (the roll never reads
 # them). Knobs (env): BENCH_RR_LEASES, BENCH_RR_PAYMENTS, BENCH_RR_RUNS (timed requests, 5).
 # Writes bench/results/rent-roll.md.
@@ -55,7 +56,7 @@ INSERT INTO transaction_ids (id, kind, created_at)
 SELECT i, CASE WHEN i % 2 = 0 THEN 'stk' ELSE 'c2b' END, '2025-11-30T21:00:00Z' FROM seq;
 -- 2025-11-30T21:00:00Z is 1 December in Nairobi; 31,536,000 s later is 1 December 2026.
 INSERT INTO payments (agency_id, lease_id, transaction_id, source, amount, mpesa_receipt_number, phone_number, paid_at)
-SELECT 1, 1 + i % $LEASES, i, CASE WHEN i % 2 = 0 THEN 'stk' ELSE 'c2b' END, 1000 + (i * 37) % 9000,
+SELECT 1, 1 + i % $LEASES, i, CASE WHEN i % 2 = 0 THEN 'stk' ELSE 'c2b' END, 500 + (i * 37) % 1500,
     'BR' || (10000000 + i), '2547' || (20000000 + i % $LEASES),
     strftime('%Y-%m-%dT%H:%M:%SZ', 1764536400 + (i - 1) * (31536000 / $PAYMENTS.0), 'unixepoch')
 FROM seq ORDER BY i;

@@ -88,10 +88,10 @@ describe('rent roll', () => {
 
             // Last month: the leases started this month, so none owed rent then.
             await page.getByLabel('Search').fill('');
-            const month = await page.getByLabel('Month').inputValue();
+            const month = await page.getByLabel('Month', { exact: true }).inputValue();
             const [y, m] = month.split('-').map(Number);
             const previous = m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-            await page.getByLabel('Month').fill(previous);
+            await page.getByLabel('Month', { exact: true }).fill(previous);
             await page.getByRole('button', { name: 'Show' }).click();
             await page.locator('#roll-rows').getByText('No leases match.').waitFor();
             assert.equal(await page.locator('#totals-month').textContent(), previous);
