@@ -239,6 +239,11 @@ class SqlStore final : public Store {
     Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
                                           int64_t tokens_valid_after) override;
 
+    // --- accounts --- (sql/accounts.cpp)
+    Result<MpesaAccount> UpsertMpesaAccount(const MpesaAccount& account) override;
+    Result<MpesaAccount> FindMpesaAccount(int64_t agency_id) override;
+    Result<bool> ClearMpesaAccount(int64_t agency_id, const std::string& updated_by) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

@@ -13,6 +13,7 @@
 
 #include "core/error.hpp"
 #include "core/models.hpp"
+#include "storage/mpesa_account.hpp"
 #include "storage/session_records.hpp"
 
 namespace haven::storage {
@@ -685,6 +686,17 @@ class Store {
     /// reset links and stores `link` (purpose reset; email and role are taken from the user).
     virtual Result<UserInvite> StartPasswordReset(int64_t agency_id, int64_t user_id, const UserInvite& link,
                                                   int64_t tokens_valid_after) = 0;
+
+    // --- accounts ---
+    // The account columns of mpesa_accounts (storage/mpesa_account.hpp); the C2B columns of the row are never
+    // written here.
+    /// Creates or replaces the agency's account columns (updated_at is set here). kConflict when another agency
+    /// has this shortcode or till as its shortcode or till.
+    virtual Result<MpesaAccount> UpsertMpesaAccount(const MpesaAccount& account) = 0;
+    /// The agency's account; kNotFound when it has none (no row, or a row without a shortcode).
+    virtual Result<MpesaAccount> FindMpesaAccount(int64_t agency_id) = 0;
+    /// Clears the account columns (the agency goes back to the global account); true when it had one.
+    virtual Result<bool> ClearMpesaAccount(int64_t agency_id, const std::string& updated_by) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
