@@ -233,6 +233,10 @@ void Approve(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
             return reply(ErrorResponse(ok.error()));
         }
     }
+    // The agency's account is resolved before the approval is decided: an account that cannot be used leaves the
+    // request pending rather than approved with nothing sent.
+    auto deps = B2cDepsFor(ctx, a->agency_id);
+    if (!deps) return reply(ErrorResponse(deps.error()));
     auto decided = ctx.store.DecideApproval(caller.agency_id, a->id,
                                             {.status = "approved",
                                              .checker_user_id = caller.user_id,
@@ -252,7 +256,7 @@ void Approve(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
         auto input = ReadB2cBody(request);
         if (!input) return reply(ErrorResponse(input.error()));
         service::InitiateB2cAsync(
-            *input, maker, B2cDepsFor(ctx),
+            *input, maker, *deps,
             [record, answer = AnswerTransfer(std::move(reply), nullptr)](core::Result<storage::Transfer> out) {
                 record(out);
                 answer(std::move(out));
@@ -261,7 +265,7 @@ void Approve(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
         auto input = ReadReversalBody(request);
         if (!input) return reply(ErrorResponse(input.error()));
         service::InitiateReversalAsync(
-            *input, maker, B2cDepsFor(ctx),
+            *input, maker, *deps,
             [record, answer = AnswerTransfer(std::move(reply), "no transaction with this id")](
                 core::Result<storage::Transfer> out) {
                 record(out);

@@ -16,7 +16,10 @@ namespace haven::api {
 /// Result/timeout URLs derived from the callback URL's base (the part before /api/v1/mpesa/callback,
 /// or its scheme://host:port) plus our route paths, each with the callback secret.
 service::ResultUrls ResultUrlsFor(const ApiContext& ctx);
+/// The global account's deps (Results and timeouts, which call no Daraja API).
 service::B2cDeps B2cDepsFor(ApiContext& ctx);
+/// The deps of the agency's account (its own client when it has one): what every call to Daraja for it uses.
+core::Result<service::B2cDeps> B2cDepsFor(ApiContext& ctx, int64_t agency_id);
 
 /// A B2C payment or reversal as listed in /mpesa/transactions (kind "b2c" | "reversal").
 nlohmann::json TransferJson(const storage::Transfer& t);

@@ -38,7 +38,9 @@ void B2c(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply re
         // Above the agency's threshold nothing reaches Daraja: the request waits for a second admin (approvals.hpp).
         if (GateB2c(ctx, req, caller, input, body, answer) == Gate::kAnswered) return;
         input.idempotency = key;
-        service::InitiateB2cAsync(input, actor, B2cDepsFor(ctx), AnswerTransfer(std::move(answer), nullptr));
+        auto deps = B2cDepsFor(ctx, caller.agency_id);
+        if (!deps) return answer(ErrorResponse(deps.error()));
+        service::InitiateB2cAsync(input, actor, *deps, AnswerTransfer(std::move(answer), nullptr));
     };
     WithIdempotency(req, ctx, caller.agency_id, "POST /api/v1/mpesa/b2c", *body, pay, std::move(reply),
                     IdempotencyKey::kRequired);
@@ -54,7 +56,9 @@ void Reverse(net::Request& req, const Caller& caller, ApiContext& ctx, net::Repl
         if (GateReversal(ctx, req, caller, input, body, answer) == Gate::kAnswered) return;
         input.idempotency = key;
         // Which payments may be reversed is the reversal use case's rule (service/reversal_service.cpp).
-        service::InitiateReversalAsync(input, actor, B2cDepsFor(ctx),
+        auto deps = B2cDepsFor(ctx, caller.agency_id);
+        if (!deps) return answer(ErrorResponse(deps.error()));
+        service::InitiateReversalAsync(input, actor, *deps,
                                        AnswerTransfer(std::move(answer), "no transaction with this id"));
     };
     WithIdempotency(req, ctx, caller.agency_id, "POST /api/v1/mpesa/reverse", *body, reverse, std::move(reply),
@@ -81,7 +85,9 @@ void TransactionStatus(net::Request& req, const Caller& caller, ApiContext& ctx,
     if (!id) {
         return reply(ErrorResponse(core::Error::Validation("transactionId", "transactionId must be a transaction id")));
     }
-    service::QueryTransactionStatusAsync(caller.agency_id, *id, ActorFrom(caller, req).user_id, B2cDepsFor(ctx),
+    auto deps = B2cDepsFor(ctx, caller.agency_id);
+    if (!deps) return reply(ErrorResponse(deps.error()));
+    service::QueryTransactionStatusAsync(caller.agency_id, *id, ActorFrom(caller, req).user_id, *deps,
                                          [reply = std::move(reply)](core::Result<storage::StatusQuery> out) {
                                              if (!out)
                                                  return reply(NotFoundOr(out.error(), "no transaction with this id"));
@@ -113,6 +119,12 @@ service::ResultUrls ResultUrlsFor(const ApiContext& ctx) {
 }
 
 service::B2cDeps B2cDepsFor(ApiContext& ctx) { return {ctx.store, ctx.daraja, ResultUrlsFor(ctx)}; }
+
+core::Result<service::B2cDeps> B2cDepsFor(ApiContext& ctx, int64_t agency_id) {
+    auto client = ctx.DarajaFor(agency_id);
+    if (!client) return tl::unexpected(client.error());
+    return service::B2cDeps{ctx.store, **client, ResultUrlsFor(ctx), *client};
+}
 
 json ResultCodeJson(const std::string& code) {
     if (code.empty()) return nullptr;

@@ -32,7 +32,9 @@ json BalanceJson(const storage::BalanceCheck& b) {
 }
 
 void Check(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply reply) {
-    service::RequestBalanceAsync(ActorFrom(caller, req), B2cDepsFor(ctx),
+    auto deps = B2cDepsFor(ctx, caller.agency_id);
+    if (!deps) return reply(ErrorResponse(deps.error()));
+    service::RequestBalanceAsync(ActorFrom(caller, req), *deps,
                                  [reply = std::move(reply)](core::Result<storage::BalanceCheck> out) {
                                      if (!out) return reply(ErrorResponse(out.error()));
                                      reply(Ok(BalanceJson(*out)));

@@ -10,6 +10,22 @@ namespace haven::api {
 
 std::string ApiContext::CallbackUrlWithSecret() const { return DarajaHookUrl(*this, "callback"); }
 
+core::Result<std::shared_ptr<daraja::DarajaClient>> ApiContext::DarajaFor(int64_t agency_id) const {
+    // Not owned: the global client lives as long as the context.
+    std::shared_ptr<daraja::DarajaClient> global(std::shared_ptr<void>(), &daraja);
+    if (!account_client) return global;
+    auto account = service::AccountFor(store, accounts, agency_id);
+    if (!account) return tl::unexpected(account.error());
+    if (!account->own) return global;
+    return account_client(*account);
+}
+
+core::Result<service::StkDeps> ApiContext::StkDepsFor(int64_t agency_id) const {
+    auto client = DarajaFor(agency_id);
+    if (!client) return tl::unexpected(client.error());
+    return service::StkDeps{store, **client, CallbackUrlWithSecret(), *client};
+}
+
 void Audit(const ApiContext& ctx, const net::Request& req, const std::optional<service::Claims>& claims,
            const std::string& action, const std::string& target, const std::string& outcome,
            const nlohmann::json& detail) {

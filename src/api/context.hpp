@@ -2,6 +2,7 @@
 // What every handler needs, wired once by app/. Handlers run on the worker pool, so they may call the store;
 // routes that wait on Daraja are AsyncHandlers (answer_later.hpp) and never hold a thread while Daraja answers.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "daraja/in_flight.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
+#include "service/accounts.hpp"
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/haven_jwt.hpp"
@@ -50,10 +52,19 @@ struct ApiContext {
     // Non-user callers (api/guard.cpp): the per-key rate limit and last-used writes, and Haven's JWTs (null: off).
     ApiKeyUsage* api_key_usage = nullptr;
     std::shared_ptr<const service::HavenJwtVerifier> haven_jwt;
+    // Each agency its own paybill (issue 12): the key its secrets are sealed with, and the client of an agency's
+    // own account (one per account, built by app/ with its own token cache). Null: every agency uses `daraja`.
+    service::AccountGlobals accounts;
+    std::function<core::Result<std::shared_ptr<daraja::DarajaClient>>(const service::ResolvedAccount&)> account_client;
 
     /// The STK CallBackURL handed to Daraja: DarajaHookUrl(*this, "callback") (secret included).
     std::string CallbackUrlWithSecret() const;
+    /// The global MPESA_* account's deps (callbacks, and code that acts for no agency in particular).
     service::StkDeps StkDeps() const { return {store, daraja, CallbackUrlWithSecret()}; }
+    /// The Daraja client of the agency's account: its own when it has one, else the global one (`daraja`).
+    core::Result<std::shared_ptr<daraja::DarajaClient>> DarajaFor(int64_t agency_id) const;
+    /// StkDeps() with the agency's client.
+    core::Result<service::StkDeps> StkDepsFor(int64_t agency_id) const;
     service::LoginDeps LoginDeps() const {
         return {store,
                 hash_gate,

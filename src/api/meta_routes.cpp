@@ -46,6 +46,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterRentRollRoutes(router, ctx);
     RegisterUserRoutes(router, ctx);
     RegisterHooksRoutes(router, ctx);
+    RegisterAccountRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -23,6 +23,7 @@ void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);       // api_ke
 void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_routes.cpp: users, invites, passwords
 void RegisterHooksRoutes(net::Router& router, ApiContext& ctx);        // hooks_routes.cpp: C2B settings, register
 void RegisterRentRollRoutes(net::Router& router, ApiContext& ctx);     // rent_roll_routes.cpp: the month's rent roll
+void RegisterAccountRoutes(net::Router& router, ApiContext& ctx);      // account_routes.cpp: the agency's own paybill
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

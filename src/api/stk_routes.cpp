@@ -25,8 +25,11 @@ void StkPushResponse(const net::Request& req, ApiContext& ctx, const json& body,
     if (!read) return reply(ErrorResponse(read.error()));
     auto push = [&ctx, input = *read, actor](const auto& key, net::Reply answer) mutable {
         input.idempotency = key;
+        // The push goes out on the agency's own account when it has one (its shortcode, passkey and token).
+        auto deps = ctx.StkDepsFor(actor.agency_id);
+        if (!deps) return answer(ErrorResponse(deps.error()));
         // The row is written before this returns; the answer comes once Daraja's is recorded.
-        service::InitiateStkPushAsync(input, actor, ctx.StkDeps(), [answer](core::Result<service::StkPushOutput> out) {
+        service::InitiateStkPushAsync(input, actor, *deps, [answer](core::Result<service::StkPushOutput> out) {
             if (!out) return answer(ErrorResponse(out.error()));
             answer(Ok({{"transactionId", out->transaction.id},
                        {"merchantRequestId", out->ack.merchant_request_id},

@@ -13,6 +13,7 @@
 #include "core/daraja_url.hpp"
 #include "core/hex.hpp"
 #include "service/auth.hpp"
+#include "service/sealed.hpp"
 
 namespace haven::app {
 
@@ -152,6 +153,21 @@ core::Result<Config> LoadConfig(const Env& env) {
             return tl::unexpected(Bad("DB_GROUP_COMMIT", "1 or 0", v));
         }
         c.db_group_commit = (*v == "1" || *v == "true");
+    }
+
+    if (auto key = get("MASTER_KEY")) {
+        if (!service::SecretBox::FromHex(*key)) {
+            return tl::unexpected(Bad("MASTER_KEY", "64 hex characters (32 bytes, e.g. openssl rand -hex 32)"));
+        }
+        c.master_key = *key;
+    } else if (sim) {
+        // Next to the SQLite database, so `make run` keeps reading the secrets it sealed before a restart.
+        std::filesystem::path dir = "data";
+        if (c.database_url.rfind("sqlite:", 0) == 0) {
+            auto db = std::filesystem::path(c.database_url.substr(7));
+            if (db.has_parent_path()) dir = db.parent_path();
+        }
+        c.master_key_file = (dir / "master.key").string();
     }
 
     if (!sim) {

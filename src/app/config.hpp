@@ -41,6 +41,11 @@ struct Config {
     std::string security_credential;  // MPESA_SECURITY_CREDENTIAL: ready-made, wins over the password
     std::string b2c_shortcode;        // MPESA_B2C_SHORTCODE (600000 in simulator mode, else MPESA_SHORTCODE)
     std::string database_url;
+    // Agencies' own M-Pesa secrets are sealed with this key (MASTER_KEY, 64 hex characters). Empty outside
+    // simulator mode: agencies cannot store an account of their own. In simulator mode without MASTER_KEY, the
+    // key kept in master_key_file (created once, mode 0600).
+    std::string master_key;
+    std::string master_key_file;
     bool db_group_commit = true;  // DB_GROUP_COMMIT: concurrent writes commit together (default: SQLite only)
     std::string host;
     uint16_t port = 4000;

@@ -10,6 +10,7 @@
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "core/daraja_url.hpp"
+#include "daraja/account_clients.hpp"
 #include "daraja/http_daraja_client.hpp"
 #include "daraja/security_credential.hpp"
 #include "net/http_client.hpp"
@@ -19,6 +20,7 @@
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/login_throttle.hpp"
+#include "service/sealed.hpp"
 #include "sim/simulator.hpp"
 #include "workers/reconciler.hpp"
 
@@ -43,6 +45,7 @@ struct Gateway::Impl {
     std::unique_ptr<sim::Simulator> simulator;
     std::unique_ptr<net::HttpClient> http;
     std::unique_ptr<daraja::HttpDarajaClient> daraja;
+    std::unique_ptr<daraja::AccountClients> account_clients;  // agencies' own accounts (issue 12)
     std::unique_ptr<service::HashGate> hash_gate;
     std::unique_ptr<service::LoginThrottle> login_throttle;
     std::unique_ptr<daraja::InFlightLimit> daraja_limit;
@@ -55,6 +58,33 @@ struct Gateway::Impl {
 };
 
 namespace {
+
+/// The certificate that encrypts initiator passwords: MPESA_CERT_PATH, else the simulator's ("" when neither).
+core::Result<std::string> CertificatePem(const Config& c, const sim::Simulator* simulator) {
+    if (!c.cert_path.empty()) {
+        std::ifstream in(c.cert_path);
+        if (!in) return core::Fail(ErrorCode::kValidation, "MPESA_CERT_PATH: cannot read " + c.cert_path);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+    return simulator != nullptr ? simulator->CertificatePem() : std::string();
+}
+
+/// The key agencies' own M-Pesa secrets are sealed with: MASTER_KEY, else (simulator mode) the key file, created
+/// once. None outside simulator mode without MASTER_KEY: agencies then use the global account only.
+core::Result<std::optional<service::SecretBox>> MasterKey(const Config& c) {
+    std::string hex = c.master_key;
+    if (hex.empty() && !c.master_key_file.empty()) {
+        auto loaded = service::LoadOrCreateKeyFile(c.master_key_file);
+        if (!loaded) return core::Fail(loaded.error().code, "MASTER_KEY: " + loaded.error().message);
+        hex = *loaded;
+    }
+    if (hex.empty()) return std::optional<service::SecretBox>();
+    auto box = service::SecretBox::FromHex(hex);
+    if (!box) return core::Fail(ErrorCode::kValidation, "MASTER_KEY: " + box.error().message);
+    return std::optional<service::SecretBox>(std::move(*box));
+}
 
 /// MPESA_SECURITY_CREDENTIAL as given, else the initiator password encrypted with the certificate
 /// (the simulator's in simulator mode, MPESA_CERT_PATH otherwise). "" when B2C is not configured.
@@ -107,7 +137,11 @@ core::Result<void> Gateway::Start() {
         options.consumer_key = c.consumer_key;
         options.consumer_secret = c.consumer_secret;
         options.passkey = c.passkey;
-        options.stk_shortcodes = {c.shortcode};
+        // Agencies may set paybills and Daraja apps of their own (issue 12): the built-in simulator takes any
+        // well-formed shortcode and any consumer key and secret, as the sandbox does; the passkey still counts.
+        options.consumer_key.clear();
+        options.consumer_secret.clear();
+        options.stk_shortcodes = {};
         options.callback_delay = c.simulator_callback_delay;
         options.interactive_stk = c.simulator_interactive;
         options.scenario_file = c.simulator_scenario;
@@ -138,6 +172,13 @@ core::Result<void> Gateway::Start() {
     if (!credential) return tl::unexpected(credential.error());
     ds.security_credential = *credential;
     s.daraja = std::make_unique<daraja::HttpDarajaClient>(*s.http, ds, [] { return std::chrono::system_clock::now(); });
+    auto certificate = CertificatePem(c, s.simulator.get());
+    if (!certificate) return tl::unexpected(certificate.error());
+    s.account_clients = std::make_unique<daraja::AccountClients>(
+        *s.http, [] { return std::chrono::system_clock::now(); },
+        std::shared_ptr<daraja::DarajaClient>(std::shared_ptr<void>(), s.daraja.get()), *certificate);
+    auto master_key = MasterKey(c);
+    if (!master_key) return tl::unexpected(master_key.error());
 
     api::ApiSettings settings;
     settings.environment = c.environment;
@@ -166,6 +207,21 @@ core::Result<void> Gateway::Start() {
         api::ApiContext{*s.store, *s.daraja, *s.http, settings, *s.hash_gate, *s.login_throttle, *s.daraja_limit});
     s.api_key_usage = std::make_unique<api::ApiKeyUsage>(c.api_key_rate_per_minute);
     s.ctx->api_key_usage = s.api_key_usage.get();
+    s.ctx->accounts.box = std::move(*master_key);
+    // An agency's own account: the global settings (Daraja host, timeouts) with the agency's numbers and secrets.
+    s.ctx->account_client = [clients = s.account_clients.get(), ds](const service::ResolvedAccount& a) {
+        daraja::DarajaSettings settings = ds;
+        settings.consumer_key = a.consumer_key;
+        settings.consumer_secret = a.consumer_secret;
+        settings.shortcode = a.shortcode;
+        settings.passkey = a.passkey;
+        settings.transaction_type = a.transaction_type;
+        settings.party_b = a.transaction_type == "CustomerBuyGoodsOnline" ? a.till_number : a.shortcode;
+        settings.initiator_name = a.initiator_name;
+        settings.b2c_shortcode = a.b2c_shortcode;
+        settings.security_credential = a.initiator_secret_kind == "credential" ? a.initiator_secret : "";
+        return clients->For(settings, a.initiator_secret_kind == "password" ? a.initiator_secret : "");
+    };
     if (c.haven_jwt.Enabled()) {
         auto verifier = service::HavenJwtVerifier::Load(c.haven_jwt);
         if (!verifier) return core::Fail(ErrorCode::kValidation, "HAVEN_JWT: " + verifier.error().message);
@@ -214,6 +270,8 @@ core::Result<void> Gateway::Start() {
     s.reconciler_runtime.Start();
     s.reconciler = std::make_unique<workers::Reconciler>(s.reconciler_runtime, s.ctx->StkDeps(),
                                                          api::B2cDepsFor(*s.ctx), c.reconciler);
+    s.reconciler->SetAccountDeps([ctx = s.ctx.get()](int64_t agency_id) { return ctx->StkDepsFor(agency_id); },
+                                 [ctx = s.ctx.get()](int64_t agency_id) { return api::B2cDepsFor(*ctx, agency_id); });
     s.reconciler->Start();
     s.started = true;
     return {};

@@ -2,6 +2,7 @@
 // What the initiator API use cases share (B2C payments, reversals, transaction status queries, balance
 // checks): their dependencies, where Daraja posts their Results, and what applying a Result did.
 // Depends on interfaces only (Store, DarajaClient).
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -25,6 +26,8 @@ struct B2cDeps {
     storage::Store& store;
     daraja::DarajaClient& daraja;
     ResultUrls urls;
+    // Keeps `daraja` alive while a call holds these deps (an agency's client may be replaced meanwhile).
+    std::shared_ptr<daraja::DarajaClient> daraja_owner = nullptr;
 };
 
 struct ResultOutcome {

@@ -3,6 +3,7 @@
 // Depends on interfaces only (Store, DarajaClient): compiled and tested without sockets.
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ struct StkDeps {
     storage::Store& store;
     daraja::DarajaClient& daraja;
     std::string callback_url;  // full URL Daraja calls back, secret included
+    // Keeps `daraja` alive while a call holds these deps (an agency's client may be replaced meanwhile).
+    std::shared_ptr<daraja::DarajaClient> daraja_owner = nullptr;
 };
 
 struct Actor {

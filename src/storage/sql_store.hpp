@@ -248,6 +248,10 @@ class SqlStore final : public Store {
     // --- rent roll --- (sql/rent_roll.cpp)
     Result<std::map<int64_t, LeaseRentSums>> SumRentRoll(int64_t agency_id, const std::string& month_start,
                                                          const std::string& month_end) override;
+    // --- accounts --- (sql/accounts.cpp)
+    Result<MpesaAccount> UpsertMpesaAccount(const MpesaAccount& account) override;
+    Result<MpesaAccount> FindMpesaAccount(int64_t agency_id) override;
+    Result<bool> ClearMpesaAccount(int64_t agency_id, const std::string& updated_by) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -15,6 +15,7 @@
 #include "core/models.hpp"
 #include "storage/c2b_settings.hpp"
 #include "core/rent_roll.hpp"
+#include "storage/mpesa_account.hpp"
 #include "storage/session_records.hpp"
 
 namespace haven::storage {
@@ -724,6 +725,17 @@ class Store {
     /// Two indexed aggregate queries, whatever the number of leases (migration 018).
     virtual Result<std::map<int64_t, LeaseRentSums>> SumRentRoll(int64_t agency_id, const std::string& month_start,
                                                                  const std::string& month_end) = 0;
+
+    // --- accounts ---
+    // The account columns of mpesa_accounts (storage/mpesa_account.hpp); the C2B columns of the row are never
+    // written here.
+    /// Creates or replaces the agency's account columns (updated_at is set here). kConflict when another agency
+    /// has this shortcode or till as its shortcode or till.
+    virtual Result<MpesaAccount> UpsertMpesaAccount(const MpesaAccount& account) = 0;
+    /// The agency's account; kNotFound when it has none (no row, or a row without a shortcode).
+    virtual Result<MpesaAccount> FindMpesaAccount(int64_t agency_id) = 0;
+    /// Clears the account columns (the agency goes back to the global account); true when it had one.
+    virtual Result<bool> ClearMpesaAccount(int64_t agency_id, const std::string& updated_by) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -32,6 +32,11 @@ Reconciler::Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2c
       settings_(settings),
       owner_(HostName() + ":" + std::to_string(::getpid()) + ":" + service::RandomToken(4)) {}
 
+void Reconciler::SetAccountDeps(StkDepsFor stk, TransferDepsFor transfers) {
+    stk_for_ = std::move(stk);
+    transfers_for_ = std::move(transfers);
+}
+
 Reconciler::~Reconciler() { Stop(); }
 
 void Reconciler::Start() {
@@ -105,7 +110,9 @@ int Reconciler::ReconcileStk(system_clock::time_point now) {
             }
             error = "no CheckoutRequestID: Daraja's answer to the push never arrived";
         } else {
-            auto result = service::SettleFromQuery(tx, deps_);
+            auto deps = stk_for_ ? stk_for_(tx.agency_id) : core::Result<service::StkDeps>(deps_);
+            auto result = deps ? service::SettleFromQuery(tx, *deps)
+                               : core::Result<core::StkTransaction>(tl::unexpected(deps.error()));
             if (result && result->status != TxStatus::kPending) {
                 ++settled;
                 continue;
@@ -141,7 +148,9 @@ void Reconciler::ReconcileTransfers(system_clock::time_point now) {
             }
         } else {
             // The answer comes to the status ResultURL and settles the transfer there.
-            auto asked = service::QueryTransactionStatus(t.agency_id, t.id, std::nullopt, transfers_);
+            auto deps = transfers_for_ ? transfers_for_(t.agency_id) : core::Result<service::B2cDeps>(transfers_);
+            auto asked = deps ? service::QueryTransactionStatus(t.agency_id, t.id, std::nullopt, *deps)
+                              : core::Result<storage::StatusQuery>(tl::unexpected(deps.error()));
             error = asked ? "transaction status asked; waiting for its result" : asked.error().message;
         }
         ReviewIfOverdue(t.agency_id, t.id, t.created_at, error, now);

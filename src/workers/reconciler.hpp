@@ -8,6 +8,7 @@
 // cannot be settled becomes needs review with its reason, and stays open to later evidence.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,11 @@ struct ReconcilerSettings {
 class Reconciler {
   public:
     Reconciler(net::Runtime& runtime, service::StkDeps stk, service::B2cDeps transfers, ReconcilerSettings settings);
+    /// The deps of an agency's own M-Pesa account (issue 12): a row is asked about on the account it went out on.
+    /// Unset: every row uses the deps given above.
+    using StkDepsFor = std::function<core::Result<service::StkDeps>(int64_t agency_id)>;
+    using TransferDepsFor = std::function<core::Result<service::B2cDeps>(int64_t agency_id)>;
+    void SetAccountDeps(StkDepsFor stk, TransferDepsFor transfers);
     ~Reconciler();
     void Start();
     void Stop();
@@ -59,6 +65,8 @@ class Reconciler {
     net::Runtime& runtime_;
     service::StkDeps deps_;
     service::B2cDeps transfers_;
+    StkDepsFor stk_for_;
+    TransferDepsFor transfers_for_;
     ReconcilerSettings settings_;
     std::string owner_;  // this process, in every claim it makes
     std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(true);

@@ -171,5 +171,26 @@ TEST(Config, C2bDefaultsComeFromTheEnvironment) {
     }
 }
 
+TEST(Config, MalformedMasterKeyIsOneClearLine) {
+    RecordingEnv env{{{"MASTER_KEY", "not-hex"}}, {}};
+    auto c = LoadConfig(env.AsEnv());
+    ASSERT_FALSE(c.has_value());
+    EXPECT_EQ(c.error().message.rfind("MASTER_KEY: expected 64 hex characters", 0), 0u) << c.error().message;
+    EXPECT_EQ(c.error().message.find("not-hex"), std::string::npos);  // a key is never echoed
+}
+
+TEST(Config, SimulatorModeKeepsTheMasterKeyNextToTheDatabase) {
+    RecordingEnv env{{{"DATABASE_URL", "sqlite:/tmp/haven-x/haven.db"}}, {}};
+    auto c = LoadConfig(env.AsEnv());
+    ASSERT_TRUE(c.has_value()) << c.error().message;
+    EXPECT_EQ(c->master_key, "");
+    EXPECT_EQ(c->master_key_file, "/tmp/haven-x/master.key");
+    RecordingEnv given{{{"MASTER_KEY", std::string(64, 'a')}}, {}};
+    auto with_key = LoadConfig(given.AsEnv());
+    ASSERT_TRUE(with_key.has_value());
+    EXPECT_EQ(with_key->master_key, std::string(64, 'a'));
+    EXPECT_EQ(with_key->master_key_file, "");
+}
+
 }  // namespace
 }  // namespace haven::app

@@ -226,6 +226,20 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         Hit("PATCH", settings, settings, {{"approvalThreshold", 1000}, {"dailyPayoutLimit", 1000000}}, admin).status,
         200);
     EXPECT_EQ(Hit("PATCH", settings, settings, {{"approvalThreshold", -1}}, admin).status, 400);
+    // --- the agency's own M-Pesa account: stored, refused, read, and removed again (the rest runs on the global one)
+    const std::string mpesa_account = "/api/v1/agency/mpesa-account";
+    EXPECT_EQ(Hit("GET", mpesa_account, mpesa_account, nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("PUT", mpesa_account, mpesa_account,
+                  {{"shortcode", "600111"},
+                   {"consumerKey", "capture-key-1234"},
+                   {"consumerSecret", "capture-secret"},
+                   {"passkey", "capture-passkey"}},
+                  admin)
+                  .status,
+              200);
+    EXPECT_EQ(Hit("GET", mpesa_account, mpesa_account, nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("PUT", mpesa_account, mpesa_account, {{"shortcode", "12"}}, admin).status, 400);
+    EXPECT_EQ(Hit("DELETE", mpesa_account, mpesa_account, nullptr, admin).status, 200);
     const std::string approvals = "/api/v1/approvals";
     std::vector<std::string> held_ids;
     for (int i = 1; i <= 2; ++i) {
