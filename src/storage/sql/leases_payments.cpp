@@ -1,4 +1,6 @@
 // Leases (agency-scoped, optionally synced by external id) and the payments recorded against them.
+#include "core/account_ref.hpp"
+#include "core/hex.hpp"
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -6,10 +8,11 @@ namespace haven::storage {
 Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
     auto inserted = One<core::Lease>(
         Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, "
-                 "external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                 "external_id, created_at, account_key, phone_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                  kLeaseCols}),
             {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
-             lease.account_reference, OptText(lease.external_id), NowIso8601()}),
+             lease.account_reference, OptText(lease.external_id), NowIso8601(),
+             core::NormalizeAccountRef(lease.account_reference), core::Sha256Hex(lease.phone_number)}),
         ReadLease, "lease");
     if (!inserted && inserted.error().code == ErrorCode::kConflict) {
         return Fail(ErrorCode::kConflict,
@@ -31,19 +34,23 @@ Result<Store::LeaseUpsert> SqlStore::UpsertLeaseByExternalId(const core::Lease& 
         return InTransaction<LeaseUpsert>([&](SqlConnection& c) -> Result<LeaseUpsert> {
             auto updated = One<core::Lease>(
                 c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
-                           "account_reference = ? WHERE agency_id = ? AND external_id = ? RETURNING ",
+                           "account_reference = ?, account_key = ?, phone_hash = ? WHERE agency_id = ? AND "
+                           "external_id = ? RETURNING ",
                            kLeaseCols}),
                       {lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent, lease.account_reference,
+                       core::NormalizeAccountRef(lease.account_reference), core::Sha256Hex(lease.phone_number),
                        lease.agency_id, lease.external_id}),
                 ReadLease, "lease");
             if (updated) return LeaseUpsert{*updated, false};
             if (updated.error().code != ErrorCode::kNotFound) return Fail(updated.error());
             auto inserted = One<core::Lease>(
                 c.Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, "
-                           "account_reference, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                           "account_reference, external_id, created_at, account_key, phone_hash) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                            kLeaseCols}),
                       {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
-                       lease.account_reference, lease.external_id, NowIso8601()}),
+                       lease.account_reference, lease.external_id, NowIso8601(),
+                       core::NormalizeAccountRef(lease.account_reference), core::Sha256Hex(lease.phone_number)}),
                 ReadLease, "lease");
             if (!inserted) return Fail(inserted.error());
             return LeaseUpsert{*inserted, true};
