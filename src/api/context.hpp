@@ -14,6 +14,7 @@
 #include "daraja/in_flight.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
+#include "net/runtime.hpp"
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/haven_jwt.hpp"
@@ -28,13 +29,18 @@ struct ApiSettings {
     std::string environment;  // simulator | sandbox | production
     std::string shortcode;
     std::string jwt_secret;
-    int64_t jwt_ttl_seconds = 900;           // JWT_TTL: access tokens
-    int64_t refresh_ttl_seconds = 43200;     // REFRESH_TOKEN_TTL: refresh token chains
-    std::string callback_url;                // MPESA_CALLBACK_URL, without the secret
-    std::string callback_secret;             // appended as ?secret=... and checked on every callback
-    std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
-    int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
-    int64_t invite_ttl_seconds = 72 * 3600;  // an invite or password-reset link works this long
+    int64_t jwt_ttl_seconds = 900;        // JWT_TTL: access tokens
+    int64_t refresh_ttl_seconds = 43200;  // REFRESH_TOKEN_TTL: refresh token chains
+    std::string callback_url;             // MPESA_CALLBACK_URL, without the secret
+    std::string callback_secret;          // appended as ?secret=... and checked on every callback
+    std::string simulator_url;            // control API of the built-in simulator ("" outside simulator mode)
+    // C2B: the global account and the env defaults of the C2B settings (c2b_service.hpp)
+    std::string till_number;                      // MPESA_TILL_NUMBER
+    std::string c2b_response_type = "Completed";  // MPESA_C2B_RESPONSE_TYPE
+    bool c2b_validation = false;                  // C2B_VALIDATION
+    bool c2b_reject_unknown = false;              // C2B_REJECT_UNKNOWN
+    int64_t idempotency_claim_seconds = 60;       // an unfinished Idempotency-Key claim runs out after this
+    int64_t invite_ttl_seconds = 72 * 3600;       // an invite or password-reset link works this long
 };
 
 struct ApiContext {
@@ -48,6 +54,7 @@ struct ApiContext {
     // Non-user callers (api/guard.cpp): the per-key rate limit and last-used writes, and Haven's JWTs (null: off).
     ApiKeyUsage* api_key_usage = nullptr;
     std::shared_ptr<const service::HavenJwtVerifier> haven_jwt;
+    net::Runtime* runtime = nullptr;  // timers for answers with a deadline (C2B validation); null in some tests
 
     /// The callback URL handed to Daraja (secret included).
     std::string CallbackUrlWithSecret() const;

@@ -21,6 +21,7 @@ void RegisterSessionRoutes(net::Router& router, ApiContext& ctx);      // sessio
 void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);     // approval_routes.cpp: settings, approvals
 void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);       // api_key_routes.cpp: API keys, agency id
 void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_routes.cpp: users, invites, passwords
+void RegisterC2bRoutes(net::Router& router, ApiContext& ctx);          // c2b_routes.cpp: confirmation, validation, unmatched
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);
