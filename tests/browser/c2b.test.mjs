@@ -72,6 +72,7 @@ describe('unmatched payments', () => {
         await adminPage.goto('/unmatched.html');
         const refundRow = adminPage.locator('tr[data-c2b-id]').filter({ hasText: refundMe });
         await refundRow.waitFor();
+        env.browser.allow(/status of 400 .*\/refund/);  // the wrong number, refused on purpose
         await refundRow.locator('input[type="tel"]').fill('0711 000 222');
         await refundRow.getByRole('button', { name: 'Refund' }).click();
         await adminPage.locator('#page-message').filter({ hasText: 'does not agree' }).waitFor();
