@@ -16,6 +16,7 @@
 #include "net/http.hpp"
 #include "net/http_client.hpp"
 #include "service/accounts.hpp"
+#include "net/runtime.hpp"
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/haven_jwt.hpp"
@@ -36,6 +37,11 @@ struct ApiSettings {
     std::string callback_secret;             // in every Daraja URL (/hooks/daraja/<secret>/...), checked on each call
     std::string public_base_url;             // PUBLIC_BASE_URL: where Daraja reaches us (api::DarajaHookUrl)
     storage::C2bSettings c2b_defaults;       // MPESA_C2B_VERSION, ...: an agency without its own C2B settings
+    // C2B: the global account's till (MPESA_TILL_NUMBER) and the env defaults of the C2B settings
+    std::string till_number;                      // MPESA_TILL_NUMBER
+    std::string c2b_response_type = "Completed";  // MPESA_C2B_RESPONSE_TYPE
+    bool c2b_validation = false;                  // C2B_VALIDATION
+    bool c2b_reject_unknown = false;              // C2B_REJECT_UNKNOWN
     std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
     int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
     int64_t invite_ttl_seconds = 72 * 3600;  // an invite or password-reset link works this long
@@ -56,6 +62,7 @@ struct ApiContext {
     // own account (one per account, built by app/ with its own token cache). Null: every agency uses `daraja`.
     service::AccountGlobals accounts;
     std::function<core::Result<std::shared_ptr<daraja::DarajaClient>>(const service::ResolvedAccount&)> account_client;
+    net::Runtime* runtime = nullptr;  // timers for answers with a deadline (C2B validation); null in some tests
 
     /// The STK CallBackURL handed to Daraja: DarajaHookUrl(*this, "callback") (secret included).
     std::string CallbackUrlWithSecret() const;

@@ -69,7 +69,9 @@ json PaymentJson(const core::Payment& p, const std::string& lease_external_id) {
             {"amount", p.amount},
             {"mpesaReceiptNumber", OptionalText(p.mpesa_receipt_number)},
             {"phoneNumber", p.phone_number},
-            {"paidAt", Instant(p.paid_at)}};
+            {"paidAt", Instant(p.paid_at)},
+            {"source", p.source},
+            {"payerName", OptionalText(p.payer_name)}};
 }
 
 json UserJson(const core::User& user, const std::string& agency_name) {

@@ -47,6 +47,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterUserRoutes(router, ctx);
     RegisterHooksRoutes(router, ctx);
     RegisterAccountRoutes(router, ctx);
+    RegisterC2bRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -24,6 +24,7 @@ void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_r
 void RegisterHooksRoutes(net::Router& router, ApiContext& ctx);        // hooks_routes.cpp: C2B settings, register
 void RegisterRentRollRoutes(net::Router& router, ApiContext& ctx);     // rent_roll_routes.cpp: the month's rent roll
 void RegisterAccountRoutes(net::Router& router, ApiContext& ctx);      // account_routes.cpp: the agency's own paybill
+void RegisterC2bRoutes(net::Router& router, ApiContext& ctx);          // c2b_routes.cpp: confirmation, validation, unmatched
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

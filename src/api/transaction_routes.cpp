@@ -1,5 +1,6 @@
 // GET /api/v1/mpesa/transactions (filters + cursor paging), GET /api/v1/mpesa/transactions/{id} (with timeline)
 #include "api/b2c.hpp"
+#include "api/c2b.hpp"
 #include "api/dto.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
@@ -45,6 +46,13 @@ net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
             auto external = stk->transaction.lease_id ? page->lease_external_ids.find(*stk->transaction.lease_id)
                                                       : page->lease_external_ids.end();
             items.push_back(StkJson(*stk, external == page->lease_external_ids.end() ? "" : external->second));
+        } else if (const auto* c2b = std::get_if<storage::C2bPayment>(&row)) {
+            json item = C2bJson(*c2b);
+            auto external =
+                c2b->lease_id ? page->lease_external_ids.find(*c2b->lease_id) : page->lease_external_ids.end();
+            item["leaseExternalId"] =
+                external == page->lease_external_ids.end() ? json(nullptr) : json(external->second);
+            items.push_back(std::move(item));
         } else {
             items.push_back(TransferJson(std::get<storage::Transfer>(row)));
         }
@@ -76,6 +84,14 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
         if (!external) return ErrorResponse(external.error());
         out = StkJson(rows->front(), *external);
         events = ctx.store.ListStkEvents(tx->id);
+    } else if (*kind == core::TxKind::kC2b) {
+        auto p = ctx.store.FindC2bPayment(caller.agency_id, *id);
+        if (!p) return ErrorResponse(p.error());
+        out = C2bJson(*p);
+        auto external = service::LeaseExternalId(ctx.store, caller.agency_id, p->lease_id);
+        if (!external) return ErrorResponse(external.error());
+        out["leaseExternalId"] = external->empty() ? json(nullptr) : json(*external);
+        events = std::vector<core::TxEvent>{};
     } else {
         auto t = ctx.store.FindTransfer(caller.agency_id, *id);
         if (!t) return ErrorResponse(t.error());

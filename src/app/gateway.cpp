@@ -193,6 +193,10 @@ core::Result<void> Gateway::Start() {
     settings.idempotency_claim_seconds = c.idempotency_claim_seconds;
     settings.invite_ttl_seconds = c.invite_ttl_hours * 3600;
     settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
+    settings.till_number = c.party_b;
+    settings.c2b_response_type = c.c2b_response_type;
+    settings.c2b_validation = c.c2b_validation;
+    settings.c2b_reject_unknown = c.c2b_reject_unknown;
     s.hash_gate = std::make_unique<service::HashGate>(c.hash_concurrency, c.hash_queue);
     service::LoginThrottleSettings throttle;
     throttle.address_max_failures = c.login_ip_max_failures;
@@ -222,6 +226,7 @@ core::Result<void> Gateway::Start() {
         settings.security_credential = a.initiator_secret_kind == "credential" ? a.initiator_secret : "";
         return clients->For(settings, a.initiator_secret_kind == "password" ? a.initiator_secret : "");
     };
+    s.ctx->runtime = &s.runtime;
     if (c.haven_jwt.Enabled()) {
         auto verifier = service::HavenJwtVerifier::Load(c.haven_jwt);
         if (!verifier) return core::Fail(ErrorCode::kValidation, "HAVEN_JWT: " + verifier.error().message);

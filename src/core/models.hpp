@@ -49,8 +49,8 @@ struct Lease {
 
 enum class TxStatus { kPending, kSuccess, kFailed };
 
-/// What a transaction row is: a collection by STK Push, a payout (B2C) or a reversal.
-enum class TxKind { kStk, kB2c, kReversal };
+/// What a transaction row is: a collection by STK Push, a payout (B2C), a reversal or a C2B (paybill/till) payment.
+enum class TxKind { kStk, kB2c, kReversal, kC2b };
 
 /// How the reconciler is getting on with a row that is still PENDING.
 struct Reconciliation {
@@ -94,6 +94,8 @@ struct Payment {
     std::string mpesa_receipt_number;
     std::string phone_number;
     std::string paid_at;
+    std::string source = "stk";  // stk | c2b
+    std::string payer_name;      // c2b: the names M-Pesa sent; stk: ""
 };
 
 /// One entry of a transaction's timeline: request sent, Daraja's answer, callback received.

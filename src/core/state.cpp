@@ -69,12 +69,14 @@ std::string_view ToString(TxKind kind) {
             return "b2c";
         case TxKind::kReversal:
             return "reversal";
+        case TxKind::kC2b:
+            return "c2b";
     }
     return "unknown";
 }
 
 std::optional<TxKind> ParseTxKind(std::string_view text) {
-    for (TxKind k : {TxKind::kStk, TxKind::kB2c, TxKind::kReversal}) {
+    for (TxKind k : {TxKind::kStk, TxKind::kB2c, TxKind::kReversal, TxKind::kC2b}) {
         if (text == ToString(k)) return k;
     }
     return std::nullopt;

@@ -28,7 +28,21 @@ Result<PreparedTransfer<daraja::B2cRequest>> PrepareB2c(const B2cInput& input, c
     // Our own id, stored before Daraja hears of the payment: B2C v3 refuses a duplicate, so a
     // retried request can never pay twice.
     row.originator_conversation_id = detail::NewOriginatorId();
-    auto inserted = deps.store.InsertTransfer(row, input.idempotency);
+    Result<storage::Transfer> inserted = core::Fail(ErrorCode::kInternal, "not inserted");
+    if (input.c2b_refund_of) {
+        // The refund of an unmatched C2B payment: the row and the guarded unmatched -> refunded link commit together,
+        // so a payment is refunded once however many staff press the button.
+        auto unit = deps.store.Atomically([&](storage::Store& store) -> Result<void> {
+            inserted = store.InsertTransfer(row, input.idempotency);
+            if (!inserted) return core::Fail(inserted.error());
+            auto linked = store.LinkC2bRefund(actor.agency_id, *input.c2b_refund_of, inserted->id, actor.name);
+            if (!linked) return core::Fail(linked.error());
+            return {};
+        });
+        if (!unit) inserted = core::Fail(unit.error());
+    } else {
+        inserted = deps.store.InsertTransfer(row, input.idempotency);
+    }
     if (!inserted) {
         if (inserted.error().code == ErrorCode::kNotFound) {
             return core::Fail(ErrorCode::kNotFound, "originalTransactionId: no payment with this id");

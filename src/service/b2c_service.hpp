@@ -22,6 +22,7 @@ struct B2cInput {
     std::string occasion;
     std::optional<int64_t> original_transaction_id;      // an STK transaction of the agency
     std::optional<storage::IdempotencyRef> idempotency;  // the key this payout runs under, linked to its row
+    std::optional<int64_t> c2b_refund_of;  // an unmatched C2B payment this refunds: linked once, in the same unit
 };
 
 /// refund/payout -> BusinessPayment, salary -> SalaryPayment, bonus/promotion -> PromotionPayment.

@@ -76,7 +76,7 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
     std::optional<core::TxKind> kind;
     if (q.kind) {
         kind = core::ParseTxKind(*q.kind);
-        if (!kind) v.Add("kind", "kind must be stk, b2c or reversal");
+        if (!kind) v.Add("kind", "kind must be stk, b2c, reversal or c2b");
     }
     if (q.lease_id) {
         if (auto key = v.Take(core::ParseLeaseKey(*q.lease_id))) {
@@ -120,7 +120,7 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
         }
     }
     // Transfers belong to no lease: a lease filter lists payments only.
-    if ((!kind || *kind != core::TxKind::kStk) && !filter.lease_id) {
+    if ((!kind || (*kind != core::TxKind::kStk && *kind != core::TxKind::kC2b)) && !filter.lease_id) {
         storage::TransferFilter tf;
         tf.agency_id = filter.agency_id;
         tf.kind = kind;
@@ -140,6 +140,24 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
             rows.emplace_back(id, std::move(t));
         }
     }
+    // C2B payments all succeeded and carry no number in clear: a FAILED/PENDING or phone filter lists none.
+    const bool c2b_status_ok = !filter.status || *filter.status == core::TxStatus::kSuccess;
+    if ((!kind || *kind == core::TxKind::kC2b) && c2b_status_ok && !filter.phone_number) {
+        storage::C2bFilter cf;
+        cf.agency_id = filter.agency_id;
+        cf.lease_id = filter.lease_id;
+        cf.from = filter.completed_from ? filter.completed_from : filter.from;
+        cf.to = filter.completed_to ? filter.completed_to : filter.to;
+        if (filter.needs_review) cf.status = "unmatched";
+        cf.before_id = filter.before_id;
+        cf.limit = filter.limit;
+        auto c2b = store.ListC2bPayments(cf);
+        if (!c2b) return core::Fail(c2b.error());
+        for (auto& p : *c2b) {
+            const int64_t id = p.id;
+            rows.emplace_back(id, std::move(p));
+        }
+    }
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     if (static_cast<int>(rows.size()) > filter.limit) rows.resize(filter.limit);
     TransactionPage page;
@@ -149,6 +167,9 @@ core::Result<TransactionPage> ListTransactions(storage::Store& store, const Tran
     for (auto& [id, row] : rows) {
         if (const auto* stk = std::get_if<StkRow>(&row); stk && stk->transaction.lease_id) {
             lease_ids.push_back(*stk->transaction.lease_id);
+        }
+        if (const auto* c2b = std::get_if<storage::C2bPayment>(&row); c2b && c2b->lease_id) {
+            lease_ids.push_back(*c2b->lease_id);
         }
         page.items.push_back(std::move(row));
     }

@@ -18,7 +18,7 @@ namespace haven::service {
 struct TransactionQuery {
     int64_t agency_id = 0;
     std::optional<std::string> status;        // PENDING | SUCCESS | FAILED
-    std::optional<std::string> kind;          // stk | b2c | reversal
+    std::optional<std::string> kind;          // stk | b2c | reversal | c2b
     std::optional<std::string> lease_id;      // our id or Haven's external id (core/lease_key.hpp); STK rows only
     std::optional<std::string> phone_number;  // any form NormalizePhone takes
     std::optional<std::string> from, to;      // created: a date (a Nairobi day) or an ISO-8601 instant
@@ -33,8 +33,8 @@ struct StkRow {
     core::StkTransaction transaction;
     storage::TransferTotals totals;
 };
-/// One row of the list: a payment received (STK) or money sent (B2C, reversal).
-using TransactionRow = std::variant<StkRow, storage::Transfer>;
+/// One row of the list: a payment received (STK, C2B) or money sent (B2C, reversal).
+using TransactionRow = std::variant<StkRow, storage::Transfer, storage::C2bPayment>;
 
 struct TransactionPage {
     std::vector<TransactionRow> items;                  // newest first

@@ -252,6 +252,20 @@ class SqlStore final : public Store {
     Result<MpesaAccount> UpsertMpesaAccount(const MpesaAccount& account) override;
     Result<MpesaAccount> FindMpesaAccount(int64_t agency_id) override;
     Result<bool> ClearMpesaAccount(int64_t agency_id, const std::string& updated_by) override;
+    // --- c2b ---
+    Result<C2bRecorded> InsertC2bPayment(const C2bPayment& payment) override;
+    Result<std::optional<int64_t>> FindC2bRouteAgency(const std::string& shortcode, const std::string& global_shortcode,
+                                                      const std::string& global_till) override;
+    Result<LeaseMatch> MatchLeaseByAccountKey(int64_t agency_id, const std::string& key) override;
+    Result<LeaseMatch> MatchLeaseByPhoneHash(int64_t agency_id, const std::string& phone_hash) override;
+    Result<C2bPayment> FindC2bPayment(int64_t agency_id, int64_t id) override;
+    Result<std::vector<C2bPayment>> ListC2bPayments(const C2bFilter& filter) override;
+    Result<C2bRecorded> AssignC2bPayment(int64_t agency_id, int64_t id, int64_t lease_id,
+                                         const std::string& resolved_by) override;
+    Result<C2bPayment> LinkC2bRefund(int64_t agency_id, int64_t id, int64_t transfer_id,
+                                     const std::string& resolved_by) override;
+    Result<C2bAgencySettings> ReadC2bAgencySettings(int64_t agency_id) override;
+    Result<int64_t> BackfillLeaseKeys() override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

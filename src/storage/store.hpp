@@ -312,6 +312,58 @@ struct UserInvite {
     std::string revoked_at;  // "" unless revoked
 };
 
+// --- c2b: types ---
+/// One C2B (paybill or till) payment, keyed by M-Pesa's TransID; its id comes from transaction_ids (kind c2b).
+struct C2bPayment {
+    int64_t id = 0;
+    int64_t agency_id = 0;
+    std::string trans_id;
+    std::string transaction_type;  // Pay Bill | Buy Goods | as sent
+    std::string business_shortcode;
+    std::string bill_ref_number;  // as typed
+    std::string invoice_number;
+    int64_t amount = 0;
+    std::string msisdn;  // v1: SHA-256 hex of 2547XXXXXXXX; v2: masked
+    std::string payer_name;
+    int api_version = 2;
+    std::string trans_time;    // yyyyMMddHHmmss, Nairobi, as sent
+    std::string completed_at;  // ISO-8601 UTC
+    std::string org_account_balance;
+    std::string third_party_trans_id;
+    std::optional<int64_t> lease_id;   // none while unmatched
+    std::string matched_by;            // reference | phone | staff | statement | ""
+    std::string status = "unmatched";  // matched | unmatched | refunded
+    std::optional<int64_t> refund_transfer_id;
+    std::string origin = "confirmation";  // confirmation | statement
+    std::optional<int64_t> inbound_id;
+    std::string created_at;
+    std::string updated_at;
+};
+
+struct C2bFilter {
+    int64_t agency_id = 0;
+    std::optional<std::string> status;  // matched | unmatched | refunded
+    std::optional<int64_t> lease_id;
+    std::optional<std::string> from, to;  // completed_at range
+    std::optional<int64_t> before_id;
+    int limit = 50;
+};
+
+/// Active leases of an agency with one matching key: how many, and the first one's id.
+struct LeaseMatch {
+    std::optional<int64_t> lease_id;
+    int64_t count = 0;
+};
+
+/// C2B settings as validation reads them (mpesa_accounts' c2b_* columns; `found` false: the agency has no row).
+struct C2bAgencySettings {
+    bool found = false;
+    int version = 2;
+    std::string response_type = "Completed";
+    bool validation = false;
+    bool reject_unknown = false;
+};
+
 class Store {
   public:
     virtual ~Store() = default;
@@ -736,6 +788,41 @@ class Store {
     virtual Result<MpesaAccount> FindMpesaAccount(int64_t agency_id) = 0;
     /// Clears the account columns (the agency goes back to the global account); true when it had one.
     virtual Result<bool> ClearMpesaAccount(int64_t agency_id, const std::string& updated_by) = 0;
+
+    // --- c2b ---
+    struct C2bRecorded {
+        bool inserted = false;  // false: this TransID was recorded before and nothing changed
+        C2bPayment payment;
+        std::optional<core::Payment> lease_payment;  // the lease's payment row when matched
+    };
+    /// Records a C2B payment once per TransID in one unit: the transaction_ids row (kind c2b), the c2b_payments row
+    /// and, when `payment.lease_id` is set (status matched), the payments row (source c2b, paid_at = completed_at).
+    /// A TransID already recorded changes nothing and returns the stored row with inserted = false.
+    virtual Result<C2bRecorded> InsertC2bPayment(const C2bPayment& payment) = 0;
+    /// The agency a BusinessShortCode belongs to: an mpesa_accounts row with that shortcode or till; else, when it is
+    /// the global shortcode or till, the smallest agency without a shortcode or till of its own. nullopt: none.
+    virtual Result<std::optional<int64_t>> FindC2bRouteAgency(const std::string& shortcode,
+                                                              const std::string& global_shortcode,
+                                                              const std::string& global_till) = 0;
+    /// Active (not ended) leases of the agency whose account_key / phone_hash equals `key`.
+    virtual Result<LeaseMatch> MatchLeaseByAccountKey(int64_t agency_id, const std::string& key) = 0;
+    virtual Result<LeaseMatch> MatchLeaseByPhoneHash(int64_t agency_id, const std::string& phone_hash) = 0;
+    virtual Result<C2bPayment> FindC2bPayment(int64_t agency_id, int64_t id) = 0;
+    /// Newest first, at most filter.limit (clamped to 1..200).
+    virtual Result<std::vector<C2bPayment>> ListC2bPayments(const C2bFilter& filter) = 0;
+    /// Staff assign an unmatched payment to an active lease, once: guarded update (unmatched -> matched, matched_by
+    /// staff), the lease's payment row and the payment's open c2b_unmatched review item resolved, in one unit.
+    /// kNotFound: no such payment or lease; kConflict: not unmatched any more, or the lease has ended.
+    virtual Result<C2bRecorded> AssignC2bPayment(int64_t agency_id, int64_t id, int64_t lease_id,
+                                                 const std::string& resolved_by) = 0;
+    /// Marks an unmatched payment refunded by `transfer_id`, once (guarded unmatched -> refunded) and resolves its
+    /// review item. kConflict when it is not unmatched any more.
+    virtual Result<C2bPayment> LinkC2bRefund(int64_t agency_id, int64_t id, int64_t transfer_id,
+                                             const std::string& resolved_by) = 0;
+    /// The c2b_* columns of the agency's mpesa_accounts row (found = false without one).
+    virtual Result<C2bAgencySettings> ReadC2bAgencySettings(int64_t agency_id) = 0;
+    /// Fills leases.account_key and phone_hash where they are NULL (after Migrate); returns how many rows.
+    virtual Result<int64_t> BackfillLeaseKeys() = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import { displayPhone, el, formatDateTime, formatKES, statusBadge } from './format.js';
 
-const kKindLabels = { stk: 'STK push', b2c: 'B2C', reversal: 'Reversal', balance: 'Balance' };
+const kKindLabels = { stk: 'STK push', b2c: 'B2C', reversal: 'Reversal', balance: 'Balance', c2b: 'C2B' };
 
 export function kindLabel(kind) {
     return kKindLabels[kind] || kind || '—';
@@ -26,9 +26,9 @@ export function transactionRow(t, onView) {
         el('td', { 'data-label': 'Kind', text: kindLabel(t.kind) }),
         el('td', { 'data-label': 'Status' }, statusBadge(t.status)),
         el('td', { 'data-label': 'Amount', class: 'num', text: formatKES(t.amount) }),
-        el('td', { 'data-label': 'Phone', text: displayPhone(t.phoneNumber) }),
+        el('td', { 'data-label': 'Phone', text: t.kind === 'c2b' ? (t.payerPhone || '—') : displayPhone(t.phoneNumber) }),
         el('td', { 'data-label': 'Receipt', class: 'tx-receipt', text: t.mpesaReceiptNumber || '—' }),
-        el('td', { 'data-label': 'Account', text: t.accountReference || '—' }),
+        el('td', { 'data-label': 'Account', text: t.accountReference || t.accountNumber || '—' }),
         el('td', { 'data-label': '' }, view));
 }
 

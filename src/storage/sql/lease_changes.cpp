@@ -1,5 +1,7 @@
 // Editing and ending a lease: the row is read under its lock and written in one transaction, so the
 // before/after the caller audits is exactly what the change replaced.
+#include "core/account_ref.hpp"
+#include "core/hex.hpp"
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -32,11 +34,13 @@ Result<Store::LeaseChange> SqlStore::UpdateLease(int64_t agency_id, int64_t id, 
         if (edit.start_date) after.start_date = *edit.start_date;
         auto updated = One<core::Lease>(
             c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
-                       "account_reference = ?, email = ?, due_day = ?, start_date = ? WHERE agency_id = ? AND id = ? "
-                       "RETURNING ",
+                       "account_reference = ?, email = ?, due_day = ?, start_date = ?, account_key = ?, "
+                       "phone_hash = ? WHERE agency_id = ? AND id = ? RETURNING ",
                        kLeaseCols}),
                   {after.tenant_name, after.phone_number, after.unit, after.monthly_rent, after.account_reference,
-                   OptText(after.email), int64_t{after.due_day}, OptText(after.start_date), agency_id, id}),
+                   OptText(after.email), int64_t{after.due_day}, OptText(after.start_date),
+                   core::NormalizeAccountRef(after.account_reference), core::Sha256Hex(after.phone_number), agency_id,
+                   id}),
             ReadLease, "lease");
         if (!updated) return Fail(updated.error());
         return LeaseChange{std::move(*before), std::move(*updated)};

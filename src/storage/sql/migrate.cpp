@@ -8,6 +8,9 @@
 
 namespace haven::storage {
 
+/// Fills leases.account_key and phone_hash where they are NULL (sql/c2b.cpp).
+Result<int64_t> BackfillLeaseKeysOn(SqlConnection& c);
+
 namespace {
 constexpr std::string_view kForeignKeysOff = "-- haven:foreign-keys-off";
 }  // namespace
@@ -73,6 +76,16 @@ Result<int> SqlStore::Migrate() {
         spdlog::info("storage: applied migration {}/{}", db_->Backend(), m.name);
         ++count;
     }
+    // Leases written before their C2B matching keys existed (or by an older binary) get them now, in one transaction.
+    if (auto r = c.Run(db_->BeginStatement(), {}); !r) return Fail(r.error());
+    auto filled = BackfillLeaseKeysOn(c);
+    if (filled) filled = c.Run("COMMIT", {}).map([&](SqlResult&&) { return *filled; });
+    if (!filled) {
+        (void)c.Run("ROLLBACK", {});
+        spdlog::error("storage: filling the leases' C2B keys failed: {}", filled.error().message);
+        return Fail(ErrorCode::kInternal, "filling the leases' C2B keys failed");
+    }
+    if (*filled > 0) spdlog::info("storage: filled the C2B keys of {} leases", *filled);
     return count;
 }
 

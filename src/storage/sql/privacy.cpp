@@ -249,7 +249,8 @@ Result<Store::ErasureCounts> SqlStore::ErasePersonalData(int64_t agency_id, cons
         counts.payments = payments->affected;
 
         auto leases = c.Run(
-            "UPDATE leases SET tenant_name = ?, phone_number = ?, email = NULL WHERE agency_id = ? AND phone_number = "
+            "UPDATE leases SET tenant_name = ?, phone_number = ?, email = NULL, phone_hash = NULL WHERE agency_id = ? "
+            "AND phone_number = "
             "?",
             {std::string(kErasedTenant), placeholder, agency_id, phone_number});
         if (!leases) return Fail(leases.error());

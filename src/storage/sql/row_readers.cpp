@@ -99,6 +99,8 @@ core::Payment ReadPayment(const SqlRow& row) {
     p.mpesa_receipt_number = r.Text();
     p.phone_number = r.Text();
     p.paid_at = r.Text();
+    p.source = r.Text();
+    p.payer_name = r.Text();
     return p;
 }
 

@@ -38,7 +38,7 @@ inline constexpr const char* kReviewCols =
     "id, agency_id, transaction_id, inbound_id, reason_code, reason, status, resolution, resolved_by, created_at, "
     "resolved_at";
 inline constexpr const char* kPaymentCols =
-    "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at";
+    "id, agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, phone_number, paid_at, source, payer_name";
 
 /// A stored status, role or kind, read; a value the code does not know reads as the least privileged
 /// (PENDING, viewer) or, for a transfer's kind, as a B2C payment.

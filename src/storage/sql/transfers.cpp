@@ -10,8 +10,9 @@ Result<core::TxKind> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id
         [](const SqlRow& row) { return StoredKind(RowReader(row).Text()); }, "transaction");
     if (!kind) return kind;
     // The agency check: another agency's transaction does not exist for the caller.
-    const char* sql = *kind == core::TxKind::kStk ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
-                                                  : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
+    const char* sql = *kind == core::TxKind::kStk   ? "SELECT id FROM stk_transactions WHERE agency_id = ? AND id = ?"
+                      : *kind == core::TxKind::kC2b ? "SELECT id FROM c2b_payments WHERE agency_id = ? AND id = ?"
+                                                    : "SELECT id FROM transfers WHERE agency_id = ? AND id = ?";
     auto found = RunRead(sql, {agency_id, id});
     if (!found) return Fail(found.error());
     if (found->rows.empty()) return Fail(ErrorCode::kNotFound, "transaction not found");
@@ -19,7 +20,9 @@ Result<core::TxKind> SqlStore::FindTransactionKind(int64_t agency_id, int64_t id
 }
 
 Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional<IdempotencyRef>& key) {
-    if (t.kind == core::TxKind::kStk) return Fail(ErrorCode::kValidation, "unknown transfer kind");
+    if (t.kind == core::TxKind::kStk || t.kind == core::TxKind::kC2b) {
+        return Fail(ErrorCode::kValidation, "unknown transfer kind");
+    }
     if (t.kind == core::TxKind::kReversal && !t.original_transaction_id) {
         return Fail(ErrorCode::kValidation, "a reversal needs the original transaction");
     }

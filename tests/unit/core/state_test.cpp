@@ -64,9 +64,11 @@ TEST(TxKind, NamesAreTheStoredOnesAndRoundTrip) {
     EXPECT_EQ(ToString(TxKind::kStk), "stk");
     EXPECT_EQ(ToString(TxKind::kB2c), "b2c");
     EXPECT_EQ(ToString(TxKind::kReversal), "reversal");
-    for (TxKind k : {TxKind::kStk, TxKind::kB2c, TxKind::kReversal}) EXPECT_EQ(ParseTxKind(ToString(k)), k);
+    EXPECT_EQ(ToString(TxKind::kC2b), "c2b");
+    for (TxKind k : {TxKind::kStk, TxKind::kB2c, TxKind::kReversal, TxKind::kC2b})
+        EXPECT_EQ(ParseTxKind(ToString(k)), k);
     EXPECT_FALSE(ParseTxKind("B2C").has_value());
-    EXPECT_FALSE(ParseTxKind("c2b").has_value());
+    EXPECT_FALSE(ParseTxKind("C2B").has_value());
 }
 
 }  // namespace
