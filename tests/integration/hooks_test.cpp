@@ -1,9 +1,12 @@
 // Neutral Daraja-facing URLs (/hooks/daraja/<secret>/...) and C2B URL registration, end to end: a real gateway and
 // its built-in simulator over loopback.
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -204,7 +207,38 @@ TEST_F(Hooks, RegisterSendsTheNeutralC2bUrlsAndRecordsThem) {
     EXPECT_TRUE(other.body["data"]["lastRegistration"].is_null());
 }
 
+/// Log lines kept in memory and searched under the sink's own lock (lines arrive from the gateway's threads).
+class SearchableSink : public spdlog::sinks::base_sink<std::mutex> {
+  public:
+    bool Contains(const std::string& text) {
+        std::lock_guard lock(mutex_);
+        return lines_.find(text) != std::string::npos;
+    }
+
+  protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        lines_.append(msg.payload.data(), msg.payload.size()) += '\n';
+    }
+    void flush_() override {}
+
+  private:
+    std::string lines_;
+};
+
+/// Makes a logger writing to `sink` the default while it lives.
+struct DefaultLogger {
+    explicit DefaultLogger(std::shared_ptr<spdlog::sinks::sink> sink) : previous(spdlog::default_logger()) {
+        auto logger = std::make_shared<spdlog::logger>("capture", std::move(sink));
+        logger->set_level(spdlog::level::info);
+        spdlog::set_default_logger(logger);
+    }
+    ~DefaultLogger() { spdlog::set_default_logger(previous); }
+    std::shared_ptr<spdlog::logger> previous;
+};
+
 TEST_F(Hooks, APaybillPaymentInTheSimulatorIsSentToTheRegisteredNeutralConfirmationUrl) {
+    auto sink = std::make_shared<SearchableSink>();
+    DefaultLogger capture(sink);
     ASSERT_EQ(Api("POST", "/api/v1/c2b/register", nullptr, Login("admin@a.test")).status, 200);
     // A tenant pays the paybill: the simulator (Daraja) posts the confirmation to the URL it holds.
     auto token = Call("GET", gateway_->SimulatorUrl() + "/oauth/v1/generate?grant_type=client_credentials", "",
@@ -219,15 +253,9 @@ TEST_F(Hooks, APaybillPaymentInTheSimulatorIsSentToTheRegisteredNeutralConfirmat
                          .dump(),
                      {{"Authorization", "Bearer " + token.body.value("access_token", "")}});
     ASSERT_EQ(paid.status, 200) << paid.body.dump();
-    json attempt;
-    EXPECT_TRUE(Eventually([&] {
-        for (const auto& c : Sim("GET", "/sim/v1/callbacks").body["callbacks"]) {
-            if (c.value("kind", "") == "c2b.confirmation") attempt = c;
-        }
-        return attempt.is_object();
-    }));
-    // (What the gateway does with it is the confirmation route's business; here: it went to the neutral path.)
-    EXPECT_EQ(attempt.value("url", ""), Base() + "/hooks/daraja/****/c2b/confirmation") << attempt.dump();
+    // The gateway's access log shows the confirmation arriving on the neutral path (what the gateway does with it
+    // is the confirmation route's business; until that route exists it is a 404).
+    EXPECT_TRUE(Eventually([&] { return sink->Contains("POST /hooks/daraja/****/c2b/confirmation"); }));
 }
 
 TEST_F(Hooks, OnlyAdminsRegisterOrChangeTheSettings) {
