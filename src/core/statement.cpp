@@ -1,9 +1,10 @@
 #include "core/statement.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <fmt/format.h>
 
 #include "core/time.hpp"
 
@@ -29,9 +30,9 @@ enum Field : int {
 };
 
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "Receipt No.", "Completion Time", "Initiation Time",  "Details",          "Transaction Status",
-    "Paid In",     "Withdrawn",       "Amount",           "Balance",          "Reason Type",
-    "Other Party Info", "Linked Transaction ID", "A/C No.",
+    "Receipt No.", "Completion Time", "Initiation Time", "Details",     "Transaction Status", "Paid In",
+    "Withdrawn",   "Amount",          "Balance",         "Reason Type", "Other Party Info",   "Linked Transaction ID",
+    "A/C No.",
 };
 
 struct Alias {
@@ -104,9 +105,7 @@ int FieldOf(std::string_view header) {
     return -1;
 }
 
-bool ContainsCi(std::string_view hay, std::string_view needle) {
-    return Lower(hay).find(needle) != std::string::npos;
-}
+bool ContainsCi(std::string_view hay, std::string_view needle) { return Lower(hay).find(needle) != std::string::npos; }
 bool StartsCi(std::string_view s, std::string_view prefix) { return Lower(Trim(s)).rfind(prefix, 0) == 0; }
 
 tl::unexpected<Error> LineError(int64_t line, std::string_view what) {
@@ -318,8 +317,9 @@ Result<void> StatementParser::Finish() {
         if (auto r = EndRecord(); !r) return r;
     }
     if (!have_header_) {
-        return LineError(line_, "no table header row (a row with Receipt No., Completion Time, Transaction Status "
-                                "and Paid In/Withdrawn or Amount)");
+        return LineError(line_,
+                         "no table header row (a row with Receipt No., Completion Time, Transaction Status "
+                         "and Paid In/Withdrawn or Amount)");
     }
     return {};
 }
@@ -366,9 +366,9 @@ Result<void> StatementParser::Header(const std::vector<std::string>& fields) {
     }
     const bool amounts = seen[kAmount] >= 0 || (seen[kPaidIn] >= 0 && seen[kWithdrawn] >= 0);
     if (seen[kStatus] < 0 || !amounts) {
-        return LineError(record_line_, std::string("the header row lacks ") +
-                                           (seen[kStatus] < 0 ? "Transaction Status"
-                                                              : "Paid In and Withdrawn (or a single Amount)"));
+        return LineError(record_line_,
+                         std::string("the header row lacks ") +
+                             (seen[kStatus] < 0 ? "Transaction Status" : "Paid In and Withdrawn (or a single Amount)"));
     }
     if (seen[kAmount] >= 0 && (seen[kPaidIn] >= 0 || seen[kWithdrawn] >= 0)) {
         return LineError(record_line_, "the header row has both Amount and Paid In/Withdrawn");
@@ -460,9 +460,8 @@ Result<void> StatementParser::Row(const std::vector<std::string>& fields) {
         row.kind = StatementRowKind::kFailed;
         row.paid_in = row.withdrawn = 0;  // a failed row moves no money
     } else if (status != "completed") {
-        return LineError(record_line_,
-                         fmt::format("Transaction Status \"{}\" is not Completed, Failed or Cancelled",
-                                     row.status.substr(0, 40)));
+        return LineError(record_line_, fmt::format("Transaction Status \"{}\" is not Completed, Failed or Cancelled",
+                                                   row.status.substr(0, 40)));
     } else if (ContainsCi(row.reason_type, "charge")) {
         row.kind = StatementRowKind::kCharge;
     } else if (StartsCi(row.reason_type, "reversal") || StartsCi(row.details, "reversal")) {

@@ -49,7 +49,7 @@ struct StatementRow {
 /// Finish(). Each complete table row is handed to the callback as soon as its line ends; a callback error
 /// stops the parse and is returned. Errors are kValidation with a message "line N: ...".
 class StatementParser {
-public:
+  public:
     using RowHandler = std::function<Result<void>(const StatementRow&)>;
     explicit StatementParser(RowHandler on_row);
 
@@ -66,7 +66,7 @@ public:
     /// Longest record accepted (a guard against a file with an unterminated quote).
     static constexpr size_t kMaxRecordBytes = 64 * 1024;
 
-private:
+  private:
     Result<void> EndRecord();
     Result<void> Header(const std::vector<std::string>& fields);
     Result<void> Row(const std::vector<std::string>& fields);

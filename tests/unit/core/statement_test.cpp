@@ -40,9 +40,9 @@ TEST(StatementAmount, AcceptsThousandsSeparatorsAndTwoDecimals) {
         std::string text;
         int64_t shillings;
     };
-    const Case cases[] = {{"1,000.00", 1000}, {"750", 750},          {"750.0", 750},
-                          {"148,250.00", 148250}, {"1,234,567.00", 1234567}, {"-2,000.00", -2000},
-                          {" 15,000.00 ", 15000}, {"0.00", 0}};
+    const Case cases[] = {
+        {"1,000.00", 1000},        {"750", 750},         {"750.0", 750},         {"148,250.00", 148250},
+        {"1,234,567.00", 1234567}, {"-2,000.00", -2000}, {" 15,000.00 ", 15000}, {"0.00", 0}};
     for (const Case& c : cases) {
         auto a = ParseStatementAmount(c.text);
         ASSERT_TRUE(a) << c.text << ": " << a.error().message;
@@ -148,8 +148,8 @@ TEST(StatementParser, LenientHeaderNames) {
     const Case cases[] = {
         {"receipt no,COMPLETION TIME, Transaction Status ,paid in,withdrawn,a/c no\n",
          "AB12CD34EF,2026-12-05 18:42:10,Completed,\"1,000.00\",,B4\n", 1000, 0},
-        {"Receipt,Completion Time,Transaction Status,Amount\n", "AB12CD34EF,05-12-2026 18:42:10,Completed,-500.00\n",
-         0, 500},
+        {"Receipt,Completion Time,Transaction Status,Amount\n", "AB12CD34EF,05-12-2026 18:42:10,Completed,-500.00\n", 0,
+         500},
         {"Transaction ID,Completion  Time,Status,Amount,Extra Column\n",
          "AB12CD34EF,2026-12-05 18:42:10,Completed,\"2,500\",whatever\n", 2500, 0},
         {"\xEF\xBB\xBFReceipt No.,Completion Time,Transaction Status,Paid In,Withdrawn\n",
@@ -198,7 +198,8 @@ TEST(StatementParser, MalformedFilesNameTheLine) {
         {"Org:,X\n" + kHeader + row + "AB12CD34EG,2026-12-05 18:42:10,,x,Completed,10.50,,,true,P,,,B4\n",
          "line 4: Paid In: amount \"10.50\" has cents"},
         {kHeader + row + "AB12CD34EG,2026-12-05,,x,Completed,100.00,,,true,P,,,B4\n", "line 3: Completion Time"},
-        {kHeader + "AB12CD34EG,2026-12-05 18:42:10,x,Completed,100.00\n", "line 2: 5 fields, but the header row has 13"},
+        {kHeader + "AB12CD34EG,2026-12-05 18:42:10,x,Completed,100.00\n",
+         "line 2: 5 fields, but the header row has 13"},
         {kHeader + ",2026-12-05 18:42:10,,x,Completed,100.00,,,true,P,,,B4\n", "line 2: Receipt No. is empty"},
         {kHeader + "AB-12,2026-12-05 18:42:10,,x,Completed,100.00,,,true,P,,,B4\n", "line 2: Receipt No. \"AB-12\""},
         {kHeader + "AB12CD34EF,2026-12-05 18:42:10,,x,Pending,100.00,,,true,P,,,B4\n",
