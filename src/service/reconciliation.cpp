@@ -64,7 +64,7 @@ struct Unknown {
 };
 
 class Sha256 {
-public:
+  public:
     Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
     void Update(std::string_view data) { EVP_DigestUpdate(ctx_.get(), data.data(), data.size()); }
     std::string Hex() {
@@ -74,20 +74,20 @@ public:
         return core::ToHex(digest, n);
     }
 
-private:
+  private:
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
 };
 
 /// Everything the comparison accumulates while the file streams by.
 class Comparison {
-public:
+  public:
     Comparison(storage::Store& store, int64_t agency_id) : store_(store), agency_id_(agency_id) {}
 
     Result<void> Add(const StatementRow& row) {
         if (auto [it, inserted] = lines_.emplace(row.receipt, row.line); !inserted) {
-            return Fail(core::Error::Validation(
-                "file", "line " + std::to_string(row.line) + ": receipt " + row.receipt +
-                            " appears twice (first on line " + std::to_string(it->second) + ")"));
+            return Fail(core::Error::Validation("file", "line " + std::to_string(row.line) + ": receipt " +
+                                                            row.receipt + " appears twice (first on line " +
+                                                            std::to_string(it->second) + ")"));
         }
         ++rows_;
         if (!first_ || row.completed_at < *first_) first_ = row.completed_at;
@@ -298,11 +298,10 @@ Result<StatementImportResult> ImportStatement(storage::Store& store, std::istrea
             auto items = s.ListReview(rf);
             if (!items) return Fail(items.error());
             for (const auto& item : *items) {
-                auto resolved =
-                    s.ResolveReview(input.agency_id, false, item.id,
-                                    "Settled SUCCESS from the M-Pesa statement: receipt " + st.row.receipt +
-                                        ", line " + std::to_string(st.row.line) + " of " + input.file_name,
-                                    input.actor);
+                auto resolved = s.ResolveReview(input.agency_id, false, item.id,
+                                                "Settled SUCCESS from the M-Pesa statement: receipt " + st.row.receipt +
+                                                    ", line " + std::to_string(st.row.line) + " of " + input.file_name,
+                                                input.actor);
                 if (!resolved && resolved.error().code != ErrorCode::kConflict) return Fail(resolved.error());
             }
             core::AuditEntry audit{input.agency_id,
@@ -375,8 +374,8 @@ Result<RecordFindingResult> RecordFinding(storage::Store& store, const RecordFin
         if (!recorded) return Fail(recorded.error());
         out.transaction_id = recorded->transaction_id;
         out.lease_id = recorded->lease_id;
-        auto resolved = s.ResolveReconciliationFinding(input.agency_id, input.import_id, input.finding_id,
-                                                       "recorded", input.actor, recorded->transaction_id);
+        auto resolved = s.ResolveReconciliationFinding(input.agency_id, input.import_id, input.finding_id, "recorded",
+                                                       input.actor, recorded->transaction_id);
         if (!resolved) return Fail(resolved.error());
         out.finding = std::move(*resolved);
         return {};

@@ -27,8 +27,8 @@ const std::string kHeader =
 /// A statement time (Nairobi, "YYYY-MM-DD HH:MM:SS") of t.
 std::string Nairobi(system_clock::time_point t) {
     const std::string d = core::DarajaTimestamp(t);  // yyyyMMddHHmmss in EAT
-    return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + " " + d.substr(8, 2) + ":" +
-           d.substr(10, 2) + ":" + d.substr(12, 2);
+    return d.substr(0, 4) + "-" + d.substr(4, 2) + "-" + d.substr(6, 2) + " " + d.substr(8, 2) + ":" + d.substr(10, 2) +
+           ":" + d.substr(12, 2);
 }
 
 std::string PayIn(const std::string& receipt, system_clock::time_point at, int64_t amount,
@@ -42,9 +42,9 @@ class ReconciliationContract : public test::FreshStoreTest {
   protected:
     Result<service::StatementImportResult> Import(const std::string& text, int64_t agency = 0) {
         std::istringstream in(text);
-        return service::ImportStatement(*store_, in,
-                                        {.agency_id = agency ? agency : agency_a_, .file_name = "statement.csv",
-                                         .actor = "manager@a.test"});
+        return service::ImportStatement(
+            *store_, in,
+            {.agency_id = agency ? agency : agency_a_, .file_name = "statement.csv", .actor = "manager@a.test"});
     }
 
     std::vector<Store::ReconciliationFinding> Findings(int64_t import_id, int64_t agency = 0) {
@@ -152,8 +152,7 @@ TEST_P(ReconciliationContract, AMalformedFileWritesNothing) {
     EXPECT_NE(imported.error().message.find("line 4"), std::string::npos) << imported.error().message;
     auto dup = Import(kHeader + PayIn("RCP0000001", now, 1000) + PayIn("RCP0000001", now, 1000));
     ASSERT_FALSE(dup);
-    EXPECT_NE(dup.error().message.find("line 4: receipt RCP0000001 appears twice (first on line 3)"),
-              std::string::npos)
+    EXPECT_NE(dup.error().message.find("line 4: receipt RCP0000001 appears twice (first on line 3)"), std::string::npos)
         << dup.error().message;
     auto list = store_->ListReconciliationImports(agency_a_, std::nullopt, 50);
     ASSERT_TRUE(list);
@@ -168,10 +167,10 @@ TEST_P(ReconciliationContract, ComparesByReceiptWithOurRecords) {
     const auto not_there = Settled("RCPABSENT1", 4000);
     // The statement's period runs from a minute ago to a minute ahead: all four completed inside it.
     const std::string text = kHeader + PayIn("RCPMATCH01", now - std::chrono::minutes(1), 1000) +
-                             PayIn("RCPAMOUNT1", now, 2500) + PayIn("RCPSTATUS1", now, 3000, "2547****149 - J", "B4",
-                                                                   "Failed") +
-                             PayIn("RCPNEW0001", now + std::chrono::minutes(1), 500) +
-                             "RCPCHARGE1," + Nairobi(now) + ",,Pay Bill Charge,Completed,,\"52.00\",,true,"
+                             PayIn("RCPAMOUNT1", now, 2500) +
+                             PayIn("RCPSTATUS1", now, 3000, "2547****149 - J", "B4", "Failed") +
+                             PayIn("RCPNEW0001", now + std::chrono::minutes(1), 500) + "RCPCHARGE1," + Nairobi(now) +
+                             ",,Pay Bill Charge,Completed,,\"52.00\",,true,"
                              "Pay Bill Charge,,RCPMATCH01,\n";
     auto imported = Import(text);
     ASSERT_TRUE(imported) << imported.error().message;
@@ -251,8 +250,9 @@ TEST_P(ReconciliationContract, AMissingPayBillRowIsRecordedOnceOnTheLeaseOfItsAc
     auto inserted = store_->InsertLease(lease);
     ASSERT_TRUE(inserted) << inserted.error().message;
     const auto now = system_clock::now();
-    auto imported = Import(kHeader + PayIn("RCPRECORD1", now, 15000, "2547****149 - JANE DOE", "b4") +
-                           "RCPOUT0001," + Nairobi(now) + ",,Business Payment to 2547****149,Completed,,\"2,000.00\",,"
+    auto imported = Import(kHeader + PayIn("RCPRECORD1", now, 15000, "2547****149 - JANE DOE", "b4") + "RCPOUT0001," +
+                           Nairobi(now) +
+                           ",,Business Payment to 2547****149,Completed,,\"2,000.00\",,"
                            "true,Business Payment,2547****149 - JANE DOE,,\n");
     ASSERT_TRUE(imported) << imported.error().message;
     const auto findings = Findings(imported->import.id);

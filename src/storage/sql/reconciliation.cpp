@@ -69,15 +69,16 @@ Store::ReceiptRecord ReadReceiptRecord(const SqlRow& row) {
 // ends with "WHERE agency_id = ? AND <condition>": `condition` is appended to each.
 std::string ReceiptUnion(const std::string& condition_stk, const std::string& condition_c2b,
                          const std::string& condition_transfer) {
-    return Cat({"SELECT mpesa_receipt_number, 'stk', id, COALESCE(paid_amount, amount), status, "
-                "COALESCE(completed_at, '') FROM stk_transactions WHERE agency_id = ? AND ",
-                condition_stk,
-                " UNION ALL SELECT trans_id, 'c2b', id, amount, 'SUCCESS', completed_at FROM c2b_payments "
-                "WHERE agency_id = ? AND ",
-                condition_c2b,
-                " UNION ALL SELECT mpesa_receipt_number, kind, id, amount, status, COALESCE(completed_at, '') "
-                "FROM transfers WHERE agency_id = ? AND ",
-                condition_transfer});
+    return Cat(
+        {"SELECT mpesa_receipt_number, 'stk', id, COALESCE(paid_amount, amount), status, "
+         "COALESCE(completed_at, '') FROM stk_transactions WHERE agency_id = ? AND ",
+         condition_stk,
+         " UNION ALL SELECT trans_id, 'c2b', id, amount, 'SUCCESS', completed_at FROM c2b_payments "
+         "WHERE agency_id = ? AND ",
+         condition_c2b,
+         " UNION ALL SELECT mpesa_receipt_number, kind, id, amount, status, COALESCE(completed_at, '') "
+         "FROM transfers WHERE agency_id = ? AND ",
+         condition_transfer});
 }
 
 void AppendTextList(std::string& sql, SqlParams& params, const std::vector<std::string>& values, size_t first,
@@ -123,9 +124,9 @@ Result<std::vector<Store::ReceiptRecord>> SqlStore::ListReceiptRecordsCompleted(
                                                                                 const std::string& to) {
     const std::string window = "completed_at >= ? AND completed_at <= ?";
     const std::string success = "status = 'SUCCESS' AND mpesa_receipt_number IS NOT NULL AND " + window;
-    return Many<ReceiptRecord>(
-        RunRead(ReceiptUnion(success, window, success), {agency_id, from, to, agency_id, from, to, agency_id, from, to}),
-        ReadReceiptRecord);
+    return Many<ReceiptRecord>(RunRead(ReceiptUnion(success, window, success),
+                                       {agency_id, from, to, agency_id, from, to, agency_id, from, to}),
+                               ReadReceiptRecord);
 }
 
 Result<std::vector<core::StkTransaction>> SqlStore::ListStkUnderReview(int64_t agency_id, const std::string& from,
@@ -291,14 +292,15 @@ Result<Store::RecordedC2bPayment> SqlStore::InsertStatementC2bPayment(const Stat
     if (p.amount <= 0) return Fail(ErrorCode::kValidation, "a C2B payment needs a positive amount");
     return InTransaction<RecordedC2bPayment>([&](SqlConnection& c) -> Result<RecordedC2bPayment> {
         const std::string now = NowIso8601();
-        auto id = One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES ('c2b', ?) RETURNING id",
-                                     {now}),
-                               ReadInt, "transaction id");
+        auto id =
+            One<int64_t>(c.Run("INSERT INTO transaction_ids (kind, created_at) VALUES ('c2b', ?) RETURNING id", {now}),
+                         ReadInt, "transaction id");
         if (!id) return Fail(id.error());
         // The lease whose account reference is the A/C No. (any case); the lowest id when several have it.
-        auto lease = c.Run("SELECT id FROM leases WHERE agency_id = ? AND LOWER(account_reference) = LOWER(?) "
-                           "AND ? <> '' ORDER BY id LIMIT 1",
-                           {p.agency_id, p.bill_ref_number, p.bill_ref_number});
+        auto lease = c.Run(
+            "SELECT id FROM leases WHERE agency_id = ? AND LOWER(account_reference) = LOWER(?) "
+            "AND ? <> '' ORDER BY id LIMIT 1",
+            {p.agency_id, p.bill_ref_number, p.bill_ref_number});
         if (!lease) return Fail(lease.error());
         RecordedC2bPayment out;
         out.transaction_id = *id;
