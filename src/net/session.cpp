@@ -89,9 +89,25 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
     for (;;) {
         beast::get_lowest_layer(stream).expires_after(s.options.idle_timeout);
         bhttp::request_parser<bhttp::string_body> parser;
-        parser.body_limit(s.options.max_body_bytes);
+        size_t body_limit = s.options.max_body_bytes;
+        parser.body_limit(body_limit);
         parser.header_limit(kHeaderLimit);
-        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        // The headers first: a route may take a larger body (ServerOptions::body_limit_for), known from its line.
+        co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && s.options.body_limit_for) {
+            const auto& head = parser.get();
+            const auto method = head.method_string();
+            const auto target = head.target();
+            if (size_t larger = s.options.body_limit_for(std::string_view(method.data(), method.size()),
+                                                         std::string_view(target.data(), target.size()));
+                larger > body_limit) {
+                body_limit = larger;
+                parser.body_limit(body_limit);
+            }
+        }
+        if (!ec && !parser.is_done()) {
+            co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        }
         const auto started = std::chrono::steady_clock::now();
         if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
             auto& msg = parser.get();
@@ -99,8 +115,7 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             Response res =
                 ec == bhttp::error::body_limit
                     ? Unparsed(s, core::ErrorCode::kPayloadTooLarge,
-                               "request body is larger than " + std::to_string(s.options.max_body_bytes) + " bytes",
-                               request_id)
+                               "request body is larger than " + std::to_string(body_limit) + " bytes", request_id)
                     : Unparsed(s, core::ErrorCode::kHeadersTooLarge, "request headers are too large", request_id);
             const int status = res.status;
             bool ok = co_await Write(stream, res, false, false, 11);
