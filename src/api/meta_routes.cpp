@@ -44,6 +44,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterApprovalRoutes(router, ctx);
     RegisterApiKeyRoutes(router, ctx);
     RegisterUserRoutes(router, ctx);
+    RegisterReconciliationRoutes(router, ctx);
 }
 
 }  // namespace haven::api
