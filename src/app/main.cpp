@@ -12,6 +12,7 @@
 #include "app/config.hpp"
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
+#include "app/reconcile_cli.hpp"
 #include "core/state.hpp"
 #include "net/runtime.hpp"
 #include "service/password_policy.hpp"
@@ -229,6 +230,8 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember({"admin", "manager", "viewer"}));
     user_add->add_option("--agency", agency, "Agency name")->required();
+
+    haven::app::AddReconcileCommand(app);
 
     CLI11_PARSE(app, argc, argv);
 
