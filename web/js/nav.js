@@ -8,6 +8,7 @@ const kLinks = [
     { href: '/transactions.html', label: 'Transactions' },
     { href: '/leases.html', label: 'Leases' },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
+    { href: '/reconciliation.html', label: 'Reconciliation' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
     { href: '/users.html', label: 'Users', roles: ['admin'] },
