@@ -2,6 +2,7 @@
 // before each read, errors as values, the middleware chain, keep-alive decides whether to loop.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 
 #include "net/server_impl.hpp"
@@ -15,6 +16,8 @@ constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::seconds kDrainTimeout{2};
 constexpr size_t kDrainMaxBytes = 16 * 1024 * 1024;
 constexpr size_t kHeaderLimit = 16 * 1024;
+/// The most any route may take through ServerOptions::body_limit_for (a statement upload asks for 32 MB).
+constexpr size_t kMaxRouteBodyBytes = size_t{64} * 1024 * 1024;
 
 Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {
     Request req;
@@ -89,20 +92,24 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
     for (;;) {
         beast::get_lowest_layer(stream).expires_after(s.options.idle_timeout);
         bhttp::request_parser<bhttp::string_body> parser;
+        // A route may take a larger body (ServerOptions::body_limit_for), known only once the request line is read.
+        // Beast checks a Content-Length against the limit while it parses the header, so the header is read under
+        // the largest limit any route may have, and the route's own limit is applied right after it.
         size_t body_limit = s.options.max_body_bytes;
-        parser.body_limit(body_limit);
+        parser.body_limit(s.options.body_limit_for ? std::max(body_limit, kMaxRouteBodyBytes) : body_limit);
         parser.header_limit(kHeaderLimit);
-        // The headers first: a route may take a larger body (ServerOptions::body_limit_for), known from its line.
         co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (!ec && s.options.body_limit_for) {
             const auto& head = parser.get();
             const auto method = head.method_string();
             const auto target = head.target();
-            if (size_t larger = s.options.body_limit_for(std::string_view(method.data(), method.size()),
-                                                         std::string_view(target.data(), target.size()));
-                larger > body_limit) {
-                body_limit = larger;
-                parser.body_limit(body_limit);
+            const size_t route_limit = s.options.body_limit_for(std::string_view(method.data(), method.size()),
+                                                                std::string_view(target.data(), target.size()));
+            if (route_limit > body_limit) body_limit = std::min(route_limit, kMaxRouteBodyBytes);
+            if (auto length = parser.content_length(); length && *length > body_limit) {
+                ec = bhttp::error::body_limit;
+            } else {
+                parser.body_limit(body_limit);  // a chunked body is counted against it as it arrives
             }
         }
         if (!ec && !parser.is_done()) {
