@@ -87,12 +87,14 @@ int Reconcile(const std::string& path, int64_t agency_id) {
     std::cout << "\n";
     const auto summary = nlohmann::json::parse(i.summary, nullptr, false);
     if (summary.is_object()) {
-        for (const auto& [kind, row] : summary.value("rows", nlohmann::json::object()).items()) {
+        const auto rows = summary.value("rows", nlohmann::json::object());  // kept: items() refers to it
+        for (const auto& [kind, row] : rows.items()) {
             std::cout << "  " << kind << ": " << row.value("count", 0) << " rows, " << row.value("amount", 0)
                       << " KES\n";
         }
         std::cout << "findings: " << i.finding_count << "\n";
-        for (const auto& [kind, n] : summary.value("findings", nlohmann::json::object()).items()) {
+        const auto findings = summary.value("findings", nlohmann::json::object());
+        for (const auto& [kind, n] : findings.items()) {
             std::cout << "  " << kind << ": " << n.get<int64_t>() << "\n";
         }
     }

@@ -14,7 +14,7 @@ const std::string kBody =
     "Content-Disposition: form-data; name=\"file\"; filename=\"statement.csv\"\r\n"
     "Content-Type: text/csv\r\n"
     "\r\n"
-    "Receipt No.,Amount\r\nAB1,\"1,000.00\"\r\n--XyZ not the end\r\n"
+    "Receipt No.,Amount\r\nAB1,\"1,000.00\"\r\nnot --XyZ the end\r\n"
     "--XyZ--\r\n"
     "epilogue";
 
@@ -27,7 +27,7 @@ TEST(Multipart, ReadsEveryPartAsAViewOfTheBody) {
     EXPECT_EQ((*parts)[1].name, "file");
     EXPECT_EQ((*parts)[1].filename, "statement.csv");
     EXPECT_EQ((*parts)[1].content_type, "text/csv");
-    EXPECT_EQ((*parts)[1].body, "Receipt No.,Amount\r\nAB1,\"1,000.00\"\r\n--XyZ not the end");
+    EXPECT_EQ((*parts)[1].body, "Receipt No.,Amount\r\nAB1,\"1,000.00\"\r\nnot --XyZ the end");
 }
 
 TEST(Multipart, AnEmptyPartAndQuotedNames) {
@@ -50,11 +50,14 @@ TEST(Multipart, RefusesWhatIsNotPlainFormData) {
         "--b\r\nContent-Disposition: form-data; name=\"f\r\n\r\nx\r\n--b--",            // unterminated quote
         "--b\nContent-Disposition: form-data; name=\"f\"\n\nx\n--b--",                  // bare LF
         "--b\r\nContent-Disposition: form-data; name=\"f\"\r\nx\r\n--b--",             // headers never end
+        "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n--b y\r\n--b--",  // the delimiter in the content
     };
     for (const char* body : bad) {
         auto parts = ParseMultipart(body, "b");
         EXPECT_FALSE(parts) << body;
-        if (!parts) EXPECT_NE(parts.error().message.find("malformed multipart body"), std::string::npos);
+        if (!parts) {
+            EXPECT_NE(parts.error().message.find("malformed multipart body"), std::string::npos);
+        }
     }
     EXPECT_FALSE(ParseMultipart(kBody, ""));
     EXPECT_FALSE(ParseMultipart(kBody, std::string(71, 'x')));
