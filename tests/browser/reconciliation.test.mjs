@@ -70,6 +70,7 @@ describe('reconciliation', () => {
         assert.match(csv, /^findingId,kind,receipt,line/);
         assert.match(csv, /RB1100001/);
         // A malformed file is refused with its line, and nothing is listed for it.
+        env.browser.allow(/status of 400 .*\/api\/v1\/reconciliations/);
         await page.locator('#statement-file').setInputFiles({
             name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(kHeader + 'RB9900001,2026-12-05 18:42:10,,x,Completed,"10.50",,,true,P,,,B4\n'),
         });
