@@ -33,7 +33,7 @@ constexpr int kMaxFindingPage = 1000;
 
 /// An istream over bytes we already hold (the request body), without copying them.
 class ViewBuf : public std::streambuf {
-public:
+  public:
     explicit ViewBuf(std::string_view bytes) {
         char* p = const_cast<char*>(bytes.data());  // read only: the get area is never written
         setg(p, p, p + bytes.size());
@@ -94,13 +94,13 @@ net::Response ImportStatement(net::Request& req, const Caller& caller, ApiContex
     if (bytes->first.empty()) return ErrorResponse(core::Error::Validation("file", "the statement file is empty"));
     ViewBuf buf(bytes->first);
     std::istream in(&buf);
-    auto imported = service::ImportStatement(ctx.store, in,
-                                             {.agency_id = caller.agency_id,
-                                              .file_name = bytes->second,
-                                              .actor = caller.email,
-                                              .actor_user_id = caller.user_id ? std::optional(caller.user_id)
-                                                                              : std::nullopt,
-                                              .request_id = req.request_id});
+    auto imported =
+        service::ImportStatement(ctx.store, in,
+                                 {.agency_id = caller.agency_id,
+                                  .file_name = bytes->second,
+                                  .actor = caller.email,
+                                  .actor_user_id = caller.user_id ? std::optional(caller.user_id) : std::nullopt,
+                                  .request_id = req.request_id});
     if (!imported) return ErrorResponse(imported.error());
     return Ok(json{{"created", imported->created}, {"reconciliation", ImportJson(imported->import)}},
               imported->created ? 201 : 200);
@@ -117,9 +117,8 @@ net::Response List(net::Request& req, const Caller& caller, ApiContext& ctx) {
     json items = json::array();
     for (const auto& i : *imports) items.push_back(ImportJson(i));
     return Ok(json{{"items", std::move(items)},
-                   {"nextCursor", static_cast<int>(imports->size()) == limit
-                                      ? json(std::to_string(imports->back().id))
-                                      : json(nullptr)}});
+                   {"nextCursor", static_cast<int>(imports->size()) == limit ? json(std::to_string(imports->back().id))
+                                                                             : json(nullptr)}});
 }
 
 /// The findings filter of a report: kind, status (open | resolved | all), cursor (after this id), limit.
@@ -180,11 +179,11 @@ net::Response Report(net::Request& req, const Caller& caller, ApiContext& ctx) {
     if (!findings) return ErrorResponse(findings.error());
     json list = json::array();
     for (const auto& f : *findings) list.push_back(FindingJson(f));
-    return Ok(json{{"reconciliation", ImportJson(*import)},
-                   {"findings", std::move(list)},
-                   {"nextCursor", static_cast<int>(findings->size()) == filter->limit
-                                      ? json(std::to_string(findings->back().id))
-                                      : json(nullptr)}});
+    return Ok(json{
+        {"reconciliation", ImportJson(*import)},
+        {"findings", std::move(list)},
+        {"nextCursor", static_cast<int>(findings->size()) == filter->limit ? json(std::to_string(findings->back().id))
+                                                                           : json(nullptr)}});
 }
 
 /// A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (as the audit export does).

@@ -21,7 +21,7 @@ namespace {
 
 /// "[#########...........]  45%  9.1 / 20.0 MB" on stderr, redrawn in place when the percentage changes.
 class ProgressBar {
-public:
+  public:
     explicit ProgressBar(int64_t total) : total_(total > 0 ? total : 1) {}
     void Update(int64_t done) {
         const int percent = static_cast<int>(done * 100 / total_);
@@ -36,7 +36,7 @@ public:
     }
     void Done() { std::fprintf(stderr, "\n"); }
 
-private:
+  private:
     int64_t total_;
     int last_ = -1;
 };

@@ -99,7 +99,8 @@ core::Result<std::vector<MultipartPart>> ParseMultipart(std::string_view body, s
             const std::string_view value = Trim(line.substr(colon + 1));
             if (name == "content-disposition") {
                 if (has_disposition) return Bad("a part with two Content-Disposition headers");
-                if (!ReadDisposition(value, part)) return Bad("a part's Content-Disposition is not form-data with a name");
+                if (!ReadDisposition(value, part))
+                    return Bad("a part's Content-Disposition is not form-data with a name");
                 has_disposition = true;
             } else if (name == "content-type") {
                 part.content_type = std::string(value);

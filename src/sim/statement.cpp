@@ -121,8 +121,8 @@ std::string StatementCsv(const Ledger& ledger, const Balances& opening, const st
         const Row& r = *it;
         out += r.receipt + "," + r.time + "," + r.time + "," + Cell(r.details) + ",Completed," +
                (r.in_cents ? Cell(Shillings(r.in_cents)) : "") + "," +
-               (r.out_cents ? Cell(Shillings(r.out_cents)) : "") + "," + Cell(Shillings(r.balance_cents)) +
-               ",true," + Cell(r.reason) + "," + Cell(r.party) + "," + r.linked + "," + Cell(r.account) + "\n";
+               (r.out_cents ? Cell(Shillings(r.out_cents)) : "") + "," + Cell(Shillings(r.balance_cents)) + ",true," +
+               Cell(r.reason) + "," + Cell(r.party) + "," + r.linked + "," + Cell(r.account) + "\n";
     }
     return out;
 }

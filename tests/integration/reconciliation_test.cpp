@@ -95,9 +95,10 @@ TEST_F(ReconciliationTest, AStatementWithTwoDroppedCallbacksReconcilesToExactlyT
     ASSERT_EQ(again.status, 200) << again.body.dump();
     EXPECT_FALSE(again.body["data"]["created"].get<bool>());
     EXPECT_EQ(again.body["data"]["reconciliation"]["id"], imported["id"]);
-    const std::string form = "--hvnB0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.csv\"\r\n"
-                             "Content-Type: text/csv\r\n\r\n" +
-                             csv + "\r\n--hvnB0undary--\r\n";
+    const std::string form =
+        "--hvnB0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.csv\"\r\n"
+        "Content-Type: text/csv\r\n\r\n" +
+        csv + "\r\n--hvnB0undary--\r\n";
     auto as_form = Upload(form, token, "multipart/form-data; boundary=hvnB0undary");
     ASSERT_EQ(as_form.status, 200) << as_form.body.dump();
     EXPECT_EQ(as_form.body["data"]["reconciliation"]["id"], imported["id"]);
@@ -152,7 +153,8 @@ TEST_F(ReconciliationTest, AStatementLargerThanTheDefaultBodyLimitIsAccepted) {
     std::string csv =
         "Receipt No.,Completion Time,Transaction Status,Paid In,Withdrawn,Reason Type,Other Party Info,A/C No.\n";
     for (int i = 0; i < 4000; ++i) {
-        csv += "RB" + std::to_string(10000000 + i) + ",2026-12-05 18:42:10,Completed,\"1,000.00\",,Pay Bill Online,"
+        csv += "RB" + std::to_string(10000000 + i) +
+               ",2026-12-05 18:42:10,Completed,\"1,000.00\",,Pay Bill Online,"
                "2547****149 - JANE DOE,B4\n";
     }
     ASSERT_GT(csv.size(), 200u * 1024);

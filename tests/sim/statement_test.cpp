@@ -1,10 +1,11 @@
 // The simulator's statement export reads back through the gateway's own statement parser: every ledger entry is a
 // row with its receipt, amount and account, each payment in is followed by its charge, the period filters.
+#include "core/statement.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "core/statement.hpp"
 #include "sim/ledger.hpp"
 #include "sim/statement.hpp"
 

@@ -31,8 +31,8 @@ TEST(Multipart, ReadsEveryPartAsAViewOfTheBody) {
 }
 
 TEST(Multipart, AnEmptyPartAndQuotedNames) {
-    auto parts = ParseMultipart(
-        "--b\r\nContent-Disposition: form-data; name=\"a\\\"b\"; filename=\"\"\r\n\r\n\r\n--b--", "b");
+    auto parts =
+        ParseMultipart("--b\r\nContent-Disposition: form-data; name=\"a\\\"b\"; filename=\"\"\r\n\r\n\r\n--b--", "b");
     ASSERT_TRUE(parts) << parts.error().message;
     ASSERT_EQ(parts->size(), 1u);
     EXPECT_EQ((*parts)[0].name, "a\"b");
@@ -41,15 +41,15 @@ TEST(Multipart, AnEmptyPartAndQuotedNames) {
 
 TEST(Multipart, RefusesWhatIsNotPlainFormData) {
     const char* bad[] = {
-        "",                                                                             // empty
+        "",                                                                                 // empty
         "preamble\r\n--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n--b--",  // a preamble
-        "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx",                   // no close delimiter
-        "--b\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\nx\r\n--b--",         // not form-data
-        "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--",                      // no name
-        "--b\r\nContent-Type: text/csv\r\n\r\nx\r\n--b--",                              // no disposition
-        "--b\r\nContent-Disposition: form-data; name=\"f\r\n\r\nx\r\n--b--",            // unterminated quote
-        "--b\nContent-Disposition: form-data; name=\"f\"\n\nx\n--b--",                  // bare LF
-        "--b\r\nContent-Disposition: form-data; name=\"f\"\r\nx\r\n--b--",             // headers never end
+        "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx",                       // no close delimiter
+        "--b\r\nContent-Disposition: attachment; name=\"f\"\r\n\r\nx\r\n--b--",             // not form-data
+        "--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--",                          // no name
+        "--b\r\nContent-Type: text/csv\r\n\r\nx\r\n--b--",                                  // no disposition
+        "--b\r\nContent-Disposition: form-data; name=\"f\r\n\r\nx\r\n--b--",                // unterminated quote
+        "--b\nContent-Disposition: form-data; name=\"f\"\n\nx\n--b--",                      // bare LF
+        "--b\r\nContent-Disposition: form-data; name=\"f\"\r\nx\r\n--b--",                  // headers never end
         "--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nx\r\n--b y\r\n--b--",  // the delimiter in the content
     };
     for (const char* body : bad) {
