@@ -14,7 +14,7 @@
 # Knobs (env): BENCH_DURATION (8), BENCH_CONNECTIONS (64), BENCH_THREADS (1), BENCH_ROWS (100000),
 #   BENCH_PENDING_PERCENT (40: PENDING rows, one per settling callback), BENCH_STK_CONNECTIONS (256, also
 #   DARAJA_MAX_IN_FLIGHT), BENCH_SLOW_MS (500), BENCH_IDLE_CONNECTIONS (10000), BENCH_POLLERS (1000),
-#   BENCH_POLL_SECONDS (15), BENCH_SKIP_PG=1 (no PostgreSQL part), BENCH_SKIP_LOGINS=1.
+#   BENCH_POLL_SECONDS (15), BENCH_SKIP_PG=1 (no PostgreSQL part), BENCH_SKIP_LOGINS=1, BENCH_SKIP_RECONCILE=1.
 set -euo pipefail
 
 BUILD_DIR="${1:-build}"
@@ -501,4 +501,9 @@ fi
 # === 8. The rent roll: 10,000 leases, 1,000,000 payments (bench/rent_roll.sh, its own gateway) =======================
 if [ "${BENCH_SKIP_RENT_ROLL:-0}" != 1 ]; then
     "$HERE/rent_roll.sh" "$BUILD_DIR" || log "rent roll bench failed (see above)"
+fi
+
+# === 9. Statement import, 100,000 rows (bench/reconcile.sh) ==========================================================
+if [ "${BENCH_SKIP_RECONCILE:-0}" != 1 ]; then
+    "$HERE/reconcile.sh" "$BUILD_DIR" || log "statement import failed (see above)"
 fi

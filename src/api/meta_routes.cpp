@@ -48,6 +48,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterHooksRoutes(router, ctx);
     RegisterAccountRoutes(router, ctx);
     RegisterC2bRoutes(router, ctx);
+    RegisterReconciliationRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -25,6 +25,28 @@ void RegisterHooksRoutes(net::Router& router, ApiContext& ctx);        // hooks_
 void RegisterRentRollRoutes(net::Router& router, ApiContext& ctx);     // rent_roll_routes.cpp: the month's rent roll
 void RegisterAccountRoutes(net::Router& router, ApiContext& ctx);      // account_routes.cpp: the agency's own paybill
 void RegisterC2bRoutes(net::Router& router, ApiContext& ctx);          // c2b_routes.cpp: confirmation, validation, unmatched
+void RegisterAuthRoutes(net::Router& router, ApiContext& ctx);            // auth_routes.cpp
+void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx);           // lease_routes.cpp
+void RegisterStkRoutes(net::Router& router, ApiContext& ctx);             // stk_routes.cpp
+void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx);     // transaction_routes.cpp
+void RegisterPayRoutes(net::Router& router, ApiContext& ctx);             // pay_routes.cpp (tenant page)
+void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);       // simulator_routes.cpp
+void RegisterB2cRoutes(net::Router& router, ApiContext& ctx);             // b2c_routes.cpp: B2C, reversal, status
+void RegisterBalanceRoutes(net::Router& router, ApiContext& ctx);         // balance_routes.cpp
+void RegisterMetaRoutes(net::Router& router, ApiContext& ctx);            // meta_routes.cpp: config, health, openapi
+void RegisterReviewRoutes(net::Router& router, ApiContext& ctx);          // review_routes.cpp: needs review
+void RegisterAuditRoutes(net::Router& router, ApiContext& ctx);           // audit_routes.cpp: reading the audit log
+void RegisterPrivacyRoutes(net::Router& router, ApiContext& ctx);         // privacy_routes.cpp: export, erasure
+void RegisterSessionRoutes(net::Router& router, ApiContext& ctx);         // session_routes.cpp: refresh, logout, 2FA
+void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);        // approval_routes.cpp: settings, approvals
+void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);          // api_key_routes.cpp: API keys, agency id
+void RegisterUserRoutes(net::Router& router, ApiContext& ctx);            // user_routes.cpp: users, invites, passwords
+void RegisterReconciliationRoutes(net::Router& router, ApiContext& ctx);  // reconciliation_routes.cpp: statements
+
+/// The largest statement upload POST /api/v1/reconciliations takes (100,000 rows are about 20 MB).
+inline constexpr size_t kStatementUploadBytes = size_t{32} * 1024 * 1024;
+/// The body limit of a route above the server's default, or 0 (the statement upload only).
+size_t RouteBodyLimit(std::string_view method, std::string_view target);
 
 /// Everything above.
 void RegisterAllRoutes(net::Router& router, ApiContext& ctx);

@@ -239,6 +239,7 @@ core::Result<void> Gateway::Start() {
     options.host = c.host;
     options.port = c.port;
     options.max_body_bytes = c.max_body_bytes;
+    options.body_limit_for = api::RouteBodyLimit;  // a statement upload may be ~20 MB
     options.max_connections = c.max_connections;
     options.rate_limit_per_second = c.rate_limit_per_second;
     options.rate_limit_burst = c.rate_limit_burst;

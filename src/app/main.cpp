@@ -13,6 +13,7 @@
 #include "app/config.hpp"
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
+#include "app/reconcile_cli.hpp"
 #include "core/state.hpp"
 #include "net/runtime.hpp"
 #include "service/password_policy.hpp"
@@ -232,6 +233,8 @@ int main(int argc, char** argv) {
     user_add->add_option("--agency", agency, "Agency name")->required();
 
     haven::app::AddC2bCommands(app);
+    haven::app::AddReconcileCommand(app);
+
     CLI11_PARSE(app, argc, argv);
 
     if (serve->parsed()) return Serve(demo);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/http.hpp"
@@ -24,6 +25,9 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     uint16_t port = 0;                // 0 = pick a free port; read it back with Port()
     size_t max_body_bytes = 1 << 20;  // larger bodies get 413
+    // A larger limit for some routes (an upload), decided from the request line once the headers are read;
+    // 0 or anything below max_body_bytes keeps the default. Runs on the I/O thread: keep it cheap.
+    std::function<size_t(std::string_view method, std::string_view target)> body_limit_for;
     std::chrono::seconds idle_timeout{30};
     int max_connections = 10000;
     // Rate limit per client IP: a token bucket. 0 disables it.

@@ -2,6 +2,7 @@
 // before each read, errors as values, the middleware chain, keep-alive decides whether to loop.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 
 #include "net/server_impl.hpp"
@@ -15,6 +16,8 @@ constexpr std::chrono::seconds kWriteTimeout{30};
 constexpr std::chrono::seconds kDrainTimeout{2};
 constexpr size_t kDrainMaxBytes = 16 * 1024 * 1024;
 constexpr size_t kHeaderLimit = 16 * 1024;
+/// The most any route may take through ServerOptions::body_limit_for (a statement upload asks for 32 MB).
+constexpr size_t kMaxRouteBodyBytes = size_t{64} * 1024 * 1024;
 
 Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {
     Request req;
@@ -89,9 +92,29 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
     for (;;) {
         beast::get_lowest_layer(stream).expires_after(s.options.idle_timeout);
         bhttp::request_parser<bhttp::string_body> parser;
-        parser.body_limit(s.options.max_body_bytes);
+        // A route may take a larger body (ServerOptions::body_limit_for), known only once the request line is read.
+        // Beast checks a Content-Length against the limit while it parses the header, so the header is read under
+        // the largest limit any route may have, and the route's own limit is applied right after it.
+        size_t body_limit = s.options.max_body_bytes;
+        parser.body_limit(s.options.body_limit_for ? std::max(body_limit, kMaxRouteBodyBytes) : body_limit);
         parser.header_limit(kHeaderLimit);
-        co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && s.options.body_limit_for) {
+            const auto& head = parser.get();
+            const auto method = head.method_string();
+            const auto target = head.target();
+            const size_t route_limit = s.options.body_limit_for(std::string_view(method.data(), method.size()),
+                                                                std::string_view(target.data(), target.size()));
+            if (route_limit > body_limit) body_limit = std::min(route_limit, kMaxRouteBodyBytes);
+            if (auto length = parser.content_length(); length && *length > body_limit) {
+                ec = bhttp::error::body_limit;
+            } else {
+                parser.body_limit(body_limit);  // a chunked body is counted against it as it arrives
+            }
+        }
+        if (!ec && !parser.is_done()) {
+            co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        }
         const auto started = std::chrono::steady_clock::now();
         if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
             auto& msg = parser.get();
@@ -99,8 +122,7 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             Response res =
                 ec == bhttp::error::body_limit
                     ? Unparsed(s, core::ErrorCode::kPayloadTooLarge,
-                               "request body is larger than " + std::to_string(s.options.max_body_bytes) + " bytes",
-                               request_id)
+                               "request body is larger than " + std::to_string(body_limit) + " bytes", request_id)
                     : Unparsed(s, core::ErrorCode::kHeadersTooLarge, "request headers are too large", request_id);
             const int status = res.status;
             bool ok = co_await Write(stream, res, false, false, 11);

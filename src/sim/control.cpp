@@ -1,8 +1,10 @@
 // Control and inspection API under /sim/v1/ (no auth: it is a test tool on loopback, see Simulator::Start): rules, the
 // virtual phone, request and callback logs, the ledger, reset, and the certificate for SecurityCredential.
+#include "core/time.hpp"
 #include "net/media_type.hpp"
 #include "sim/core.hpp"
 #include "sim/redact.hpp"
+#include "sim/statement.hpp"
 
 namespace haven::sim {
 
@@ -168,6 +170,29 @@ net::Response LedgerView(Core& c, net::Request&) {
     return net::Response::Json(200, c.ledger.ToJson());
 }
 
+// GET /sim/v1/statement.csv?from=&to= : the ledger as the business portal's statement (sim/statement.hpp);
+// from/to are ISO-8601 (a date is midnight UTC), either may be left out.
+net::Response Statement(Core& c, net::Request& req) {
+    std::optional<TimePoint> from, to;
+    for (auto [name, bound] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+        if (auto raw = req.Query(name); raw && !raw->empty()) {
+            *bound = core::ParseIsoUtc(*raw);
+            if (!*bound) return ControlError(400, "VALIDATION_ERROR", std::string(name) + " must be an ISO-8601 time");
+        }
+    }
+    std::string shortcode = c.options.stk_shortcodes.empty() ? "174379" : c.options.stk_shortcodes.front();
+    std::lock_guard lock(c.mu);
+    net::Response res =
+        net::Response::Text(200,
+                            StatementCsv(c.ledger,
+                                         Balances{c.options.working_balance_cents, c.options.utility_balance_cents,
+                                                  c.options.charges_paid_balance_cents},
+                                         shortcode, from, to),
+                            "text/csv; charset=utf-8");
+    res.headers["Content-Disposition"] = "attachment; filename=\"statement.csv\"";
+    return res;
+}
+
 net::Response Reset(Core& c, net::Request&) {
     c.ResetState();
     return net::Response::Json(200, {{"reset", true}});
@@ -204,6 +229,7 @@ void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core) {
     add("GET", "/sim/v1/callbacks", Callbacks);
     add("GET", "/sim/v1/ledger", LedgerView);
     add("GET", "/sim/v1/c2b/registrations", C2bRegistrations);
+    add("GET", "/sim/v1/statement.csv", Statement);
     add("POST", "/sim/v1/reset", Reset);
 }
 

@@ -266,6 +266,29 @@ class SqlStore final : public Store {
                                      const std::string& resolved_by) override;
     Result<C2bAgencySettings> ReadC2bAgencySettings(int64_t agency_id) override;
     Result<int64_t> BackfillLeaseKeys() override;
+    // --- reconciliation --- (sql/reconciliation.cpp)
+    Result<std::vector<ReceiptRecord>> FindReceiptRecords(int64_t agency_id,
+                                                          const std::vector<std::string>& receipts) override;
+    Result<std::vector<ReceiptRecord>> ListReceiptRecordsCompleted(int64_t agency_id, const std::string& from,
+                                                                   const std::string& to) override;
+    Result<std::vector<core::StkTransaction>> ListStkUnderReview(int64_t agency_id, const std::string& from,
+                                                                 const std::string& to) override;
+    Result<ApplyResult> SettleStkById(int64_t agency_id, int64_t id, const StkOutcome& outcome) override;
+    Result<ReconciliationImport> FindReconciliationImportBySha(int64_t agency_id,
+                                                               const std::string& file_sha256) override;
+    Result<ReconciliationImport> InsertReconciliationImport(
+        const ReconciliationImport& import, const std::vector<ReconciliationFinding>& findings) override;
+    Result<ReconciliationImport> FindReconciliationImport(int64_t agency_id, int64_t id) override;
+    Result<std::vector<ReconciliationImport>> ListReconciliationImports(int64_t agency_id,
+                                                                        std::optional<int64_t> before_id,
+                                                                        int limit) override;
+    Result<std::vector<ReconciliationFinding>> ListReconciliationFindings(const FindingFilter& filter) override;
+    Result<ReconciliationFinding> FindReconciliationFinding(int64_t agency_id, int64_t import_id, int64_t id) override;
+    Result<ReconciliationFinding> ResolveReconciliationFinding(int64_t agency_id, int64_t import_id, int64_t id,
+                                                               const std::string& resolution,
+                                                               const std::string& resolved_by,
+                                                               std::optional<int64_t> transaction_id) override;
+    Result<RecordedC2bPayment> InsertStatementC2bPayment(const StatementC2bPayment& payment) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

@@ -823,6 +823,111 @@ class Store {
     virtual Result<C2bAgencySettings> ReadC2bAgencySettings(int64_t agency_id) = 0;
     /// Fills leases.account_key and phone_hash where they are NULL (after Migrate); returns how many rows.
     virtual Result<int64_t> BackfillLeaseKeys() = 0;
+
+    // --- reconciliation ---
+    // Imports of the M-Pesa business statement (core/statement.hpp) and what comparing them with our records found
+    // (migration 019). The comparison itself is service/reconciliation.
+    struct ReconciliationImport {
+        int64_t id = 0;
+        int64_t agency_id = 0;
+        std::string file_sha256;  // lower-case hex: an agency imports a file once
+        std::string file_name;
+        std::string period_from;  // the earliest Completion Time of its rows, ISO-8601 UTC; empty without rows
+        std::string period_to;    // the latest
+        int64_t row_count = 0;
+        int64_t finding_count = 0;
+        std::string summary;  // JSON text: rows and totals by kind, findings by kind
+        std::string created_by;
+        std::string created_at;
+    };
+    struct ReconciliationFinding {
+        int64_t id = 0;
+        int64_t import_id = 0;
+        int64_t agency_id = 0;
+        std::string receipt;
+        std::string
+            kind;  // missing_in_ours | missing_in_statement | amount_mismatch | status_mismatch | settled_review
+        std::optional<int64_t> line;            // the statement line; none when only our record has the receipt
+        std::string statement;                  // the statement row's fields as JSON text; empty when none
+        std::optional<int64_t> transaction_id;  // ours, when we have one
+        std::string detail;
+        std::string resolution;  // empty while open
+        std::string resolved_by;
+        std::string resolved_at;
+    };
+    struct FindingFilter {
+        int64_t agency_id = 0;
+        int64_t import_id = 0;
+        std::optional<std::string> kind;
+        std::optional<bool> open;         // true: unresolved only; false: resolved only
+        std::optional<int64_t> after_id;  // cursor: findings after this id (statement order)
+        int limit = 200;                  // at most 1000
+    };
+    /// One of our money movements with an M-Pesa receipt: an STK push, a C2B payment, a B2C payment or reversal.
+    struct ReceiptRecord {
+        std::string receipt;
+        std::string source;  // stk | c2b | b2c | reversal
+        int64_t transaction_id = 0;
+        int64_t amount = 0;  // an STK push: what M-Pesa said was paid when it said so
+        std::string status;  // SUCCESS | FAILED | PENDING (a C2B payment is SUCCESS)
+        std::string completed_at;
+    };
+    /// The agency's records with any of these receipts (read in chunks; any number of receipts).
+    virtual Result<std::vector<ReceiptRecord>> FindReceiptRecords(int64_t agency_id,
+                                                                  const std::vector<std::string>& receipts) = 0;
+    /// The agency's SUCCESS records with a receipt whose completion time is in [from, to] (ISO-8601 UTC).
+    virtual Result<std::vector<ReceiptRecord>> ListReceiptRecordsCompleted(int64_t agency_id, const std::string& from,
+                                                                           const std::string& to) = 0;
+    /// The agency's STK pushes still PENDING with an open review item, created in [from, to).
+    virtual Result<std::vector<core::StkTransaction>> ListStkUnderReview(int64_t agency_id, const std::string& from,
+                                                                         const std::string& to) = 0;
+    /// Settles the agency's PENDING push from other evidence (a statement line): ApplyStkOutcome's guarded update
+    /// and its one payment, found by id (a push whose Daraja answer never arrived has no CheckoutRequestID).
+    /// applied = false when the row was already final; kConflict when the receipt settles another transaction.
+    virtual Result<ApplyResult> SettleStkById(int64_t agency_id, int64_t id, const StkOutcome& outcome) = 0;
+    /// kNotFound when the agency never imported a file with this SHA-256.
+    virtual Result<ReconciliationImport> FindReconciliationImportBySha(int64_t agency_id,
+                                                                       const std::string& file_sha256) = 0;
+    /// Stores an import with its findings (call inside Atomically with whatever else the import does).
+    /// kConflict when the agency already imported a file with this SHA-256.
+    virtual Result<ReconciliationImport> InsertReconciliationImport(
+        const ReconciliationImport& import, const std::vector<ReconciliationFinding>& findings) = 0;
+    /// Agency-scoped: another agency's import is kNotFound.
+    virtual Result<ReconciliationImport> FindReconciliationImport(int64_t agency_id, int64_t id) = 0;
+    /// The agency's imports, newest first.
+    virtual Result<std::vector<ReconciliationImport>> ListReconciliationImports(int64_t agency_id,
+                                                                                std::optional<int64_t> before_id,
+                                                                                int limit) = 0;
+    /// An import's findings matching the filter, in statement order (by id).
+    virtual Result<std::vector<ReconciliationFinding>> ListReconciliationFindings(const FindingFilter& filter) = 0;
+    virtual Result<ReconciliationFinding> FindReconciliationFinding(int64_t agency_id, int64_t import_id,
+                                                                    int64_t id) = 0;
+    /// Resolves an open finding once (one guarded update): kConflict when already resolved.
+    virtual Result<ReconciliationFinding> ResolveReconciliationFinding(int64_t agency_id, int64_t import_id, int64_t id,
+                                                                       const std::string& resolution,
+                                                                       const std::string& resolved_by,
+                                                                       std::optional<int64_t> transaction_id) = 0;
+    // merge: c2b — until service::RecordC2bPayment exists, a statement line is recorded as a C2B payment here.
+    struct StatementC2bPayment {
+        int64_t agency_id = 0;
+        std::string trans_id;
+        std::string transaction_type = "Pay Bill";
+        std::string business_shortcode;
+        std::string bill_ref_number;
+        int64_t amount = 0;
+        std::string msisdn;  // the statement's Other Party Info number, masked as exported
+        std::string payer_name;
+        std::string trans_time;    // yyyyMMddHHmmss, Nairobi
+        std::string completed_at;  // ISO-8601 UTC
+    };
+    struct RecordedC2bPayment {
+        int64_t transaction_id = 0;
+        std::optional<int64_t> lease_id;  // the lease whose account reference equals the A/C No. (any case)
+        std::optional<core::Payment> payment;
+    };
+    /// Inserts a transaction id (kind c2b), the C2B payment (origin statement) and, when a lease of the agency has
+    /// the account reference, its payment. kConflict when the receipt is already recorded.
+    virtual Result<RecordedC2bPayment> InsertStatementC2bPayment(const StatementC2bPayment& payment) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -75,15 +75,20 @@ TEST(OpenApiDocument, EveryBodyAndAnswerIsANamedSchemaAndEveryErrorTheOneErrorRe
         for (const auto& [method, op] : item.items()) {
             const std::string where = method + " " + path;
             if (op.contains("requestBody")) {
-                const std::string ref = op["requestBody"]["content"]["application/json"]["schema"].value("$ref", "");
-                EXPECT_EQ(ref.rfind("#/components/schemas/", 0), 0u) << where << " request body";
+                // Every media type a body may come as (JSON; an upload's text/csv or multipart/form-data).
+                for (const auto& [type, content] : op["requestBody"]["content"].items()) {
+                    const std::string ref = content["schema"].value("$ref", "");
+                    EXPECT_EQ(ref.rfind("#/components/schemas/", 0), 0u) << where << " request body " << type;
+                }
             }
             bool success = false;
             for (const auto& [status, response] : op["responses"].items()) {
                 if (status[0] == '2') {
                     success = true;
-                    const std::string ref = response["content"]["application/json"]["schema"].value("$ref", "");
-                    EXPECT_EQ(ref.rfind("#/components/schemas/", 0), 0u) << where << " " << status;
+                    for (const auto& [type, content] : response["content"].items()) {
+                        const std::string ref = content["schema"].value("$ref", "");
+                        EXPECT_EQ(ref.rfind("#/components/schemas/", 0), 0u) << where << " " << status << " " << type;
+                    }
                 } else {
                     EXPECT_EQ(response.value("$ref", ""), "#/components/responses/Error") << where << " " << status;
                 }

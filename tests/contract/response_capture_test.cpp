@@ -553,6 +553,34 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
                   200);
     }
 
+    // --- reconciliation: a statement imported as text/csv, again as a form (the first import answers), the list, the
+    // report, its CSV, recording the missing payment
+    {
+        const std::string csv =
+            "Receipt No.,Completion Time,Transaction Status,Paid In,Withdrawn,Other Party Info,A/C No.\n"
+            "RC00000001,2026-12-05 18:42:10,Completed,\"1,000.00\",,2547****149 - JANE DOE,A1\n";
+        const std::string route = "/api/v1/reconciliations";
+        auto imported = HitRaw("POST", route, route, csv, "text/csv", admin);
+        ASSERT_EQ(imported.status, 201) << imported.body.dump();
+        const std::string form =
+            "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.csv\"\r\n\r\n" + csv +
+            "\r\n--b0undary--\r\n";
+        EXPECT_EQ(HitRaw("POST", route, route, form, "multipart/form-data; boundary=b0undary", admin).status, 200);
+        EXPECT_EQ(HitRaw("POST", route, route, "Receipt No.,Completion Time\n", "text/csv", admin).status, 400);
+        EXPECT_EQ(HitRaw("POST", route, route, csv, "text/csv", viewer).status, 403);
+        EXPECT_EQ(Hit("GET", route, route + "?limit=5", nullptr, viewer).status, 200);
+        const std::string id = std::to_string(imported.body["data"]["reconciliation"]["id"].get<int64_t>());
+        auto report = Hit("GET", route + "/{id}", route + "/" + id + "?status=open", nullptr, viewer);
+        ASSERT_EQ(report.status, 200) << report.body.dump();
+        EXPECT_EQ(Hit("GET", route + "/{id}", route + "/" + id + "?kind=nonsense", nullptr, viewer).status, 400);
+        EXPECT_EQ(Hit("GET", route + "/{id}/report.csv", route + "/" + id + "/report.csv", nullptr, viewer).status,
+                  200);
+        const std::string record = route + "/" + id + "/findings/" +
+                                   std::to_string(report.body["data"]["findings"][0]["id"].get<int64_t>()) + "/record";
+        EXPECT_EQ(Hit("POST", route + "/{id}/findings/{fid}/record", record, nullptr, admin).status, 201);
+        EXPECT_EQ(Hit("POST", route + "/{id}/findings/{fid}/record", record, nullptr, admin).status, 409);
+    }
+
     // --- every route without a token, as a viewer and as an admin with an empty body, naming nothing:
     // whatever each answers (401, 403, 404, 400...) must be documented and match the error schema.
     for (const auto& route : gateway_->router().Routes()) {

@@ -10,6 +10,7 @@ const kLinks = [
     { href: '/rent-roll.html', label: 'Rent roll', roles: ['admin', 'manager'] },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/unmatched.html', label: 'Unmatched payments', roles: ['admin', 'manager'] },
+    { href: '/reconciliation.html', label: 'Reconciliation' },
     { href: '/payouts.html', label: 'Payouts', roles: ['admin'] },
     { href: '/approvals.html', label: 'Approvals', roles: ['admin'] },
     { href: '/users.html', label: 'Users', roles: ['admin'] },
