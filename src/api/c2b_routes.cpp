@@ -54,9 +54,10 @@ void Validate(net::Request& req, ApiContext& ctx, net::Reply reply) {
     if (ctx.runtime) {
         ctx.runtime->PostAfter(kValidationDeadline, [reply, answered, config, trans_id = input->trans_id]() mutable {
             if (answered->exchange(true)) return;
-            const bool accept = config.response_type != "Cancelled";
+            const bool accept = config.defaults.response_type != "Cancelled";
             spdlog::warn("validation.c2b {}: no answer from the database within {} ms, answered {} (ResponseType {})",
-                         trans_id, kValidationDeadline.count(), accept ? "accept" : "reject", config.response_type);
+                         trans_id, kValidationDeadline.count(), accept ? "accept" : "reject",
+                         config.defaults.response_type);
             reply(accept ? Accept() : Reject("C2B00016"));
         });
     }
@@ -65,8 +66,8 @@ void Validate(net::Request& req, ApiContext& ctx, net::Reply reply) {
         if (answered->exchange(true)) return;  // the deadline answered already
         if (!accept) {
             spdlog::error("validation.c2b {}: {}; answered by ResponseType {}", in.trans_id, accept.error().message,
-                          config.response_type);
-            return reply(config.response_type == "Cancelled" ? Reject("C2B00016") : Accept());
+                          config.defaults.response_type);
+            return reply(config.defaults.response_type == "Cancelled" ? Reject("C2B00016") : Accept());
         }
         if (!*accept) spdlog::info("validation.c2b {}: account matches no lease, rejected", in.trans_id);
         reply(*accept ? Accept() : Reject("C2B00012"));
@@ -150,7 +151,10 @@ void Refund(net::Request& req, const Caller& caller, ApiContext& ctx, net::Reply
     input.type = "refund";
     input.remarks = "Refund " + payment->trans_id;
     input.c2b_refund_of = payment->id;
-    service::InitiateB2cAsync(input, ActorFrom(caller, req), B2cDepsFor(ctx),
+    // Sent on the agency's own account (the paybill that received the payment), as every payout of the agency.
+    auto deps = B2cDepsFor(ctx, caller.agency_id);
+    if (!deps) return reply(ErrorResponse(deps.error()));
+    service::InitiateB2cAsync(input, ActorFrom(caller, req), *deps,
                               AnswerTransfer(std::move(reply), "no C2B payment with this id"));
 }
 
@@ -160,9 +164,7 @@ service::C2bConfig C2bConfigFor(const ApiContext& ctx) {
     service::C2bConfig c;
     c.global_shortcode = ctx.settings.shortcode;
     c.global_till = ctx.settings.till_number;
-    c.response_type = ctx.settings.c2b_response_type;
-    c.validation = ctx.settings.c2b_validation;
-    c.reject_unknown = ctx.settings.c2b_reject_unknown;
+    c.defaults = ctx.settings.c2b_defaults;
     return c;
 }
 
@@ -197,9 +199,10 @@ void RegisterC2bRoutes(net::Router& router, ApiContext& ctx) {
                        if (!input) return core::Fail(input.error());
                        return service::RecordC2bPayment(ctx.store, *input, C2bConfigFor(ctx));
                    });
-    router.AddAsync(
-        "POST", "/api/v1/mpesa/c2b/validation",
-        [&ctx](net::Request& req, net::Reply reply) { Validate(req, ctx, std::move(reply)); }, net::Lane::kDaraja);
+    // Also at /hooks/daraja/<secret>/c2b/validation, the neutral URL registration hands Daraja.
+    AddDarajaFacing(
+        router, "/api/v1/mpesa/c2b/validation",
+        net::AsyncHandler([&ctx](net::Request& req, net::Reply reply) { Validate(req, ctx, std::move(reply)); }));
 
     router.Add("GET", "/api/v1/c2b/unmatched",
                Authed(ctx, kStaff, [&ctx](net::Request& req, const Caller& c) { return Unmatched(req, c, ctx); }));

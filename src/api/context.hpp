@@ -15,8 +15,8 @@
 #include "daraja/in_flight.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
-#include "service/accounts.hpp"
 #include "net/runtime.hpp"
+#include "service/accounts.hpp"
 #include "service/auth.hpp"
 #include "service/hash_gate.hpp"
 #include "service/haven_jwt.hpp"
@@ -37,11 +37,7 @@ struct ApiSettings {
     std::string callback_secret;             // in every Daraja URL (/hooks/daraja/<secret>/...), checked on each call
     std::string public_base_url;             // PUBLIC_BASE_URL: where Daraja reaches us (api::DarajaHookUrl)
     storage::C2bSettings c2b_defaults;       // MPESA_C2B_VERSION, ...: an agency without its own C2B settings
-    // C2B: the global account's till (MPESA_TILL_NUMBER) and the env defaults of the C2B settings
-    std::string till_number;                      // MPESA_TILL_NUMBER
-    std::string c2b_response_type = "Completed";  // MPESA_C2B_RESPONSE_TYPE
-    bool c2b_validation = false;                  // C2B_VALIDATION
-    bool c2b_reject_unknown = false;              // C2B_REJECT_UNKNOWN
+    std::string till_number;                 // MPESA_TILL_NUMBER: the global account's till (C2B routing)
     std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
     int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
     int64_t invite_ttl_seconds = 72 * 3600;  // an invite or password-reset link works this long

@@ -32,6 +32,20 @@ service::C2bRegisterDeps DepsFor(ApiContext& ctx) {
             ctx.settings.c2b_defaults};
 }
 
+/// Registration goes out on the agency's own account (its Daraja app and token) when it has one.
+core::Result<service::C2bRegisterDeps> DepsFor(ApiContext& ctx, int64_t agency_id) {
+    auto client = ctx.DarajaFor(agency_id);
+    if (!client) return core::Fail(client.error());
+    service::C2bRegisterDeps deps{ctx.store,
+                                  **client,
+                                  ctx.settings.public_base_url,
+                                  ctx.settings.callback_secret,
+                                  ctx.settings.shortcode,
+                                  ctx.settings.c2b_defaults,
+                                  *client};
+    return deps;
+}
+
 json LastRegistration(const storage::C2bSettings& s) {
     if (s.registered_at.empty()) return nullptr;
     json urls = json::parse(s.registered_urls, nullptr, false);
@@ -130,7 +144,9 @@ json RegistrationJson(const service::C2bRegistration& r) {
 }
 
 void Register(const Caller& caller, ApiContext& ctx, net::Reply reply) {
-    service::RegisterC2bAsync(DepsFor(ctx), caller.agency_id, caller.email,
+    auto deps = DepsFor(ctx, caller.agency_id);
+    if (!deps) return reply(ErrorResponse(deps.error()));
+    service::RegisterC2bAsync(*deps, caller.agency_id, caller.email,
                               [reply = std::move(reply)](core::Result<service::C2bRegistration> out) {
                                   if (!out) return reply(ErrorResponse(out.error()));
                                   reply(Ok(RegistrationJson(*out)));

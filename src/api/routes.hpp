@@ -24,10 +24,10 @@ void RegisterUserRoutes(net::Router& router, ApiContext& ctx);         // user_r
 void RegisterHooksRoutes(net::Router& router, ApiContext& ctx);        // hooks_routes.cpp: C2B settings, register
 void RegisterRentRollRoutes(net::Router& router, ApiContext& ctx);     // rent_roll_routes.cpp: the month's rent roll
 void RegisterAccountRoutes(net::Router& router, ApiContext& ctx);      // account_routes.cpp: the agency's own paybill
-void RegisterC2bRoutes(net::Router& router, ApiContext& ctx);          // c2b_routes.cpp: confirmation, validation, unmatched
-void RegisterAuthRoutes(net::Router& router, ApiContext& ctx);            // auth_routes.cpp
-void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx);           // lease_routes.cpp
-void RegisterStkRoutes(net::Router& router, ApiContext& ctx);             // stk_routes.cpp
+void RegisterC2bRoutes(net::Router& router, ApiContext& ctx);    // c2b_routes.cpp: confirmation, validation, unmatched
+void RegisterAuthRoutes(net::Router& router, ApiContext& ctx);   // auth_routes.cpp
+void RegisterLeaseRoutes(net::Router& router, ApiContext& ctx);  // lease_routes.cpp
+void RegisterStkRoutes(net::Router& router, ApiContext& ctx);    // stk_routes.cpp
 void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx);     // transaction_routes.cpp
 void RegisterPayRoutes(net::Router& router, ApiContext& ctx);             // pay_routes.cpp (tenant page)
 void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx);       // simulator_routes.cpp

@@ -51,6 +51,13 @@ int Register(int64_t agency_id) {
         std::cerr << "haven-mpesa c2b register: no agency with id " << agency_id << "\n";
         return 1;
     }
+    // An agency's own account has sealed Daraja keys the running gateway holds the master key for: it registers there.
+    if (auto own = (*store)->FindMpesaAccount(agency_id); own && !own->shortcode.empty()) {
+        std::cerr << "haven-mpesa c2b register: " << agency->name
+                  << " has its own M-Pesa account: register its URLs from the Paybill page or POST "
+                     "/api/v1/c2b/register\n";
+        return 1;
+    }
     net::Runtime runtime(2, 1);
     runtime.Start();
     net::TlsOptions tls;

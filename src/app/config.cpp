@@ -154,21 +154,6 @@ core::Result<Config> LoadConfig(const Env& env) {
         }
         c.db_group_commit = (*v == "1" || *v == "true");
     }
-    // merge: hooks reads the same C2B variables; keep one.
-    if (auto v = get("MPESA_C2B_RESPONSE_TYPE")) {
-        if (*v != "Completed" && *v != "Cancelled") {
-            return tl::unexpected(Bad("MPESA_C2B_RESPONSE_TYPE", "Completed or Cancelled", v));
-        }
-        c.c2b_response_type = *v;
-    }
-    for (auto [var, out] : {std::pair<const char*, bool*>{"C2B_VALIDATION", &c.c2b_validation},
-                            std::pair<const char*, bool*>{"C2B_REJECT_UNKNOWN", &c.c2b_reject_unknown}}) {
-        if (auto v = get(var)) {
-            if (*v != "0" && *v != "1" && *v != "true" && *v != "false") return tl::unexpected(Bad(var, "1 or 0", v));
-            *out = (*v == "1" || *v == "true");
-        }
-    }
-
     if (auto key = get("MASTER_KEY")) {
         if (!service::SecretBox::FromHex(*key)) {
             return tl::unexpected(Bad("MASTER_KEY", "64 hex characters (32 bytes, e.g. openssl rand -hex 32)"));

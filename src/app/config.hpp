@@ -40,10 +40,6 @@ struct Config {
     std::string cert_path;            // MPESA_CERT_PATH: Safaricom's certificate (PEM) for SecurityCredential
     std::string security_credential;  // MPESA_SECURITY_CREDENTIAL: ready-made, wins over the password
     std::string b2c_shortcode;        // MPESA_B2C_SHORTCODE (600000 in simulator mode, else MPESA_SHORTCODE)
-    // C2B settings' env defaults for an agency without its own (merge: hooks owns these; same names and defaults)
-    std::string c2b_response_type = "Completed";  // MPESA_C2B_RESPONSE_TYPE: Completed | Cancelled
-    bool c2b_validation = false;                  // C2B_VALIDATION
-    bool c2b_reject_unknown = false;              // C2B_REJECT_UNKNOWN
     std::string database_url;
     // Agencies' own M-Pesa secrets are sealed with this key (MASTER_KEY, 64 hex characters). Empty outside
     // simulator mode: agencies cannot store an account of their own. In simulator mode without MASTER_KEY, the

@@ -194,9 +194,6 @@ core::Result<void> Gateway::Start() {
     settings.invite_ttl_seconds = c.invite_ttl_hours * 3600;
     settings.simulator_url = s.simulator ? s.simulator->BaseUrl() : "";
     settings.till_number = c.party_b;
-    settings.c2b_response_type = c.c2b_response_type;
-    settings.c2b_validation = c.c2b_validation;
-    settings.c2b_reject_unknown = c.c2b_reject_unknown;
     s.hash_gate = std::make_unique<service::HashGate>(c.hash_concurrency, c.hash_queue);
     service::LoginThrottleSettings throttle;
     throttle.address_max_failures = c.login_ip_max_failures;

@@ -23,6 +23,12 @@ Result<storage::C2bSettings> C2bSettingsOf(storage::Store& store, int64_t agency
 Result<C2bTarget> C2bTargetFor(const C2bRegisterDeps& deps, int64_t agency_id) {
     auto settings = C2bSettingsOf(deps.store, agency_id, deps.defaults);
     if (!settings) return core::Fail(settings.error());
+    auto own = deps.store.FindMpesaAccount(agency_id);
+    if (!own && own.error().code != core::ErrorCode::kNotFound) return core::Fail(own.error());
+    if (own && !own->shortcode.empty()) {
+        const bool till = own->transaction_type == "CustomerBuyGoodsOnline" && !own->till_number.empty();
+        return C2bTarget{till ? own->till_number : own->shortcode, *settings};
+    }
     return C2bTarget{deps.install_shortcode, *settings};
 }
 

@@ -3,6 +3,7 @@
 // built from PUBLIC_BASE_URL, a refusal before Daraja is asked when a URL carries a word Daraja rejects, the call,
 // and the registration recorded. Depends on interfaces only (Store, DarajaClient).
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/error.hpp"
@@ -20,6 +21,7 @@ struct C2bRegisterDeps {
     std::string callback_secret;    // in the path of both URLs
     std::string install_shortcode;  // MPESA_SHORTCODE
     storage::C2bSettings defaults;  // MPESA_C2B_VERSION, MPESA_C2B_RESPONSE_TYPE, C2B_VALIDATION, C2B_REJECT_UNKNOWN
+    std::shared_ptr<daraja::DarajaClient> keep_alive;  // owns `daraja` when it is an agency's own client
 };
 
 /// The agency's C2B settings: its mpesa_accounts row, or the install's defaults when it has none.
@@ -31,8 +33,8 @@ struct C2bTarget {
     std::string shortcode;
     storage::C2bSettings settings;
 };
-/// The one place that decides the shortcode and version an agency registers with. For now every agency uses the
-/// install's MPESA_SHORTCODE (per-agency M-Pesa accounts redirect this).
+/// The one place that decides the shortcode and version an agency registers with: the shortcode of the agency's own
+/// M-Pesa account (its till for a Buy Goods account), else the install's MPESA_SHORTCODE.
 Result<C2bTarget> C2bTargetFor(const C2bRegisterDeps& deps, int64_t agency_id);
 
 /// The URLs Daraja is given, in full (secret included) and as they may be shown or stored (secret "****").

@@ -6,6 +6,7 @@
 #include "core/hex.hpp"
 #include "core/phone.hpp"
 #include "core/time.hpp"
+#include "service/c2b_register.hpp"
 
 namespace haven::service {
 
@@ -125,10 +126,15 @@ core::Result<C2bRecordOutcome> RecordC2bPayment(storage::Store& store, const C2b
         return core::Fail(ErrorCode::kValidation,
                           "BusinessShortCode " + input.business_shortcode + " belongs to no agency");
     }
-    auto match = MatchC2b(store, **agency, input);
+    return RecordC2bPaymentFor(store, **agency, input, origin);
+}
+
+core::Result<C2bRecordOutcome> RecordC2bPaymentFor(storage::Store& store, int64_t agency_id,
+                                                   const C2bPaymentInput& input, const std::string& origin) {
+    auto match = MatchC2b(store, agency_id, input);
     if (!match) return core::Fail(match.error());
     storage::C2bPayment row;
-    row.agency_id = **agency;
+    row.agency_id = agency_id;
     row.trans_id = input.trans_id;
     row.transaction_type = input.transaction_type;
     row.business_shortcode = input.business_shortcode;
@@ -163,29 +169,20 @@ core::Result<C2bRecordOutcome> RecordC2bPayment(storage::Store& store, const C2b
     return out;
 }
 
-core::Result<storage::C2bAgencySettings> C2bSettingsFor(storage::Store& store, int64_t agency_id,
-                                                        const C2bConfig& config) {
-    auto row = store.ReadC2bAgencySettings(agency_id);
-    if (!row) return core::Fail(row.error());
-    if (row->found) return row;
-    storage::C2bAgencySettings defaults;
-    defaults.response_type = config.response_type;
-    defaults.validation = config.validation;
-    defaults.reject_unknown = config.reject_unknown;
-    return defaults;
+core::Result<storage::C2bSettings> C2bSettingsFor(storage::Store& store, int64_t agency_id, const C2bConfig& config) {
+    return C2bSettingsOf(store, agency_id, config.defaults);  // the one reader of the settings (c2b_register.hpp)
 }
 
 core::Result<bool> DecideC2bValidation(storage::Store& store, const C2bPaymentInput& input, const C2bConfig& config) {
     auto agency = store.FindC2bRouteAgency(input.business_shortcode, config.global_shortcode, config.global_till);
     if (!agency) return core::Fail(agency.error());
-    storage::C2bAgencySettings settings;
+    storage::C2bSettings settings;
     if (*agency) {
         auto found = C2bSettingsFor(store, **agency, config);
         if (!found) return core::Fail(found.error());
         settings = *found;
     } else {
-        settings.validation = config.validation;
-        settings.reject_unknown = config.reject_unknown;
+        settings = config.defaults;
     }
     if (!settings.validation || !settings.reject_unknown) return true;
     if (!*agency) return false;

@@ -39,9 +39,7 @@ core::Result<C2bPaymentInput> ParseC2bBody(const nlohmann::json& body);
 struct C2bConfig {
     std::string global_shortcode;
     std::string global_till;
-    std::string response_type = "Completed";  // MPESA_C2B_RESPONSE_TYPE
-    bool validation = false;                  // C2B_VALIDATION
-    bool reject_unknown = false;              // C2B_REJECT_UNKNOWN
+    storage::C2bSettings defaults;  // an agency without its own C2B settings (MPESA_C2B_*, C2B_VALIDATION, ...)
 };
 
 /// How a payment found its lease (or did not).
@@ -64,9 +62,13 @@ struct C2bRecordOutcome {
 core::Result<C2bRecordOutcome> RecordC2bPayment(storage::Store& store, const C2bPaymentInput& input,
                                                 const C2bConfig& config, const std::string& origin = "confirmation");
 
+/// The same for a payment whose agency is already known (a statement line the agency imported): matches and records
+/// it once per TransID, and opens the needs-review item of an unmatched one.
+core::Result<C2bRecordOutcome> RecordC2bPaymentFor(storage::Store& store, int64_t agency_id,
+                                                   const C2bPaymentInput& input, const std::string& origin);
+
 /// The agency's C2B settings: its mpesa_accounts row, else the env defaults.
-core::Result<storage::C2bAgencySettings> C2bSettingsFor(storage::Store& store, int64_t agency_id,
-                                                        const C2bConfig& config);
+core::Result<storage::C2bSettings> C2bSettingsFor(storage::Store& store, int64_t agency_id, const C2bConfig& config);
 
 /// The validation decision: true = accept. Rejects only when the agency answers validation, rejects unknown
 /// accounts, and the account matches no active lease (nor, v1, exactly one by phone).

@@ -13,6 +13,7 @@
 #include "core/hex.hpp"
 #include "core/statement.hpp"
 #include "core/time.hpp"
+#include "service/c2b_service.hpp"
 
 namespace haven::service {
 
@@ -360,22 +361,24 @@ Result<RecordFindingResult> RecordFinding(storage::Store& store, const RecordFin
     const size_t dash = other.find(" - ");
     RecordFindingResult out;
     auto unit = store.Atomically([&](storage::Store& s) -> Result<void> {
-        // merge: c2b — service::RecordC2bPayment(store, C2bPaymentInput, origin "statement") after the merge.
-        storage::Store::StatementC2bPayment p;
-        p.agency_id = input.agency_id;
+        // Recorded and matched exactly as a C2B confirmation would have been (an unmatched one joins the queue).
+        C2bPaymentInput p;
+        p.transaction_type = "Pay Bill";
         p.trans_id = finding->receipt;
         p.bill_ref_number = row.value("accountNo", "");
         p.amount = row.value("paidIn", int64_t{0});
-        p.msisdn = dash == std::string::npos ? other : other.substr(0, dash);
+        p.msisdn = dash == std::string::npos ? other : other.substr(0, dash);  // masked as exported
         p.payer_name = dash == std::string::npos ? "" : other.substr(dash + 3);
         p.trans_time = core::DarajaTimestamp(*completed);
         p.completed_at = core::IsoUtc(*completed);
-        auto recorded = s.InsertStatementC2bPayment(p);
+        p.business_shortcode = row.value("shortcode", "");
+        p.api_version = 2;  // a masked number, as v2 sends it: no phone-hash fallback
+        auto recorded = RecordC2bPaymentFor(s, input.agency_id, p, "statement");
         if (!recorded) return Fail(recorded.error());
-        out.transaction_id = recorded->transaction_id;
-        out.lease_id = recorded->lease_id;
+        out.transaction_id = recorded->payment.id;
+        out.lease_id = recorded->payment.lease_id;
         auto resolved = s.ResolveReconciliationFinding(input.agency_id, input.import_id, input.finding_id, "recorded",
-                                                       input.actor, recorded->transaction_id);
+                                                       input.actor, recorded->payment.id);
         if (!resolved) return Fail(resolved.error());
         out.finding = std::move(*resolved);
         return {};

@@ -264,7 +264,6 @@ class SqlStore final : public Store {
                                          const std::string& resolved_by) override;
     Result<C2bPayment> LinkC2bRefund(int64_t agency_id, int64_t id, int64_t transfer_id,
                                      const std::string& resolved_by) override;
-    Result<C2bAgencySettings> ReadC2bAgencySettings(int64_t agency_id) override;
     Result<int64_t> BackfillLeaseKeys() override;
     // --- reconciliation --- (sql/reconciliation.cpp)
     Result<std::vector<ReceiptRecord>> FindReceiptRecords(int64_t agency_id,
@@ -288,7 +287,6 @@ class SqlStore final : public Store {
                                                                const std::string& resolution,
                                                                const std::string& resolved_by,
                                                                std::optional<int64_t> transaction_id) override;
-    Result<RecordedC2bPayment> InsertStatementC2bPayment(const StatementC2bPayment& payment) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

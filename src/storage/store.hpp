@@ -13,8 +13,8 @@
 
 #include "core/error.hpp"
 #include "core/models.hpp"
-#include "storage/c2b_settings.hpp"
 #include "core/rent_roll.hpp"
+#include "storage/c2b_settings.hpp"
 #include "storage/mpesa_account.hpp"
 #include "storage/session_records.hpp"
 
@@ -353,15 +353,6 @@ struct C2bFilter {
 struct LeaseMatch {
     std::optional<int64_t> lease_id;
     int64_t count = 0;
-};
-
-/// C2B settings as validation reads them (mpesa_accounts' c2b_* columns; `found` false: the agency has no row).
-struct C2bAgencySettings {
-    bool found = false;
-    int version = 2;
-    std::string response_type = "Completed";
-    bool validation = false;
-    bool reject_unknown = false;
 };
 
 class Store {
@@ -819,8 +810,6 @@ class Store {
     /// review item. kConflict when it is not unmatched any more.
     virtual Result<C2bPayment> LinkC2bRefund(int64_t agency_id, int64_t id, int64_t transfer_id,
                                              const std::string& resolved_by) = 0;
-    /// The c2b_* columns of the agency's mpesa_accounts row (found = false without one).
-    virtual Result<C2bAgencySettings> ReadC2bAgencySettings(int64_t agency_id) = 0;
     /// Fills leases.account_key and phone_hash where they are NULL (after Migrate); returns how many rows.
     virtual Result<int64_t> BackfillLeaseKeys() = 0;
 
@@ -907,27 +896,6 @@ class Store {
                                                                        const std::string& resolution,
                                                                        const std::string& resolved_by,
                                                                        std::optional<int64_t> transaction_id) = 0;
-    // merge: c2b — until service::RecordC2bPayment exists, a statement line is recorded as a C2B payment here.
-    struct StatementC2bPayment {
-        int64_t agency_id = 0;
-        std::string trans_id;
-        std::string transaction_type = "Pay Bill";
-        std::string business_shortcode;
-        std::string bill_ref_number;
-        int64_t amount = 0;
-        std::string msisdn;  // the statement's Other Party Info number, masked as exported
-        std::string payer_name;
-        std::string trans_time;    // yyyyMMddHHmmss, Nairobi
-        std::string completed_at;  // ISO-8601 UTC
-    };
-    struct RecordedC2bPayment {
-        int64_t transaction_id = 0;
-        std::optional<int64_t> lease_id;  // the lease whose account reference equals the A/C No. (any case)
-        std::optional<core::Payment> payment;
-    };
-    /// Inserts a transaction id (kind c2b), the C2B payment (origin statement) and, when a lease of the agency has
-    /// the account reference, its payment. kConflict when the receipt is already recorded.
-    virtual Result<RecordedC2bPayment> InsertStatementC2bPayment(const StatementC2bPayment& payment) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

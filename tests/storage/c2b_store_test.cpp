@@ -200,9 +200,13 @@ TEST_P(C2bStore, AShortcodeRoutesToItsAgency) {
     EXPECT_EQ(*routed, agency_a_);
     EXPECT_EQ(*store_->FindC2bRouteAgency("123456", "600996", "123456"), agency_a_);
     EXPECT_FALSE(*store_->FindC2bRouteAgency("777777", "600996", ""));
-    auto settings = store_->ReadC2bAgencySettings(agency_a_);
-    ASSERT_TRUE(settings);
-    EXPECT_FALSE(settings->found);
+    // An agency's own paybill routes to it; the global one still goes to the first agency without its own.
+    MpesaAccount own;
+    own.agency_id = agency_b_;
+    own.shortcode = "555555";
+    ASSERT_TRUE(store_->UpsertMpesaAccount(own));
+    EXPECT_EQ(*store_->FindC2bRouteAgency("555555", "600996", ""), agency_b_);
+    EXPECT_EQ(*store_->FindC2bRouteAgency("600996", "600996", ""), agency_a_);
 }
 
 TEST_P(C2bStore, LeasesWithoutKeysGetThemWhenTheStoreStarts) {

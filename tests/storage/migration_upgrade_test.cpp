@@ -47,8 +47,9 @@ class MigrationUpgradeTest : public ::testing::TestWithParam<std::string> {
 
     /// Builds the previous release's schema with its rows; returns the store URL.
     std::string OldDatabase() {
-        std::string script = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                             "applied_at TEXT NOT NULL);\n";
+        std::string script =
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_at TEXT NOT NULL);\n";
         for (const Migration& m : MigrationsFor(GetParam())) {
             if (m.version > kLastReleasedVersion) break;
             script += std::string(m.sql) + ";\nINSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +

@@ -248,26 +248,6 @@ Result<C2bPayment> SqlStore::LinkC2bRefund(int64_t agency_id, int64_t id, int64_
     });
 }
 
-Result<C2bAgencySettings> SqlStore::ReadC2bAgencySettings(int64_t agency_id) {
-    auto res = RunRead(
-        "SELECT c2b_version, c2b_response_type, c2b_validation, c2b_reject_unknown FROM mpesa_accounts "
-        "WHERE agency_id = ?",
-        {agency_id});
-    if (!res) return Fail(res.error());
-    C2bAgencySettings out;
-    if (res->rows.empty()) return out;
-    RowReader r(res->rows.front());
-    out.found = true;
-    out.version = static_cast<int>(r.Int());
-    out.response_type = r.Text();
-    const std::string validation = r.Text();
-    const std::string reject = r.Text();
-    // SQLite stores 0/1, PostgreSQL may hand back a boolean as t/f.
-    out.validation = validation == "1" || validation == "t" || validation == "true";
-    out.reject_unknown = reject == "1" || reject == "t" || reject == "true";
-    return out;
-}
-
 Result<int64_t> BackfillLeaseKeysOn(SqlConnection& c) {
     auto rows = c.Run(
         "SELECT id, account_reference, phone_number FROM leases WHERE account_key IS NULL OR phone_hash IS NULL", {});

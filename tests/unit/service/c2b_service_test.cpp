@@ -145,9 +145,9 @@ TEST_F(C2bService, ValidationRejectsOnlyWhenTheAgencyRejectsUnknowns) {
     Lease("B4", "254711000222");
     auto in = ParseC2bBody(Fixture("c2b.validation.request.v1.json"));  // ACC001
     EXPECT_TRUE(*DecideC2bValidation(*store_, *in, config_));           // validation off
-    config_.validation = true;
+    config_.defaults.validation = true;
     EXPECT_TRUE(*DecideC2bValidation(*store_, *in, config_));  // on, but unknowns accepted
-    config_.reject_unknown = true;
+    config_.defaults.reject_unknown = true;
     EXPECT_FALSE(*DecideC2bValidation(*store_, *in, config_));
     in->bill_ref_number = "b 4";
     EXPECT_TRUE(*DecideC2bValidation(*store_, *in, config_));
