@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "capture.hpp"
+#include "core/hex.hpp"
 #include "service/totp.hpp"
 
 namespace haven::testing {
@@ -177,6 +178,73 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         EXPECT_EQ(Hit("POST", route, route + secret, UnknownResult()).status, 200) << route;
         EXPECT_EQ(Hit("POST", route, route, UnknownResult()).status, 401) << route;
     }
+
+    // The neutral twins of every Daraja-facing route: the secret is a path segment.
+    const std::string hook = "/hooks/daraja/" + gateway_->config().callback_secret + "/";
+    EXPECT_EQ(
+        Hit("POST", "/hooks/daraja/{secret}/callback", hook + "callback", StkCallback("ws_CO_unknown_3", 1032)).status,
+        200);
+    for (const std::string tail : {"b2c/result", "b2c/timeout", "reversal/result", "reversal/timeout", "balance/result",
+                                   "balance/timeout", "transaction-status/result", "transaction-status/timeout"}) {
+        EXPECT_EQ(Hit("POST", "/hooks/daraja/{secret}/" + tail, hook + tail, UnknownResult()).status, 200) << tail;
+    }
+
+    // --- C2B (paybill): validation, confirmation, the unmatched queue, assign and refund
+    auto c2b = [&](const std::string& trans_id, const std::string& account, const std::string& msisdn) {
+        return json{{"TransactionType", "Pay Bill"},
+                    {"TransID", trans_id},
+                    {"TransTime", "20261201170512"},
+                    {"TransAmount", "100.00"},
+                    {"BusinessShortCode", gateway_->config().shortcode},
+                    {"BillRefNumber", account},
+                    {"InvoiceNumber", ""},
+                    {"OrgAccountBalance", "25.00"},
+                    {"ThirdPartyTransID", ""},
+                    {"MSISDN", msisdn},
+                    {"FirstName", "John"},
+                    {"MiddleName", ""},
+                    {"LastName", ""}};
+    };
+    const std::string payer_hash = core::Sha256Hex("254799000111");  // no lease has this number
+    for (const std::string route : {"/api/v1/mpesa/c2b/validation", "/api/v1/mpesa/c2b/confirmation"}) {
+        EXPECT_EQ(Hit("POST", route, route + secret, c2b("UAA0000001", "NO-SUCH-UNIT", "2547 ***** 149")).status, 200)
+            << route;
+    }
+    for (const std::string tail : {"c2b/validation", "c2b/confirmation"}) {
+        EXPECT_EQ(
+            Hit("POST", "/hooks/daraja/{secret}/" + tail, hook + tail, c2b("UAA0000002", "NO-SUCH-UNIT", payer_hash))
+                .status,
+            200)
+            << tail;
+    }
+    const std::string unmatched = "/api/v1/c2b/unmatched";
+    auto queue = Hit("GET", unmatched, unmatched, nullptr, admin);
+    ASSERT_EQ(queue.status, 200) << queue.body.dump();
+    int64_t masked_id = 0;
+    int64_t hashed_id = 0;
+    for (const auto& item : queue.body["data"]["items"]) {
+        if (item["mpesaReceiptNumber"] == "UAA0000001") masked_id = item["id"];
+        if (item["mpesaReceiptNumber"] == "UAA0000002") hashed_id = item["id"];
+    }
+    ASSERT_GT(masked_id, 0) << queue.body.dump();
+    ASSERT_GT(hashed_id, 0) << queue.body.dump();
+    auto capture_lease = Hit("POST", "/api/v1/leases", "/api/v1/leases",
+                             {{"tenantName", "Capture Tenant"},
+                              {"phoneNumber", "0711000111"},
+                              {"unit", "CAP1"},
+                              {"monthlyRent", 1000},
+                              {"accountReference", "CAP1"}},
+                             admin);
+    ASSERT_EQ(capture_lease.status, 201) << capture_lease.body.dump();
+    const std::string assign = "/api/v1/c2b/payments/{id}/assign";
+    EXPECT_EQ(Hit("POST", assign, "/api/v1/c2b/payments/" + std::to_string(masked_id) + "/assign",
+                  {{"leaseId", capture_lease.body["data"]["id"]}}, admin)
+                  .status,
+              200);
+    const std::string refund = "/api/v1/c2b/payments/{id}/refund";
+    auto refunded = Hit("POST", refund, "/api/v1/c2b/payments/" + std::to_string(hashed_id) + "/refund",
+                        {{"phoneNumber", "0799000111"}}, admin);
+    EXPECT_LT(refunded.status, 300) << refunded.body.dump();
 
     // --- transactions
     const std::string list = "/api/v1/mpesa/transactions";

@@ -126,7 +126,9 @@ TEST_F(AuditLeases, BadEditsAreRefusedAndChangeNothing) {
     EXPECT_EQ(Api("PATCH", path, {{"unit", "C2"}}, Login("admin@b.test")).status, 404) << "another agency's lease";
     EXPECT_EQ(Api("GET", path, nullptr, token).body["data"]["unit"], "B4");
     for (const auto& row : History(token, id)) {
-        if (row["action"] == "lease.update") EXPECT_NE(row["outcome"], "success") << row.dump();
+        if (row["action"] == "lease.update") {
+            EXPECT_NE(row["outcome"], "success") << row.dump();
+        }
     }
 }
 

@@ -165,13 +165,7 @@ Result<ApplyResult> SqlStore::SettleStkById(int64_t agency_id, int64_t id, const
         if (!result.applied) return result;
         const core::StkTransaction& tx = result.transaction;
         if (tx.lease_id) {
-            auto payment = One<core::Payment>(
-                c.Run(Cat({"INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, "
-                           "phone_number, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
-                           kPaymentCols}),
-                      {tx.agency_id, *tx.lease_id, tx.id, tx.paid_amount.value_or(tx.amount),
-                       OptText(outcome.mpesa_receipt_number), tx.phone_number, now}),
-                ReadPayment, "payment");
+            auto payment = InsertStkPayment(c, tx, outcome.mpesa_receipt_number, now);
             if (!payment) return Fail(payment.error());
             result.payment = std::move(*payment);
         }

@@ -120,6 +120,11 @@ inline const QueryTable<BalanceCheck> kBalanceTable{"balance_checks", kBalanceCo
 inline const QueryTable<StatusQuery> kStatusQueryTable{"status_queries", kStatusQueryCols, ReadStatusQuery,
                                                        "status query", "transaction_status = ?"};
 
+/// The payment of a lease a successful STK push makes (tx.lease_id set), paid now: ApplyStkOutcome and a push
+/// settled from a statement line write it the same way.
+Result<core::Payment> InsertStkPayment(SqlConnection& c, const core::StkTransaction& tx, const std::string& receipt,
+                                       const std::string& now);
+
 template <class T, class RunFn>
 Result<T> SetQueryIds(RunFn&& run, const QueryTable<T>& q, int64_t id, const std::string& originator_conversation_id,
                       const std::string& conversation_id) {

@@ -81,6 +81,17 @@ Result<std::vector<core::StkTransaction>> SqlStore::ListStkAwaitingIds(const std
         ReadStk);
 }
 
+Result<core::Payment> InsertStkPayment(SqlConnection& c, const core::StkTransaction& tx, const std::string& receipt,
+                                       const std::string& now) {
+    return One<core::Payment>(
+        c.Run(Cat({"INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, "
+                   "phone_number, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                   kPaymentCols}),
+              {tx.agency_id, *tx.lease_id, tx.id, tx.paid_amount.value_or(tx.amount), OptText(receipt), tx.phone_number,
+               now}),
+        ReadPayment, "payment");
+}
+
 Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, const StkOutcome& outcome) {
     if (outcome.status == core::TxStatus::kPending) {
         return Fail(ErrorCode::kValidation, "an STK outcome must be SUCCESS or FAILED");
@@ -110,13 +121,7 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
         if (!result.applied) return result;
         const core::StkTransaction& tx = result.transaction;
         if (outcome.status == core::TxStatus::kSuccess && tx.lease_id) {
-            auto payment = One<core::Payment>(
-                c.Run(Cat({"INSERT INTO payments (agency_id, lease_id, transaction_id, amount, mpesa_receipt_number, "
-                           "phone_number, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING ",
-                           kPaymentCols}),
-                      {tx.agency_id, *tx.lease_id, tx.id, tx.paid_amount.value_or(tx.amount),
-                       OptText(outcome.mpesa_receipt_number), tx.phone_number, now}),
-                ReadPayment, "payment");
+            auto payment = InsertStkPayment(c, tx, outcome.mpesa_receipt_number, now);
             if (!payment) return Fail(payment.error());
             result.payment = std::move(*payment);
         }

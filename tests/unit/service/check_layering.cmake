@@ -1,7 +1,8 @@
 # service/ and the Daraja interface build without HTTP, sockets or Beast (STYLE.md P4: the service compiles and
 # is tested without Beast). Run by ctest as service_layering:
 #   cmake -DSRC=<repo>/src -DSERVICE_LINKS=<haven_service's link closure, comma-separated> -P check_layering.cmake
-# Fails when a file under src/service, or a Daraja file other than the HTTP client, includes Beast, Asio's
+# Fails when a file under src/service, or a Daraja file other than the HTTP client and its per-account registry
+# (haven_daraja_http), includes Beast, Asio's
 # networking (ip/ssl/sockets) or net/; or when haven_service links haven_net or haven_daraja_http.
 cmake_minimum_required(VERSION 3.20)
 if(NOT SRC)
@@ -10,7 +11,7 @@ endif()
 
 file(GLOB service_files ${SRC}/service/*.hpp ${SRC}/service/*.cpp)
 file(GLOB daraja_files ${SRC}/daraja/*.hpp ${SRC}/daraja/*.cpp)
-list(FILTER daraja_files EXCLUDE REGEX "/http_daraja_client\\.(hpp|cpp)$")
+list(FILTER daraja_files EXCLUDE REGEX "/(http_daraja_client|account_clients)\\.(hpp|cpp)$")  # haven_daraja_http
 set(checked ${service_files} ${daraja_files})
 list(LENGTH checked checked_count)
 if(checked_count LESS 10)
