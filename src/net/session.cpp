@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 
 #include "net/server_impl.hpp"
 #include "net/target.hpp"
@@ -18,6 +19,35 @@ constexpr size_t kDrainMaxBytes = 16 * 1024 * 1024;
 constexpr size_t kHeaderLimit = 16 * 1024;
 /// The most any route may take through ServerOptions::body_limit_for (a statement upload asks for 32 MB).
 constexpr size_t kMaxRouteBodyBytes = size_t{64} * 1024 * 1024;
+/// Requests read under a route's larger body limit at once, in this process (beyond: 503 before the body is read).
+constexpr int kMaxLargeBodies = 4;
+
+/// One of the kMaxLargeBodies slots, held while the request is read and handled; given back when it goes.
+class LargeBodySlot {
+  public:
+    LargeBodySlot() = default;
+    LargeBodySlot(const LargeBodySlot&) = delete;
+    LargeBodySlot& operator=(const LargeBodySlot&) = delete;
+    ~LargeBodySlot() {
+        if (held_) InUse().fetch_sub(1);
+    }
+    bool Take() {
+        if (held_) return true;
+        if (InUse().fetch_add(1) >= kMaxLargeBodies) {
+            InUse().fetch_sub(1);
+            return false;
+        }
+        held_ = true;
+        return true;
+    }
+
+  private:
+    static std::atomic<int>& InUse() {
+        static std::atomic<int> in_use{0};
+        return in_use;
+    }
+    bool held_ = false;
+};
 
 Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {
     Request req;
@@ -96,6 +126,8 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
         // Beast checks a Content-Length against the limit while it parses the header, so the header is read under
         // the largest limit any route may have, and the route's own limit is applied right after it.
         size_t body_limit = s.options.max_body_bytes;
+        LargeBodySlot large_body;
+        bool too_many_large_bodies = false;
         parser.body_limit(s.options.body_limit_for ? std::max(body_limit, kMaxRouteBodyBytes) : body_limit);
         parser.header_limit(kHeaderLimit);
         co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -105,8 +137,20 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             const auto target = head.target();
             const size_t route_limit = s.options.body_limit_for(std::string_view(method.data(), method.size()),
                                                                 std::string_view(target.data(), target.size()));
-            if (route_limit > body_limit) body_limit = std::min(route_limit, kMaxRouteBodyBytes);
-            if (auto length = parser.content_length(); length && *length > body_limit) {
+            // A large body is read before the handler authenticates it, so only a request that carries credentials
+            // gets the route's larger limit, and only kMaxLargeBodies of them are read at once (bounded memory).
+            const bool credentials = head.find(bhttp::field::authorization) != head.end();
+            if (route_limit > body_limit && credentials) {
+                if (large_body.Take()) {
+                    body_limit = std::min(route_limit, kMaxRouteBodyBytes);
+                } else {
+                    too_many_large_bodies =
+                        parser.content_length().value_or(0) > s.options.max_body_bytes || parser.chunked();
+                }
+            }
+            if (too_many_large_bodies) {
+                ec = bhttp::error::body_limit;
+            } else if (auto length = parser.content_length(); length && *length > body_limit) {
                 ec = bhttp::error::body_limit;
             } else {
                 parser.body_limit(body_limit);  // a chunked body is counted against it as it arrives
@@ -120,7 +164,9 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             auto& msg = parser.get();
             const std::string request_id = NewRequestId();
             Response res =
-                ec == bhttp::error::body_limit
+                too_many_large_bodies ? Unparsed(s, core::ErrorCode::kUnavailable,
+                                                 "too many large uploads at once: try again in a moment", request_id)
+                : ec == bhttp::error::body_limit
                     ? Unparsed(s, core::ErrorCode::kPayloadTooLarge,
                                "request body is larger than " + std::to_string(body_limit) + " bytes", request_id)
                     : Unparsed(s, core::ErrorCode::kHeadersTooLarge, "request headers are too large", request_id);

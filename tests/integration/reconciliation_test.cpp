@@ -164,6 +164,9 @@ TEST_F(ReconciliationTest, AStatementLargerThanTheDefaultBodyLimitIsAccepted) {
     EXPECT_EQ(r.body["data"]["reconciliation"]["findingCount"], 4000);
     auto big_json = Api("POST", "/api/v1/leases", json{{"tenantName", std::string(200 * 1024, 'x')}}, token);
     EXPECT_EQ(big_json.status, 413);
+    // Without credentials the large limit does not apply: the body is refused before it is read, not after.
+    auto anonymous = Call("POST", gateway_->BaseUrl() + "/api/v1/reconciliations", csv, {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(anonymous.status, 413) << anonymous.body.dump();
 }
 
 }  // namespace
