@@ -119,15 +119,15 @@ TEST_F(Sessions, TotpLoginWithACodeComputedFromTheSecret) {
     EXPECT_EQ(step1.value("twoFactorRequired", false), true) << step1.dump();
     EXPECT_FALSE(step1.contains("token"));
     EXPECT_FALSE(step1.contains("refreshToken"));
-    // The enrolment used this step's code: the next step's is accepted (one step of drift).
-    auto done =
-        Api("POST", "/api/v1/auth/login/totp", {{"challenge", step1["challenge"]}, {"code", CodeFor(secret, 1)}});
+    // The enrolment used this step's code: the next step's is accepted (one step of drift). The code is computed
+    // once, so the replay below sends the very same code even when a step boundary passes in between.
+    const std::string next = CodeFor(secret, 1);
+    auto done = Api("POST", "/api/v1/auth/login/totp", {{"challenge", step1["challenge"]}, {"code", next}});
     ASSERT_EQ(done.status, 200) << done.body.dump();
     EXPECT_EQ(Api("GET", "/api/v1/auth/me", nullptr, done.body["data"]["token"]).status, 200);
     // The same code again (same step) is refused: a code is good once.
     auto again = LoginData("manager@a.test");
-    auto replay =
-        Api("POST", "/api/v1/auth/login/totp", {{"challenge", again["challenge"]}, {"code", CodeFor(secret, 1)}});
+    auto replay = Api("POST", "/api/v1/auth/login/totp", {{"challenge", again["challenge"]}, {"code", next}});
     EXPECT_EQ(replay.status, 401) << replay.body.dump();
 }
 
