@@ -52,7 +52,8 @@ void Validate(net::Request& req, ApiContext& ctx, net::Reply reply) {
     const service::C2bConfig config = C2bConfigFor(ctx);
     auto answered = std::make_shared<std::atomic<bool>>(false);
     if (ctx.runtime) {
-        ctx.runtime->PostAfter(kValidationDeadline, [reply, answered, config, trans_id = input->trans_id]() mutable {
+        // On the I/O thread: when the database is what is slow, every worker may be waiting on it.
+        ctx.runtime->OnIoAfter(kValidationDeadline, [reply, answered, config, trans_id = input->trans_id]() mutable {
             if (answered->exchange(true)) return;
             const bool accept = config.defaults.response_type != "Cancelled";
             spdlog::warn("validation.c2b {}: no answer from the database within {} ms, answered {} (ResponseType {})",

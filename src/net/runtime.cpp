@@ -83,6 +83,13 @@ void Runtime::Stop() {
 
 void Runtime::Post(std::function<void()> fn) { asio::post(impl_->pool, Guarded(std::move(fn))); }
 
+void Runtime::OnIoAfter(std::chrono::milliseconds delay, std::function<void()> fn) {
+    auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
+    timer->async_wait([timer, fn = Guarded(std::move(fn))](const boost::system::error_code& ec) {
+        if (!ec) fn();
+    });
+}
+
 void Runtime::PostAfter(std::chrono::milliseconds delay, std::function<void()> fn) {
     auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
     timer->async_wait([timer, impl = impl_.get(), fn = Guarded(std::move(fn))](const boost::system::error_code& ec) {

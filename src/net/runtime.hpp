@@ -27,6 +27,9 @@ class Runtime {
     void Post(std::function<void()> fn);
     /// Runs fn on the worker pool after delay (a steady_timer on the I/O thread).
     void PostAfter(std::chrono::milliseconds delay, std::function<void()> fn);
+    /// Runs fn on the I/O thread after delay: for a deadline that must fire even while every worker is busy
+    /// (fn must not block).
+    void OnIoAfter(std::chrono::milliseconds delay, std::function<void()> fn);
 
     struct Impl;
     Impl& impl() { return *impl_; }
