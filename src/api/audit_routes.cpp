@@ -3,6 +3,7 @@
 // The log is append-only: no route changes or removes a row (and the database refuses to, migration 011).
 #include <string_view>
 
+#include "api/csv.hpp"
 #include "api/dto.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
@@ -69,23 +70,6 @@ core::Result<Filter> ReadFilter(const net::Request& req, int64_t agency_id) {
     ReadPaging(req, v, f.limit, f.before_id);
     if (!v.ok()) return core::Fail(v.Finish());
     return f;
-}
-
-/// One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes doubled. A cell a
-/// spreadsheet would run as a formula (starting = + - @, or a tab or carriage return) gets a leading apostrophe,
-/// so an actor or a reason typed as "=HYPERLINK(...)" stays text when the export is opened.
-std::string CsvCell(std::string_view text) {
-    std::string cell;
-    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) cell = "'";
-    cell.append(text);
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-    std::string quoted = "\"";
-    for (char c : cell) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    quoted += '"';
-    return quoted;
 }
 
 void AppendCsvRow(std::string& out, const Record& r) {

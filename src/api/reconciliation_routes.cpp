@@ -10,6 +10,7 @@
 #include <streambuf>
 
 #include "api/accepts.hpp"
+#include "api/csv.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
@@ -184,20 +185,6 @@ net::Response Report(net::Request& req, const Caller& caller, ApiContext& ctx) {
         {"findings", std::move(list)},
         {"nextCursor", static_cast<int>(findings->size()) == filter->limit ? json(std::to_string(findings->back().id))
                                                                            : json(nullptr)}});
-}
-
-/// A CSV cell; text a spreadsheet would run as a formula gets a leading apostrophe (as the audit export does).
-std::string CsvCell(std::string_view text) {
-    std::string cell;
-    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) cell = "'";
-    cell.append(text);
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-    std::string quoted = "\"";
-    for (char c : cell) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    return quoted + "\"";
 }
 
 net::Response ReportCsv(net::Request& req, const Caller& caller, ApiContext& ctx) {

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "api/csv.hpp"
 #include "api/dto.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
@@ -106,29 +107,14 @@ json TotalsJson(const service::RentRollTotals& t) {
             {"late", t.late},       {"byStatus", std::move(counts)}};
 }
 
-/// One CSV cell (RFC 4180), with the audit export's guard: a cell a spreadsheet would run as a formula gets a
-/// leading apostrophe (a tenant named "=HYPERLINK(...)" stays text). Numbers are written as they are.
-std::string CsvText(std::string_view text) {
-    std::string cell;
-    if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) cell = "'";
-    cell.append(text);
-    if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
-    std::string quoted = "\"";
-    for (char c : cell) {
-        if (c == '"') quoted += '"';
-        quoted += c;
-    }
-    return quoted + '"';
-}
-
 void AppendCsvRow(std::string& out, const service::RentRollRow& row) {
     const json r = RowJson(row);
     const json& last = r["lastPayment"];
     const std::string cells[] = {std::to_string(row.lease.id),
-                                 CsvText(row.lease.tenant_name),
-                                 CsvText(row.lease.unit),
-                                 CsvText(row.lease.account_reference),
-                                 CsvText(row.lease.external_id),
+                                 CsvCell(row.lease.tenant_name),
+                                 CsvCell(row.lease.unit),
+                                 CsvCell(row.lease.account_reference),
+                                 CsvCell(row.lease.external_id),
                                  std::to_string(row.lease.monthly_rent),
                                  row.line.due_date,
                                  std::to_string(row.line.brought_forward),
