@@ -8,9 +8,9 @@ BUILD_PKGS=(
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libexpected-dev libgtest-dev libgmock-dev ccache
-  libzxcvbn-dev libcpp-jwt-dev
+  libzxcvbn-dev libcpp-jwt-dev libcurl4-openssl-dev libjs-chart.js
 )
-TEST_PKGS=(postgresql chromium curl clang-format)
+TEST_PKGS=(postgresql chromium curl clang-format python3-aiosmtpd)
 FUZZ_PKGS=(clang-14 libfuzzer-14-dev)
 
 want=("${BUILD_PKGS[@]}")

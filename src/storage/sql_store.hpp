@@ -288,6 +288,11 @@ class SqlStore final : public Store {
                                                                const std::string& resolved_by,
                                                                std::optional<int64_t> transaction_id) override;
 
+    // --- outbox ---
+    Result<OutboxEvent> InsertOutboxEvent(const OutboxEvent& event) override;
+    Result<int64_t> LatestOutboxEventId() override;
+    Result<int64_t> SkipOutboxEvents(int64_t after_id, int64_t up_to_id) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

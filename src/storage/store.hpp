@@ -16,6 +16,7 @@
 #include "core/rent_roll.hpp"
 #include "storage/c2b_settings.hpp"
 #include "storage/mpesa_account.hpp"
+#include "storage/outbox_records.hpp"
 #include "storage/session_records.hpp"
 
 namespace haven::storage {
@@ -896,6 +897,16 @@ class Store {
                                                                        const std::string& resolution,
                                                                        const std::string& resolved_by,
                                                                        std::optional<int64_t> transaction_id) = 0;
+
+    // --- outbox (issue 13) ---
+    /// Writes an event for the outbox to fan out (webhooks, receipts). Call it inside the unit of work of the
+    /// change it reports, so the event exists exactly when the change committed.
+    virtual Result<OutboxEvent> InsertOutboxEvent(const OutboxEvent& event) = 0;
+    /// The newest event's id (0 when there is none).
+    virtual Result<int64_t> LatestOutboxEventId() = 0;
+    /// Marks the PENDING events with after_id < id <= up_to_id DONE without fanning them out (the demo's seeded
+    /// history must not send receipts or webhooks); returns how many.
+    virtual Result<int64_t> SkipOutboxEvents(int64_t after_id, int64_t up_to_id) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
