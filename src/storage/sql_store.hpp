@@ -292,6 +292,12 @@ class SqlStore final : public Store {
     Result<OutboxEvent> InsertOutboxEvent(const OutboxEvent& event) override;
     Result<int64_t> LatestOutboxEventId() override;
     Result<int64_t> SkipOutboxEvents(int64_t after_id, int64_t up_to_id) override;
+    // --- analytics --- (sql/analytics.cpp)
+    Result<std::vector<CollectionSums>> SumCollections(int64_t agency_id, const std::vector<TimeSpan>& spans) override;
+    Result<std::vector<StkOutcomeCounts>> CountStkOutcomes(int64_t agency_id,
+                                                           const std::vector<TimeSpan>& spans) override;
+    Result<std::vector<std::vector<TransferSums>>> SumTransfers(int64_t agency_id,
+                                                                const std::vector<TimeSpan>& spans) override;
 
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is

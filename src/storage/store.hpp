@@ -907,6 +907,48 @@ class Store {
     /// Marks the PENDING events with after_id < id <= up_to_id DONE without fanning them out (the demo's seeded
     /// history must not send receipts or webhooks); returns how many.
     virtual Result<int64_t> SkipOutboxEvents(int64_t after_id, int64_t up_to_id) = 0;
+
+    // --- analytics ---
+    // Each call sums the agency's rows over a list of half-open spans of time [from, to) (ISO-8601 UTC instants as
+    // the store keeps them, "YYYY-MM-DDTHH:MM:SSZ": the caller makes them Nairobi days or months) in one statement of
+    // one index range aggregate per span (migration 022), and answers one entry per span, in the order given.
+    struct TimeSpan {
+        std::string from;
+        std::string to;
+    };
+    /// Payments (what tenants paid, before any refund) by completion time (payments.paid_at), per source.
+    struct CollectionSums {
+        int64_t stk_count = 0;
+        int64_t stk_amount = 0;
+        int64_t c2b_count = 0;
+        int64_t c2b_amount = 0;
+    };
+    virtual Result<std::vector<CollectionSums>> SumCollections(int64_t agency_id,
+                                                               const std::vector<TimeSpan>& spans) = 0;
+    /// STK pushes by creation time: how many are pending, succeeded and failed, and the failed ones with the
+    /// result codes a tenant causes (1032 cancelled, 1037 no answer from the phone, 1 insufficient funds, 2001 wrong
+    /// PIN); the rest of the failed ones are "other".
+    struct StkOutcomeCounts {
+        int64_t pending = 0;
+        int64_t succeeded = 0;
+        int64_t failed = 0;
+        int64_t cancelled = 0;
+        int64_t timed_out = 0;
+        int64_t insufficient_funds = 0;
+        int64_t wrong_pin = 0;
+    };
+    virtual Result<std::vector<StkOutcomeCounts>> CountStkOutcomes(int64_t agency_id,
+                                                                   const std::vector<TimeSpan>& spans) = 0;
+    /// B2C transfers and reversals by creation time, grouped by kind (b2c | reversal), type and status.
+    struct TransferSums {
+        std::string kind;
+        std::string type;
+        std::string status;
+        int64_t count = 0;
+        int64_t amount = 0;
+    };
+    virtual Result<std::vector<std::vector<TransferSums>>> SumTransfers(int64_t agency_id,
+                                                                        const std::vector<TimeSpan>& spans) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
