@@ -8,6 +8,7 @@ const kLinks = [
     { href: '/transactions.html', label: 'Transactions' },
     { href: '/leases.html', label: 'Leases' },
     { href: '/rent-roll.html', label: 'Rent roll', roles: ['admin', 'manager'] },
+    { href: '/analytics.html', label: 'Analytics' },
     { href: '/review.html', label: 'Needs review', badge: 'review' },
     { href: '/unmatched.html', label: 'Unmatched payments', roles: ['admin', 'manager'] },
     { href: '/reconciliation.html', label: 'Reconciliation' },
