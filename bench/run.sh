@@ -14,7 +14,8 @@
 # Knobs (env): BENCH_DURATION (8), BENCH_CONNECTIONS (64), BENCH_THREADS (1), BENCH_ROWS (100000),
 #   BENCH_PENDING_PERCENT (40: PENDING rows, one per settling callback), BENCH_STK_CONNECTIONS (256, also
 #   DARAJA_MAX_IN_FLIGHT), BENCH_SLOW_MS (500), BENCH_IDLE_CONNECTIONS (10000), BENCH_POLLERS (1000),
-#   BENCH_POLL_SECONDS (15), BENCH_SKIP_PG=1 (no PostgreSQL part), BENCH_SKIP_LOGINS=1, BENCH_SKIP_RECONCILE=1.
+#   BENCH_POLL_SECONDS (15), BENCH_SKIP_PG=1 (no PostgreSQL part), BENCH_SKIP_LOGINS=1, BENCH_SKIP_RECONCILE=1,
+#   BENCH_SKIP_ANALYTICS=1.
 set -euo pipefail
 
 BUILD_DIR="${1:-build}"
@@ -506,4 +507,9 @@ fi
 # === 9. Statement import, 100,000 rows (bench/reconcile.sh) ==========================================================
 if [ "${BENCH_SKIP_RECONCILE:-0}" != 1 ]; then
     "$HERE/reconcile.sh" "$BUILD_DIR" || log "statement import failed (see above)"
+fi
+
+# === 10. Analytics: 1,000,000 transactions, each /api/v1/analytics series (bench/analytics.sh, its own gateway) =====
+if [ "${BENCH_SKIP_ANALYTICS:-0}" != 1 ]; then
+    "$HERE/analytics.sh" "$BUILD_DIR" || log "analytics bench failed (see above)"
 fi
