@@ -413,6 +413,15 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("GET", roll, roll + "?status=paid&late=false&q=c", nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", roll, roll + "?month=2026-13", nullptr, admin).status, 400);
     EXPECT_EQ(Hit("GET", roll, roll, nullptr, viewer).status, 403);
+    // --- analytics (the payments above; every signed-in user reads the series, numbers in tests/storage and browser/)
+    for (const std::string series : {"collections", "stk", "transfers"}) {
+        const std::string route = "/api/v1/analytics/" + series;
+        EXPECT_EQ(Hit("GET", route, route + "?period=month", nullptr, viewer).status, 200);
+        EXPECT_EQ(Hit("GET", route, route + "?period=day", nullptr, admin).status, 200);
+        EXPECT_EQ(Hit("GET", route, route + "?period=week", nullptr, admin).status, 400);
+    }
+    EXPECT_EQ(Hit("GET", "/api/v1/analytics/arrears", "/api/v1/analytics/arrears?limit=3", nullptr, viewer).status, 200);
+    EXPECT_EQ(Hit("GET", "/api/v1/analytics/arrears", "/api/v1/analytics/arrears?limit=51", nullptr, viewer).status, 400);
     // --- sessions and two-factor login
     {
         auto fresh = Api("POST", login, {{"email", "manager@a.test"}, {"password", kPassword}});
