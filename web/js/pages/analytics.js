@@ -46,7 +46,7 @@ function chartsAvailable() {
 
 /** The table view of a figure: a toggle button (made once) and the table, replaced on every render. */
 function renderTable(figure, table) {
-    let box = figure.querySelector('.chart-table');
+    let box = document.getElementById(`${figure.id}-table`);  // after the figure, made on the first render
     if (!box) {
         box = el('div', { class: 'chart-table', id: `${figure.id}-table`, hidden: chartsAvailable() ? 'hidden' : null });
         const toggle = el('button', {
