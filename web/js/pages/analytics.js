@@ -245,7 +245,7 @@ function drawArrears(data) {
     renderFigure('arrears', {
         summary: data.leasesInArrears === 0
             ? `Nobody owes rent for ${data.month}.`
-            : `${data.leasesInArrears} leases owe ${formatKES(data.totalArrears)} for ${data.month}; the most: `
+            : `${data.leasesInArrears} ${data.leasesInArrears === 1 ? 'lease owes' : 'leases owe'} ${formatKES(data.totalArrears)} for ${data.month}; the most: `
                 + `${top.unit} (${top.tenantName}) with ${formatKES(top.balance)}${top.late ? ', late' : ''}.`,
         config: {
             type: 'bar',
