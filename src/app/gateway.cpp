@@ -302,6 +302,7 @@ std::string Gateway::BaseUrl() const {
 std::string Gateway::SimulatorUrl() const { return impl_->simulator ? impl_->simulator->BaseUrl() : ""; }
 const Config& Gateway::config() const { return impl_->config; }
 storage::Store& Gateway::store() { return *impl_->store; }
+sim::Simulator* Gateway::simulator() { return impl_->simulator.get(); }
 const net::Router& Gateway::router() const { return impl_->router; }
 api::ApiContext& Gateway::api_context() { return *impl_->ctx; }
 int Gateway::ReconcileNow() { return impl_->reconciler ? impl_->reconciler->RunOnce() : 0; }

@@ -13,6 +13,9 @@
 namespace haven::api {
 struct ApiContext;
 }  // namespace haven::api
+namespace haven::sim {
+class Simulator;
+}  // namespace haven::sim
 
 namespace haven::app {
 
@@ -32,6 +35,8 @@ class Gateway {
     std::string SimulatorUrl() const;  // "" outside simulator mode
     const Config& config() const;
     storage::Store& store();
+    /// The built-in simulator (simulator mode, between Start and Stop); nullptr otherwise.
+    sim::Simulator* simulator();
     const net::Router& router() const;
     /// What the routes were registered with (valid between Start and Stop): tests register extra routes with it.
     api::ApiContext& api_context();

@@ -5,12 +5,15 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "app/c2b_cli.hpp"
 #include "app/config.hpp"
+#include "app/demo_seed.hpp"
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
 #include "app/reconcile_cli.hpp"
@@ -83,8 +86,19 @@ int Serve(bool demo) {
         std::cerr << "haven-mpesa: " << started.error().message << "\n";
         return 1;
     }
-    if (demo) SeedDemoUsers(gateway.store());
     const auto& c = gateway.config();
+    std::optional<haven::app::DemoSeedResult> history;
+    if (demo) {
+        SeedDemoUsers(gateway.store());
+        // Six months of rent, failed prompts, paybill payments, refunds and a reversal (app/demo_seed.hpp), once.
+        auto seeded = haven::app::SeedDemoHistory(gateway.store(), gateway.simulator(), kDemoAgency, c.shortcode,
+                                                  std::chrono::system_clock::now());
+        if (seeded) {
+            history = *seeded;
+        } else {
+            spdlog::warn("demo history not seeded: {}", seeded.error().message);
+        }
+    }
     std::cout << "\n  Haven M-Pesa is running (" << c.environment << " mode)\n"
               << "  Dashboard:  " << gateway.BaseUrl() << "/\n"
               << "  API:        " << gateway.BaseUrl() << "/api/v1  (OpenAPI: /api/v1/openapi.json)\n";
@@ -95,6 +109,13 @@ int Serve(bool demo) {
     if (demo) {
         std::cout << "  Log in as:  admin@demo.haven / " << kDemoPassword
                   << "   (also manager@demo.haven, viewer@demo.haven)\n";
+        if (history) {
+            std::cout << "  Demo history: " << history->leases << " leases, " << history->transactions
+                      << " transactions from " << history->first_day << " to " << history->last_day
+                      << (history->seeded ? " (seeded now)" : " (seeded on an earlier start)") << "\n"
+                      << "                reconcile it: import " << gateway.SimulatorUrl()
+                      << "/sim/v1/statement.csv on the Reconciliation page (2 findings on purpose: docs/demo.md)\n";
+        }
     }
     if (c.jwt_secret_generated) std::cout << "  (JWT_SECRET not set: sessions end when the gateway stops)\n";
     std::cout << "  Stop with Ctrl+C\n" << std::endl;
@@ -180,7 +201,7 @@ int main(int argc, char** argv) {
     auto* serve = app.add_subcommand("serve",
                                      "Run the gateway (REST API, dashboard, callbacks). Settings come from "
                                      "the environment and .env: MPESA_ENVIRONMENT, MPESA_CONSUMER_KEY, ...");
-    serve->add_flag("--demo", demo, "Simulator mode only: create demo users (admin/manager/viewer@demo.haven)");
+    serve->add_flag("--demo", demo, "Simulator mode only: create demo users (admin/manager/viewer@demo.haven) and six months of demo history");
 
     haven::sim::SimulatorOptions sim_options;
     int64_t delay_ms = 1500;

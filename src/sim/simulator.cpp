@@ -273,3 +273,31 @@ std::string Simulator::CertificatePem() const { return impl_->core ? impl_->core
 std::string Simulator::TlsCertificateFile() const { return impl_->tls_cert_file; }
 
 }  // namespace haven::sim
+
+namespace haven::sim {
+
+void Simulator::SeedLedger(std::vector<LedgerEntry> entries) {
+    if (!impl_->core) return;
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const LedgerEntry& a, const LedgerEntry& b) { return a.time < b.time; });
+    std::lock_guard lock(impl_->core->mu);
+    Ledger& ledger = impl_->core->ledger;
+    for (LedgerEntry& e : entries) {
+        switch (e.kind) {
+            case EntryKind::kStk:
+            case EntryKind::kC2b:
+                ledger.Receive(std::move(e));
+                break;
+            case EntryKind::kB2c:
+                ledger.Pay(std::move(e));
+                break;
+            case EntryKind::kReversal: {
+                const std::string original = e.original_receipt;
+                ledger.Reverse(original, std::move(e));
+                break;
+            }
+        }
+    }
+}
+
+}  // namespace haven::sim

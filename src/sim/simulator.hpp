@@ -17,6 +17,8 @@
 
 namespace haven::sim {
 
+struct LedgerEntry;
+
 struct SimulatorOptions {
     // The control API (/sim/v1/) has no auth and moves simulated money, so Start refuses an address other
     // than loopback (127.0.0.0/8, ::1, localhost) unless allow_remote says the operator meant it.
@@ -94,6 +96,11 @@ class Simulator {
     std::string CertificatePem() const;  // X.509 certificate for SecurityCredential encryption
     /// PEM file of the certificate the HTTPS listener uses (trust it as the client's CA file); "" when plain HTTP.
     std::string TlsCertificateFile() const;
+    /// Adds completed transactions that happened before the simulator started (the demo's history, app/demo_seed),
+    /// oldest first, as STK, C2B, B2C and reversal would have: they are on the ledger and its statement. Call after
+    /// Start, before traffic (the ledger keeps its order of arrival); POST /sim/v1/reset forgets them. A separate
+    /// `haven-mpesa simulate` process has no way to receive them (no control endpoint).
+    void SeedLedger(std::vector<LedgerEntry> entries);
 
     struct Impl;
 

@@ -299,6 +299,13 @@ class SqlStore final : public Store {
     Result<std::vector<std::vector<TransferSums>>> SumTransfers(int64_t agency_id,
                                                                 const std::vector<TimeSpan>& spans) override;
 
+    // --- demo --- (sql/demo.cpp)
+    Result<std::optional<DemoSeed>> FindDemoSeed(int64_t agency_id) override;
+    Result<DemoSeed> InsertDemoSeed(const DemoSeed& seed) override;
+    Result<void> BackdateDemoTransaction(int64_t transaction_id, const std::string& created_at,
+                                         const std::string& completed_at) override;
+    Result<void> BackdateDemoLease(int64_t lease_id, const std::string& created_at) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

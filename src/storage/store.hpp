@@ -949,6 +949,26 @@ class Store {
     };
     virtual Result<std::vector<std::vector<TransferSums>>> SumTransfers(int64_t agency_id,
                                                                         const std::vector<TimeSpan>& spans) = 0;
+
+    // --- demo --- (sql/demo.cpp, migration 023)
+    // `serve --demo` writes its seeded history with the ordinary calls inside one unit of work, then moves the rows'
+    // times into the past with BackdateDemoTransaction, and records DemoSeed so a second start writes nothing.
+    struct DemoSeed {
+        int64_t agency_id = 0;
+        std::string history_until;  // ISO-8601 UTC: the "now" the history was generated for
+        int64_t transactions = 0;
+        std::string created_at;
+    };
+    /// The agency's marker; std::nullopt when it was never seeded.
+    virtual Result<std::optional<DemoSeed>> FindDemoSeed(int64_t agency_id) = 0;
+    /// kConflict when the agency already has one (two starts at once: one wins).
+    virtual Result<DemoSeed> InsertDemoSeed(const DemoSeed& seed) = 0;
+    /// Sets the times of one transaction (any kind) and of what it wrote: created_at on its row, its id row, its
+    /// timeline and its review items; updated_at and completed_at (when given) on its row, paid_at of its payment.
+    virtual Result<void> BackdateDemoTransaction(int64_t transaction_id, const std::string& created_at,
+                                                 const std::string& completed_at) = 0;
+    /// Sets a lease's created_at.
+    virtual Result<void> BackdateDemoLease(int64_t lease_id, const std::string& created_at) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.
