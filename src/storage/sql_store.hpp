@@ -293,6 +293,13 @@ class SqlStore final : public Store {
     Result<int64_t> LatestOutboxEventId() override;
     Result<int64_t> SkipOutboxEvents(int64_t after_id, int64_t up_to_id) override;
 
+    // --- alerts ---
+    Result<std::vector<AlertEvidence>> PushesWithoutCallback(const std::string& since,
+                                                             const std::string& accepted_before) override;
+    Result<std::vector<AlertEvidence>> FailingWebhookEndpoints(const std::string& failing_before) override;
+    Result<std::vector<ReviewItem>> LatestAlerts(std::optional<int64_t> agency_id, bool open_only) override;
+    Result<bool> HasOutboxEvent(const std::string& type, const std::string& subject_kind, int64_t subject_id) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).
