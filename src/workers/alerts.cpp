@@ -106,7 +106,8 @@ int Alerts::RunOnce() {
                 spdlog::error("alerts: {} not resolved: {}", item.id, resolved.error().message);
             }
         }
-        for (const auto& [agency_id, evidence] : cond.holding) {
+        for (const auto& [agency, evidence] : cond.holding) {
+            const int64_t agency_id = agency;  // captured by the unit of work below
             if (auto it = newest.find(agency_id); it != newest.end()) {
                 const auto& item = it->second;
                 if (item.status == "open") continue;

@@ -12,7 +12,7 @@ function alertNotice(alert) {
     const link = alert.code === 'webhooks_failing'
         ? el('a', { href: '/webhooks.html', text: 'Open Webhooks' })
         : el('a', { href: '/review.html', text: 'Open Needs review' });
-    return el('div', { class: 'notice notice-error', role: 'alert', 'data-alert': alert.code },
+    return el('div', { class: 'notice notice-error', 'data-alert': alert.code },
         el('p', {}, el('strong', { text: kAlertTitles[alert.code] || 'Alert' }),
             ` (since ${formatDateTime(alert.openedAt)})`),
         el('p', { text: alert.message }),

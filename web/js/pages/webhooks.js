@@ -232,7 +232,7 @@ function attemptsTable(attempts) {
             el('td', { text: a.statusCode === null || a.statusCode === undefined ? '—' : String(a.statusCode) }),
             el('td', { text: `${a.durationMs} ms` }),
             el('td', {}, a.error ? el('p', { class: 'field-error', text: a.error }) : null,
-                a.responseExcerpt ? el('pre', { class: 'key-value', text: a.responseExcerpt }) : null)))))));
+                a.responseExcerpt ? el('pre', { class: 'key-value', text: a.responseExcerpt }) : null))))));
 }
 
 async function openMessage(id) {
