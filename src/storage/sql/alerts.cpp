@@ -60,8 +60,9 @@ Result<std::vector<ReviewItem>> SqlStore::LatestAlerts(std::optional<int64_t> ag
         sql += " AND r.id = (SELECT MAX(n.id) FROM review_items n WHERE n.agency_id = r.agency_id "
                "AND n.reason_code = r.reason_code)";
     }
+    // One agency's open alerts are a handful; every agency's newest ones are at most two per agency.
     sql += " ORDER BY r.id DESC LIMIT ?";
-    params.emplace_back(int64_t{kMaxListLimit});
+    params.emplace_back(agency_id ? int64_t{kMaxListLimit} : int64_t{1000000});
     return Many<ReviewItem>(RunRead(sql, params), ReadReview);
 }
 
