@@ -50,7 +50,8 @@ afterEach(() => assertNoProblems(env.browser));
 async function push(token, amount) {
     const res = await env.gateway.api('POST', '/api/v1/mpesa/stk-push', {
         token, headers: { 'Idempotency-Key': `alert-${amount}-${Date.now()}` },
-        body: { phoneNumber: '0712345678', amount, accountReference: 'A1', transactionDesc: 'Rent' },
+        // A phone per amount: the simulator refuses a second prompt to a phone that has one open.
+        body: { phoneNumber: `0712345${amount}`, amount, accountReference: 'A1', transactionDesc: 'Rent' },
     });
     assert.equal(res.status, 200, res.text);
     return res.json.data.checkoutRequestId;
