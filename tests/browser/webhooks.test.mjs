@@ -222,11 +222,16 @@ describe('webhooks page', () => {
     });
 
     test('a manager sees no webhook tools and no link', async () => {
-        await page.evaluate(() => sessionStorage.clear());
-        await uiLogin(page, 'manager');
-        assert.equal(await page.locator('a[href="/webhooks.html"]').count(), 0);
-        await page.goto('/webhooks.html');
-        await page.locator('#admin-only').waitFor();
-        assert.equal(await page.locator('#admin-tools').isVisible(), false);
+        const own = await env.browser.newContext(); // a session of its own
+        try {
+            const managerPage = await own.newPage();
+            await uiLogin(managerPage, 'manager');
+            assert.equal(await managerPage.locator('a[href="/webhooks.html"]').count(), 0);
+            await managerPage.goto('/webhooks.html');
+            await managerPage.locator('#admin-only').waitFor();
+            assert.equal(await managerPage.locator('#admin-tools').isVisible(), false);
+        } finally {
+            await own.close();
+        }
     });
 });
