@@ -50,6 +50,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterC2bRoutes(router, ctx);
     RegisterReconciliationRoutes(router, ctx);
     RegisterAnalyticsRoutes(router, ctx);
+    RegisterAlertRoutes(router, ctx);
 }
 
 }  // namespace haven::api

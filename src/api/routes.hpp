@@ -43,6 +43,7 @@ void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);          // api
 void RegisterUserRoutes(net::Router& router, ApiContext& ctx);            // user_routes.cpp: users, invites, passwords
 void RegisterReconciliationRoutes(net::Router& router, ApiContext& ctx);  // reconciliation_routes.cpp: statements
 void RegisterAnalyticsRoutes(net::Router& router, ApiContext& ctx);     // analytics_routes.cpp: dashboard series
+void RegisterAlertRoutes(net::Router& router, ApiContext& ctx);           // alert_routes.cpp: open alerts (banner)
 
 /// The largest statement upload POST /api/v1/reconciliations takes (100,000 rows are about 20 MB).
 inline constexpr size_t kStatementUploadBytes = size_t{32} * 1024 * 1024;

@@ -346,6 +346,27 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.reconciler.raw_body_retention = std::chrono::hours(24 * *v);
     else
         return tl::unexpected(v.error());
+    // alerts (issue 13): money that stops flowing (workers/alerts)
+    if (auto v = number("ALERT_INTERVAL_SECONDS", 1, 86400, 60); v)
+        c.alerts.interval = std::chrono::seconds(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("ALERT_CALLBACK_MINUTES", 1, 1440, 10); v)
+        c.alerts.callback_after = std::chrono::minutes(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("ALERT_CALLBACK_SECONDS", 0, 86400, 0); v && *v > 0)  // tests and demos: finer than minutes
+        c.alerts.callback_after = std::chrono::seconds(*v);
+    else if (!v)
+        return tl::unexpected(v.error());
+    if (auto v = number("ALERT_MIN_PUSHES", 1, 10000, 3); v)
+        c.alerts.min_pushes = *v;
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("ALERT_WEBHOOK_MINUTES", 1, 10080, 30); v)
+        c.alerts.webhook_after = std::chrono::minutes(*v);
+    else
+        return tl::unexpected(v.error());
     if (auto v = number("IDEMPOTENCY_CLAIM_SECONDS", 1, 3600, 60); v)
         c.idempotency_claim_seconds = *v;
     else

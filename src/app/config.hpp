@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "service/haven_jwt.hpp"
 #include "storage/c2b_settings.hpp"
+#include "workers/alerts.hpp"
 #include "workers/reconciler.hpp"
 
 namespace haven::app {
@@ -64,6 +65,9 @@ struct Config {
     int64_t daraja_max_in_flight = 256;      // DARAJA_MAX_IN_FLIGHT: requests waiting on Daraja at once (beyond: 503)
     workers::ReconcilerSettings reconciler;  // RECONCILE_*, STK_PROMPT_LIFETIME_SECONDS, NEEDS_REVIEW_AFTER_SECONDS,
                                              // RAW_BODY_RETENTION_DAYS
+    // alerts (issue 13): ALERT_INTERVAL_SECONDS, ALERT_CALLBACK_MINUTES (ALERT_CALLBACK_SECONDS), ALERT_MIN_PUSHES,
+    // ALERT_WEBHOOK_MINUTES
+    workers::AlertSettings alerts;
     int64_t idempotency_claim_seconds = 60;  // IDEMPOTENCY_CLAIM_SECONDS: an unfinished claim runs out after this
     int64_t invite_ttl_hours = 72;           // INVITE_TTL_HOURS: an invite or reset link works this long
     // Logins: password hashing bound and throttling

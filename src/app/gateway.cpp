@@ -22,6 +22,7 @@
 #include "service/login_throttle.hpp"
 #include "service/sealed.hpp"
 #include "sim/simulator.hpp"
+#include "workers/alerts.hpp"
 #include "workers/reconciler.hpp"
 
 namespace haven::app {
@@ -54,6 +55,7 @@ struct Gateway::Impl {
     net::Router router;
     std::unique_ptr<net::Server> server;
     std::unique_ptr<workers::Reconciler> reconciler;
+    std::unique_ptr<workers::Alerts> alerts;  // on the reconciler's thread: a pass is a few reads
     bool started = false;
 };
 
@@ -276,6 +278,8 @@ core::Result<void> Gateway::Start() {
     s.reconciler->SetAccountDeps([ctx = s.ctx.get()](int64_t agency_id) { return ctx->StkDepsFor(agency_id); },
                                  [ctx = s.ctx.get()](int64_t agency_id) { return api::B2cDepsFor(*ctx, agency_id); });
     s.reconciler->Start();
+    s.alerts = std::make_unique<workers::Alerts>(s.reconciler_runtime, *s.store, c.alerts);
+    s.alerts->Start();
     s.started = true;
     return {};
 }
@@ -285,6 +289,7 @@ void Gateway::Stop() {
     if (!s.started) return;
     s.started = false;
     if (s.reconciler) s.reconciler->Stop();
+    if (s.alerts) s.alerts->Stop();
     if (s.server) s.server->Stop();
     if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
@@ -306,6 +311,7 @@ sim::Simulator* Gateway::simulator() { return impl_->simulator.get(); }
 const net::Router& Gateway::router() const { return impl_->router; }
 api::ApiContext& Gateway::api_context() { return *impl_->ctx; }
 int Gateway::ReconcileNow() { return impl_->reconciler ? impl_->reconciler->RunOnce() : 0; }
+int Gateway::AlertsNow() { return impl_->alerts ? impl_->alerts->RunOnce() : 0; }
 
 core::Result<core::User> AddUser(storage::Store& store, const std::string& email, const std::string& password,
                                  core::Role role, const std::string& agency) {

@@ -42,6 +42,8 @@ class Gateway {
     api::ApiContext& api_context();
     /// Runs one reconciliation pass now (tests; the worker runs it on its own timer).
     int ReconcileNow();
+    /// Runs one alerts pass now (tests; the worker runs it on its own timer); returns how many alerts it raised.
+    int AlertsNow();
 
     struct Impl;
 

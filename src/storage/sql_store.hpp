@@ -306,6 +306,13 @@ class SqlStore final : public Store {
                                          const std::string& completed_at) override;
     Result<void> BackdateDemoLease(int64_t lease_id, const std::string& created_at) override;
 
+    // --- alerts ---
+    Result<std::vector<AlertEvidence>> PushesWithoutCallback(const std::string& since,
+                                                             const std::string& accepted_before) override;
+    Result<std::vector<AlertEvidence>> FailingWebhookEndpoints(const std::string& failing_before) override;
+    Result<std::vector<ReviewItem>> LatestAlerts(std::optional<int64_t> agency_id, bool open_only) override;
+    Result<bool> HasOutboxEvent(const std::string& type, const std::string& subject_kind, int64_t subject_id) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

@@ -969,6 +969,28 @@ class Store {
                                                  const std::string& completed_at) = 0;
     /// Sets a lease's created_at.
     virtual Result<void> BackdateDemoLease(int64_t lease_id, const std::string& created_at) = 0;
+
+    // --- alerts (issue 13) ---
+    /// Per agency, the evidence for an alert: how many rows, and since when (the oldest one's time).
+    struct AlertEvidence {
+        int64_t agency_id = 0;
+        int64_t count = 0;
+        std::string since;
+    };
+    /// Per agency: the pushes Daraja accepted (CheckoutRequestID set), created in (since, accepted_before], that no
+    /// callback reached, and after which no callback at all arrived for the agency (so the callback URL, not one
+    /// lost callback, is the likely cause). Pushes settled by an STK query still count: their callback never came.
+    virtual Result<std::vector<AlertEvidence>> PushesWithoutCallback(const std::string& since,
+                                                                     const std::string& accepted_before) = 0;
+    /// Per agency: its enabled, undeleted webhook endpoints failing since failing_before or earlier (failing_since,
+    /// or a PENDING message already attempted and created by then).
+    virtual Result<std::vector<AlertEvidence>> FailingWebhookEndpoints(const std::string& failing_before) = 0;
+    /// The newest alert item (review items whose reason_code starts with "alert_") of each agency and reason,
+    /// open or resolved; with agency_id and open_only, the agency's open alerts (newest first).
+    virtual Result<std::vector<ReviewItem>> LatestAlerts(std::optional<int64_t> agency_id, bool open_only) = 0;
+    /// Whether an outbox event of this type about this subject exists (an alert's system.alert is written once).
+    virtual Result<bool> HasOutboxEvent(const std::string& type, const std::string& subject_kind,
+                                        int64_t subject_id) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -56,7 +56,9 @@ export async function waitFor(fn, { timeoutMs = 15000, intervalMs = 100, what = 
 
 /** A running gateway. */
 export class Gateway {
-    constructor() {
+    /** extraEnv: settings a test file needs on top of the defaults (e.g. short alert windows). */
+    constructor(extraEnv = {}) {
+        this.extraEnv = extraEnv;
         this.proc = null;
         this.dir = null;
         this.port = null;
@@ -92,6 +94,7 @@ export class Gateway {
             WEB_ROOT: path.join(repoRoot, 'web'),
             RATE_LIMIT_PER_SECOND: '1000',
             RATE_LIMIT_BURST: '5000',
+            ...this.extraEnv,
         };
         this.runCli(['migrate']);
         for (const u of Object.values(kUsers)) {
@@ -260,8 +263,8 @@ export async function uiLogin(page, role = 'admin') {
  * Starts a gateway and a browser for a test file; returns {gateway, browser, after} — call after() in the
  * test file's after hook. Also asserts, after each test, that no console error or CSP violation happened.
  */
-export async function setup() {
-    const gateway = await new Gateway().start();
+export async function setup({ env = {} } = {}) {
+    const gateway = await new Gateway(env).start();
     let browser;
     try {
         browser = await new Browser(gateway).start();

@@ -19,6 +19,7 @@ const kLinks = [
     { href: '/audit.html', label: 'Audit log', roles: ['admin'] },
     { href: '/privacy.html', label: 'Privacy', roles: ['admin'] },
     { href: '/paybill.html', label: 'Paybill', roles: ['admin', 'manager'] },
+    { href: '/webhooks.html', label: 'Webhooks', roles: ['admin'] },
     { href: '/settings.html', label: 'Settings', roles: ['admin'] },
     { href: '/phone.html', label: 'Virtual phone', simulatorOnly: true },
     { href: '/account.html', label: 'Account' },

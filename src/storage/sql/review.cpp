@@ -29,10 +29,17 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
     return InTransaction<ReviewItem>([&](SqlConnection& c) -> Result<ReviewItem> {
         // One item per subject and reason: an open one stands, and one a person already resolved is not
         // reopened by the same finding (the reconciler keeps finding a push M-Pesa never confirmed).
+        // An item of an agency alone (no transaction, no body: an alert) is an episode instead: only an open one of
+        // the same agency stands, and once resolved the next occurrence opens a new item.
+        const bool episode = !item.transaction_id && !item.inbound_id;
         auto existing = c.Run(Cat({"SELECT ", kReviewCols,
                                    " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
-                                   "AND COALESCE(inbound_id, 0) = ? AND reason_code = ? ORDER BY id DESC LIMIT 1"}),
-                              {item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code});
+                                   "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
+                                   episode ? " AND COALESCE(agency_id, 0) = ? AND status = 'open'" : "",
+                                   " ORDER BY id DESC LIMIT 1"}),
+                              episode ? SqlParams{int64_t{0}, int64_t{0}, item.reason_code, item.agency_id.value_or(0)}
+                                      : SqlParams{item.transaction_id.value_or(0), item.inbound_id.value_or(0),
+                                                  item.reason_code});
         if (!existing) return Fail(existing.error());
         if (!existing->rows.empty()) return ReadReview(existing->rows.front());
         // The partial unique index settles a race between two openers: the loser finds the winner's item.
@@ -46,9 +53,10 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
         if (ins->rows.empty()) {
             return One<ReviewItem>(
                 c.Run(Cat({"SELECT ", kReviewCols,
-                           " FROM review_items WHERE status = 'open' AND COALESCE(transaction_id, 0) = ? "
-                           "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?"}),
-                      {item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code}),
+                           " FROM review_items WHERE status = 'open' AND COALESCE(agency_id, 0) = ? "
+                           "AND COALESCE(transaction_id, 0) = ? AND COALESCE(inbound_id, 0) = ? AND reason_code = ?"}),
+                      {item.agency_id.value_or(0), item.transaction_id.value_or(0), item.inbound_id.value_or(0),
+                       item.reason_code}),
                 ReadReview, "review item");
         }
         ReviewItem opened = ReadReview(ins->rows.front());

@@ -2,6 +2,7 @@ import { api } from '../api.js';
 import { formatKES, isoDay, parseDate } from '../format.js';
 import { errorText, initPage, showMessage } from '../nav.js';
 import { openTransactionDialog, transactionTable } from '../tx.js';
+import { showAlerts } from '../alerts-banner.js';
 import '../../components/account-balance.js';
 
 const kMaxPages = 40;
@@ -66,7 +67,7 @@ async function main() {
     const { user } = await initPage();
     const balance = document.getElementById('balance');
     if (user.role === 'viewer') balance.setAttribute('readonly', '');
-    const results = await Promise.allSettled([loadCollections(), loadRecent()]);
+    const results = await Promise.allSettled([loadCollections(), loadRecent(), showAlerts(user)]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) showMessage(`Some figures could not be loaded: ${errorText(failed.reason)}`, 'error');
 }
