@@ -1,4 +1,6 @@
 // Needs review: one item per subject and reason; the transaction row shows the open item's reason.
+#include <nlohmann/json.hpp>
+
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -54,6 +56,15 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
         ReviewItem opened = ReadReview(ins->rows.front());
         if (opened.transaction_id) {
             if (auto r = RefreshReviewReason(c, *opened.transaction_id); !r) return Fail(r.error());
+            const std::string data =
+                nlohmann::json{{"reasonCode", opened.reason_code},
+                               {"reason", opened.reason},
+                               {"transactionId", *opened.transaction_id}}
+                    .dump();
+            if (auto e = EmitOutboxEvent(c, opened.agency_id, "transaction.needs_review", "review", opened.id, data);
+                !e) {
+                return Fail(e.error());
+            }
         }
         return opened;
     });
