@@ -49,6 +49,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterAccountRoutes(router, ctx);
     RegisterC2bRoutes(router, ctx);
     RegisterReconciliationRoutes(router, ctx);
+    RegisterWebhookRoutes(router, ctx);
 }
 
 }  // namespace haven::api

@@ -42,6 +42,7 @@ void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);        // app
 void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);          // api_key_routes.cpp: API keys, agency id
 void RegisterUserRoutes(net::Router& router, ApiContext& ctx);            // user_routes.cpp: users, invites, passwords
 void RegisterReconciliationRoutes(net::Router& router, ApiContext& ctx);  // reconciliation_routes.cpp: statements
+void RegisterWebhookRoutes(net::Router& router, ApiContext& ctx);         // webhook_routes.cpp: endpoints, messages
 
 /// The largest statement upload POST /api/v1/reconciliations takes (100,000 rows are about 20 MB).
 inline constexpr size_t kStatementUploadBytes = size_t{32} * 1024 * 1024;

@@ -22,7 +22,10 @@
 #include "service/login_throttle.hpp"
 #include "service/sealed.hpp"
 #include "sim/simulator.hpp"
+#include "api/webhooks.hpp"
+#include "workers/outbox.hpp"
 #include "workers/reconciler.hpp"
+#include "workers/webhook_sender.hpp"
 
 namespace haven::app {
 
@@ -54,6 +57,10 @@ struct Gateway::Impl {
     net::Router router;
     std::unique_ptr<net::Server> server;
     std::unique_ptr<workers::Reconciler> reconciler;
+    // --- outbox --- Deliveries wait on receivers (up to 10 s each): on a thread of their own, like the reconciler.
+    net::Runtime outbox_runtime{1};
+    std::unique_ptr<net::HttpClient> webhook_http;  // system CAs (not Daraja's pinned ones)
+    std::unique_ptr<workers::OutboxWorker> outbox;
     bool started = false;
 };
 
@@ -276,6 +283,17 @@ core::Result<void> Gateway::Start() {
     s.reconciler->SetAccountDeps([ctx = s.ctx.get()](int64_t agency_id) { return ctx->StkDepsFor(agency_id); },
                                  [ctx = s.ctx.get()](int64_t agency_id) { return api::B2cDepsFor(*ctx, agency_id); });
     s.reconciler->Start();
+    // --- outbox ---
+    s.ctx->settings.webhooks_allow_private = c.webhooks_allow_private;
+    s.outbox_runtime.Start();
+    s.webhook_http = std::make_unique<net::HttpClient>(s.runtime);
+    s.outbox = std::make_unique<workers::OutboxWorker>(s.outbox_runtime, *s.store, api::WebhookEventBody, c.outbox);
+    if (s.ctx->accounts.box) {
+        s.outbox->SetSender("webhook", std::make_shared<workers::WebhookSender>(
+                                           *s.store, *s.ctx->accounts.box, *s.webhook_http,
+                                           workers::WebhookSenderSettings{.allow_private = c.webhooks_allow_private}));
+    }
+    s.outbox->Start();
     s.started = true;
     return {};
 }
@@ -285,10 +303,12 @@ void Gateway::Stop() {
     if (!s.started) return;
     s.started = false;
     if (s.reconciler) s.reconciler->Stop();
+    if (s.outbox) s.outbox->Stop();
     if (s.server) s.server->Stop();
     if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
     s.reconciler_runtime.Stop();
+    s.outbox_runtime.Stop();
     s.store->SetCompletionExecutor(nullptr);  // the pool stops next; the store's own thread answers the rest
     s.runtime.Stop();
     s.sim_runtime.Stop();
