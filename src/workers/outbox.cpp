@@ -16,7 +16,9 @@ using std::chrono::system_clock;
 
 namespace {
 
-constexpr int kBatch = 50;
+constexpr int kEventBatch = 50;
+/// Messages claimed at once: each may take the full 10 s, and all of them must be sent within the claim's lease.
+constexpr int kMessageBatch = 10;
 
 std::string HostName() {
     char name[256] = {};
@@ -82,14 +84,14 @@ std::chrono::milliseconds OutboxWorker::Backoff(int64_t attempts, const OutboxSe
     return std::min(delay, settings.retry_max);
 }
 
-storage::Claim OutboxWorker::ClaimAt(system_clock::time_point now) const {
-    return {owner_, core::IsoUtc(now), core::IsoUtc(now), core::IsoUtc(now + settings_.lease), kBatch};
+storage::Claim OutboxWorker::ClaimAt(system_clock::time_point now, int limit) const {
+    return {owner_, core::IsoUtc(now), core::IsoUtc(now), core::IsoUtc(now + settings_.lease), limit};
 }
 
 OutboxWorker::Pass OutboxWorker::RunOnce() {
     Pass pass;
     pass.fanned_out = FanOut(system_clock::now());
-    auto due = store_.ClaimDueOutboxMessages(ClaimAt(system_clock::now()));
+    auto due = store_.ClaimDueOutboxMessages(ClaimAt(system_clock::now(), kMessageBatch));
     if (!due) {
         spdlog::error("outbox: cannot claim messages: {}", due.error().message);
         return pass;
@@ -101,7 +103,7 @@ OutboxWorker::Pass OutboxWorker::RunOnce() {
 }
 
 int OutboxWorker::FanOut(system_clock::time_point now) {
-    auto events = store_.ClaimDueOutboxEvents(ClaimAt(now));
+    auto events = store_.ClaimDueOutboxEvents(ClaimAt(now, kEventBatch));
     if (!events) {
         spdlog::error("outbox: cannot claim events: {}", events.error().message);
         return 0;

@@ -71,7 +71,7 @@ class OutboxWorker {
     void Deliver(const storage::OutboxMessage& message, Pass& pass);
     void NoteEndpointOutcome(int64_t endpoint_id, bool ok, const std::string& error,
                              std::chrono::system_clock::time_point now);
-    storage::Claim ClaimAt(std::chrono::system_clock::time_point now) const;
+    storage::Claim ClaimAt(std::chrono::system_clock::time_point now, int limit) const;
 
     net::Runtime& runtime_;
     storage::Store& store_;

@@ -280,6 +280,25 @@ TEST_P(OutboxStore, FailuresCountUpAndASuccessClearsThem) {
     EXPECT_EQ(cleared->disabled_reason, "kept failing");
 }
 
+TEST_P(OutboxStore, AnAgencyLevelReviewItemIsPerAgencyAndOpensAgainAfterItWasResolved) {
+    ReviewItem a;
+    a.agency_id = agency_a_;
+    a.reason_code = "webhook_endpoint_disabled";
+    a.reason = "endpoint 1 kept failing";
+    ReviewItem b = a;
+    b.agency_id = agency_b_;
+    auto first_a = store_->OpenReview(a);
+    auto first_b = store_->OpenReview(b);
+    ASSERT_TRUE(first_a && first_b) << (first_a ? first_b.error().message : first_a.error().message);
+    EXPECT_NE(first_a->id, first_b->id);  // each agency its own
+    EXPECT_EQ(store_->OpenReview(a)->id, first_a->id);  // while open, the same item
+    ASSERT_TRUE(store_->ResolveReview(agency_a_, false, first_a->id, "receiver fixed", "admin@a.test"));
+    auto again = store_->OpenReview(a);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_NE(again->id, first_a->id);  // the trouble came back: a new item
+    EXPECT_EQ(again->status, "open");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxStore, ::testing::ValuesIn(test::Backends()));
 
 }  // namespace

@@ -30,11 +30,18 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
     }
     return InTransaction<ReviewItem>([&](SqlConnection& c) -> Result<ReviewItem> {
         // One item per subject and reason: an open one stands, and one a person already resolved is not
-        // reopened by the same finding (the reconciler keeps finding a push M-Pesa never confirmed).
+        // reopened by the same finding (the reconciler keeps finding a push M-Pesa never confirmed). An item
+        // about no transaction and no body (an endpoint disabled, an alert) is the agency's: only an open one
+        // stands, so the same trouble coming back after a person resolved it is a new item.
+        const bool agency_level = !item.transaction_id && !item.inbound_id;
+        const std::string same = agency_level ? " AND COALESCE(agency_id, 0) = ? AND status = 'open'" : "";
+        SqlParams same_params{item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code};
+        if (agency_level) same_params.emplace_back(item.agency_id.value_or(0));
         auto existing = c.Run(Cat({"SELECT ", kReviewCols,
                                    " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
-                                   "AND COALESCE(inbound_id, 0) = ? AND reason_code = ? ORDER BY id DESC LIMIT 1"}),
-                              {item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code});
+                                   "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
+                                   same, " ORDER BY id DESC LIMIT 1"}),
+                              same_params);
         if (!existing) return Fail(existing.error());
         if (!existing->rows.empty()) return ReadReview(existing->rows.front());
         // The partial unique index settles a race between two openers: the loser finds the winner's item.
@@ -48,9 +55,10 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
         if (ins->rows.empty()) {
             return One<ReviewItem>(
                 c.Run(Cat({"SELECT ", kReviewCols,
-                           " FROM review_items WHERE status = 'open' AND COALESCE(transaction_id, 0) = ? "
-                           "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?"}),
-                      {item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code}),
+                           " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
+                           "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
+                           same, " AND status = 'open' ORDER BY id DESC LIMIT 1"}),
+                      same_params),
                 ReadReview, "review item");
         }
         ReviewItem opened = ReadReview(ins->rows.front());
