@@ -355,9 +355,10 @@ std::string MaskedRecipient(storage::Store& store, const storage::OutboxMessage&
 }  // namespace
 
 const std::vector<std::string>& WebhookEventTypes() {
-    static const std::vector<std::string> kTypes{"payment.succeeded",  "payment.failed",  "c2b.received",
-                                                 "payout.succeeded",   "payout.failed",   "reversal.succeeded",
-                                                 "reversal.failed",    "transaction.needs_review", "system.alert"};
+    static const std::vector<std::string> kTypes{
+        "payment.succeeded", "payment.failed",     "c2b.received",    "payout.succeeded",
+        "payout.failed",     "reversal.succeeded", "reversal.failed", "transaction.needs_review",
+        "system.alert"};
     return kTypes;
 }
 
@@ -365,11 +366,11 @@ core::Result<std::string> WebhookEventBody(storage::Store& store, const storage:
     if (!event.agency_id) return core::Fail(ErrorCode::kNotFound, "an event of no agency has no webhook");
     json data;
     if (event.subject_kind == "stk" || event.subject_kind == "transfer" || event.subject_kind == "c2b") {
-        const core::TxKind kind = event.subject_kind == "stk"   ? core::TxKind::kStk
-                                  : event.subject_kind == "c2b" ? core::TxKind::kC2b
-                                                                : store.FindTransactionKind(*event.agency_id,
-                                                                                            event.subject_id)
-                                                                      .value_or(core::TxKind::kB2c);
+        const core::TxKind kind =
+            event.subject_kind == "stk" ? core::TxKind::kStk
+            : event.subject_kind == "c2b"
+                ? core::TxKind::kC2b
+                : store.FindTransactionKind(*event.agency_id, event.subject_id).value_or(core::TxKind::kB2c);
         auto object = TransactionObjectJson(store, *event.agency_id, event.subject_id, kind);
         if (!object) return core::Fail(object.error());
         data = std::move(*object);
@@ -417,15 +418,15 @@ void RegisterWebhookRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/v1/webhooks/endpoints",
                Authed(ctx, kAdmins, [&ctx](net::Request&, const Caller& c) { return List(c, ctx); }));
     router.Add("POST", "/api/v1/webhooks/endpoints",
-               Accepts(kJsonBody, Audited(ctx, "webhook.create",
-                                          Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
-                                              return Create(req, c, ctx);
-                                          }))));
+               Accepts(kJsonBody,
+                       Audited(ctx, "webhook.create", Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
+                                   return Create(req, c, ctx);
+                               }))));
     router.Add("PATCH", "/api/v1/webhooks/endpoints/{id}",
-               Accepts(kJsonBody, Audited(ctx, "webhook.update",
-                                          Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
-                                              return Patch(req, c, ctx);
-                                          }))));
+               Accepts(kJsonBody,
+                       Audited(ctx, "webhook.update", Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
+                                   return Patch(req, c, ctx);
+                               }))));
     router.Add("DELETE", "/api/v1/webhooks/endpoints/{id}",
                Audited(ctx, "webhook.delete", Authed(ctx, kAdmins, [&ctx](net::Request& req, const Caller& c) {
                            return Delete(req, c, ctx);

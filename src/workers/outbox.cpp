@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "core/time.hpp"
@@ -46,8 +45,7 @@ std::string SubjectKey(const storage::OutboxEvent& event) {
     return event.subject_kind + ":" + std::to_string(event.subject_id);
 }
 
-OutboxWorker::OutboxWorker(net::Runtime& runtime, storage::Store& store, EventRenderer render,
-                           OutboxSettings settings)
+OutboxWorker::OutboxWorker(net::Runtime& runtime, storage::Store& store, EventRenderer render, OutboxSettings settings)
     : runtime_(runtime),
       store_(store),
       render_(std::move(render)),
@@ -254,7 +252,8 @@ void OutboxWorker::NoteEndpointOutcome(int64_t endpoint_id, bool ok, const std::
     item.reason = "Webhook endpoint " + std::to_string(endpoint_id) + " (" + endpoint->url +
                   ") was disabled: " + reason + ". Fix the receiver, then enable the endpoint again.";
     auto opened = store_.OpenReview(item);
-    if (!opened) spdlog::error("outbox: review item for endpoint {} not opened: {}", endpoint_id, opened.error().message);
+    if (!opened)
+        spdlog::error("outbox: review item for endpoint {} not opened: {}", endpoint_id, opened.error().message);
 }
 
 }  // namespace haven::workers

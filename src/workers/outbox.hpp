@@ -26,12 +26,12 @@
 namespace haven::workers {
 
 struct OutboxSettings {
-    std::chrono::milliseconds interval{1000};                  // OUTBOX_INTERVAL_MS: time between passes
-    std::chrono::hours max_age{72};                            // OUTBOX_MAX_AGE_HOURS: retried this long, then FAILED
-    std::chrono::milliseconds retry_base{5000};                // OUTBOX_RETRY_BASE_MS: first retry delay, doubling
+    std::chrono::milliseconds interval{1000};                    // OUTBOX_INTERVAL_MS: time between passes
+    std::chrono::hours max_age{72};                              // OUTBOX_MAX_AGE_HOURS: retried this long, then FAILED
+    std::chrono::milliseconds retry_base{5000};                  // OUTBOX_RETRY_BASE_MS: first retry delay, doubling
     std::chrono::milliseconds retry_max{std::chrono::hours(1)};  // the longest delay between two attempts
-    std::chrono::seconds lease{120};                           // how long a claim holds a row (> the 10 s send)
-    int disable_after_failures = 5;                            // OUTBOX_DISABLE_AFTER_FAILURES
+    std::chrono::seconds lease{120};                             // how long a claim holds a row (> the 10 s send)
+    int disable_after_failures = 5;                              // OUTBOX_DISABLE_AFTER_FAILURES
     std::chrono::seconds disable_after{std::chrono::hours(24)};  // OUTBOX_DISABLE_AFTER_SECONDS
 };
 

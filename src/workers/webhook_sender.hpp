@@ -16,7 +16,7 @@
 namespace haven::workers {
 
 struct WebhookSenderSettings {
-    bool allow_private = false;                 // WEBHOOKS_ALLOW_PRIVATE
+    bool allow_private = false;                // WEBHOOKS_ALLOW_PRIVATE
     std::chrono::milliseconds timeout{10000};  // the whole exchange: resolve, connect, TLS, write, read
 };
 

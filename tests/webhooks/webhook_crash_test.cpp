@@ -127,19 +127,18 @@ TEST_F(WebhookCrash, AKillBetweenCommitAndDeliveryStillDelivers) {
 
     auto idle = StartGateway("3600000", "gateway-1.log");  // its first outbox pass is an hour away
     ASSERT_TRUE(idle);
-    const json callback = {
-        {"Body",
-         {{"stkCallback",
-           {{"MerchantRequestID", "MR-CRASH"},
-            {"CheckoutRequestID", "ws_CO_CRASH"},
-            {"ResultCode", 0},
-            {"ResultDesc", "The service request is processed successfully."},
-            {"CallbackMetadata",
-             {{"Item",
-               {{{"Name", "Amount"}, {"Value", 1500}},
-                {{"Name", "MpesaReceiptNumber"}, {"Value", "TLC0000001"}},
-                {{"Name", "TransactionDate"}, {"Value", 20261201101500}},
-                {{"Name", "PhoneNumber"}, {"Value", 254708374149}}}}}}}}}}};
+    const json callback = {{"Body",
+                            {{"stkCallback",
+                              {{"MerchantRequestID", "MR-CRASH"},
+                               {"CheckoutRequestID", "ws_CO_CRASH"},
+                               {"ResultCode", 0},
+                               {"ResultDesc", "The service request is processed successfully."},
+                               {"CallbackMetadata",
+                                {{"Item",
+                                  {{{"Name", "Amount"}, {"Value", 1500}},
+                                   {{"Name", "MpesaReceiptNumber"}, {"Value", "TLC0000001"}},
+                                   {{"Name", "TransactionDate"}, {"Value", 20261201101500}},
+                                   {{"Name", "PhoneNumber"}, {"Value", 254708374149}}}}}}}}}}};
     auto acked = Send("POST", url_ + "/api/v1/mpesa/callback?secret=" + kSecret, callback.dump());
     ASSERT_EQ(acked.status, 200) << acked.body;
     idle->Signal(SIGKILL);
@@ -155,7 +154,8 @@ TEST_F(WebhookCrash, AKillBetweenCommitAndDeliveryStillDelivers) {
         if (got.is_array() && !got.empty()) break;
         std::this_thread::sleep_for(20ms);
     }
-    ASSERT_TRUE(got.is_array() && got.size() == 1) << got.dump() << "\n" << crash::Tail(dir_.path() / "gateway-2.log", 30);
+    ASSERT_TRUE(got.is_array() && got.size() == 1) << got.dump() << "\n"
+                                                   << crash::Tail(dir_.path() / "gateway-2.log", 30);
     EXPECT_TRUE(got[0].value("verified", false)) << got.dump();
     EXPECT_EQ(json::parse(got[0].value("body", "{}")).value("type", ""), "payment.succeeded");
     running->KillAndReap();

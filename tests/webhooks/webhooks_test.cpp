@@ -18,7 +18,8 @@ class Webhooks : public GatewayTest {
   protected:
     void SetUp() override {}  // each test starts its gateway with its own settings
 
-    void Start(bool allow_private, const std::function<void(app::Config&)>& more = [](app::Config&) {}) {
+    void Start(
+        bool allow_private, const std::function<void(app::Config&)>& more = [](app::Config&) {}) {
         StartGateway([&](app::Config& c) {
             c.webhooks_allow_private = allow_private;
             c.master_key = service::SecretBox::NewKeyHex();
@@ -97,10 +98,13 @@ TEST_F(Webhooks, AReceiverThatFailsThreeTimesGetsItOnceMore) {
     Control({{"failFirst", 3}});
     Pay(1300);
     const int64_t id = endpoint.value("id", int64_t{0});
-    ASSERT_TRUE(Eventually([&] {
-        auto m = Messages(id);
-        return m.size() == 1 && m[0].value("status", "") == "DELIVERED";
-    }, 30s)) << Messages(id).dump();
+    ASSERT_TRUE(Eventually(
+        [&] {
+            auto m = Messages(id);
+            return m.size() == 1 && m[0].value("status", "") == "DELIVERED";
+        },
+        30s))
+        << Messages(id).dump();
     json got = Received();
     ASSERT_EQ(got.size(), 4u) << got.dump();  // 3 refused, then the one that counts
     int delivered = 0;
@@ -110,8 +114,8 @@ TEST_F(Webhooks, AReceiverThatFailsThreeTimesGetsItOnceMore) {
         if (g.value("answered", 0) < 300) ++delivered;
     }
     EXPECT_EQ(delivered, 1);
-    auto message = Api("GET", "/api/v1/webhooks/messages/" + std::to_string(Messages(id)[0].value("id", 0)), nullptr,
-                       admin_);
+    auto message =
+        Api("GET", "/api/v1/webhooks/messages/" + std::to_string(Messages(id)[0].value("id", 0)), nullptr, admin_);
     ASSERT_EQ(message.status, 200);
     ASSERT_EQ(message.body["data"]["attempts"].size(), 4u);
     EXPECT_EQ(message.body["data"]["attempts"][0].value("statusCode", 0), 500);
@@ -161,10 +165,13 @@ TEST_F(Webhooks, APrivateTargetIsRefusedWhenConnectingUnlessAllowed) {
     auto endpoint = CreateEndpoint(receiver_->Url("localhost"));
     const int64_t id = endpoint.value("id", int64_t{0});
     Pay(1600);
-    ASSERT_TRUE(Eventually([&] {
-        auto m = Messages(id);
-        return m.size() == 1 && m[0].value("attempts", 0) >= 1;
-    }, 15s)) << Messages(id).dump();
+    ASSERT_TRUE(Eventually(
+        [&] {
+            auto m = Messages(id);
+            return m.size() == 1 && m[0].value("attempts", 0) >= 1;
+        },
+        15s))
+        << Messages(id).dump();
     auto message =
         Api("GET", "/api/v1/webhooks/messages/" + std::to_string(Messages(id)[0].value("id", 0)), nullptr, admin_);
     const std::string error = message.body["data"]["attempts"][0].value("error", "");
@@ -183,12 +190,14 @@ TEST_F(Webhooks, AnEndpointThatKeepsFailingIsDisabledWithAReviewItem) {
     Pay(1700);
     const int64_t id = endpoint.value("id", int64_t{0});
     json disabled;
-    ASSERT_TRUE(Eventually([&] {
-        auto list = Api("GET", "/api/v1/webhooks/endpoints", nullptr, admin_).body["data"];
-        if (list.empty() || list[0].value("enabled", true)) return false;
-        disabled = list[0];
-        return true;
-    }, 30s));
+    ASSERT_TRUE(Eventually(
+        [&] {
+            auto list = Api("GET", "/api/v1/webhooks/endpoints", nullptr, admin_).body["data"];
+            if (list.empty() || list[0].value("enabled", true)) return false;
+            disabled = list[0];
+            return true;
+        },
+        30s));
     EXPECT_EQ(disabled.value("id", int64_t{0}), id);
     EXPECT_TRUE(disabled["disabledReason"].is_string()) << disabled.dump();
     EXPECT_GE(disabled.value("consecutiveFailures", 0), 3);

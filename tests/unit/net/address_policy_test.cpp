@@ -1,9 +1,9 @@
 // The address classes a webhook may not connect to (unless WEBHOOKS_ALLOW_PRIVATE): one table, both families.
+#include "net/address_policy.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "net/address_policy.hpp"
 
 namespace haven::net {
 namespace {

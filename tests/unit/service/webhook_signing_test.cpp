@@ -1,7 +1,7 @@
 // Standard Webhooks signing: the specification's own example, the secret's shape, rotation's two signatures.
-#include <gtest/gtest.h>
-
 #include "service/webhook_signing.hpp"
+
+#include <gtest/gtest.h>
 
 namespace haven::service {
 namespace {
@@ -30,9 +30,7 @@ TEST(WebhookSigning, ARotationSignsWithBothSecretsSpaceSeparated) {
                            *SignWebhook(previous, "evt_1", 1700000000, "{}"));
 }
 
-TEST(WebhookSigning, ASecretThatIsNotBase64IsRefused) {
-    EXPECT_FALSE(SignWebhook("whsec_***", "evt_1", 1, "{}"));
-}
+TEST(WebhookSigning, ASecretThatIsNotBase64IsRefused) { EXPECT_FALSE(SignWebhook("whsec_***", "evt_1", 1, "{}")); }
 
 }  // namespace
 }  // namespace haven::service
