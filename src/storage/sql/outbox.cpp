@@ -51,21 +51,6 @@ OutboxMessage ReadOutboxMessage(const SqlRow& row) {
     return m;
 }
 
-/// Messages are agency-scoped through their column; the joined form names the table.
-std::string MessageCols(const char* prefix) {
-    std::string out;
-    std::string_view cols = kMessageCols;
-    while (!cols.empty()) {
-        size_t comma = cols.find(", ");
-        out += prefix;
-        out += cols.substr(0, comma);
-        if (comma == std::string_view::npos) break;
-        out += ", ";
-        cols.remove_prefix(comma + 2);
-    }
-    return out;
-}
-
 constexpr const char* kAttemptCols =
     "id, message_id, attempted_at, ok, status_code, duration_ms, response_excerpt, error";
 
@@ -149,10 +134,11 @@ constexpr const char* kInOrder =
 
 Result<void> EmitOutboxEvent(SqlConnection& c, std::optional<int64_t> agency_id, std::string_view type,
                              std::string_view subject_kind, int64_t subject_id, const std::string& data) {
-    return Done(c.Run("INSERT INTO outbox_events (agency_id, type, subject_kind, subject_id, data, created_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)",
-                      {OptInt(agency_id), std::string(type), std::string(subject_kind), subject_id,
-                       data.empty() ? std::string("{}") : data, NowIso8601()}));
+    return Done(
+        c.Run("INSERT INTO outbox_events (agency_id, type, subject_kind, subject_id, data, created_at) "
+              "VALUES (?, ?, ?, ?, ?, ?)",
+              {OptInt(agency_id), std::string(type), std::string(subject_kind), subject_id,
+               data.empty() ? std::string("{}") : data, NowIso8601()}));
 }
 
 std::string_view StkEventType(core::TxStatus status) {
@@ -184,9 +170,10 @@ Result<int64_t> SqlStore::LatestOutboxEventId() {
 }
 
 Result<int64_t> SqlStore::SkipOutboxEvents(int64_t after_id, int64_t up_to_id) {
-    auto res = Run("UPDATE outbox_events SET status = 'DONE', last_error = 'skipped: seeded history' "
-                   "WHERE status = 'PENDING' AND id > ? AND id <= ?",
-                   {after_id, up_to_id});
+    auto res =
+        Run("UPDATE outbox_events SET status = 'DONE', last_error = 'skipped: seeded history' "
+            "WHERE status = 'PENDING' AND id > ? AND id <= ?",
+            {after_id, up_to_id});
     if (!res) return Fail(res.error());
     return res->affected;
 }
@@ -198,8 +185,7 @@ Result<OutboxEvent> SqlStore::FindOutboxEvent(int64_t id) {
 
 Result<std::vector<OutboxEvent>> SqlStore::ClaimDueOutboxEvents(const Claim& claim) {
     auto rows = Many<OutboxEvent>(
-        Run(ClaimSql("outbox_events", kEventCols, db_->Backend() == "postgres"), ClaimParams(claim)),
-        ReadOutboxEvent);
+        Run(ClaimSql("outbox_events", kEventCols, db_->Backend() == "postgres"), ClaimParams(claim)), ReadOutboxEvent);
     if (rows) std::sort(rows->begin(), rows->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     return rows;
 }
@@ -208,20 +194,22 @@ Result<int64_t> SqlStore::FanOutOutboxEvent(int64_t event_id, const std::string&
                                             const std::vector<OutboxMessage>& messages) {
     return InTransaction<int64_t>([&](SqlConnection& c) -> Result<int64_t> {
         // Marking the event first is the guard: a worker whose claim ran out (and was taken) writes nothing.
-        auto marked = c.Run("UPDATE outbox_events SET status = 'DONE', attempts = attempts + 1, last_error = NULL, "
-                            "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'PENDING' "
-                            "AND claimed_by = ?",
-                            {event_id, owner});
+        auto marked = c.Run(
+            "UPDATE outbox_events SET status = 'DONE', attempts = attempts + 1, last_error = NULL, "
+            "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND status = 'PENDING' "
+            "AND claimed_by = ?",
+            {event_id, owner});
         if (!marked) return Fail(marked.error());
         if (marked->affected == 0) return Fail(ErrorCode::kConflict, "this event is no longer claimed by this worker");
         const std::string now = NowIso8601();
         int64_t inserted = 0;
         for (const OutboxMessage& m : messages) {
-            auto res = c.Run("INSERT INTO outbox_messages (event_id, agency_id, channel, endpoint_id, recipient, "
-                             "subject_key, dedupe_key, payload, status, created_at, updated_at) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-                             {event_id, OptInt(m.agency_id), m.channel, OptInt(m.endpoint_id), m.recipient,
-                              m.subject_key, m.dedupe_key, m.payload, now, now});
+            auto res = c.Run(
+                "INSERT INTO outbox_messages (event_id, agency_id, channel, endpoint_id, recipient, "
+                "subject_key, dedupe_key, payload, status, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                {event_id, OptInt(m.agency_id), m.channel, OptInt(m.endpoint_id), m.recipient, m.subject_key,
+                 m.dedupe_key, m.payload, now, now});
             if (!res) return Fail(res.error());
             inserted += res->affected;
         }
@@ -231,9 +219,10 @@ Result<int64_t> SqlStore::FanOutOutboxEvent(int64_t event_id, const std::string&
 
 Result<void> SqlStore::RetryOutboxEvent(int64_t event_id, const std::string& owner, const std::string& error,
                                         const std::string& next_attempt_at) {
-    return Done(Run("UPDATE outbox_events SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
-                    "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
-                    {OptText(error), next_attempt_at, event_id, owner}));
+    return Done(
+        Run("UPDATE outbox_events SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+            "claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?",
+            {OptText(error), next_attempt_at, event_id, owner}));
 }
 
 Result<std::vector<OutboxMessage>> SqlStore::ClaimDueOutboxMessages(const Claim& claim) {
@@ -256,12 +245,14 @@ Result<OutboxMessage> SqlStore::RecordOutboxAttempt(int64_t message_id, const st
                              {status, OptText(attempt.ok ? std::string() : attempt.error), OptText(next_attempt_at),
                               status == "DELIVERED" ? SqlParam{now} : SqlParam{}, now, message_id, owner});
         if (!updated) return Fail(updated.error());
-        if (updated->rows.empty()) return Fail(ErrorCode::kConflict, "this message is no longer claimed by this worker");
-        auto ins = c.Run("INSERT INTO outbox_attempts (message_id, attempted_at, ok, status_code, duration_ms, "
-                         "response_excerpt, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         {message_id, attempt.attempted_at.empty() ? now : attempt.attempted_at,
-                          int64_t{attempt.ok ? 1 : 0}, OptInt(attempt.status_code), attempt.duration_ms,
-                          Excerpt(attempt.response_excerpt, 500), Excerpt(attempt.error, 2000)});
+        if (updated->rows.empty())
+            return Fail(ErrorCode::kConflict, "this message is no longer claimed by this worker");
+        auto ins = c.Run(
+            "INSERT INTO outbox_attempts (message_id, attempted_at, ok, status_code, duration_ms, "
+            "response_excerpt, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {message_id, attempt.attempted_at.empty() ? now : attempt.attempted_at, int64_t{attempt.ok ? 1 : 0},
+             OptInt(attempt.status_code), attempt.duration_ms, Excerpt(attempt.response_excerpt, 500),
+             Excerpt(attempt.error, 2000)});
         if (!ins) return Fail(ins.error());
         return ReadOutboxMessage(updated->rows.front());
     });
@@ -295,8 +286,7 @@ Result<std::vector<OutboxMessage>> SqlStore::ListSubjectMessages(int64_t agency_
 
 Result<std::vector<OutboxAttempt>> SqlStore::ListOutboxAttempts(int64_t message_id) {
     return Many<OutboxAttempt>(
-        RunRead(Cat({"SELECT ", kAttemptCols, " FROM outbox_attempts WHERE message_id = ? ORDER BY id"}),
-                {message_id}),
+        RunRead(Cat({"SELECT ", kAttemptCols, " FROM outbox_attempts WHERE message_id = ? ORDER BY id"}), {message_id}),
         ReadOutboxAttempt);
 }
 
@@ -330,9 +320,8 @@ Result<WebhookEndpoint> SqlStore::FindWebhookEndpoint(int64_t agency_id, int64_t
 }
 
 Result<WebhookEndpoint> SqlStore::FindWebhookEndpointAny(int64_t id) {
-    return One<WebhookEndpoint>(
-        RunRead(Cat({"SELECT ", kEndpointCols, " FROM webhook_endpoints WHERE id = ?"}), {id}), ReadEndpoint,
-        "webhook endpoint");
+    return One<WebhookEndpoint>(RunRead(Cat({"SELECT ", kEndpointCols, " FROM webhook_endpoints WHERE id = ?"}), {id}),
+                                ReadEndpoint, "webhook endpoint");
 }
 
 Result<std::vector<WebhookEndpoint>> SqlStore::ListWebhookEndpoints(int64_t agency_id) {
@@ -360,16 +349,17 @@ Result<WebhookEndpoint> SqlStore::UpdateWebhookEndpoint(const WebhookEndpoint& e
 Result<WebhookEndpoint> SqlStore::DeleteWebhookEndpoint(int64_t agency_id, int64_t id) {
     return InTransaction<WebhookEndpoint>([&](SqlConnection& c) -> Result<WebhookEndpoint> {
         const std::string now = NowIso8601();
-        auto deleted = One<WebhookEndpoint>(
-            c.Run(Cat({"UPDATE webhook_endpoints SET deleted_at = ?, enabled = 0, updated_at = ? "
-                       "WHERE agency_id = ? AND id = ? AND deleted_at IS NULL RETURNING ",
-                       kEndpointCols}),
-                  {now, now, agency_id, id}),
-            ReadEndpoint, "webhook endpoint");
+        auto deleted =
+            One<WebhookEndpoint>(c.Run(Cat({"UPDATE webhook_endpoints SET deleted_at = ?, enabled = 0, updated_at = ? "
+                                            "WHERE agency_id = ? AND id = ? AND deleted_at IS NULL RETURNING ",
+                                            kEndpointCols}),
+                                       {now, now, agency_id, id}),
+                                 ReadEndpoint, "webhook endpoint");
         if (!deleted) return deleted;
-        auto cancelled = c.Run("UPDATE outbox_messages SET status = 'CANCELLED', last_error = ?, updated_at = ? "
-                               "WHERE endpoint_id = ? AND status = 'PENDING'",
-                               {std::string("the endpoint was deleted"), now, id});
+        auto cancelled = c.Run(
+            "UPDATE outbox_messages SET status = 'CANCELLED', last_error = ?, updated_at = ? "
+            "WHERE endpoint_id = ? AND status = 'PENDING'",
+            {std::string("the endpoint was deleted"), now, id});
         if (!cancelled) return Fail(cancelled.error());
         return deleted;
     });
@@ -394,14 +384,16 @@ Result<WebhookEndpoint> SqlStore::RecordEndpointOutcome(int64_t id, bool ok, con
 
 Result<bool> SqlStore::DisableFailingEndpoint(int64_t id, const std::string& reason, const std::string& now) {
     return InTransaction<bool>([&](SqlConnection& c) -> Result<bool> {
-        auto disabled = c.Run("UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, "
-                              "updated_at = ? WHERE id = ? AND enabled = 1 AND deleted_at IS NULL",
-                              {reason, now, now, id});
+        auto disabled = c.Run(
+            "UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, "
+            "updated_at = ? WHERE id = ? AND enabled = 1 AND deleted_at IS NULL",
+            {reason, now, now, id});
         if (!disabled) return Fail(disabled.error());
         if (disabled->affected == 0) return false;
-        auto cancelled = c.Run("UPDATE outbox_messages SET status = 'CANCELLED', last_error = ?, updated_at = ? "
-                               "WHERE endpoint_id = ? AND status = 'PENDING' AND claimed_by IS NULL",
-                               {std::string("the endpoint was disabled: ") + reason, now, id});
+        auto cancelled = c.Run(
+            "UPDATE outbox_messages SET status = 'CANCELLED', last_error = ?, updated_at = ? "
+            "WHERE endpoint_id = ? AND status = 'PENDING' AND claimed_by IS NULL",
+            {std::string("the endpoint was disabled: ") + reason, now, id});
         if (!cancelled) return Fail(cancelled.error());
         return true;
     });
