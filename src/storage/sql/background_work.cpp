@@ -11,8 +11,8 @@ namespace haven::storage {
 std::string ClaimSql(const char* table, const char* cols, bool postgres, std::string_view also) {
     return Cat({"UPDATE ", table, " SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM ", table,
                 " due WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < ?) "
-                "AND ((next_attempt_at IS NULL AND created_at <= ?) OR next_attempt_at <= ?)", also,
-                " ORDER BY COALESCE(next_attempt_at, created_at), id LIMIT ?",
+                "AND ((next_attempt_at IS NULL AND created_at <= ?) OR next_attempt_at <= ?)",
+                also, " ORDER BY COALESCE(next_attempt_at, created_at), id LIMIT ?",
                 postgres ? " FOR UPDATE SKIP LOCKED" : "", ") RETURNING ", cols});
 }
 

@@ -53,22 +53,21 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
                           item.reason_code, item.reason, NowIso8601()});
         if (!ins) return Fail(ins.error());
         if (ins->rows.empty()) {
-            return One<ReviewItem>(
-                c.Run(Cat({"SELECT ", kReviewCols,
-                           " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
-                           "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
-                           same, " AND status = 'open' ORDER BY id DESC LIMIT 1"}),
-                      same_params),
-                ReadReview, "review item");
+            return One<ReviewItem>(c.Run(Cat({"SELECT ", kReviewCols,
+                                              " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
+                                              "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
+                                              same, " AND status = 'open' ORDER BY id DESC LIMIT 1"}),
+                                         same_params),
+                                   ReadReview, "review item");
         }
         ReviewItem opened = ReadReview(ins->rows.front());
         if (opened.transaction_id) {
             if (auto r = RefreshReviewReason(c, *opened.transaction_id); !r) return Fail(r.error());
-            const std::string data =
-                nlohmann::json{{"reasonCode", opened.reason_code},
-                               {"reason", opened.reason},
-                               {"transactionId", *opened.transaction_id}}
-                    .dump();
+            const std::string data = nlohmann::json{
+                {"reasonCode", opened.reason_code},
+                {"reason", opened.reason},
+                {"transactionId",
+                 *opened.transaction_id}}.dump();
             if (auto e = EmitOutboxEvent(c, opened.agency_id, "transaction.needs_review", "review", opened.id, data);
                 !e) {
                 return Fail(e.error());
