@@ -9,6 +9,12 @@ pg_url=$(./scripts/pg-test-server.sh start)
 trap './scripts/pg-test-server.sh stop "$pg_url" >/dev/null 2>&1 || true' EXIT
 export HAVEN_TEST_POSTGRES_URL="$pg_url"
 
+# The webhook tests verify deliveries with npm standardwebhooks: install it from the lock file when needed.
+if [ ! -f tests/webhooks/node_modules/.package-lock.json ] ||
+    [ tests/webhooks/package-lock.json -nt tests/webhooks/node_modules/.package-lock.json ]; then
+    (cd tests/webhooks && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 status=0
 (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 600 -j 2) || status=1
 

@@ -41,6 +41,7 @@ struct ApiSettings {
     std::string simulator_url;               // control API of the built-in simulator ("" outside simulator mode)
     int64_t idempotency_claim_seconds = 60;  // an unfinished Idempotency-Key claim runs out after this
     int64_t invite_ttl_seconds = 72 * 3600;  // an invite or password-reset link works this long
+    bool webhooks_allow_private = false;     // WEBHOOKS_ALLOW_PRIVATE: webhook URLs may name private addresses
 };
 
 struct ApiContext {

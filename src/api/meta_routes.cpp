@@ -51,6 +51,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterReconciliationRoutes(router, ctx);
     RegisterAnalyticsRoutes(router, ctx);
     RegisterAlertRoutes(router, ctx);
+    RegisterWebhookRoutes(router, ctx);
 }
 
 }  // namespace haven::api

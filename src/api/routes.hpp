@@ -44,6 +44,7 @@ void RegisterUserRoutes(net::Router& router, ApiContext& ctx);            // use
 void RegisterReconciliationRoutes(net::Router& router, ApiContext& ctx);  // reconciliation_routes.cpp: statements
 void RegisterAnalyticsRoutes(net::Router& router, ApiContext& ctx);     // analytics_routes.cpp: dashboard series
 void RegisterAlertRoutes(net::Router& router, ApiContext& ctx);           // alert_routes.cpp: open alerts (banner)
+void RegisterWebhookRoutes(net::Router& router, ApiContext& ctx);         // webhook_routes.cpp: endpoints, messages
 
 /// The largest statement upload POST /api/v1/reconciliations takes (100,000 rows are about 20 MB).
 inline constexpr size_t kStatementUploadBytes = size_t{32} * 1024 * 1024;

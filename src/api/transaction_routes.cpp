@@ -5,6 +5,7 @@
 #include "api/guard.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
+#include "api/webhooks.hpp"
 #include "core/text.hpp"
 #include "service/leases.hpp"
 #include "service/transactions.hpp"
@@ -73,30 +74,14 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
             return ErrorResponse(ErrorCode::kNotFound, "no transaction with this id");
         return ErrorResponse(kind.error());
     }
-    json out;
-    core::Result<std::vector<core::TxEvent>> events;
+    auto object = TransactionObjectJson(ctx.store, caller.agency_id, *id, *kind);
+    if (!object) return ErrorResponse(object.error());
+    json out = std::move(*object);
+    core::Result<std::vector<core::TxEvent>> events = std::vector<core::TxEvent>{};
     if (*kind == core::TxKind::kStk) {
-        auto tx = ctx.store.FindStk(caller.agency_id, *id);
-        if (!tx) return ErrorResponse(tx.error());
-        auto rows = service::WithTotals(ctx.store, caller.agency_id, {*tx});
-        if (!rows) return ErrorResponse(rows.error());
-        auto external = service::LeaseExternalId(ctx.store, caller.agency_id, tx->lease_id);
-        if (!external) return ErrorResponse(external.error());
-        out = StkJson(rows->front(), *external);
-        events = ctx.store.ListStkEvents(tx->id);
-    } else if (*kind == core::TxKind::kC2b) {
-        auto p = ctx.store.FindC2bPayment(caller.agency_id, *id);
-        if (!p) return ErrorResponse(p.error());
-        out = C2bJson(*p);
-        auto external = service::LeaseExternalId(ctx.store, caller.agency_id, p->lease_id);
-        if (!external) return ErrorResponse(external.error());
-        out["leaseExternalId"] = external->empty() ? json(nullptr) : json(*external);
-        events = std::vector<core::TxEvent>{};
-    } else {
-        auto t = ctx.store.FindTransfer(caller.agency_id, *id);
-        if (!t) return ErrorResponse(t.error());
-        out = TransferJson(*t);
-        events = ctx.store.ListTransferEvents(t->id);
+        events = ctx.store.ListStkEvents(*id);
+    } else if (*kind != core::TxKind::kC2b) {
+        events = ctx.store.ListTransferEvents(*id);
     }
     if (!events) return ErrorResponse(events.error());
     json timeline = json::array();
@@ -113,10 +98,37 @@ net::Response Detail(net::Request& req, const Caller& caller, ApiContext& ctx) {
     json review = json::array();
     for (const auto& item : *reviews) review.push_back(ReviewJson(item));
     out["review"] = std::move(review);
+    auto notifications = NotificationsJson(ctx.store, caller.agency_id, *id);
+    if (!notifications) return ErrorResponse(notifications.error());
+    out["notifications"] = std::move(*notifications);
     return Ok(std::move(out));
 }
 
 }  // namespace
+
+core::Result<json> TransactionObjectJson(storage::Store& store, int64_t agency_id, int64_t id, core::TxKind kind) {
+    if (kind == core::TxKind::kStk) {
+        auto tx = store.FindStk(agency_id, id);
+        if (!tx) return core::Fail(tx.error());
+        auto rows = service::WithTotals(store, agency_id, {*tx});
+        if (!rows) return core::Fail(rows.error());
+        auto external = service::LeaseExternalId(store, agency_id, tx->lease_id);
+        if (!external) return core::Fail(external.error());
+        return StkJson(rows->front(), *external);
+    }
+    if (kind == core::TxKind::kC2b) {
+        auto p = store.FindC2bPayment(agency_id, id);
+        if (!p) return core::Fail(p.error());
+        json out = C2bJson(*p);
+        auto external = service::LeaseExternalId(store, agency_id, p->lease_id);
+        if (!external) return core::Fail(external.error());
+        out["leaseExternalId"] = external->empty() ? json(nullptr) : json(*external);
+        return out;
+    }
+    auto t = store.FindTransfer(agency_id, id);
+    if (!t) return core::Fail(t.error());
+    return TransferJson(*t);
+}
 
 void RegisterTransactionRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/v1/mpesa/transactions",

@@ -451,6 +451,34 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.log.file_count = static_cast<size_t>(*v);
     else
         return tl::unexpected(v.error());
+
+    // --- outbox (webhooks) ---
+    if (auto v = get("WEBHOOKS_ALLOW_PRIVATE")) {
+        if (*v != "0" && *v != "1" && *v != "true" && *v != "false") {
+            return tl::unexpected(Bad("WEBHOOKS_ALLOW_PRIVATE", "true or false", v));
+        }
+        c.webhooks_allow_private = (*v == "1" || *v == "true");
+    }
+    if (auto v = number("OUTBOX_INTERVAL_MS", 50, 3600000, 1000); v)
+        c.outbox.interval = std::chrono::milliseconds(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("OUTBOX_MAX_AGE_HOURS", 1, 720, 72); v)
+        c.outbox.max_age = std::chrono::hours(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("OUTBOX_RETRY_BASE_MS", 100, 3600000, 5000); v)
+        c.outbox.retry_base = std::chrono::milliseconds(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("OUTBOX_DISABLE_AFTER_FAILURES", 1, 100000, 5); v)
+        c.outbox.disable_after_failures = static_cast<int>(*v);
+    else
+        return tl::unexpected(v.error());
+    if (auto v = number("OUTBOX_DISABLE_AFTER_SECONDS", 0, 2592000, 86400); v)
+        c.outbox.disable_after = std::chrono::seconds(*v);
+    else
+        return tl::unexpected(v.error());
     return c;
 }
 

@@ -14,6 +14,7 @@
 #include "service/haven_jwt.hpp"
 #include "storage/c2b_settings.hpp"
 #include "workers/alerts.hpp"
+#include "workers/outbox.hpp"
 #include "workers/reconciler.hpp"
 
 namespace haven::app {
@@ -83,6 +84,11 @@ struct Config {
     std::chrono::milliseconds simulator_callback_delay{3000};
     bool simulator_interactive = false;
     std::string simulator_scenario;
+
+    // --- outbox (webhooks) ---
+    bool webhooks_allow_private = false;  // WEBHOOKS_ALLOW_PRIVATE: webhooks may go to loopback/private addresses
+    workers::OutboxSettings outbox;       // OUTBOX_INTERVAL_MS, OUTBOX_MAX_AGE_HOURS, OUTBOX_RETRY_BASE_MS,
+                                          // OUTBOX_DISABLE_AFTER_FAILURES, OUTBOX_DISABLE_AFTER_SECONDS
 
     bool simulator_mode() const { return environment == "simulator"; }
 };

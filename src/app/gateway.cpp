@@ -9,6 +9,7 @@
 #include "api/daraja_inbound.hpp"
 #include "api/respond.hpp"
 #include "api/routes.hpp"
+#include "api/webhooks.hpp"
 #include "core/daraja_url.hpp"
 #include "daraja/account_clients.hpp"
 #include "daraja/http_daraja_client.hpp"
@@ -23,7 +24,9 @@
 #include "service/sealed.hpp"
 #include "sim/simulator.hpp"
 #include "workers/alerts.hpp"
+#include "workers/outbox.hpp"
 #include "workers/reconciler.hpp"
+#include "workers/webhook_sender.hpp"
 
 namespace haven::app {
 
@@ -56,6 +59,10 @@ struct Gateway::Impl {
     std::unique_ptr<net::Server> server;
     std::unique_ptr<workers::Reconciler> reconciler;
     std::unique_ptr<workers::Alerts> alerts;  // on the reconciler's thread: a pass is a few reads
+    // --- outbox --- Deliveries wait on receivers (up to 10 s each): on a thread of their own, like the reconciler.
+    net::Runtime outbox_runtime{1};
+    std::unique_ptr<net::HttpClient> webhook_http;  // system CAs (not Daraja's pinned ones)
+    std::unique_ptr<workers::OutboxWorker> outbox;
     bool started = false;
 };
 
@@ -280,6 +287,17 @@ core::Result<void> Gateway::Start() {
     s.reconciler->Start();
     s.alerts = std::make_unique<workers::Alerts>(s.reconciler_runtime, *s.store, c.alerts);
     s.alerts->Start();
+    // --- outbox ---
+    s.ctx->settings.webhooks_allow_private = c.webhooks_allow_private;
+    s.outbox_runtime.Start();
+    s.webhook_http = std::make_unique<net::HttpClient>(s.runtime);
+    s.outbox = std::make_unique<workers::OutboxWorker>(s.outbox_runtime, *s.store, api::WebhookEventBody, c.outbox);
+    if (s.ctx->accounts.box) {
+        s.outbox->SetSender("webhook", std::make_shared<workers::WebhookSender>(
+                                           *s.store, *s.ctx->accounts.box, *s.webhook_http,
+                                           workers::WebhookSenderSettings{.allow_private = c.webhooks_allow_private}));
+    }
+    s.outbox->Start();
     s.started = true;
     return {};
 }
@@ -290,10 +308,12 @@ void Gateway::Stop() {
     s.started = false;
     if (s.reconciler) s.reconciler->Stop();
     if (s.alerts) s.alerts->Stop();
+    if (s.outbox) s.outbox->Stop();
     if (s.server) s.server->Stop();
     if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
     s.reconciler_runtime.Stop();
+    s.outbox_runtime.Stop();
     s.store->SetCompletionExecutor(nullptr);  // the pool stops next; the store's own thread answers the rest
     s.runtime.Stop();
     s.sim_runtime.Stop();

@@ -247,6 +247,16 @@ struct HttpClient::Impl {
             for (const auto& r : results) endpoints.push_back(r.endpoint());
         }
 
+        if (request.refuse_address) {
+            for (const auto& endpoint : endpoints) {
+                const std::string ip = endpoint.address().to_string();
+                if (std::string why = request.refuse_address(ip); !why.empty()) {
+                    co_return core::Fail(ErrorCode::kUpstreamUnavailable,
+                                         fmt::format("refused to connect to {} ({}): {}", where, ip, why));
+                }
+            }
+        }
+
         auto connect = [&](beast::tcp_stream& tcp_stream) -> asio::awaitable<core::Result<bool>> {
             tcp_stream.expires_at(deadline);
             boost::system::error_code cec;

@@ -21,6 +21,10 @@ struct ClientRequest {
     std::string body;
     std::chrono::milliseconds timeout{10000};
     std::string local_address;  // bind to this local IP before connecting ("" = any; tests use 127.0.0.2)
+    /// When set: called with each address the host resolved to (an IP literal too) before connecting; a
+    /// non-empty answer (why) refuses the request. The connection then goes to those checked addresses, with
+    /// no second lookup, so a name cannot resolve to something else between the check and the connect.
+    std::function<std::string(const std::string& ip)> refuse_address;
 };
 
 struct ClientResponse {

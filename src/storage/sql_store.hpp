@@ -313,6 +313,31 @@ class SqlStore final : public Store {
     Result<std::vector<ReviewItem>> LatestAlerts(std::optional<int64_t> agency_id, bool open_only) override;
     Result<bool> HasOutboxEvent(const std::string& type, const std::string& subject_kind, int64_t subject_id) override;
 
+    // --- outbox: fan-out, delivery, webhook endpoints ---
+    Result<OutboxEvent> FindOutboxEvent(int64_t id) override;
+    Result<std::vector<OutboxEvent>> ClaimDueOutboxEvents(const Claim& claim) override;
+    Result<int64_t> FanOutOutboxEvent(int64_t event_id, const std::string& owner,
+                                      const std::vector<OutboxMessage>& messages) override;
+    Result<void> RetryOutboxEvent(int64_t event_id, const std::string& owner, const std::string& error,
+                                  const std::string& next_attempt_at) override;
+    Result<std::vector<OutboxMessage>> ClaimDueOutboxMessages(const Claim& claim) override;
+    Result<OutboxMessage> RecordOutboxAttempt(int64_t message_id, const std::string& owner,
+                                              const OutboxAttempt& attempt, const std::string& status,
+                                              const std::string& next_attempt_at) override;
+    Result<OutboxMessage> FindOutboxMessage(int64_t agency_id, int64_t id) override;
+    Result<std::vector<OutboxMessage>> ListOutboxMessages(const OutboxMessageFilter& filter) override;
+    Result<std::vector<OutboxMessage>> ListSubjectMessages(int64_t agency_id, const std::string& subject_key) override;
+    Result<std::vector<OutboxAttempt>> ListOutboxAttempts(int64_t message_id) override;
+    Result<OutboxMessage> ResendOutboxMessage(int64_t agency_id, int64_t id) override;
+    Result<WebhookEndpoint> InsertWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+    Result<WebhookEndpoint> FindWebhookEndpoint(int64_t agency_id, int64_t id) override;
+    Result<WebhookEndpoint> FindWebhookEndpointAny(int64_t id) override;
+    Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints(int64_t agency_id) override;
+    Result<WebhookEndpoint> UpdateWebhookEndpoint(const WebhookEndpoint& endpoint) override;
+    Result<WebhookEndpoint> DeleteWebhookEndpoint(int64_t agency_id, int64_t id) override;
+    Result<WebhookEndpoint> RecordEndpointOutcome(int64_t id, bool ok, const std::string& now) override;
+    Result<bool> DisableFailingEndpoint(int64_t id, const std::string& reason, const std::string& now) override;
+
   private:
     /// Runs one statement on a pooled connection (with group commit: as a unit on the writer, so it is
     /// ordered after every earlier write and sees it).

@@ -991,6 +991,62 @@ class Store {
     /// Whether an outbox event of this type about this subject exists (an alert's system.alert is written once).
     virtual Result<bool> HasOutboxEvent(const std::string& type, const std::string& subject_kind,
                                         int64_t subject_id) = 0;
+
+    // --- outbox: fan-out, delivery, webhook endpoints (sql/outbox.cpp) ---
+    virtual Result<OutboxEvent> FindOutboxEvent(int64_t id) = 0;
+    /// Due PENDING events, claimed with the one claim statement (Claim).
+    virtual Result<std::vector<OutboxEvent>> ClaimDueOutboxEvents(const Claim& claim) = 0;
+    /// The fan-out of a claimed event, in one transaction: inserts `messages` (a dedupe_key already stored is
+    /// skipped, so a second fan-out creates nothing) and marks the event DONE. Returns how many were inserted.
+    /// kConflict (nothing written) when `owner` no longer holds the claim.
+    virtual Result<int64_t> FanOutOutboxEvent(int64_t event_id, const std::string& owner,
+                                              const std::vector<OutboxMessage>& messages) = 0;
+    /// A fan-out that failed: attempts + 1, the error, next try at `next_attempt_at`; the claim is given back.
+    virtual Result<void> RetryOutboxEvent(int64_t event_id, const std::string& owner, const std::string& error,
+                                          const std::string& next_attempt_at) = 0;
+    /// Due PENDING messages (the one claim statement), except a message while an older PENDING message of the
+    /// same subject_key goes to the same destination (channel, endpoint, recipient): one object's messages to
+    /// one destination go out in order.
+    virtual Result<std::vector<OutboxMessage>> ClaimDueOutboxMessages(const Claim& claim) = 0;
+    /// One attempt on a claimed message and the message's new state: `status` DELIVERED, FAILED, CANCELLED or
+    /// PENDING again at `next_attempt_at`; the claim is given back. kConflict when `owner` lost the claim.
+    virtual Result<OutboxMessage> RecordOutboxAttempt(int64_t message_id, const std::string& owner,
+                                                      const OutboxAttempt& attempt, const std::string& status,
+                                                      const std::string& next_attempt_at) = 0;
+    /// Agency-scoped (another agency's message is kNotFound).
+    virtual Result<OutboxMessage> FindOutboxMessage(int64_t agency_id, int64_t id) = 0;
+    struct OutboxMessageFilter {
+        int64_t agency_id = 0;
+        std::optional<int64_t> endpoint_id;
+        std::optional<std::string> status;
+        std::optional<int64_t> before_id;  // cursor, newest first
+        int limit = 50;
+    };
+    virtual Result<std::vector<OutboxMessage>> ListOutboxMessages(const OutboxMessageFilter& filter) = 0;
+    /// The messages of the events about one subject ("tx:42"), oldest first (a transaction's notifications).
+    virtual Result<std::vector<OutboxMessage>> ListSubjectMessages(int64_t agency_id,
+                                                                   const std::string& subject_key) = 0;
+    /// Every attempt on a message, oldest first.
+    virtual Result<std::vector<OutboxAttempt>> ListOutboxAttempts(int64_t message_id) = 0;
+    /// A manual resend: the message is PENDING and due now again (same payload, same webhook-id).
+    virtual Result<OutboxMessage> ResendOutboxMessage(int64_t agency_id, int64_t id) = 0;
+
+    // Webhook endpoints (agency-scoped; deleted ones are kNotFound except to FindWebhookEndpointAny).
+    virtual Result<WebhookEndpoint> InsertWebhookEndpoint(const WebhookEndpoint& endpoint) = 0;
+    virtual Result<WebhookEndpoint> FindWebhookEndpoint(int64_t agency_id, int64_t id) = 0;
+    /// Any endpoint by id, deleted included (the delivery worker).
+    virtual Result<WebhookEndpoint> FindWebhookEndpointAny(int64_t id) = 0;
+    virtual Result<std::vector<WebhookEndpoint>> ListWebhookEndpoints(int64_t agency_id) = 0;
+    /// Writes url, description, event_types, enabled, the secrets and the failure fields as given.
+    virtual Result<WebhookEndpoint> UpdateWebhookEndpoint(const WebhookEndpoint& endpoint) = 0;
+    /// Soft delete: deleted_at set, the endpoint's PENDING messages CANCELLED; history kept.
+    virtual Result<WebhookEndpoint> DeleteWebhookEndpoint(int64_t agency_id, int64_t id) = 0;
+    /// After an attempt to the endpoint: a success clears consecutive_failures and failing_since; a failure
+    /// adds one and sets failing_since when it starts a run. Returns the endpoint as it is now.
+    virtual Result<WebhookEndpoint> RecordEndpointOutcome(int64_t id, bool ok, const std::string& now) = 0;
+    /// The gateway disables an endpoint that kept failing: enabled = 0, the reason, and its PENDING messages
+    /// CANCELLED, once (false when it was already disabled).
+    virtual Result<bool> DisableFailingEndpoint(int64_t id, const std::string& reason, const std::string& now) = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

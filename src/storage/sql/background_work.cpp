@@ -1,17 +1,18 @@
-// Claims on due background work (the reconciler's lease on PENDING rows) and expiry of unanswered queries.
+// Claims on due background work (the lease of the reconciler's and the outbox's PENDING rows) and expiry of
+// unanswered queries.
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
 
-namespace {
-
-/// The one claim statement: due, unclaimed (or whose claim ran out) PENDING rows, oldest due first, marked
-/// as ours. PostgreSQL skips rows another process is claiming right now; SQLite has one writer at a time.
-std::string ClaimSql(const char* table, const char* cols, bool postgres) {
+/// The one claim statement of every background queue (STK pushes, transfers, outbox events and messages): due,
+/// unclaimed (or whose claim ran out) PENDING rows, oldest due first, marked as ours. PostgreSQL skips rows
+/// another process is claiming right now; SQLite has one writer at a time. `also` narrows which due rows
+/// qualify (" AND ..." over the candidate row, named `due`).
+std::string ClaimSql(const char* table, const char* cols, bool postgres, std::string_view also) {
     return Cat({"UPDATE ", table, " SET claimed_by = ?, claimed_until = ? WHERE id IN (SELECT id FROM ", table,
-                " WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < ?) "
-                "AND ((next_attempt_at IS NULL AND created_at <= ?) OR next_attempt_at <= ?) "
-                "ORDER BY COALESCE(next_attempt_at, created_at), id LIMIT ?",
+                " due WHERE status = 'PENDING' AND (claimed_until IS NULL OR claimed_until < ?) "
+                "AND ((next_attempt_at IS NULL AND created_at <= ?) OR next_attempt_at <= ?)",
+                also, " ORDER BY COALESCE(next_attempt_at, created_at), id LIMIT ?",
                 postgres ? " FOR UPDATE SKIP LOCKED" : "", ") RETURNING ", cols});
 }
 
@@ -20,6 +21,8 @@ SqlParams ClaimParams(const Claim& claim) {
             claim.now,   claim.first_due_before,
             claim.now,   int64_t{std::clamp(claim.limit, 1, kMaxListLimit)}};
 }
+
+namespace {
 
 /// Claimed rows come back in due order (RETURNING does not promise one).
 template <class T>

@@ -128,6 +128,9 @@ Result<Store::C2bRecorded> SqlStore::InsertC2bPayment(const C2bPayment& p) {
             if (!payment) return Fail(payment.error());
             out.lease_payment = std::move(*payment);
         }
+        if (auto e = EmitOutboxEvent(c, out.payment.agency_id, "c2b.received", "c2b", out.payment.id); !e) {
+            return Fail(e.error());
+        }
         return out;
     });
     // Two deliveries of one TransID at once (PostgreSQL): the unique index lets one in; the other reads it.

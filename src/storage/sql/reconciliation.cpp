@@ -169,6 +169,9 @@ Result<ApplyResult> SqlStore::SettleStkById(int64_t agency_id, int64_t id, const
             if (!payment) return Fail(payment.error());
             result.payment = std::move(*payment);
         }
+        if (auto e = EmitOutboxEvent(c, tx.agency_id, StkEventType(tx.status), "stk", tx.id); !e) {
+            return Fail(e.error());
+        }
         return result;
     });
 }

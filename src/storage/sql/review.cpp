@@ -1,4 +1,6 @@
 // Needs review: one item per subject and reason; the transaction row shows the open item's reason.
+#include <nlohmann/json.hpp>
+
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -28,18 +30,18 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
     }
     return InTransaction<ReviewItem>([&](SqlConnection& c) -> Result<ReviewItem> {
         // One item per subject and reason: an open one stands, and one a person already resolved is not
-        // reopened by the same finding (the reconciler keeps finding a push M-Pesa never confirmed).
-        // An item of an agency alone (no transaction, no body: an alert) is an episode instead: only an open one of
-        // the same agency stands, and once resolved the next occurrence opens a new item.
-        const bool episode = !item.transaction_id && !item.inbound_id;
+        // reopened by the same finding (the reconciler keeps finding a push M-Pesa never confirmed). An item
+        // about no transaction and no body (an endpoint disabled, an alert) is the agency's: only an open one
+        // stands, so the same trouble coming back after a person resolved it is a new item.
+        const bool agency_level = !item.transaction_id && !item.inbound_id;
+        const std::string same = agency_level ? " AND COALESCE(agency_id, 0) = ? AND status = 'open'" : "";
+        SqlParams same_params{item.transaction_id.value_or(0), item.inbound_id.value_or(0), item.reason_code};
+        if (agency_level) same_params.emplace_back(item.agency_id.value_or(0));
         auto existing = c.Run(Cat({"SELECT ", kReviewCols,
                                    " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
                                    "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
-                                   episode ? " AND COALESCE(agency_id, 0) = ? AND status = 'open'" : "",
-                                   " ORDER BY id DESC LIMIT 1"}),
-                              episode ? SqlParams{int64_t{0}, int64_t{0}, item.reason_code, item.agency_id.value_or(0)}
-                                      : SqlParams{item.transaction_id.value_or(0), item.inbound_id.value_or(0),
-                                                  item.reason_code});
+                                   same, " ORDER BY id DESC LIMIT 1"}),
+                              same_params);
         if (!existing) return Fail(existing.error());
         if (!existing->rows.empty()) return ReadReview(existing->rows.front());
         // The partial unique index settles a race between two openers: the loser finds the winner's item.
@@ -51,17 +53,25 @@ Result<ReviewItem> SqlStore::OpenReview(const ReviewItem& item) {
                           item.reason_code, item.reason, NowIso8601()});
         if (!ins) return Fail(ins.error());
         if (ins->rows.empty()) {
-            return One<ReviewItem>(
-                c.Run(Cat({"SELECT ", kReviewCols,
-                           " FROM review_items WHERE status = 'open' AND COALESCE(agency_id, 0) = ? "
-                           "AND COALESCE(transaction_id, 0) = ? AND COALESCE(inbound_id, 0) = ? AND reason_code = ?"}),
-                      {item.agency_id.value_or(0), item.transaction_id.value_or(0), item.inbound_id.value_or(0),
-                       item.reason_code}),
-                ReadReview, "review item");
+            return One<ReviewItem>(c.Run(Cat({"SELECT ", kReviewCols,
+                                              " FROM review_items WHERE COALESCE(transaction_id, 0) = ? "
+                                              "AND COALESCE(inbound_id, 0) = ? AND reason_code = ?",
+                                              same, " AND status = 'open' ORDER BY id DESC LIMIT 1"}),
+                                         same_params),
+                                   ReadReview, "review item");
         }
         ReviewItem opened = ReadReview(ins->rows.front());
         if (opened.transaction_id) {
             if (auto r = RefreshReviewReason(c, *opened.transaction_id); !r) return Fail(r.error());
+            const std::string data = nlohmann::json{
+                {"reasonCode", opened.reason_code},
+                {"reason", opened.reason},
+                {"transactionId",
+                 *opened.transaction_id}}.dump();
+            if (auto e = EmitOutboxEvent(c, opened.agency_id, "transaction.needs_review", "review", opened.id, data);
+                !e) {
+                return Fail(e.error());
+            }
         }
         return opened;
     });

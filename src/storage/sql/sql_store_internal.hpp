@@ -90,16 +90,17 @@ struct RequestTable {
     const char* what;
 };
 
+/// Returns {true, the row now FAILED} or {false, the row as it was (already final)}.
 template <class T, class RunFn>
-Result<T> MarkRejected(RunFn&& run, const RequestTable<T>& t, int64_t id, const std::string& result_desc) {
+Result<std::pair<bool, T>> MarkRejected(RunFn&& run, const RequestTable<T>& t, int64_t id,
+                                        const std::string& result_desc) {
     return ApplyOnce<T>(run,
                         {Cat({"UPDATE ", t.table,
                               " SET status = 'FAILED', result_desc = ?, updated_at = ?, completed_at = ? "
                               "WHERE id = ? AND status = 'PENDING' RETURNING ",
                               t.cols}),
                          {OptText(result_desc), NowIso8601(), NowIso8601(), id}},
-                        {Cat({"SELECT ", t.cols, " FROM ", t.table, " WHERE id = ?"}), {id}}, t.read, t.what)
-        .map([](std::pair<bool, T>&& p) { return std::move(p.second); });
+                        {Cat({"SELECT ", t.cols, " FROM ", t.table, " WHERE id = ?"}), {id}}, t.read, t.what);
 }
 
 /// A balance check or a status query: tables of one shape, told apart by their columns, their reader and
@@ -194,6 +195,22 @@ inline std::string LikePrefix(std::string_view prefix) {
     out.push_back('%');
     return out;
 }
+
+// --- outbox ---
+/// Writes the outbox event a state change causes on the connection of that change (its transaction or the
+/// unit's), so the event commits or rolls back with the change (STYLE P10). Every emitting site calls this one
+/// helper right after its guarded update applied; a change that did nothing (a duplicate callback) emits nothing.
+Result<void> EmitOutboxEvent(SqlConnection& c, std::optional<int64_t> agency_id, std::string_view type,
+                             std::string_view subject_kind, int64_t subject_id, const std::string& data = "{}");
+/// payment.succeeded / payment.failed for an STK push that reached `status`.
+std::string_view StkEventType(core::TxStatus status);
+/// payout.* (B2C, refunds included) or reversal.* for a transfer that reached `status`.
+std::string_view TransferEventType(core::TxKind kind, core::TxStatus status);
+
+/// The one claim statement of every background queue (background_work.cpp): `table` has status, attempts,
+/// next_attempt_at, claimed_by, claimed_until and created_at. Params: ClaimParams(claim).
+std::string ClaimSql(const char* table, const char* cols, bool postgres, std::string_view also = {});
+SqlParams ClaimParams(const Claim& claim);
 
 /// Links an idempotency key to the transaction row its request created (same database transaction).
 inline Result<void> LinkIdempotencyKey(SqlConnection& c, const std::optional<IdempotencyRef>& key,

@@ -37,8 +37,18 @@ Result<core::StkTransaction> SqlStore::SetStkDarajaIds(int64_t id, const std::st
 }
 
 Result<core::StkTransaction> SqlStore::MarkStkRejected(int64_t id, const std::string& result_desc) {
-    // Already final: left untouched, returned as it is.
-    return MarkRejected(Pooled(), kStkTable, id, result_desc);
+    // Already final: left untouched, returned as it is (and nothing is emitted).
+    return InTransaction<core::StkTransaction>([&](SqlConnection& c) -> Result<core::StkTransaction> {
+        auto marked = MarkRejected(std::bind_front(&SqlConnection::Run, &c), kStkTable, id, result_desc);
+        if (!marked) return Fail(marked.error());
+        if (marked->first) {
+            const core::StkTransaction& tx = marked->second;
+            if (auto e = EmitOutboxEvent(c, tx.agency_id, StkEventType(tx.status), "stk", tx.id); !e) {
+                return Fail(e.error());
+            }
+        }
+        return std::move(marked->second);
+    });
 }
 
 Result<core::StkTransaction> SqlStore::FindStk(int64_t agency_id, int64_t id) {
@@ -124,6 +134,9 @@ Result<ApplyResult> SqlStore::ApplyStkOutcome(const std::string& checkout_id, co
             auto payment = InsertStkPayment(c, tx, outcome.mpesa_receipt_number, now);
             if (!payment) return Fail(payment.error());
             result.payment = std::move(*payment);
+        }
+        if (auto e = EmitOutboxEvent(c, tx.agency_id, StkEventType(tx.status), "stk", tx.id); !e) {
+            return Fail(e.error());
         }
         return result;
     });

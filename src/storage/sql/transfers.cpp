@@ -95,7 +95,17 @@ Result<Transfer> SqlStore::SetTransferDarajaIds(int64_t id, const std::string& o
 }
 
 Result<Transfer> SqlStore::MarkTransferRejected(int64_t id, const std::string& result_desc) {
-    return MarkRejected(Pooled(), kTransferTable, id, result_desc);
+    return InTransaction<Transfer>([&](SqlConnection& c) -> Result<Transfer> {
+        auto marked = MarkRejected(std::bind_front(&SqlConnection::Run, &c), kTransferTable, id, result_desc);
+        if (!marked) return Fail(marked.error());
+        if (marked->first) {
+            const Transfer& t = marked->second;
+            if (auto e = EmitOutboxEvent(c, t.agency_id, TransferEventType(t.kind, t.status), "transfer", t.id); !e) {
+                return Fail(e.error());
+            }
+        }
+        return std::move(marked->second);
+    });
 }
 
 Result<Transfer> SqlStore::FindTransfer(int64_t agency_id, int64_t id) {
@@ -164,17 +174,25 @@ Result<TransferApplyResult> SqlStore::ApplyTransferOutcome(int64_t id, const Tra
     if (outcome.status == core::TxStatus::kPending) {
         return Fail(ErrorCode::kValidation, "a transfer outcome must be SUCCESS or FAILED");
     }
-    auto applied = ApplyOnce<Transfer>(
-        Pooled(),
-        {Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
-              "mpesa_receipt_number = ?, updated_at = ?, completed_at = ?, claimed_by = NULL, claimed_until = NULL "
-              "WHERE id = ? AND status = 'PENDING' RETURNING ",
-              kTransferCols}),
-         {std::string(core::ToString(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
-          OptText(outcome.mpesa_receipt_number), NowIso8601(), NowIso8601(), id}},
-        {Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}}, ReadTransfer, "transaction");
-    if (!applied) return Fail(applied.error());
-    return TransferApplyResult{applied->first, std::move(applied->second)};
+    return InTransaction<TransferApplyResult>([&](SqlConnection& c) -> Result<TransferApplyResult> {
+        auto applied = ApplyOnce<Transfer>(
+            std::bind_front(&SqlConnection::Run, &c),
+            {Cat({"UPDATE transfers SET status = ?, result_code = ?, result_desc = ?, "
+                  "mpesa_receipt_number = ?, updated_at = ?, completed_at = ?, claimed_by = NULL, claimed_until = NULL "
+                  "WHERE id = ? AND status = 'PENDING' RETURNING ",
+                  kTransferCols}),
+             {std::string(core::ToString(outcome.status)), OptText(outcome.result_code), OptText(outcome.result_desc),
+              OptText(outcome.mpesa_receipt_number), NowIso8601(), NowIso8601(), id}},
+            {Cat({"SELECT ", kTransferCols, " FROM transfers WHERE id = ?"}), {id}}, ReadTransfer, "transaction");
+        if (!applied) return Fail(applied.error());
+        if (applied->first) {
+            const Transfer& t = applied->second;
+            if (auto e = EmitOutboxEvent(c, t.agency_id, TransferEventType(t.kind, t.status), "transfer", t.id); !e) {
+                return Fail(e.error());
+            }
+        }
+        return TransferApplyResult{applied->first, std::move(applied->second)};
+    });
 }
 
 Result<void> SqlStore::AddTransferEvent(int64_t transfer_id, const std::string& kind, const std::string& payload) {
