@@ -26,7 +26,7 @@ export const kUsers = {
 };
 export const kAgency = 'Test Agency';
 
-function freePort() {
+export function freePort() {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.unref();
@@ -73,7 +73,8 @@ export class Gateway {
         return result.stdout;
     }
 
-    async start() {
+    /** Starts `serve` in simulator mode; `extraEnv` adds or overrides settings (e.g. AT_API_KEY). */
+    async start(extraEnv = {}) {
         if (!existsSync(havenBin)) throw new Error(`gateway binary not found: ${havenBin} (set HAVEN_BIN)`);
         this.dir = mkdtempSync(path.join(os.tmpdir(), 'haven-browser-'));
         this.port = await freePort();
@@ -92,6 +93,7 @@ export class Gateway {
             WEB_ROOT: path.join(repoRoot, 'web'),
             RATE_LIMIT_PER_SECOND: '1000',
             RATE_LIMIT_BURST: '5000',
+            ...extraEnv,
         };
         this.runCli(['migrate']);
         for (const u of Object.values(kUsers)) {
@@ -260,8 +262,8 @@ export async function uiLogin(page, role = 'admin') {
  * Starts a gateway and a browser for a test file; returns {gateway, browser, after} — call after() in the
  * test file's after hook. Also asserts, after each test, that no console error or CSP violation happened.
  */
-export async function setup() {
-    const gateway = await new Gateway().start();
+export async function setup({ env = {} } = {}) {
+    const gateway = await new Gateway().start(env);
     let browser;
     try {
         browser = await new Browser(gateway).start();
