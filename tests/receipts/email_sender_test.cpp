@@ -129,12 +129,12 @@ std::string Part(const std::string& message, const std::string& content_type) {
     return Base64Decode(message.substr(start + 4, end - start - 4));
 }
 
-OutboxMessage Receipt(const std::string& to) {
+storage::OutboxMessage Receipt(const std::string& to) {
     ReceiptTemplates templates(HAVEN_TEMPLATES_DIR);
     auto r = templates.Render(1, ReceiptFacts{"TL4H2K9QXZ", 25000, "B-12", "Jane Wanjiku",
                                               std::chrono::system_clock::now(), 0, "Sunrise Apartments"});
     EXPECT_TRUE(r) << r.error().message;
-    OutboxMessage m;
+    storage::OutboxMessage m;
     m.channel = "email";
     m.recipient = to;
     m.payload = json{{"to", to}, {"subject", r->subject}, {"text", r->text}, {"html", r->html}}.dump();
@@ -232,7 +232,7 @@ TEST(EmailSender, CredentialsInTheUrlNeverReachTheError) {
 
 TEST(EmailSender, MalformedPayloadIsNotRetried) {
     EmailSender sender({.smtp_url = "smtp://127.0.0.1:25", .from = "receipts@sunrise.test"});
-    OutboxMessage m;
+    storage::OutboxMessage m;
     m.payload = R"({"to":"jane@example.com"})";
     EXPECT_FALSE(sender.Deliver(m).retry);
     m.payload = R"({"to":"jane@example.com\r\nBcc: x@evil.test","subject":"s","text":"t","html":"h"})";
