@@ -26,8 +26,9 @@ async function sendSms(to, message) {
         headers: { apiKey: kApiKey, Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ username: kUsername, to, message, from: 'SUNRISE' }).toString(),
     });
-    assert.equal(res.status, 201, await res.text());
-    const body = await res.json();
+    const text = await res.text();
+    assert.equal(res.status, 201, text);
+    const body = JSON.parse(text);
     assert.equal(body.SMSMessageData.Recipients[0].statusCode, 101);
 }
 
