@@ -213,8 +213,8 @@ DeliveryResult EmailSender::Deliver(const storage::OutboxMessage& message) {
     // upgrade with STARTTLS, and curl stops before MAIL FROM when the server does not offer it.
     const bool plain_allowed = parts->scheme == "smtp" && LoopbackHost(parts->host);
 
-    const std::string body = BuildMessage(to, subject, payload["text"].get<std::string>(),
-                                          payload["html"].get<std::string>());
+    const std::string body =
+        BuildMessage(to, subject, payload["text"].get<std::string>(), payload["html"].get<std::string>());
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     if (!curl) return DeliveryResult{false, true, std::nullopt, "", "libcurl could not start a transfer"};
     CURL* h = curl.get();
@@ -225,8 +225,8 @@ DeliveryResult EmailSender::Deliver(const storage::OutboxMessage& message) {
         curl_slist_append(nullptr, ("<" + BareAddress(to) + ">").c_str()), curl_slist_free_all);
     curl_easy_setopt(h, CURLOPT_URL, settings_.smtp_url.c_str());
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(h, CURLOPT_USE_SSL, plain_allowed ? static_cast<long>(CURLUSESSL_NONE)
-                                                       : static_cast<long>(CURLUSESSL_ALL));
+    curl_easy_setopt(h, CURLOPT_USE_SSL,
+                     plain_allowed ? static_cast<long>(CURLUSESSL_NONE) : static_cast<long>(CURLUSESSL_ALL));
     if (!settings_.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, settings_.ca_file.c_str());
     curl_easy_setopt(h, CURLOPT_MAIL_FROM, mail_from.c_str());
     curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());

@@ -89,9 +89,9 @@ core::Result<std::optional<PaidLease>> FindPaidLease(storage::Store& store, int6
         auto payment = store.FindC2bPayment(agency_id, event.subject_id);
         if (!payment) return core::Fail(payment.error());
         if (!payment->lease_id || payment->status != "matched") return std::optional<PaidLease>();
-        return std::optional<PaidLease>(PaidLease{*payment->lease_id, payment->trans_id, payment->amount,
-                                                  payment->completed_at.empty() ? payment->created_at
-                                                                                : payment->completed_at});
+        return std::optional<PaidLease>(
+            PaidLease{*payment->lease_id, payment->trans_id, payment->amount,
+                      payment->completed_at.empty() ? payment->created_at : payment->completed_at});
     }
     return std::optional<PaidLease>();
 }
@@ -114,7 +114,8 @@ core::Result<int64_t> MonthBalance(storage::Store& store, const core::Lease& lea
 std::string FormatKes(int64_t amount) {
     const bool negative = amount < 0;
     // Unsigned: the magnitude of INT64_MIN does not fit an int64_t.
-    const std::string digits = std::to_string(negative ? 0 - static_cast<uint64_t>(amount) : static_cast<uint64_t>(amount));
+    const std::string digits =
+        std::to_string(negative ? 0 - static_cast<uint64_t>(amount) : static_cast<uint64_t>(amount));
     std::string grouped;
     for (size_t i = 0; i < digits.size(); ++i) {
         if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
@@ -143,11 +144,13 @@ core::Result<RenderedReceipt> ReceiptTemplates::Render(int64_t agency_id, const 
         mustache::mustache tmpl(*text);
         if (!html) tmpl.set_custom_escape([](const std::string& s) { return s; });
         if (!tmpl.is_valid()) {
-            return core::Fail(ErrorCode::kInternal, std::string("receipt template ") + name + ": " + tmpl.error_message());
+            return core::Fail(ErrorCode::kInternal,
+                              std::string("receipt template ") + name + ": " + tmpl.error_message());
         }
         std::string out = tmpl.render(values);
         if (!tmpl.is_valid()) {
-            return core::Fail(ErrorCode::kInternal, std::string("receipt template ") + name + ": " + tmpl.error_message());
+            return core::Fail(ErrorCode::kInternal,
+                              std::string("receipt template ") + name + ": " + tmpl.error_message());
         }
         return out;
     };
@@ -189,8 +192,8 @@ ReceiptFanOut MakeReceiptFanOut(ReceiptTemplates templates, ReceiptChannels chan
         const auto paid_at = core::ParseIsoUtc((*paid)->paid_at).value_or(std::chrono::system_clock::now());
         auto balance = MonthBalance(store, *lease, paid_at);
         if (!balance) return core::Fail(balance.error());
-        ReceiptFacts facts{(*paid)->receipt_number, (*paid)->amount, lease->unit, lease->tenant_name, paid_at,
-                           *balance, agency->name};
+        ReceiptFacts facts{
+            (*paid)->receipt_number, (*paid)->amount, lease->unit, lease->tenant_name, paid_at, *balance, agency->name};
         auto receipt = templates.Render(agency_id, facts);
         if (!receipt) return core::Fail(receipt.error());
 

@@ -88,7 +88,8 @@ DeliveryResult SmsSender::Deliver(const storage::OutboxMessage& message) {
         return Failed(true, "Africa's Talking's answer names no recipient", res->status, excerpt);
     }
     const json& first = (*recipients)[0];
-    const int64_t code = first.value("statusCode", json(0)).is_number_integer() ? first["statusCode"].get<int64_t>() : 0;
+    const int64_t code =
+        first.value("statusCode", json(0)).is_number_integer() ? first["statusCode"].get<int64_t>() : 0;
     if (code >= 100 && code <= 102) {
         DeliveryResult ok;
         ok.ok = true;
@@ -100,7 +101,9 @@ DeliveryResult SmsSender::Deliver(const storage::OutboxMessage& message) {
     // 403 InvalidPhoneNumber, 404 UnsupportedNumberType, 406 UserInBlacklist: this number will not take it.
     const bool permanent = code == 403 || code == 404 || code == 406 || code == 402;
     return Failed(!permanent,
-                  "Africa's Talking did not send the SMS to " + masked + ": " + (first.contains("status") && first["status"].is_string() ? first["status"].get<std::string>() : std::string()) +
+                  "Africa's Talking did not send the SMS to " + masked + ": " +
+                      (first.contains("status") && first["status"].is_string() ? first["status"].get<std::string>()
+                                                                               : std::string()) +
                       " (" + std::to_string(code) + ")",
                   res->status, excerpt);
 }

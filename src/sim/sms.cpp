@@ -32,7 +32,8 @@ net::Response Send(Core& c, net::Request& req) {
     if (!key_ok) return Text(401, "The supplied authentication is invalid");
     auto form = net::ParseQuery(req.body);
     for (const char* field : {"username", "to", "message"}) {
-        if (form[field].empty()) return Text(400, std::string("Request is missing required form field '") + field + "'");
+        if (form[field].empty())
+            return Text(400, std::string("Request is missing required form field '") + field + "'");
     }
     if (!c.options.at_username.empty() && form["username"] != c.options.at_username) {
         return Text(401, "The supplied authentication is invalid");
@@ -51,13 +52,19 @@ net::Response Send(Core& c, net::Request& req) {
         if (raw.empty()) continue;
         auto msisdn = Msisdn(raw);
         if (!msisdn) {
-            recipients.push_back({{"statusCode", 403}, {"number", raw}, {"status", "InvalidPhoneNumber"},
-                                  {"cost", "0"}, {"messageId", "None"}});
+            recipients.push_back({{"statusCode", 403},
+                                  {"number", raw},
+                                  {"status", "InvalidPhoneNumber"},
+                                  {"cost", "0"},
+                                  {"messageId", "None"}});
             continue;
         }
         const std::string id = "ATXid_sim" + std::to_string(c.next_sms_id++);
-        recipients.push_back({{"statusCode", 101}, {"number", "+" + *msisdn}, {"status", "Success"},
-                              {"cost", kCost}, {"messageId", id}});
+        recipients.push_back({{"statusCode", 101},
+                              {"number", "+" + *msisdn},
+                              {"status", "Success"},
+                              {"cost", kCost},
+                              {"messageId", id}});
         c.sms.push_back({{"messageId", id},
                          {"phoneNumber", *msisdn},
                          {"from", form.count("from") ? form["from"] : std::string("AFRICASTKNG")},
@@ -67,11 +74,11 @@ net::Response Send(Core& c, net::Request& req) {
         ++sent;
     }
     const size_t total = recipients.size();
-    return net::Response::Json(
-        201, {{"SMSMessageData",
-               {{"Message", "Sent to " + std::to_string(sent) + "/" + std::to_string(total) + " Total Cost: " +
-                                (sent > 0 ? std::string(kCost) : std::string("0"))},
-                {"Recipients", recipients}}}});
+    return net::Response::Json(201,
+                               {{"SMSMessageData",
+                                 {{"Message", "Sent to " + std::to_string(sent) + "/" + std::to_string(total) +
+                                                  " Total Cost: " + (sent > 0 ? std::string(kCost) : std::string("0"))},
+                                  {"Recipients", recipients}}}});
 }
 
 }  // namespace

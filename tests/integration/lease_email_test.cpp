@@ -39,8 +39,8 @@ TEST_F(LeaseEmail, CreateAndSyncKeepTheEmailAndPatchClearsIt) {
 
 TEST_F(LeaseEmail, AnAddressThatCannotBeOneIsRefusedByName) {
     auto token = Login("manager@a.test");
-    for (const char* bad : {"wanjiku", "wanjiku@", "@example.com", "wanjiku@example", "wan jiku@example.com",
-                            "a@b@example.com"}) {
+    for (const char* bad :
+         {"wanjiku", "wanjiku@", "@example.com", "wanjiku@example", "wan jiku@example.com", "a@b@example.com"}) {
         for (const auto& [method, path] : {std::pair<std::string, std::string>{"POST", "/api/v1/leases"},
                                            {"PUT", "/api/v1/leases/by-external/haven-lease-2"}}) {
             auto r = Api(method, path, Fields(bad), token);

@@ -1,6 +1,8 @@
 // The email sender against a real SMTP server (tests/support/smtp_sink.py, Debian's python3-aiosmtpd) on this
 // machine: a receipt arrives with its headers and both MIME parts; a plain server that is not on loopback gets
 // nothing; a permanent refusal is not retried; no server is retried.
+#include "service/email_sender.hpp"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <ifaddrs.h>
@@ -14,7 +16,6 @@
 #include <thread>
 
 #include "crash/process.hpp"
-#include "service/email_sender.hpp"
 #include "service/receipts.hpp"
 
 namespace haven::service {
@@ -213,8 +214,8 @@ TEST(EmailSender, PermanentRefusalIsNotRetriedAndNoServerIs) {
     EXPECT_EQ(refused.status_code, 550);
     EXPECT_TRUE(sink.Messages().empty());
 
-    EmailSender nowhere({.smtp_url = "smtp://127.0.0.1:" + std::to_string(crash::FreeLoopbackPort()),
-                         .from = "receipts@sunrise.test"});
+    EmailSender nowhere(
+        {.smtp_url = "smtp://127.0.0.1:" + std::to_string(crash::FreeLoopbackPort()), .from = "receipts@sunrise.test"});
     auto unreachable = nowhere.Deliver(Receipt("jane@example.com"));
     EXPECT_FALSE(unreachable.ok);
     EXPECT_TRUE(unreachable.retry) << unreachable.error;

@@ -1,6 +1,8 @@
 // Receipts: the repository's templates as a tenant reads them (one SMS, Nairobi time, HTML-escaped values, an
 // agency's own wording), and the fan-out on a real SQLite store: which payment events become which email and SMS
 // messages, with the payloads, recipients and keys the outbox stores.
+#include "service/receipts.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,7 +12,6 @@
 #include "core/rent_roll.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
-#include "service/receipts.hpp"
 #include "storage/store.hpp"
 
 namespace haven::service {
@@ -23,8 +24,13 @@ std::chrono::system_clock::time_point At(const std::string& iso) { return *core:
 ReceiptFacts Typical() {
     // A typical payment with generous lengths: a 10-character receipt, a five-figure amount, a long unit and
     // agency name, and money still owed (the longest of the three balance wordings).
-    return ReceiptFacts{"TL4H2K9QXZ", 25000, "Block B-12", "Jane Wanjiku Mwangi",
-                        At("2026-12-01T21:30:00Z"), 12500, "Sunrise Apartments Ltd"};
+    return ReceiptFacts{"TL4H2K9QXZ",
+                        25000,
+                        "Block B-12",
+                        "Jane Wanjiku Mwangi",
+                        At("2026-12-01T21:30:00Z"),
+                        12500,
+                        "Sunrise Apartments Ltd"};
 }
 
 TEST(ReceiptTemplates, TypicalReceiptFitsOneSmsAndNamesThePayment) {

@@ -1,13 +1,14 @@
 // The SMS sender against the simulator's Africa's Talking endpoint over loopback: the SMS arrives and
 // GET /sim/v1/sms shows it; a wrong API key or username is a configuration error (not retried); the simulator answers
 // a missing field with 400 and a wrong key with 401 plain text, as Africa's Talking does.
+#include "service/sms_sender.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
-#include "service/sms_sender.hpp"
 #include "sim/simulator.hpp"
 
 namespace haven::service {
