@@ -459,8 +459,8 @@ core::Result<Config> LoadConfig(const Env& env) {
         }
         if (c.receipts.smtp_from.empty() || c.receipts.smtp_from.find('@') == std::string::npos ||
             c.receipts.smtp_from.find_first_of("\r\n") != std::string::npos) {
-            return tl::unexpected(
-                Bad("SMTP_FROM", "the sender address, e.g. Haven Receipts <receipts@haven.example>", c.receipts.smtp_from));
+            return tl::unexpected(Bad("SMTP_FROM", "the sender address, e.g. Haven Receipts <receipts@haven.example>",
+                                      c.receipts.smtp_from));
         }
     }
     c.receipts.at_username = get("AT_USERNAME").value_or(c.simulator_mode() ? "sandbox" : "");
@@ -468,8 +468,8 @@ core::Result<Config> LoadConfig(const Env& env) {
     c.receipts.at_sender_id = get("AT_SENDER_ID").value_or("");
     c.receipts.at_base_url = get("AT_BASE_URL").value_or("");
     if (!c.receipts.at_base_url.empty() && !IsHttpUrl(c.receipts.at_base_url, true)) {
-        return tl::unexpected(Bad("AT_BASE_URL", "an http(s) URL like https://api.africastalking.com",
-                                  c.receipts.at_base_url));
+        return tl::unexpected(
+            Bad("AT_BASE_URL", "an http(s) URL like https://api.africastalking.com", c.receipts.at_base_url));
     }
     c.receipts.templates_dir = get("TEMPLATES_DIR").value_or(DefaultTemplatesDir());
     return c;

@@ -20,12 +20,12 @@
 #include "net/server.hpp"
 #include "net/target.hpp"
 #include "service/auth.hpp"
+#include "service/email_sender.hpp"
 #include "service/hash_gate.hpp"
 #include "service/login_throttle.hpp"
-#include "service/email_sender.hpp"
 #include "service/receipts.hpp"
-#include "service/sms_sender.hpp"
 #include "service/sealed.hpp"
+#include "service/sms_sender.hpp"
 #include "sim/simulator.hpp"
 #include "workers/reconciler.hpp"
 
@@ -110,8 +110,9 @@ void StartReceipts(Gateway::Impl& s) {
         spdlog::info("receipts: SMS through Africa's Talking at {}", sms.base_url);
     }
     if (s.email_sender || s.sms_sender) {
-        s.receipt_fan_out = service::MakeReceiptFanOut(service::ReceiptTemplates(r.templates_dir),
-                                                       {.email = s.email_sender != nullptr, .sms = s.sms_sender != nullptr});
+        s.receipt_fan_out =
+            service::MakeReceiptFanOut(service::ReceiptTemplates(r.templates_dir),
+                                       {.email = s.email_sender != nullptr, .sms = s.sms_sender != nullptr});
         spdlog::info("receipts: templates in {}", r.templates_dir);
     } else {
         spdlog::info("receipts: neither SMTP_URL nor AT_API_KEY is set: no receipts are sent");
