@@ -8,7 +8,7 @@ BUILD_PKGS=(
   libboost-dev libboost-system-dev libssl-dev nlohmann-json3-dev
   libsqlite3-dev libpq-dev libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libexpected-dev libgtest-dev libgmock-dev ccache
-  libzxcvbn-dev libcpp-jwt-dev libcurl4-openssl-dev libjs-chart.js
+  libzxcvbn-dev libcpp-jwt-dev libcurl4-openssl-dev libjs-chart.js libkainjow-mustache-dev
 )
 TEST_PKGS=(postgresql chromium curl clang-format python3-aiosmtpd)
 FUZZ_PKGS=(clang-14 libfuzzer-14-dev)

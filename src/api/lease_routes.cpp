@@ -152,6 +152,10 @@ net::Response SyncLease(net::Request& req, const Caller& caller, ApiContext& ctx
     ReadRentTerms(*body, v, due_day, start_date);
     lease.due_day = due_day.value_or(0);
     lease.start_date = start_date.value_or("");
+    // Left out (or ""), the email keeps what the lease has; PATCH clears it.
+    if (body->contains("email")) {
+        if (auto email = ReadEmail(*body, v)) lease.email = *email;
+    }
     if (!v.ok()) return ErrorResponse(v.Finish());
     auto synced = service::SyncLease(ctx.store, ActorFrom(caller, req), lease);
     if (!synced) return ErrorResponse(synced.error());

@@ -1,10 +1,13 @@
 // Simulator mode only: the virtual phone's view of the built-in simulator's control API, proxied
 // through the gateway so the browser stays on one origin (CSP connect-src 'self').
-// GET /api/v1/simulator/stk/pending, POST /api/v1/simulator/stk/{checkoutRequestId}/resolve
+// GET /api/v1/simulator/stk/pending, POST /api/v1/simulator/stk/{checkoutRequestId}/resolve,
+// GET /api/v1/simulator/sms (the SMS the simulated Africa's Talking received: receipts on the virtual phone)
 //
 // Scoped like production: the simulator knows nothing of agencies, so the proxy shows and answers
 // only the prompts whose CheckoutRequestID belongs to one of the caller's agency's STK transactions.
 // Another agency's prompt is absent from the list and a 404 to resolve; viewers read but do not act.
+#include <set>
+
 #include "api/accepts.hpp"
 #include "api/guard.hpp"
 #include "api/respond.hpp"
@@ -87,11 +90,37 @@ net::Response Resolve(net::Request& req, const Caller& caller, ApiContext& ctx) 
     return Ok(std::move(*answer));
 }
 
+/// The SMS the simulator received for the phone numbers of the caller's agency's leases (oldest first); another
+/// agency's tenants' messages are left out, as its prompts are.
+net::Response Sms(const Caller& caller, ApiContext& ctx) {
+    auto leases = ctx.store.ListLeases(caller.agency_id);
+    if (!leases) return ErrorResponse(leases.error());
+    std::set<std::string> phones;
+    for (const auto& lease : *leases) phones.insert(lease.phone_number);
+    auto all = Forward(ctx, "GET", "/sim/v1/sms", "");
+    if (!all) return ErrorResponse(all.error());
+    json messages = json::array();
+    if (all->is_object() && (*all)["messages"].is_array()) {
+        for (auto& sms : (*all)["messages"]) {
+            if (!sms.is_object() || !sms["phoneNumber"].is_string()) continue;
+            if (phones.count(sms["phoneNumber"].get<std::string>()) == 0) continue;
+            messages.push_back({{"messageId", sms.value("messageId", "")},
+                                {"phoneNumber", sms["phoneNumber"]},
+                                {"from", sms.value("from", "")},
+                                {"message", sms.value("message", "")},
+                                {"receivedAt", sms.value("receivedAt", "")}});
+        }
+    }
+    return Ok({{"messages", std::move(messages)}});
+}
+
 }  // namespace
 
 void RegisterSimulatorRoutes(net::Router& router, ApiContext& ctx) {
     router.Add("GET", "/api/v1/simulator/stk/pending",
                Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Pending(caller, ctx); }));
+    router.Add("GET", "/api/v1/simulator/sms",
+               Authed(ctx, kSignedIn, [&ctx](net::Request&, const Caller& caller) { return Sms(caller, ctx); }));
     const Guard answers_prompts{{Role::kAdmin, Role::kManager},
                                 "a viewer may watch the virtual phone but not answer prompts"};
     router.Add("POST", "/api/v1/simulator/stk/{checkoutRequestId}/resolve",

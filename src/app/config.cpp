@@ -13,6 +13,7 @@
 #include "core/daraja_url.hpp"
 #include "core/hex.hpp"
 #include "service/auth.hpp"
+#include "service/email_sender.hpp"
 #include "service/sealed.hpp"
 
 namespace haven::app {
@@ -68,6 +69,21 @@ std::string DefaultWebRoot() {
     if (!ec) {
         for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
             if (fs::is_regular_file(dir / "web" / "index.html", ec)) return (dir / "web").string();
+        }
+    }
+    return {};
+}
+
+/// The repository's templates/ folder, found like the web root: in the working directory, else beside or above
+/// the binary. "" when none is found.
+std::string DefaultTemplatesDir() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_regular_file("templates/receipt-sms.txt", ec)) return fs::absolute("templates").string();
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (auto dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+            if (fs::is_regular_file(dir / "templates" / "receipt-sms.txt", ec)) return (dir / "templates").string();
         }
     }
     return {};
@@ -479,6 +495,31 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.outbox.disable_after = std::chrono::seconds(*v);
     else
         return tl::unexpected(v.error());
+    // --- receipts ---
+    // Email receipts need SMTP_URL and SMTP_FROM; SMS receipts AT_USERNAME and AT_API_KEY (in simulator mode the
+    // built-in simulator stands in for Africa's Talking, so SMS works without them).
+    c.receipts.smtp_url = get("SMTP_URL").value_or("");
+    c.receipts.smtp_from = get("SMTP_FROM").value_or("");
+    if (!c.receipts.smtp_url.empty()) {
+        // The URL may carry a password: the message never repeats it.
+        if (auto why = service::CheckSmtpUrl(c.receipts.smtp_url); !why.empty()) {
+            return tl::unexpected(Bad("SMTP_URL", "smtp://host:587 (STARTTLS) or smtps://host:465; " + why));
+        }
+        if (c.receipts.smtp_from.empty() || c.receipts.smtp_from.find('@') == std::string::npos ||
+            c.receipts.smtp_from.find_first_of("\r\n") != std::string::npos) {
+            return tl::unexpected(Bad("SMTP_FROM", "the sender address, e.g. Haven Receipts <receipts@haven.example>",
+                                      c.receipts.smtp_from));
+        }
+    }
+    c.receipts.at_username = get("AT_USERNAME").value_or(c.simulator_mode() ? "sandbox" : "");
+    c.receipts.at_api_key = get("AT_API_KEY").value_or("");
+    c.receipts.at_sender_id = get("AT_SENDER_ID").value_or("");
+    c.receipts.at_base_url = get("AT_BASE_URL").value_or("");
+    if (!c.receipts.at_base_url.empty() && !IsHttpUrl(c.receipts.at_base_url, true)) {
+        return tl::unexpected(
+            Bad("AT_BASE_URL", "an http(s) URL like https://api.africastalking.com", c.receipts.at_base_url));
+    }
+    c.receipts.templates_dir = get("TEMPLATES_DIR").value_or(DefaultTemplatesDir());
     return c;
 }
 

@@ -89,6 +89,17 @@ struct Config {
     bool webhooks_allow_private = false;  // WEBHOOKS_ALLOW_PRIVATE: webhooks may go to loopback/private addresses
     workers::OutboxSettings outbox;       // OUTBOX_INTERVAL_MS, OUTBOX_MAX_AGE_HOURS, OUTBOX_RETRY_BASE_MS,
                                           // OUTBOX_DISABLE_AFTER_FAILURES, OUTBOX_DISABLE_AFTER_SECONDS
+    // --- receipts --- (receipts by email and SMS; see README "Receipts")
+    struct Receipts {
+        std::string smtp_url;       // SMTP_URL: smtps://... or smtp://... (STARTTLS required unless loopback); secret
+        std::string smtp_from;      // SMTP_FROM
+        std::string at_username;    // AT_USERNAME ("sandbox" in simulator mode)
+        std::string at_api_key;     // AT_API_KEY: never logged (simulator mode: generated at start when unset)
+        std::string at_sender_id;   // AT_SENDER_ID ("" = Africa's Talking's shared sender)
+        std::string at_base_url;    // AT_BASE_URL ("" = https://api.africastalking.com; the simulator's in sim mode)
+        std::string templates_dir;  // TEMPLATES_DIR (default: the repository's templates/ folder)
+        bool email() const { return !smtp_url.empty() && !smtp_from.empty(); }
+    } receipts;
 
     bool simulator_mode() const { return environment == "simulator"; }
 };

@@ -373,15 +373,10 @@ core::Result<int64_t> WriteHistory(storage::Store& s, int64_t agency_id, const D
         lease.account_reference = t.unit;
         lease.due_day = t.due_day;
         lease.start_date = t.start_date;
+        lease.email = t.email;  // where receipts go (no receipt is sent for the seeded history)
         auto inserted = s.InsertLease(lease);
         if (!inserted) return Fail(inserted.error());
         lease_ids.push_back(inserted->id);
-        // merge: receipts — the receipts branch sends receipts to this address (leases.email, `tenantEmail`).
-        if (!t.email.empty()) {
-            storage::Store::LeaseEdit edit;
-            edit.email = t.email;
-            if (auto r = s.UpdateLease(agency_id, inserted->id, edit); !r) return Fail(r.error());
-        }
         const TimePoint signed_at = NairobiMidnight(t.start_date) - days(12) + hours(11);
         if (auto r = s.BackdateDemoLease(inserted->id, core::IsoUtc(signed_at)); !r) return Fail(r.error());
     }

@@ -1,5 +1,6 @@
 #include "app/gateway.hpp"
 
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "api/routes.hpp"
 #include "api/webhooks.hpp"
 #include "core/daraja_url.hpp"
+#include "core/hex.hpp"
 #include "daraja/account_clients.hpp"
 #include "daraja/http_daraja_client.hpp"
 #include "daraja/security_credential.hpp"
@@ -19,9 +21,12 @@
 #include "net/server.hpp"
 #include "net/target.hpp"
 #include "service/auth.hpp"
+#include "service/email_sender.hpp"
 #include "service/hash_gate.hpp"
 #include "service/login_throttle.hpp"
+#include "service/receipts.hpp"
 #include "service/sealed.hpp"
+#include "service/sms_sender.hpp"
 #include "sim/simulator.hpp"
 #include "workers/alerts.hpp"
 #include "workers/outbox.hpp"
@@ -63,10 +68,65 @@ struct Gateway::Impl {
     net::Runtime outbox_runtime{1};
     std::unique_ptr<net::HttpClient> webhook_http;  // system CAs (not Daraja's pinned ones)
     std::unique_ptr<workers::OutboxWorker> outbox;
+    // Receipts (issue 13): the senders and the fan-out the outbox worker is given in Start.
+    std::shared_ptr<service::ChannelSender> email_sender;  // null when SMTP is not configured
+    std::shared_ptr<service::ChannelSender> sms_sender;    // null when Africa's Talking is not configured
+    service::ReceiptFanOut receipt_fan_out;                // empty when no channel is configured
     bool started = false;
 };
 
 namespace {
+
+std::string RandomHex(size_t bytes) {
+    std::string raw(bytes, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+    return core::ToHex(raw);
+}
+
+/// Receipts by email and SMS (issue 13): the senders for the configured channels and the fan-out that builds the
+/// messages. The outbox worker delivers them (given to it in Start).
+void StartReceipts(Gateway::Impl& s) {
+    const auto& r = s.config.receipts;
+    if (r.templates_dir.empty()) {
+        spdlog::warn("receipts: no templates folder (TEMPLATES_DIR, or templates/ in the repository): no receipts");
+        return;
+    }
+    if (r.email()) {
+        service::EmailSettings email;
+        email.smtp_url = r.smtp_url;
+        email.from = r.smtp_from;
+        s.email_sender = std::make_shared<service::EmailSender>(email);
+        spdlog::info("receipts: email through {} from {}", service::SmtpHostForLog(r.smtp_url), r.smtp_from);
+    }
+    if (!r.at_username.empty() && !r.at_api_key.empty()) {
+        service::SmsSettings sms;
+        sms.username = r.at_username;
+        sms.api_key = r.at_api_key;
+        sms.sender_id = r.at_sender_id;
+        if (!r.at_base_url.empty()) sms.base_url = r.at_base_url;
+        s.sms_sender = std::make_shared<service::SmsSender>(
+            sms, [http = s.http.get()](const service::SmsHttpRequest& req) -> core::Result<service::SmsHttpResponse> {
+                net::ClientRequest out;
+                out.method = "POST";
+                out.url = req.url;
+                for (const auto& [name, value] : req.headers) out.headers[name] = value;
+                out.body = req.body;
+                out.timeout = req.timeout;
+                auto res = http->Send(out);
+                if (!res) return core::Fail(res.error());
+                return service::SmsHttpResponse{res->status, res->body};
+            });
+        spdlog::info("receipts: SMS through Africa's Talking at {}", sms.base_url);
+    }
+    if (s.email_sender || s.sms_sender) {
+        s.receipt_fan_out =
+            service::MakeReceiptFanOut(service::ReceiptTemplates(r.templates_dir),
+                                       {.email = s.email_sender != nullptr, .sms = s.sms_sender != nullptr});
+        spdlog::info("receipts: templates in {}", r.templates_dir);
+    } else {
+        spdlog::info("receipts: neither SMTP_URL nor AT_API_KEY is set: no receipts are sent");
+    }
+}
 
 /// The certificate that encrypts initiator passwords: MPESA_CERT_PATH, else the simulator's ("" when neither).
 core::Result<std::string> CertificatePem(const Config& c, const sim::Simulator* simulator) {
@@ -154,6 +214,10 @@ core::Result<void> Gateway::Start() {
         options.callback_delay = c.simulator_callback_delay;
         options.interactive_stk = c.simulator_interactive;
         options.scenario_file = c.simulator_scenario;
+        // Receipts by SMS go to the simulator's Africa's Talking endpoint, which checks the key like AT does.
+        if (c.receipts.at_api_key.empty()) c.receipts.at_api_key = "atsk_sim_" + RandomHex(16);
+        options.at_username = c.receipts.at_username;
+        options.at_api_key = c.receipts.at_api_key;
         s.sim_runtime.Start();
         s.simulator = std::make_unique<sim::Simulator>(s.sim_runtime, options);
         try {
@@ -162,6 +226,7 @@ core::Result<void> Gateway::Start() {
             return core::Fail(ErrorCode::kInternal, std::string("the built-in simulator did not start: ") + e.what());
         }
         c.base_url = s.simulator->BaseUrl();
+        if (c.receipts.at_base_url.empty()) c.receipts.at_base_url = s.simulator->BaseUrl();
     }
 
     net::TlsOptions tls;
@@ -188,6 +253,7 @@ core::Result<void> Gateway::Start() {
         std::shared_ptr<daraja::DarajaClient>(std::shared_ptr<void>(), s.daraja.get()), *certificate);
     auto master_key = MasterKey(c);
     if (!master_key) return tl::unexpected(master_key.error());
+    StartReceipts(s);
 
     api::ApiSettings settings;
     settings.environment = c.environment;
@@ -297,6 +363,10 @@ core::Result<void> Gateway::Start() {
                                            *s.store, *s.ctx->accounts.box, *s.webhook_http,
                                            workers::WebhookSenderSettings{.allow_private = c.webhooks_allow_private}));
     }
+    // Receipts by email and SMS (StartReceipts): the same outbox, its retries and attempts.
+    if (s.email_sender) s.outbox->SetSender("email", s.email_sender);
+    if (s.sms_sender) s.outbox->SetSender("sms", s.sms_sender);
+    if (s.receipt_fan_out) s.outbox->SetReceiptFanOut(s.receipt_fan_out);
     s.outbox->Start();
     s.started = true;
     return {};

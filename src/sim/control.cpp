@@ -230,6 +230,7 @@ void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core) {
     add("GET", "/sim/v1/ledger", LedgerView);
     add("GET", "/sim/v1/c2b/registrations", C2bRegistrations);
     add("GET", "/sim/v1/statement.csv", Statement);
+    add("GET", "/sim/v1/sms", ListSms);
     add("POST", "/sim/v1/reset", Reset);
 }
 

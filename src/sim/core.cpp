@@ -149,6 +149,7 @@ void Core::ResetState() {
     c2b.clear();
     request_log.clear();
     callback_log.clear();
+    sms.clear();
 }
 
 namespace {

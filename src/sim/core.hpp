@@ -104,6 +104,8 @@ class Core : public std::enable_shared_from_this<Core> {
     std::map<std::string, C2bRegistration> c2b;      // by shortcode
     std::deque<Json> request_log;
     std::deque<Json> callback_log;
+    std::deque<Json> sms;  // Africa's Talking SMS received (sms.cpp), oldest first
+    uint64_t next_sms_id = 1;
     std::map<uint64_t, net::Reply> slow_replies;  // answers a slowMs timer still holds; Stop answers them
     uint64_t next_slow_id = 1;
     uint64_t epoch = 0;  // bumped by reset: scheduled work from an older epoch does nothing
@@ -236,6 +238,10 @@ void RegisterBalance(net::Router& router, const std::shared_ptr<Core>& core);
 void RegisterStatus(net::Router& router, const std::shared_ptr<Core>& core);
 void RegisterC2b(net::Router& router, const std::shared_ptr<Core>& core);
 void RegisterControl(net::Router& router, const std::shared_ptr<Core>& core);
+/// Africa's Talking's POST /version1/messaging (sms.cpp).
+void RegisterSms(net::Router& router, const std::shared_ptr<Core>& core);
+/// GET /sim/v1/sms?phone=: the SMS received, oldest first (all when no phone is given).
+net::Response ListSms(Core& c, net::Request& req);
 
 /// STK outcome helpers used by the control API (virtual phone).
 /// Makes the session final with code (no-op when already final) and returns the callbacks to send.

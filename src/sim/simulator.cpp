@@ -242,6 +242,7 @@ uint16_t Simulator::Start() {
     RegisterC2b(impl_->daraja, impl_->core);
     AddGatedRoutes(impl_->router, impl_->daraja, impl_->core);
     RegisterControl(impl_->router, impl_->core);
+    RegisterSms(impl_->router, impl_->core);
 
     impl_->server = std::make_unique<net::Server>(impl_->runtime, impl_->router, server_options);
     impl_->port = impl_->server->Start();

@@ -75,6 +75,10 @@ struct SimulatorOptions {
     uint64_t seed = 0;         // randomness for ids (0 = random)
     std::function<std::chrono::system_clock::time_point()> clock;  // empty = system clock
     bool access_log = true;
+    // Africa's Talking's SMS API (POST /version1/messaging): the username and apiKey it accepts. An empty
+    // at_api_key accepts any non-empty key; an empty at_username any username.
+    std::string at_username = "sandbox";
+    std::string at_api_key;
 };
 
 /// Names for SimulatorOptions::enabled_products: stk, b2c, reversal, balance, status, c2b_v1, c2b_v2.

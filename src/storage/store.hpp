@@ -397,9 +397,9 @@ class Store {
     /// kNotFound when the agency has no lease with this external id.
     virtual Result<core::Lease> FindLeaseByExternalId(int64_t agency_id, const std::string& external_id) = 0;
     /// Creates the lease with lease.external_id, or updates the agency's lease that has it (tenant, phone, unit,
-    /// rent, account reference; due day and start date when given: due_day 0 and start_date "" keep the stored
-    /// ones, or on a create take the defaults); `created` tells which. Idempotent: the same call twice leaves one
-    /// lease.
+    /// rent, account reference; due day, start date and email when given: due_day 0, start_date "" and email "" keep
+    /// the stored ones, or on a create take the defaults); `created` tells which. Idempotent: the same call twice
+    /// leaves one lease.
     struct LeaseUpsert {
         core::Lease lease;
         bool created = false;

@@ -192,5 +192,45 @@ TEST(Config, SimulatorModeKeepsTheMasterKeyNextToTheDatabase) {
     EXPECT_EQ(with_key->master_key_file, "");
 }
 
+// --- receipts ---
+TEST(Config, ReceiptSettingsAreCheckedAndTheSmtpPasswordNeverRepeated) {
+    RecordingEnv plain{Sandbox(), {}};
+    auto none = LoadConfig(plain.AsEnv());
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_FALSE(none->receipts.email());
+    EXPECT_EQ(none->receipts.at_username, "") << "outside simulator mode SMS needs AT_USERNAME";
+    EXPECT_FALSE(none->receipts.templates_dir.empty()) << "the repository's templates/ folder is found";
+
+    RecordingEnv set{Sandbox({{"SMTP_URL", "smtps://mailer:s3cret@mail.example.com:465"},
+                              {"SMTP_FROM", "Sunrise Receipts <receipts@sunrise.example>"},
+                              {"AT_USERNAME", "sunrise"},
+                              {"AT_API_KEY", "atsk_live"},
+                              {"AT_BASE_URL", "https://api.sandbox.africastalking.com"},
+                              {"TEMPLATES_DIR", "/srv/haven/templates"}}),
+                     {}};
+    auto configured = LoadConfig(set.AsEnv());
+    ASSERT_TRUE(configured) << configured.error().message;
+    EXPECT_TRUE(configured->receipts.email());
+    EXPECT_EQ(configured->receipts.at_base_url, "https://api.sandbox.africastalking.com");
+    EXPECT_EQ(configured->receipts.templates_dir, "/srv/haven/templates");
+
+    RecordingEnv http{Sandbox({{"SMTP_URL", "https://mailer:s3cret@mail.example.com"}, {"SMTP_FROM", "a@b.example"}}),
+                      {}};
+    auto refused = LoadConfig(http.AsEnv());
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("SMTP_URL"), std::string::npos);
+    EXPECT_EQ(refused.error().message.find("s3cret"), std::string::npos) << refused.error().message;
+
+    RecordingEnv no_from{Sandbox({{"SMTP_URL", "smtp://mail.example.com:587"}}), {}};
+    auto without_from = LoadConfig(no_from.AsEnv());
+    ASSERT_FALSE(without_from);
+    EXPECT_NE(without_from.error().message.find("SMTP_FROM"), std::string::npos);
+
+    RecordingEnv sim{{}, {}};
+    auto simulator = LoadConfig(sim.AsEnv());
+    ASSERT_TRUE(simulator) << simulator.error().message;
+    EXPECT_EQ(simulator->receipts.at_username, "sandbox");
+}
+
 }  // namespace
 }  // namespace haven::app

@@ -26,7 +26,7 @@ export const kUsers = {
 };
 export const kAgency = 'Test Agency';
 
-function freePort() {
+export function freePort() {
     return new Promise((resolve, reject) => {
         const server = net.createServer();
         server.unref();
@@ -75,6 +75,7 @@ export class Gateway {
         return result.stdout;
     }
 
+    /** Starts `serve` in simulator mode with the constructor's extra settings. */
     async start() {
         if (!existsSync(havenBin)) throw new Error(`gateway binary not found: ${havenBin} (set HAVEN_BIN)`);
         this.dir = mkdtempSync(path.join(os.tmpdir(), 'haven-browser-'));

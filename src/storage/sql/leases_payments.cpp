@@ -15,13 +15,13 @@ int64_t DueDayOrDefault(const core::Lease& lease) { return lease.due_day > 0 ? l
 Result<core::Lease> SqlStore::InsertLease(const core::Lease& lease) {
     auto inserted = One<core::Lease>(
         Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, account_reference, "
-                 "external_id, created_at, due_day, start_date, account_key, phone_hash) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                 "external_id, created_at, due_day, start_date, account_key, phone_hash, email) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                  kLeaseCols}),
             {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
              lease.account_reference, OptText(lease.external_id), NowIso8601(), DueDayOrDefault(lease),
              OptText(lease.start_date), core::NormalizeAccountRef(lease.account_reference),
-             core::Sha256Hex(lease.phone_number)}),
+             core::Sha256Hex(lease.phone_number), OptText(lease.email)}),
         ReadLease, "lease");
     if (!inserted && inserted.error().code == ErrorCode::kConflict) {
         return Fail(ErrorCode::kConflict,
@@ -44,25 +44,25 @@ Result<Store::LeaseUpsert> SqlStore::UpsertLeaseByExternalId(const core::Lease& 
             auto updated = One<core::Lease>(
                 c.Run(Cat({"UPDATE leases SET tenant_name = ?, phone_number = ?, unit = ?, monthly_rent = ?, "
                            "account_reference = ?, due_day = COALESCE(?, due_day), start_date = COALESCE(?, "
-                           "start_date), account_key = ?, phone_hash = ? WHERE agency_id = ? AND external_id = ? "
-                           "RETURNING ",
+                           "start_date), account_key = ?, phone_hash = ?, email = COALESCE(?, email) "
+                           "WHERE agency_id = ? AND external_id = ? RETURNING ",
                            kLeaseCols}),
                       {lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent, lease.account_reference,
                        lease.due_day > 0 ? OptInt(lease.due_day) : OptInt(std::nullopt), OptText(lease.start_date),
                        core::NormalizeAccountRef(lease.account_reference), core::Sha256Hex(lease.phone_number),
-                       lease.agency_id, lease.external_id}),
+                       OptText(lease.email), lease.agency_id, lease.external_id}),
                 ReadLease, "lease");
             if (updated) return LeaseUpsert{*updated, false};
             if (updated.error().code != ErrorCode::kNotFound) return Fail(updated.error());
             auto inserted = One<core::Lease>(
                 c.Run(Cat({"INSERT INTO leases (agency_id, tenant_name, phone_number, unit, monthly_rent, "
                            "account_reference, external_id, created_at, due_day, start_date, account_key, "
-                           "phone_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
+                           "phone_hash, email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ",
                            kLeaseCols}),
                       {lease.agency_id, lease.tenant_name, lease.phone_number, lease.unit, lease.monthly_rent,
                        lease.account_reference, lease.external_id, NowIso8601(), DueDayOrDefault(lease),
                        OptText(lease.start_date), core::NormalizeAccountRef(lease.account_reference),
-                       core::Sha256Hex(lease.phone_number)}),
+                       core::Sha256Hex(lease.phone_number), OptText(lease.email)}),
                 ReadLease, "lease");
             if (!inserted) return Fail(inserted.error());
             return LeaseUpsert{*inserted, true};

@@ -42,7 +42,7 @@ function setupCreate() {
     });
     const errorFor = (name) => document.getElementById({
         tenantName: 'l-tenant-error', phoneNumber: 'l-phone-error', unit: 'l-unit-error', monthlyRent: 'l-rent-error', accountReference: 'l-ref-error',
-        dueDay: 'l-due-error', startDate: 'l-start-error',
+        dueDay: 'l-due-error', startDate: 'l-start-error', email: 'l-email-error',
     }[name]);
     const setError = (name, message) => {
         const box = errorFor(name);
@@ -69,6 +69,9 @@ function setupCreate() {
             dueDay: Number(form.elements.dueDay.value || 5),
         };
         if (form.elements.startDate.value) values.startDate = form.elements.startDate.value;
+        const email = form.elements.email.value.trim();
+        if (email) values.email = email;
+        setError('email', !email || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email) ? '' : 'Enter an email like name@example.com, or leave it empty.');
         setError('dueDay', Number.isInteger(values.dueDay) && values.dueDay >= 1 && values.dueDay <= 31 ? '' : 'Enter a day from 1 to 31.');
         setError('tenantName', values.tenantName ? '' : 'Enter the tenant’s name.');
         setError('phoneNumber', phoneError(phone.value));

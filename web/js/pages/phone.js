@@ -1,7 +1,8 @@
 // Virtual phone (simulator mode): the STK prompts waiting on test numbers, each with a PIN pad and
-// the buttons a handset gives. Uses the simulator control API through the gateway.
+// the buttons a handset gives, and the text messages (receipts) those numbers received. Uses the simulator
+// control API through the gateway.
 import { api } from '../api.js';
-import { displayPhone, el, formatKES } from '../format.js';
+import { displayPhone, el, formatDateTime, formatKES } from '../format.js';
 import { errorText, initPage } from '../nav.js';
 
 const kRefreshMs = 2000;
@@ -128,6 +129,36 @@ async function refresh() {
     }
 }
 
+const smsSection = document.getElementById('sms');
+const smsList = document.getElementById('sms-list');
+const smsStatus = document.getElementById('sms-status');
+const smsSeen = new Set();
+
+function smsItem(sms) {
+    return el('li', { class: 'sms', 'data-message-id': sms.messageId, 'data-phone': sms.phoneNumber },
+        el('p', { class: 'sms-meta' },
+            `To ${displayPhone(sms.phoneNumber)} · from ${sms.from || 'SMS'} · ${formatDateTime(sms.receivedAt)}`),
+        el('p', { class: 'sms-text', text: sms.message }));
+}
+
+async function refreshSms() {
+    try {
+        const data = await api('/api/v1/simulator/sms');
+        const messages = (data && data.messages) || [];
+        // Oldest first from the API; each new one goes on top.
+        for (const sms of messages) {
+            if (smsSeen.has(sms.messageId)) continue;
+            smsSeen.add(sms.messageId);
+            smsList.prepend(smsItem(sms));
+        }
+        smsStatus.textContent = messages.length
+            ? `${messages.length} message${messages.length === 1 ? '' : 's'} received.`
+            : 'No text messages yet. A receipt appears here after a tenant pays.';
+    } catch (err) {
+        smsStatus.textContent = `Could not load text messages: ${errorText(err)}`;
+    }
+}
+
 async function main() {
     const { user, config } = await initPage();
     readOnly = Boolean(user && user.role === 'viewer');
@@ -135,8 +166,9 @@ async function main() {
         document.getElementById('sim-off').hidden = false;
         return;
     }
-    await refresh();
-    setInterval(refresh, kRefreshMs);
+    smsSection.hidden = false;
+    await Promise.all([refresh(), refreshSms()]);
+    setInterval(() => { refresh(); refreshSms(); }, kRefreshMs);
 }
 
 main();
