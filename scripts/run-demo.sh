@@ -16,6 +16,8 @@ if [ -z "$environment" ] && [ -z "$(env_value MPESA_CONSUMER_KEY)" ]; then envir
 
 if [ "$environment" = "simulator" ]; then
   export SIMULATOR_INTERACTIVE=${SIMULATOR_INTERACTIVE:-1}
+  # The demo may send webhooks to a receiver on this machine or network (refused outside the demo by default).
+  export WEBHOOKS_ALLOW_PRIVATE=${WEBHOOKS_ALLOW_PRIVATE:-true}
   exec "$BIN" serve --demo
 fi
 exec "$BIN" serve

@@ -70,8 +70,8 @@ json StkJson(const storage::Store::StkOutcomeCounts& c) {
 json TransferGroups(const std::vector<storage::Store::TransferSums>& sums) {
     json out = json::array();
     for (const auto& s : sums) {
-        out.push_back({{"kind", s.kind}, {"type", s.type}, {"status", s.status}, {"count", s.count},
-                       {"amount", s.amount}});
+        out.push_back(
+            {{"kind", s.kind}, {"type", s.type}, {"status", s.status}, {"count", s.count}, {"amount", s.amount}});
     }
     return out;
 }

@@ -42,7 +42,7 @@ void RegisterApprovalRoutes(net::Router& router, ApiContext& ctx);        // app
 void RegisterApiKeyRoutes(net::Router& router, ApiContext& ctx);          // api_key_routes.cpp: API keys, agency id
 void RegisterUserRoutes(net::Router& router, ApiContext& ctx);            // user_routes.cpp: users, invites, passwords
 void RegisterReconciliationRoutes(net::Router& router, ApiContext& ctx);  // reconciliation_routes.cpp: statements
-void RegisterAnalyticsRoutes(net::Router& router, ApiContext& ctx);     // analytics_routes.cpp: dashboard series
+void RegisterAnalyticsRoutes(net::Router& router, ApiContext& ctx);       // analytics_routes.cpp: dashboard series
 void RegisterAlertRoutes(net::Router& router, ApiContext& ctx);           // alert_routes.cpp: open alerts (banner)
 void RegisterWebhookRoutes(net::Router& router, ApiContext& ctx);         // webhook_routes.cpp: endpoints, messages
 

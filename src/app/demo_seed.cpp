@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <numeric>
@@ -76,13 +76,13 @@ constexpr std::array<Profile, 20> kProfiles = {{
     {"Felix Kibet", "D4", 24000, 1, Habit::kArrears, false},
     {"Amina Abdi", "D5", 25000, 5, Habit::kPunctual, true},
 }};
-constexpr size_t kNewTenant = 19;       // moved in last month
-constexpr size_t kUnderReview = 3;      // last month's push: no answer, under review
-constexpr size_t kLostPaybill = 12;     // last month's paybill payment: confirmation lost
-constexpr size_t kReversedTenant = 1;   // typed ten times the rent three months ago: reversed
-constexpr size_t kDuplicateA = 5;       // paid twice four months ago: refunded
-constexpr size_t kDuplicateB = 8;       // paid twice two months ago: refunded
-constexpr size_t kOverpaidTenant = 9;   // paid 1,000 too much five months ago: refunded
+constexpr size_t kNewTenant = 19;      // moved in last month
+constexpr size_t kUnderReview = 3;     // last month's push: no answer, under review
+constexpr size_t kLostPaybill = 12;    // last month's paybill payment: confirmation lost
+constexpr size_t kReversedTenant = 1;  // typed ten times the rent three months ago: reversed
+constexpr size_t kDuplicateA = 5;      // paid twice four months ago: refunded
+constexpr size_t kDuplicateB = 8;      // paid twice two months ago: refunded
+constexpr size_t kOverpaidTenant = 9;  // paid 1,000 too much five months ago: refunded
 
 class Rng {
   public:
@@ -246,8 +246,8 @@ DemoHistory BuildDemoHistory(TimePoint now) {
                     if (amount != t.rent) b.SendBack(DemoKind::kRefund, *paid, 1000, at + days(1) + hours(1));
                     if ((i == kDuplicateA && index == 1) || (i == kDuplicateB && index == 3)) {
                         // The prompt was sent twice and the tenant accepted both: the second is refunded next day.
-                        DemoEvent twice{DemoKind::kStkSuccess, i, t.rent, at + minutes(2), at + minutes(2) + seconds(20),
-                                        0, "", {}};
+                        DemoEvent twice{DemoKind::kStkSuccess,         i, t.rent, at + minutes(2),
+                                        at + minutes(2) + seconds(20), 0, "",     {}};
                         if (auto second = b.Add(twice)) {
                             b.SendBack(DemoKind::kRefund, *second, t.rent, at + days(1) + hours(2));
                         }
@@ -265,12 +265,14 @@ DemoHistory BuildDemoHistory(TimePoint now) {
                 case Habit::kPartial: {
                     const int64_t first_part = t.rent * 6 / 10;
                     b.Pay(i, first_part, DayAt(due, 0, b.rng), this_month);
-                    if (!this_month) b.Pay(i, t.rent - first_part, DayAt(due, static_cast<int>(b.rng.Between(12, 16)), b.rng));
+                    if (!this_month)
+                        b.Pay(i, t.rent - first_part, DayAt(due, static_cast<int>(b.rng.Between(12, 16)), b.rng));
                     break;
                 }
                 case Habit::kArrears: {
                     const int64_t share[kMonths] = {t.rent, t.rent, t.rent / 2, 0, t.rent / 2, 0};
-                    if (share[index] > 0) b.Pay(i, share[index], DayAt(due, static_cast<int>(b.rng.Between(0, 6)), b.rng));
+                    if (share[index] > 0)
+                        b.Pay(i, share[index], DayAt(due, static_cast<int>(b.rng.Between(0, 6)), b.rng));
                     break;
                 }
             }
@@ -416,8 +418,8 @@ core::Result<int64_t> WriteHistory(storage::Store& s, int64_t agency_id, const D
                     break;
                 }
                 const std::string checkout = CheckoutId(e.created, n);
-                const std::string merchant = std::to_string(29115 + n % 900) + "-" +
-                                             std::to_string(34620561 + n * 7) + "-1";
+                const std::string merchant =
+                    std::to_string(29115 + n % 900) + "-" + std::to_string(34620561 + n * 7) + "-1";
                 if (auto r = s.SetStkDarajaIds(inserted->id, merchant, checkout); !r) return Fail(r.error());
                 storage::StkOutcome outcome;
                 if (e.kind == DemoKind::kStkSuccess) {
@@ -466,7 +468,8 @@ core::Result<int64_t> WriteHistory(storage::Store& s, int64_t agency_id, const D
                     tr.kind = core::TxKind::kB2c;
                     tr.type = "refund";
                     tr.command_id = "BusinessPayment";
-                    tr.remarks = e.amount == original.amount ? "Refund: rent paid twice" : "Refund: paid more than rent";
+                    tr.remarks =
+                        e.amount == original.amount ? "Refund: rent paid twice" : "Refund: paid more than rent";
                 } else {
                     tr.kind = core::TxKind::kReversal;
                     tr.type = "reversal";

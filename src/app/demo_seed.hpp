@@ -52,8 +52,8 @@ struct DemoEvent {
     int64_t amount = 0;
     TimePoint created;
     TimePoint completed;
-    int64_t result_code = 0;  // failed pushes
-    std::string receipt;      // every money movement ("" for failed pushes)
+    int64_t result_code = 0;         // failed pushes
+    std::string receipt;             // every money movement ("" for failed pushes)
     std::optional<size_t> original;  // refunds and reversals: the event they send back
 };
 

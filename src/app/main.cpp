@@ -201,7 +201,9 @@ int main(int argc, char** argv) {
     auto* serve = app.add_subcommand("serve",
                                      "Run the gateway (REST API, dashboard, callbacks). Settings come from "
                                      "the environment and .env: MPESA_ENVIRONMENT, MPESA_CONSUMER_KEY, ...");
-    serve->add_flag("--demo", demo, "Simulator mode only: create demo users (admin/manager/viewer@demo.haven) and six months of demo history");
+    serve->add_flag(
+        "--demo", demo,
+        "Simulator mode only: create demo users (admin/manager/viewer@demo.haven) and six months of demo history");
 
     haven::sim::SimulatorOptions sim_options;
     int64_t delay_ms = 1500;

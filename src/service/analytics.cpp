@@ -55,25 +55,24 @@ core::Result<AnalyticsSeries<T>> Series(AnalyticsPeriod period, std::string_view
 
 }  // namespace
 
-core::Result<AnalyticsSeries<storage::Store::CollectionSums>> CollectionSeries(storage::Store& store,
-                                                                                int64_t agency_id,
-                                                                                AnalyticsPeriod period,
-                                                                                std::string_view today) {
+core::Result<AnalyticsSeries<storage::Store::CollectionSums>> CollectionSeries(storage::Store& store, int64_t agency_id,
+                                                                               AnalyticsPeriod period,
+                                                                               std::string_view today) {
     return Series<storage::Store::CollectionSums>(
         period, today, [&](const auto& spans) { return store.SumCollections(agency_id, spans); });
 }
 
 core::Result<AnalyticsSeries<storage::Store::StkOutcomeCounts>> StkSeries(storage::Store& store, int64_t agency_id,
-                                                                           AnalyticsPeriod period,
-                                                                           std::string_view today) {
+                                                                          AnalyticsPeriod period,
+                                                                          std::string_view today) {
     return Series<storage::Store::StkOutcomeCounts>(
         period, today, [&](const auto& spans) { return store.CountStkOutcomes(agency_id, spans); });
 }
 
 core::Result<AnalyticsSeries<std::vector<storage::Store::TransferSums>>> TransferSeries(storage::Store& store,
-                                                                                         int64_t agency_id,
-                                                                                         AnalyticsPeriod period,
-                                                                                         std::string_view today) {
+                                                                                        int64_t agency_id,
+                                                                                        AnalyticsPeriod period,
+                                                                                        std::string_view today) {
     return Series<std::vector<storage::Store::TransferSums>>(
         period, today, [&](const auto& spans) { return store.SumTransfers(agency_id, spans); });
 }
@@ -84,8 +83,7 @@ std::optional<double> StkSuccessRate(const storage::Store::StkOutcomeCounts& c) 
     return static_cast<double>(c.succeeded) / static_cast<double>(finished);
 }
 
-core::Result<TopArrears> TopArrearsOf(storage::Store& store, int64_t agency_id, std::string_view today,
-                                      size_t limit) {
+core::Result<TopArrears> TopArrearsOf(storage::Store& store, int64_t agency_id, std::string_view today, size_t limit) {
     auto month = core::MonthOfDay(today);
     if (!month) return core::Fail(core::ErrorCode::kInternal, "analytics: today is not a day");
     auto roll = BuildRentRoll(store, agency_id, *month, today);

@@ -39,17 +39,16 @@ struct AnalyticsSeries {
     std::vector<T> values;  // one per bucket
 };
 
-core::Result<AnalyticsSeries<storage::Store::CollectionSums>> CollectionSeries(storage::Store& store,
-                                                                                int64_t agency_id,
-                                                                                AnalyticsPeriod period,
-                                                                                std::string_view today);
+core::Result<AnalyticsSeries<storage::Store::CollectionSums>> CollectionSeries(storage::Store& store, int64_t agency_id,
+                                                                               AnalyticsPeriod period,
+                                                                               std::string_view today);
 core::Result<AnalyticsSeries<storage::Store::StkOutcomeCounts>> StkSeries(storage::Store& store, int64_t agency_id,
-                                                                           AnalyticsPeriod period,
-                                                                           std::string_view today);
+                                                                          AnalyticsPeriod period,
+                                                                          std::string_view today);
 core::Result<AnalyticsSeries<std::vector<storage::Store::TransferSums>>> TransferSeries(storage::Store& store,
-                                                                                         int64_t agency_id,
-                                                                                         AnalyticsPeriod period,
-                                                                                         std::string_view today);
+                                                                                        int64_t agency_id,
+                                                                                        AnalyticsPeriod period,
+                                                                                        std::string_view today);
 
 /// The share of finished pushes that succeeded (succeeded / (succeeded + failed)); std::nullopt when none finished.
 std::optional<double> StkSuccessRate(const storage::Store::StkOutcomeCounts& c);
@@ -57,8 +56,8 @@ std::optional<double> StkSuccessRate(const storage::Store::StkOutcomeCounts& c);
 /// This month's rent roll (judged on `today`) and its `limit` largest arrears (positive balances), largest first;
 /// ties by lease id.
 struct TopArrears {
-    RentRoll roll;                      // rows: only the top ones
-    int64_t leases_in_arrears = 0;      // over the whole roll
+    RentRoll roll;                  // rows: only the top ones
+    int64_t leases_in_arrears = 0;  // over the whole roll
 };
 core::Result<TopArrears> TopArrearsOf(storage::Store& store, int64_t agency_id, std::string_view today, size_t limit);
 

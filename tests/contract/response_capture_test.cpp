@@ -255,6 +255,17 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     EXPECT_EQ(Hit("GET", detail, list + "/" + std::to_string(stk_id), nullptr, admin).status, 200);
     EXPECT_EQ(Hit("GET", detail, list + "/999999", nullptr, admin).status, 404);
 
+    // --- webhooks: an endpoint made before money moves out, so the payout below fans out a message to it (delivery
+    // itself, to a receiver that answers, is tested in tests/webhooks; this host resolves nowhere in a test)
+    const std::string endpoints = "/api/v1/webhooks/endpoints";
+    auto endpoint = Hit("POST", endpoints, endpoints,
+                        {{"url", "https://hooks.example.com/haven"},
+                         {"eventTypes", json::array({"payout.succeeded", "payout.failed"})}},
+                        admin);
+    ASSERT_EQ(endpoint.status, 201) << endpoint.body.dump();
+    const std::string endpoint_path = endpoints + "/" + std::to_string(endpoint.body["data"].value("id", int64_t{0}));
+    EXPECT_EQ(Hit("POST", endpoints, endpoints, {{"url", "ftp://hooks.example.com"}}, admin).status, 422);
+
     // --- money out: B2C, reversal, transaction status, balance
     const std::string b2c = "/api/v1/mpesa/b2c";
     json payout = {{"phoneNumber", "0708374149"},
@@ -420,8 +431,31 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
         EXPECT_EQ(Hit("GET", route, route + "?period=day", nullptr, admin).status, 200);
         EXPECT_EQ(Hit("GET", route, route + "?period=week", nullptr, admin).status, 400);
     }
-    EXPECT_EQ(Hit("GET", "/api/v1/analytics/arrears", "/api/v1/analytics/arrears?limit=3", nullptr, viewer).status, 200);
-    EXPECT_EQ(Hit("GET", "/api/v1/analytics/arrears", "/api/v1/analytics/arrears?limit=51", nullptr, viewer).status, 400);
+    EXPECT_EQ(Hit("GET", "/api/v1/analytics/arrears", "/api/v1/analytics/arrears?limit=3", nullptr, viewer).status,
+              200);
+    EXPECT_EQ(Hit("GET", "/api/v1/analytics/arrears", "/api/v1/analytics/arrears?limit=51", nullptr, viewer).status,
+              400);
+    // --- webhooks (the endpoint above and the payout's message to it)
+    const std::string endpoint_route = "/api/v1/webhooks/endpoints/{id}";
+    EXPECT_EQ(Hit("GET", "/api/v1/webhooks/event-types", "/api/v1/webhooks/event-types", nullptr, admin).status, 200);
+    EXPECT_EQ(Hit("GET", endpoints, endpoints, nullptr, admin).status, 200);
+    json messages;
+    EXPECT_TRUE(Eventually([&] {
+        messages = Api("GET", endpoint_path + "/messages", nullptr, admin).body["data"];
+        return messages.is_array() && !messages.empty();
+    }));
+    EXPECT_EQ(Hit("GET", endpoint_route + "/messages", endpoint_path + "/messages?limit=5", nullptr, admin).status,
+              200);
+    if (messages.is_array() && !messages.empty()) {
+        const std::string message_path = "/api/v1/webhooks/messages/" + std::to_string(messages[0].value("id", 0));
+        EXPECT_EQ(Hit("GET", "/api/v1/webhooks/messages/{id}", message_path, nullptr, admin).status, 200);
+        EXPECT_EQ(Hit("POST", "/api/v1/webhooks/messages/{id}/resend", message_path + "/resend", nullptr, admin).status,
+                  200);
+    }
+    EXPECT_EQ(Hit("POST", endpoint_route + "/rotate-secret", endpoint_path + "/rotate-secret", nullptr, admin).status,
+              200);
+    EXPECT_EQ(Hit("PATCH", endpoint_route, endpoint_path, {{"enabled", false}}, admin).status, 200);
+    EXPECT_EQ(Hit("DELETE", endpoint_route, endpoint_path, nullptr, admin).status, 200);
     // --- sessions and two-factor login
     {
         auto fresh = Api("POST", login, {{"email", "manager@a.test"}, {"password", kPassword}});

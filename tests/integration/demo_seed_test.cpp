@@ -1,13 +1,14 @@
 // The demo's history (app/demo_seed): seeded into a real gateway (SQLite) and its built-in simulator, read back over
 // loopback through the API: idempotent across restarts, a rent roll with every status, a statement that reconciles
 // to exactly the two discrepancies the demo shows on purpose, and nothing left for the outbox to send.
+#include "app/demo_seed.hpp"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <map>
 #include <set>
 
-#include "app/demo_seed.hpp"
 #include "core/rent_roll.hpp"
 #include "core/time.hpp"
 #include "gateway_fixture.hpp"
@@ -169,8 +170,8 @@ TEST_F(DemoSeed, TheSimulatorsStatementReconcilesToExactlyTheTwoIntendedFindings
                    {{"Content-Type", "text/csv"}, {"Authorization", "Bearer " + token}});
     ASSERT_EQ(up.status, 201) << up.body.dump();
     const json imported = up.body["data"]["reconciliation"];
-    auto report = Api("GET", "/api/v1/reconciliations/" + std::to_string(imported["id"].get<int64_t>()), nullptr,
-                      token);
+    auto report =
+        Api("GET", "/api/v1/reconciliations/" + std::to_string(imported["id"].get<int64_t>()), nullptr, token);
     ASSERT_EQ(report.status, 200);
     const json& findings = report.body["data"]["findings"];
     ASSERT_EQ(findings.size(), 2u) << findings.dump(2);

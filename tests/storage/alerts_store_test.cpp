@@ -50,8 +50,9 @@ class AlertsContract : public test::FreshStoreTest {
         EXPECT_TRUE(inserted) << inserted.error().message;
         if (!inserted) return 0;
         if (accepted) {
-            auto ids = store_->SetStkDarajaIds(inserted->id, "mr-" + std::to_string(inserted->id),
-                                               "ws_CO_" + std::to_string(agency_id) + "_" + std::to_string(inserted->id));
+            auto ids =
+                store_->SetStkDarajaIds(inserted->id, "mr-" + std::to_string(inserted->id),
+                                        "ws_CO_" + std::to_string(agency_id) + "_" + std::to_string(inserted->id));
             EXPECT_TRUE(ids) << ids.error().message;
         }
         return inserted->id;
@@ -106,22 +107,26 @@ TEST_P(AlertsContract, OneCallbackClearsTheAgencysEvidenceButNotAnothers) {
 
 TEST_P(AlertsContract, FailingEndpointsCountOnlyEnabledOnesFailingLongEnough) {
     const std::string old = At(std::chrono::hours(-2));
-    Endpoint(agency_a_, ", failing_since", ", '" + old + "'");                                  // failing for 2 h
-    const int64_t with_message = Endpoint(agency_a_, "", "");                                  // a message retried
-    Endpoint(agency_a_, ", failing_since, enabled", ", '" + old + "', 0");                     // disabled
-    Endpoint(agency_a_, ", failing_since", ", '" + At(std::chrono::seconds(0)) + "'");         // just started
-    Endpoint(agency_b_, ", failing_since, deleted_at", ", '" + old + "', '" + old + "'");      // deleted
-    const int64_t retried_b = Endpoint(agency_b_, "", "");                                     // never attempted
-    auto event = store_->InsertOutboxEvent({.agency_id = agency_a_, .type = "payment.succeeded",
-                                            .subject_kind = "stk", .subject_id = 1});
+    Endpoint(agency_a_, ", failing_since", ", '" + old + "'");                             // failing for 2 h
+    const int64_t with_message = Endpoint(agency_a_, "", "");                              // a message retried
+    Endpoint(agency_a_, ", failing_since, enabled", ", '" + old + "', 0");                 // disabled
+    Endpoint(agency_a_, ", failing_since", ", '" + At(std::chrono::seconds(0)) + "'");     // just started
+    Endpoint(agency_b_, ", failing_since, deleted_at", ", '" + old + "', '" + old + "'");  // deleted
+    const int64_t retried_b = Endpoint(agency_b_, "", "");                                 // never attempted
+    auto event = store_->InsertOutboxEvent(
+        {.agency_id = agency_a_, .type = "payment.succeeded", .subject_kind = "stk", .subject_id = 1});
     ASSERT_TRUE(event) << event.error().message;
     const std::string e = std::to_string(event->id);
-    Exec("INSERT INTO outbox_messages (event_id, agency_id, channel, endpoint_id, subject_key, dedupe_key, payload, "
-         "attempts, created_at) VALUES (" + e + ", " + std::to_string(agency_a_) + ", 'webhook', " +
-         std::to_string(with_message) + ", 'stk:1', 'k1', '{}', 2, '" + old + "')");
-    Exec("INSERT INTO outbox_messages (event_id, agency_id, channel, endpoint_id, subject_key, dedupe_key, payload, "
-         "attempts, created_at) VALUES (" + e + ", " + std::to_string(agency_b_) + ", 'webhook', " +
-         std::to_string(retried_b) + ", 'stk:1', 'k2', '{}', 0, '" + old + "')");
+    Exec(
+        "INSERT INTO outbox_messages (event_id, agency_id, channel, endpoint_id, subject_key, dedupe_key, payload, "
+        "attempts, created_at) VALUES (" +
+        e + ", " + std::to_string(agency_a_) + ", 'webhook', " + std::to_string(with_message) +
+        ", 'stk:1', 'k1', '{}', 2, '" + old + "')");
+    Exec(
+        "INSERT INTO outbox_messages (event_id, agency_id, channel, endpoint_id, subject_key, dedupe_key, payload, "
+        "attempts, created_at) VALUES (" +
+        e + ", " + std::to_string(agency_b_) + ", 'webhook', " + std::to_string(retried_b) +
+        ", 'stk:1', 'k2', '{}', 0, '" + old + "')");
     auto counts = Counts(store_->FailingWebhookEndpoints(At(std::chrono::minutes(-30))));
     EXPECT_EQ(counts[agency_a_], 2);
     EXPECT_EQ(counts.count(agency_b_), 0u);
@@ -165,8 +170,11 @@ TEST_P(AlertsContract, AnAlertsEventIsWrittenOnce) {
     auto has = store_->HasOutboxEvent("system.alert", "alert", item->id);
     ASSERT_TRUE(has);
     EXPECT_FALSE(*has);
-    const OutboxEvent event{.agency_id = agency_a_, .type = "system.alert", .subject_kind = "alert",
-                            .subject_id = item->id, .data = R"({"code":"webhooks_failing"})"};
+    const OutboxEvent event{.agency_id = agency_a_,
+                            .type = "system.alert",
+                            .subject_kind = "alert",
+                            .subject_id = item->id,
+                            .data = R"({"code":"webhooks_failing"})"};
     ASSERT_TRUE(store_->InsertOutboxEvent(event));
     has = store_->HasOutboxEvent("system.alert", "alert", item->id);
     ASSERT_TRUE(has);

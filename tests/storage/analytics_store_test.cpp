@@ -62,10 +62,11 @@ class AnalyticsStoreTest : public FreshStoreTest {
              ", " + (paid ? "'S" + i + "'" : std::string("NULL")) + ", '" + created_at + "', " +
              (status == "PENDING" ? std::string("NULL") : "'" + created_at + "'") + ");");
         if (paid) {
-            Exec("INSERT INTO payments (agency_id, lease_id, transaction_id, source, amount, mpesa_receipt_number, "
-                 "phone_number, paid_at) VALUES (" +
-                 a + ", " + l + ", " + i + ", 'stk', " + amt + ", 'S" + i + "', '254708374149', '" +
-                 (paid_at.empty() ? created_at : paid_at) + "');");
+            Exec(
+                "INSERT INTO payments (agency_id, lease_id, transaction_id, source, amount, mpesa_receipt_number, "
+                "phone_number, paid_at) VALUES (" +
+                a + ", " + l + ", " + i + ", 'stk', " + amt + ", 'S" + i + "', '254708374149', '" +
+                (paid_at.empty() ? created_at : paid_at) + "');");
         }
     }
 
@@ -129,9 +130,9 @@ TEST_P(AnalyticsStoreTest, CollectionsCountInTheNairobiDayTheyCompletedStkAndPay
     const int64_t other = Lease(agency_b_, "B4");
     Push(1001, agency_a_, lease, 1000, "SUCCESS", "0", "2026-11-27T20:59:00Z", "2026-11-27T20:59:59Z");  // 27th
     Push(1002, agency_a_, lease, 300, "SUCCESS", "0", "2026-11-27T20:59:30Z", "2026-11-27T21:00:00Z");   // 28th
-    C2bPayment(1003, agency_a_, lease, 500, "2026-11-28T05:00:00Z");                                       // 28th
-    C2bPayment(1004, agency_a_, lease, 200, "2026-11-28T20:59:59Z");                                       // 28th
-    Push(1005, agency_a_, lease, 700, "SUCCESS", "0", "2026-11-28T21:00:00Z");  // the 29th: after the series
+    C2bPayment(1003, agency_a_, lease, 500, "2026-11-28T05:00:00Z");                                     // 28th
+    C2bPayment(1004, agency_a_, lease, 200, "2026-11-28T20:59:59Z");                                     // 28th
+    Push(1005, agency_a_, lease, 700, "SUCCESS", "0", "2026-11-28T21:00:00Z");   // the 29th: after the series
     Push(1006, agency_b_, other, 9000, "SUCCESS", "0", "2026-11-28T08:00:00Z");  // another agency's
     const auto days = Buckets(AnalyticsPeriod::kDay, "2026-11-28");
     auto sums = store_->SumCollections(agency_a_, Spans(days));

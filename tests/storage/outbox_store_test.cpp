@@ -290,7 +290,7 @@ TEST_P(OutboxStore, AnAgencyLevelReviewItemIsPerAgencyAndOpensAgainAfterItWasRes
     auto first_a = store_->OpenReview(a);
     auto first_b = store_->OpenReview(b);
     ASSERT_TRUE(first_a && first_b) << (first_a ? first_b.error().message : first_a.error().message);
-    EXPECT_NE(first_a->id, first_b->id);  // each agency its own
+    EXPECT_NE(first_a->id, first_b->id);                // each agency its own
     EXPECT_EQ(store_->OpenReview(a)->id, first_a->id);  // while open, the same item
     ASSERT_TRUE(store_->ResolveReview(agency_a_, false, first_a->id, "receiver fixed", "admin@a.test"));
     auto again = store_->OpenReview(a);

@@ -50,15 +50,17 @@ Result<std::vector<Store::AlertEvidence>> SqlStore::FailingWebhookEndpoints(cons
 }
 
 Result<std::vector<ReviewItem>> SqlStore::LatestAlerts(std::optional<int64_t> agency_id, bool open_only) {
-    std::string sql = Cat({"SELECT ", kReviewCols,
-                           " FROM review_items r WHERE substr(r.reason_code, 1, 6) = 'alert_' AND r.agency_id IS NOT NULL"});
+    std::string sql =
+        Cat({"SELECT ", kReviewCols,
+             " FROM review_items r WHERE substr(r.reason_code, 1, 6) = 'alert_' AND r.agency_id IS NOT NULL"});
     SqlParams params;
     AndIf(sql, params, " AND r.agency_id = ?", agency_id);
     if (open_only) {
         sql += " AND r.status = 'open'";
     } else {
-        sql += " AND r.id = (SELECT MAX(n.id) FROM review_items n WHERE n.agency_id = r.agency_id "
-               "AND n.reason_code = r.reason_code)";
+        sql +=
+            " AND r.id = (SELECT MAX(n.id) FROM review_items n WHERE n.agency_id = r.agency_id "
+            "AND n.reason_code = r.reason_code)";
     }
     // One agency's open alerts are a handful; every agency's newest ones are at most two per agency.
     sql += " ORDER BY r.id DESC LIMIT ?";

@@ -20,9 +20,9 @@ Store::DemoSeed ReadDemoSeed(const SqlRow& row) {
 }  // namespace
 
 Result<std::optional<Store::DemoSeed>> SqlStore::FindDemoSeed(int64_t agency_id) {
-    auto found = One<DemoSeed>(
-        RunRead(Cat({"SELECT ", kSeedCols, " FROM demo_seeds WHERE agency_id = ?"}), {agency_id}), ReadDemoSeed,
-        "demo seed");
+    auto found =
+        One<DemoSeed>(RunRead(Cat({"SELECT ", kSeedCols, " FROM demo_seeds WHERE agency_id = ?"}), {agency_id}),
+                      ReadDemoSeed, "demo seed");
     if (found) return std::optional<DemoSeed>(std::move(*found));
     if (found.error().code == ErrorCode::kNotFound) return std::optional<DemoSeed>();
     return Fail(found.error());
