@@ -203,7 +203,6 @@ ReceiptFanOut MakeReceiptFanOut(ReceiptTemplates templates, ReceiptChannels chan
             m.agency_id = agency_id;
             m.channel = channel;
             m.recipient = recipient;
-            m.subject_key = event.subject_kind + ":" + std::to_string(event.subject_id);
             m.dedupe_key = std::to_string(event.id) + ":" + channel + ":" + recipient;
             m.payload = payload.dump(-1, ' ', false, json::error_handler_t::replace);
             return m;

@@ -58,7 +58,8 @@ struct ReceiptChannels {
 /// a lease) become an email message when the lease has an email and email is configured, and an SMS message when it
 /// has a phone and SMS is configured. Other events, and payments of no lease, give none. Payloads (JSON): email
 /// {"to","subject","text","html"}, SMS {"to","message"} (to: "+2547..."). recipient: the address or the MSISDN;
-/// subject_key "<subject kind>:<subject id>"; dedupe_key "<event id>:email:<address>" / "<event id>:sms:<msisdn>".
+/// dedupe_key "<event id>:email:<address>" / "<event id>:sms:<msisdn>". The outbox sets
+/// subject_key (its one key per object).
 ReceiptFanOut MakeReceiptFanOut(ReceiptTemplates templates, ReceiptChannels channels);
 
 }  // namespace haven::service

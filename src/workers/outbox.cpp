@@ -155,7 +155,7 @@ int OutboxWorker::FanOut(system_clock::time_point now) {
             for (auto& m : *more) {
                 m.event_id = event.id;
                 if (!m.agency_id) m.agency_id = event.agency_id;
-                if (m.subject_key.empty()) m.subject_key = subject_key;
+                m.subject_key = subject_key;  // the outbox's one key per object: ordering and the transaction's list
                 if (m.dedupe_key.empty()) m.dedupe_key = std::to_string(event.id) + ":" + m.channel + ":" + m.recipient;
                 messages.push_back(std::move(m));
             }
