@@ -1,5 +1,6 @@
 // API keys (admins): create one (shown once, with a copy button), list them with their last use, revoke.
 import { api } from '../api.js';
+import { copyShownOnce } from '../copy.js';
 import { el, formatDateTime } from '../format.js';
 import { errorText, initPage, showMessage } from '../nav.js';
 
@@ -82,15 +83,7 @@ function wire() {
             createButton.disabled = false;
         }
     });
-    document.getElementById('copy-key').addEventListener('click', async () => {
-        try {
-            await navigator.clipboard.writeText(newKeyValue.textContent);
-            showMessage('Key copied.', 'ok');
-        } catch {
-            window.getSelection().selectAllChildren(newKeyValue);
-            showMessage('Select the key and copy it (Ctrl+C).', 'info');
-        }
-    });
+    document.getElementById('copy-key').addEventListener('click', () => copyShownOnce(newKeyValue, 'Key'));
     // Once hidden, the key is gone from the page for good.
     document.getElementById('hide-key').addEventListener('click', () => {
         newKeyValue.textContent = '';

@@ -2,6 +2,7 @@
 // endpoint's or a rotated secret shown once with a copy button, enable/disable, rotate, delete; each endpoint's
 // messages with their attempts (time, status code, duration, what the server answered) and a resend button.
 import { api } from '../api.js';
+import { copyShownOnce } from '../copy.js';
 import { el, formatDateTime } from '../format.js';
 import { errorText, initPage, showMessage } from '../nav.js';
 
@@ -316,15 +317,7 @@ function wire() {
             createButton.disabled = false;
         }
     });
-    document.getElementById('copy-secret').addEventListener('click', async () => {
-        try {
-            await navigator.clipboard.writeText(secretValue.textContent);
-            showMessage('Secret copied.', 'ok');
-        } catch {
-            window.getSelection().selectAllChildren(secretValue);
-            showMessage('Select the secret and copy it (Ctrl+C).', 'info');
-        }
-    });
+    document.getElementById('copy-secret').addEventListener('click', () => copyShownOnce(secretValue, 'Secret'));
     // Once put away, the secret is gone from the page for good: the API never shows it again.
     document.getElementById('hide-secret').addEventListener('click', hideSecret);
     statusFilter.addEventListener('change', () => loadMessages(false));
