@@ -24,7 +24,8 @@ inline std::string ReadFile(const fs::path& path) {
     return ss.str();
 }
 
-inline bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds deadline = std::chrono::seconds(15)) {
+inline bool WaitUntil(const std::function<bool()>& pred,
+                      std::chrono::milliseconds deadline = std::chrono::seconds(15)) {
     const auto end = std::chrono::steady_clock::now() + deadline;
     while (std::chrono::steady_clock::now() < end) {
         if (pred()) return true;
