@@ -248,6 +248,16 @@ Result<Store::ErasureCounts> SqlStore::ErasePersonalData(int64_t agency_id, cons
         if (!payments) return Fail(payments.error());
         counts.payments = payments->affected;
 
+        // Receipts and webhooks in the outbox name the number (and the lease's email): emptied, and cancelled
+        // when not yet sent.
+        auto outbox = c.Run(
+            "UPDATE outbox_messages SET recipient = '', payload = '{}', dedupe_key = 'erased:' || id, status = CASE "
+            "WHEN status = 'PENDING' THEN 'CANCELLED' ELSE status END WHERE agency_id = ? AND (recipient = ? OR "
+            "recipient IN (SELECT email FROM leases WHERE agency_id = ? AND phone_number = ? AND email IS NOT NULL) "
+            "OR payload LIKE ?)",
+            {agency_id, phone_number, agency_id, phone_number, "%" + forms.last9 + "%"});
+        if (!outbox) return Fail(outbox.error());
+
         auto leases = c.Run(
             "UPDATE leases SET tenant_name = ?, phone_number = ?, email = NULL, phone_hash = NULL WHERE agency_id = ? "
             "AND phone_number = "
