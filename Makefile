@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 BIN := $(BUILD_DIR)/haven-mpesa
 CHAOS_RUNS ?= 20
 
-.PHONY: run test build deps test-deps unit browser-test clean bench chaos fuzz
+.PHONY: run test build deps test-deps unit browser-test clean bench chaos chaos-failover fuzz
 
 run: build
 	./scripts/run-demo.sh $(BIN)
@@ -40,6 +40,12 @@ chaos: build
 	done; \
 	if [ -n "$$failed" ]; then echo "chaos: failed seeds:$$failed"; exit 1; fi; \
 	echo "chaos: $(CHAOS_RUNS) runs passed"
+	@$(MAKE) --no-print-directory chaos-failover
+
+# The PostgreSQL primary killed (kill -9) during a burst of pushes through HAProxy on the local cluster of
+# scripts/cluster.sh: the standby takes over, no acknowledged write is lost, the time until writes succeed is printed.
+chaos-failover: build test-deps
+	python3 tests/chaos/failover_chaos.py $(BIN)
 
 # Coverage-guided fuzzing of every parser of untrusted input (clang + libFuzzer, build-fuzz/).
 FUZZ_SECONDS ?= 60

@@ -10,8 +10,12 @@ BUILD_PKGS=(
   libcli11-dev libexpected-dev libgtest-dev libgmock-dev ccache
   libzxcvbn-dev libcpp-jwt-dev libcurl4-openssl-dev libjs-chart.js libkainjow-mustache-dev
 )
-TEST_PKGS=(postgresql chromium curl clang-format python3-aiosmtpd)
+TEST_PKGS=(postgresql chromium curl clang-format python3-aiosmtpd python3-prometheus-client)
+# scripts/cluster.sh (pg_auto_failover, HAProxy) and its test in make test (jq reads the answers)
+TEST_PKGS+=(postgresql-15-auto-failover pg-auto-failover-cli haproxy jq)
 FUZZ_PKGS=(clang-14 libfuzzer-14-dev)
+# deploy/ is checked with the tools it is for: systemd-analyze, nginx (openssl for its test certificate), strace.
+TEST_PKGS+=(systemd nginx openssl python3 strace)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then want+=("${TEST_PKGS[@]}"); fi
@@ -28,4 +32,10 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# policy-rc.d 101: a package such as nginx must not start a system service of its own (port 80) on install.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

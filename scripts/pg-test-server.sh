@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL 15 cluster for the tests.
 #   scripts/pg-test-server.sh start [PORT]   # prints postgres://postgres@127.0.0.1:PORT/haven_test
 #   scripts/pg-test-server.sh stop [PORT|URL] # stops it (the last one started when omitted)
+#   scripts/pg-test-server.sh halt PORT|URL [fast|immediate]  # stops the server but keeps its data (a failover test)
+#   scripts/pg-test-server.sh resume PORT|URL                 # starts a halted one again, same port, same data
 # Listens on 127.0.0.1 only, trust auth, fsync off. As root, the cluster runs as the `postgres` OS user.
 # The state lives in ${HAVEN_PG_ROOT:-/tmp}/haven-pg.PORT; "current" there points at the last one started.
 set -euo pipefail
@@ -25,6 +27,18 @@ else
 fi
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The server's settings: the same on every start of one cluster.
+server_options() {  # PORT DIR
+  echo "-p $1 -c listen_addresses=127.0.0.1 -k $2 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+}
+
+# PORT|URL -> the port
+port_of() {
+  local port=$1
+  if [[ "$port" == *://* ]]; then port=${port##*:}; port=${port%%/*}; fi  # postgres://...:PORT/db
+  echo "$port"
+}
 
 free_port() {
   local p
@@ -54,7 +68,7 @@ start() {
     as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
     if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $p -c listen_addresses=127.0.0.1 -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "$(server_options "$p" "$dir")" \
         start >/dev/null 2>&1; then
       as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$p" -U postgres "$DB_NAME" \
         || die "createdb failed (see $dir/server.log)"
@@ -71,7 +85,7 @@ start() {
 stop() {
   local dir
   local port=${1:-}
-  if [[ "$port" == *://* ]]; then port=${port##*:}; port=${port%%/*}; fi  # postgres://...:PORT/db
+  port=$(port_of "$port")
   if [ -n "$port" ]; then dir="$ROOT/haven-pg.$port"; else dir=$(readlink "$CURRENT_LINK" 2>/dev/null || true); fi
   [ -n "$dir" ] && [ -d "$dir" ] || { echo "pg-test-server: nothing to stop" >&2; return 0; }
   as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
@@ -79,8 +93,27 @@ stop() {
   rm -rf "$dir"
 }
 
+halt() {
+  local port dir
+  port=$(port_of "${1:-}")
+  dir="$ROOT/haven-pg.$port"
+  [ -n "$port" ] && [ -d "$dir/data" ] || die "halt: no cluster for port '${1:-}'"
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m "${2:-fast}" -w stop >/dev/null
+}
+
+resume() {
+  local port dir
+  port=$(port_of "${1:-}")
+  dir="$ROOT/haven-pg.$port"
+  [ -n "$port" ] && [ -d "$dir/data" ] || die "resume: no cluster for port '${1:-}'"
+  as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 -o "$(server_options "$port" "$dir")" start \
+    >/dev/null || { cat "$dir/server.log" >&2 || true; die "could not start PostgreSQL on port $port again"; }
+}
+
 case "${1:-}" in
   start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
-  *) echo "usage: $0 start [PORT] | stop [PORT]" >&2; exit 2 ;;
+  halt) halt "${2:-}" "${3:-}" ;;
+  resume) resume "${2:-}" ;;
+  *) echo "usage: $0 start [PORT] | stop [PORT|URL] | halt PORT|URL [fast|immediate] | resume PORT|URL" >&2; exit 2 ;;
 esac

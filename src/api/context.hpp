@@ -13,6 +13,7 @@
 #include "core/models.hpp"
 #include "daraja/client.hpp"
 #include "daraja/in_flight.hpp"
+#include "metrics/registry.hpp"
 #include "net/http.hpp"
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
@@ -60,6 +61,8 @@ struct ApiContext {
     service::AccountGlobals accounts;
     std::function<core::Result<std::shared_ptr<daraja::DarajaClient>>(const service::ResolvedAccount&)> account_client;
     net::Runtime* runtime = nullptr;  // timers for answers with a deadline (C2B validation); null in some tests
+    // haven_daraja_callback_lag_seconds{api}: a push's row written -> its callback applied (null: not measured).
+    metrics::HistogramFamily* callback_lag = nullptr;
 
     /// The STK CallBackURL handed to Daraja: DarajaHookUrl(*this, "callback") (secret included).
     std::string CallbackUrlWithSecret() const;

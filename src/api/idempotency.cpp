@@ -44,6 +44,14 @@ net::Response Recovered(const ApiContext& ctx, int64_t agency_id, int64_t transa
     return res;
 }
 
+/// The answer is 503 UNAVAILABLE (not DARAJA_UNAVAILABLE, whose outcome the reconciler settles under the key).
+bool DatabaseUnavailable(const net::Response& res) {
+    if (res.status != 503) return false;
+    const auto body = nlohmann::json::parse(res.body, nullptr, false);
+    return body.is_object() && body.contains("error") && body["error"].is_object() &&
+           body["error"].value("code", "") == net::ToHttp(ErrorCode::kUnavailable).code;
+}
+
 }  // namespace
 
 void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t agency_id, const std::string& scope,
@@ -93,6 +101,10 @@ void WithIdempotency(const net::Request& req, const ApiContext& ctx, int64_t age
     run(ref, Before(
                  std::move(reply),
                  [&ctx, ref](net::Response& res) {
+                     // 503 UNAVAILABLE: the database failed under the request (a failover), so whether its writes
+                     // committed is unknown. Like a process that died, it leaves its claim to run out: a retry with
+                     // the key then recovers the row the request wrote, or runs it again when it wrote none.
+                     if (DatabaseUnavailable(res)) return;
                      auto done =
                          ctx.store.CompleteIdempotencyKey(ref.agency_id, ref.scope, ref.key, res.status, res.body);
                      if (!done) res = ErrorResponse(done.error());

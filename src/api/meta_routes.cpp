@@ -52,6 +52,7 @@ void RegisterAllRoutes(net::Router& router, ApiContext& ctx) {
     RegisterAnalyticsRoutes(router, ctx);
     RegisterAlertRoutes(router, ctx);
     RegisterWebhookRoutes(router, ctx);
+    RegisterHealthRoutes(router, ctx);
 }
 
 }  // namespace haven::api

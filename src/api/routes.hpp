@@ -46,6 +46,11 @@ void RegisterAnalyticsRoutes(net::Router& router, ApiContext& ctx);       // ana
 void RegisterAlertRoutes(net::Router& router, ApiContext& ctx);           // alert_routes.cpp: open alerts (banner)
 void RegisterWebhookRoutes(net::Router& router, ApiContext& ctx);         // webhook_routes.cpp: endpoints, messages
 
+void RegisterHealthRoutes(net::Router& router, ApiContext& ctx);  // health_routes.cpp: /healthz, /readyz
+/// The load balancer's probes: no login, no rate limit, no access-log line at info.
+inline constexpr std::string_view kHealthzPath = "/healthz";
+inline constexpr std::string_view kReadyzPath = "/readyz";
+
 /// The largest statement upload POST /api/v1/reconciliations takes (100,000 rows are about 20 MB).
 inline constexpr size_t kStatementUploadBytes = size_t{32} * 1024 * 1024;
 /// The body limit of a route above the server's default, or 0 (the statement upload only).

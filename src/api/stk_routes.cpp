@@ -12,6 +12,7 @@
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/stk_push.hpp"
+#include "core/time.hpp"
 #include "service/leases.hpp"
 
 namespace haven::api {
@@ -64,6 +65,16 @@ net::Response Status(net::Request& req, const Caller& caller, ApiContext& ctx, b
     return Ok(detailed ? DetailedStatusJson(*tx, *external) : StatusJson(*tx, *external));
 }
 
+/// The time from the push (its row is written just before Daraja accepts it) to the callback that settled it, once
+/// per push: a duplicate or late callback changes nothing and is not counted. created_at has whole seconds.
+void ObserveCallbackLag(const ApiContext& ctx, const service::CallbackOutcome& outcome) {
+    if (ctx.callback_lag == nullptr || !outcome.applied || !outcome.transaction) return;
+    const auto pushed = core::ParseIsoUtc(outcome.transaction->created_at);
+    if (!pushed) return;
+    const double lag = std::chrono::duration<double>(std::chrono::system_clock::now() - *pushed).count();
+    ctx.callback_lag->With({"stk_push"}).Observe(std::max(lag, 0.0));
+}
+
 }  // namespace
 
 void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
@@ -83,7 +94,9 @@ void RegisterStkRoutes(net::Router& router, ApiContext& ctx) {
                       [&ctx](net::Request& req, const Caller& caller) { return Status(req, caller, ctx, true); }));
     AddDarajaRoute(router, ctx, "/api/v1/mpesa/callback", "callback.stk", DarajaAck::kStkCallback,
                    [&ctx](const json& body, const std::string& request_id) {
-                       return service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                       auto outcome = service::ApplyStkCallback(body, request_id, ctx.StkDeps());
+                       if (outcome) ObserveCallbackLag(ctx, *outcome);
+                       return outcome;
                    });
 }
 

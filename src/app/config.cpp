@@ -12,6 +12,7 @@
 
 #include "core/daraja_url.hpp"
 #include "core/hex.hpp"
+#include "net/trusted_proxies.hpp"
 #include "service/auth.hpp"
 #include "service/email_sender.hpp"
 #include "service/sealed.hpp"
@@ -39,6 +40,26 @@ core::Error Bad(const std::string& var, const std::string& expected, const std::
 
 bool AllDigits(const std::string& s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+/// METRICS_LISTEN: "host:port", "[v6]:port", or "off" (an empty host); nullopt when malformed.
+std::optional<std::pair<std::string, uint16_t>> ParseListen(std::string value) {
+    std::string lower = value;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    if (lower == "off") return std::make_pair(std::string(), uint16_t{0});
+    const auto colon = value.rfind(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    std::string host = value.substr(0, colon);
+    const std::string port = value.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    } else if (host.find(':') != std::string::npos) {
+        return std::nullopt;  // an IPv6 address needs its brackets
+    }
+    if (host.empty() || port.empty() || port.size() > 5 || !AllDigits(port) || std::stoi(port) > 65535) {
+        return std::nullopt;
+    }
+    return std::make_pair(host, static_cast<uint16_t>(std::stoi(port)));
 }
 
 bool IsHttpUrl(const std::string& s, bool allow_http) {
@@ -154,6 +175,12 @@ core::Result<Config> LoadConfig(const Env& env) {
     if (!port) return tl::unexpected(port.error());
     c.port = static_cast<uint16_t>(*port);
     c.host = get("HOST").value_or("127.0.0.1");
+    if (auto listen = get("METRICS_LISTEN")) {
+        auto parsed = ParseListen(*listen);
+        if (!parsed) return tl::unexpected(Bad("METRICS_LISTEN", "host:port (127.0.0.1:9464) or off", listen));
+        c.metrics_host = parsed->first;
+        c.metrics_port = parsed->second;
+    }
     c.database_url = get("DATABASE_URL").value_or("sqlite:./data/haven.db");
     if (c.database_url.rfind("sqlite:", 0) != 0 && c.database_url.rfind("postgres://", 0) != 0 &&
         c.database_url.rfind("postgresql://", 0) != 0) {
@@ -310,6 +337,13 @@ core::Result<Config> LoadConfig(const Env& env) {
         c.rate_limit_burst = double(*v);
     else
         return tl::unexpected(v.error());
+    if (auto proxies = get("TRUSTED_PROXIES")) {
+        if (!net::TrustedProxies::Parse(*proxies)) {
+            return tl::unexpected(
+                Bad("TRUSTED_PROXIES", "comma-separated IP addresses or CIDR blocks like 10.0.0.0/8, ::1", proxies));
+        }
+        c.trusted_proxies = *proxies;
+    }
     if (auto origins = get("CORS_ALLOWED_ORIGINS")) {
         std::stringstream list(*origins);
         std::string origin;
@@ -351,6 +385,7 @@ core::Result<Config> LoadConfig(const Env& env) {
         {"RECONCILE_BACKOFF_MAX_SECONDS", 1, 604800, 3600, &c.reconciler.backoff_max},
         {"STK_PROMPT_LIFETIME_SECONDS", 1, 86400, 300, &c.reconciler.prompt_lifetime},
         {"NEEDS_REVIEW_AFTER_SECONDS", 1, 2592000, 86400, &c.reconciler.review_after},
+        {"RECONCILE_LEASE_SECONDS", 1, 86400, 120, &c.reconciler.lease},
     };
     for (const auto& d : durations) {
         if (auto v = number(d.name, d.min, d.max, d.fallback); v)

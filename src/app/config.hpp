@@ -51,6 +51,10 @@ struct Config {
     bool db_group_commit = true;  // DB_GROUP_COMMIT: concurrent writes commit together (default: SQLite only)
     std::string host;
     uint16_t port = 4000;
+    // METRICS_LISTEN: where GET /metrics (Prometheus) is served, host:port (default 127.0.0.1:9464; port 0 picks a
+    // free one); "off": metrics_host is empty and nothing listens. Never the public port.
+    std::string metrics_host = "127.0.0.1";
+    uint16_t metrics_port = 9464;
     std::string jwt_secret;
     bool jwt_secret_generated = false;
     int64_t jwt_ttl_seconds = 900;        // JWT_TTL: access tokens live this long (seconds)
@@ -59,6 +63,7 @@ struct Config {
     double rate_limit_per_second = 50;
     double rate_limit_burst = 200;
     size_t max_body_bytes = size_t{64} * 1024;
+    std::string trusted_proxies;  // TRUSTED_PROXIES: IPs/CIDRs whose X-Forwarded-For names the client ("" = none)
     std::vector<std::string> cors_allowed_origins;  // CORS_ALLOWED_ORIGINS: sites that embed our components
     int max_connections = 20000;             // MAX_CONNECTIONS: open client connections (idle keep-alive ones included)
     LogSettings log;                         // LOG_LEVEL, LOG_FILE, LOG_FILE_MAX_MB, LOG_FILE_COUNT

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "api/b2c.hpp"
@@ -13,6 +14,7 @@
 #include "api/webhooks.hpp"
 #include "core/daraja_url.hpp"
 #include "core/hex.hpp"
+#include "core/time.hpp"
 #include "daraja/account_clients.hpp"
 #include "daraja/http_daraja_client.hpp"
 #include "daraja/security_credential.hpp"
@@ -40,6 +42,7 @@ using core::ErrorCode;
 struct Gateway::Impl {
     explicit Impl(Config c) : config(std::move(c)), runtime(config.worker_threads) {}
     Config config;
+    metrics::Registry metrics;  // before everything that records into it, so it goes last
     // Routes that wait on Daraja hold no thread meanwhile (AsyncHandlers, bounded by DARAJA_MAX_IN_FLIGHT), so the
     // pool is sized for the machine's cores (WORKER_THREADS), not for the number of slow calls.
     net::Runtime runtime;
@@ -62,6 +65,9 @@ struct Gateway::Impl {
     std::unique_ptr<api::ApiContext> ctx;
     net::Router router;
     std::unique_ptr<net::Server> server;
+    // --- metrics --- GET /metrics on its own listener (METRICS_LISTEN), never on the public port.
+    net::Router metrics_router;
+    std::unique_ptr<net::Server> metrics_server;
     std::unique_ptr<workers::Reconciler> reconciler;
     std::unique_ptr<workers::Alerts> alerts;  // on the reconciler's thread: a pass is a few reads
     // --- outbox --- Deliveries wait on receivers (up to 10 s each): on a thread of their own, like the reconciler.
@@ -180,6 +186,84 @@ core::Result<std::string> SecurityCredential(const Config& c, const sim::Simulat
     return built;
 }
 
+/// The gauges read at each scrape: the reconciler's and the outbox's backlog, open needs-review items and the
+/// database pool. Read afresh at every scrape (a few COUNTs each), so a scrape never shows a stale backlog.
+void RegisterGauges(Gateway::Impl& s) {
+    auto read = [store = s.store.get(),
+                 first_after = s.config.reconciler.first_after]() -> std::optional<storage::Store::BacklogCounts> {
+        const auto now = std::chrono::system_clock::now();
+        auto counts = store->CountBacklog(core::IsoUtc(now), core::IsoUtc(now - first_after));
+        if (!counts) return std::nullopt;
+        return *counts;
+    };
+    using Samples = std::optional<std::vector<metrics::GaugeSample>>;
+    s.metrics.Gauges(
+        "haven_reconciler_backlog", "PENDING rows due for a status query now (the reconciler's queue), by queue.",
+        {"queue"}, [read]() -> Samples {
+            auto c = read();
+            if (!c) return std::nullopt;
+            return std::vector<metrics::GaugeSample>{{{"stk"}, static_cast<double>(c->stk_due)},
+                                                     {{"transfers"}, static_cast<double>(c->transfers_due)}};
+        });
+    s.metrics.Gauges("haven_review_open", "Open needs-review items, every agency.", {}, [read]() -> Samples {
+        auto c = read();
+        if (!c) return std::nullopt;
+        return std::vector<metrics::GaugeSample>{{{}, static_cast<double>(c->review_open)}};
+    });
+    s.metrics.Gauges(
+        "haven_outbox_backlog",
+        "PENDING outbox rows: events not yet fanned out, messages (webhook, email, SMS) not yet delivered.", {"kind"},
+        [read]() -> Samples {
+            auto c = read();
+            if (!c) return std::nullopt;
+            return std::vector<metrics::GaugeSample>{{{"events"}, static_cast<double>(c->outbox_events)},
+                                                     {{"messages"}, static_cast<double>(c->outbox_messages)}};
+        });
+    s.metrics.Gauges("haven_http_open_connections", "Client connections open on the public port now.", {},
+                     [server = s.server.get()]() -> Samples {
+                         return std::vector<metrics::GaugeSample>{{{}, static_cast<double>(server->LiveConnections())}};
+                     });
+    s.metrics.Gauges("haven_db_pool_connections", "Database connections of this process, by state.", {"state"},
+                     [store = s.store.get()]() -> Samples {
+                         const auto use = store->DatabasePoolUse();
+                         return std::vector<metrics::GaugeSample>{{{"in_use"}, static_cast<double>(use.in_use)},
+                                                                  {{"idle"}, static_cast<double>(use.idle)}};
+                     });
+    s.metrics.Gauges(
+        "haven_db_pool_max_connections", "The most database connections this process opens.", {},
+        [store = s.store.get()]() -> Samples {
+            return std::vector<metrics::GaugeSample>{{{}, static_cast<double>(store->DatabasePoolUse().max)}};
+        });
+}
+
+/// GET /metrics on METRICS_LISTEN. A port that cannot be bound is logged and the gateway serves on without it:
+/// payments matter more than their graphs (Prometheus then shows the target down).
+void StartMetricsServer(Gateway::Impl& s) {
+    const auto& c = s.config;
+    if (c.metrics_host.empty()) {
+        spdlog::info("metrics: METRICS_LISTEN=off: no /metrics");
+        return;
+    }
+    s.metrics_router.Add("GET", "/metrics", [registry = &s.metrics](net::Request&) {
+        return net::Response::Text(200, registry->Expose(), metrics::Registry::kContentType);
+    });
+    net::ServerOptions options;
+    options.name = "metrics";
+    options.host = c.metrics_host;
+    options.port = c.metrics_port;
+    options.max_body_bytes = 4096;
+    options.max_connections = 64;
+    options.access_log = false;  // a scrape every few seconds would drown the log
+    auto server = std::make_unique<net::Server>(s.runtime, s.metrics_router, options);
+    try {
+        server->Start();
+        s.metrics_server = std::move(server);
+    } catch (const std::exception& e) {
+        spdlog::error("metrics: cannot listen on {}:{} ({}); the gateway serves without /metrics (set METRICS_LISTEN)",
+                      c.metrics_host, c.metrics_port, e.what());
+    }
+}
+
 }  // namespace
 
 Gateway::Gateway(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
@@ -242,6 +326,7 @@ core::Result<void> Gateway::Start() {
     ds.party_b = c.party_b;
     ds.initiator_name = c.initiator_name;
     ds.b2c_shortcode = c.b2c_shortcode;
+    ds.metrics = &s.metrics;
     auto credential = SecurityCredential(c, s.simulator.get());
     if (!credential) return tl::unexpected(credential.error());
     ds.security_credential = *credential;
@@ -299,6 +384,11 @@ core::Result<void> Gateway::Start() {
         return clients->For(settings, a.initiator_secret_kind == "password" ? a.initiator_secret : "");
     };
     s.ctx->runtime = &s.runtime;
+    s.ctx->callback_lag = &s.metrics.Histograms(
+        "haven_daraja_callback_lag_seconds",
+        "Time from a push (its row written, just before Daraja accepts it) to the callback that settled it (whole "
+        "seconds), by API.",
+        {"api"}, metrics::CallbackLagBounds());
     if (c.haven_jwt.Enabled()) {
         auto verifier = service::HavenJwtVerifier::Load(c.haven_jwt);
         if (!verifier) return core::Fail(ErrorCode::kValidation, "HAVEN_JWT: " + verifier.error().message);
@@ -316,10 +406,15 @@ core::Result<void> Gateway::Start() {
     options.rate_limit_per_second = c.rate_limit_per_second;
     options.rate_limit_burst = c.rate_limit_burst;
     options.web_root = c.web_root;
+    options.trusted_proxies = net::TrustedProxies::Parse(c.trusted_proxies).value_or(net::TrustedProxies());
+    options.quiet_paths = {std::string(api::kHealthzPath), std::string(api::kReadyzPath)};
     options.cors_allowed_origins = c.cors_allowed_origins;
+    options.metrics = &s.metrics;
     // Daraja's callbacks and results carry our secret: never turn them away with a 429 (Daraja's
     // retry policy is unknown, so a refused callback may never come back).
     options.rate_limit_exempt = [secret = c.callback_secret](const net::Request& req) {
+        // The load balancer's probes: a node that answered them 429 would be taken out of rotation.
+        if (req.path == api::kHealthzPath || req.path == api::kReadyzPath) return true;
         if (req.method != "POST") return false;
         if (req.path.rfind(api::kDarajaSeedPrefix, 0) != 0 && !net::DarajaHookSecret(req.path)) return false;
         return api::HasCallbackSecret(req, secret);
@@ -345,6 +440,8 @@ core::Result<void> Gateway::Start() {
         spdlog::warn("PUBLIC_BASE_URL {} contains '{}': Daraja refuses such URLs for C2B registration",
                      c.public_base_url, *word);
     }
+    RegisterGauges(s);
+    StartMetricsServer(s);
     s.reconciler_runtime.Start();
     s.reconciler = std::make_unique<workers::Reconciler>(s.reconciler_runtime, s.ctx->StkDeps(),
                                                          api::B2cDepsFor(*s.ctx), c.reconciler);
@@ -380,6 +477,7 @@ void Gateway::Stop() {
     if (s.alerts) s.alerts->Stop();
     if (s.outbox) s.outbox->Stop();
     if (s.server) s.server->Stop();
+    if (s.metrics_server) s.metrics_server->Stop();
     if (s.hash_gate) s.hash_gate->Stop();  // logins being checked answer while the context they use still exists
     if (s.simulator) s.simulator->Stop();
     s.reconciler_runtime.Stop();
@@ -390,6 +488,8 @@ void Gateway::Stop() {
 }
 
 uint16_t Gateway::Port() const { return impl_->config.port; }
+uint16_t Gateway::MetricsPort() const { return impl_->metrics_server ? impl_->metrics_server->Port() : 0; }
+metrics::Registry& Gateway::metrics() { return impl_->metrics; }
 std::string Gateway::BaseUrl() const {
     std::string host = impl_->config.host == "0.0.0.0" ? "127.0.0.1" : impl_->config.host;
     return "http://" + host + ":" + std::to_string(impl_->config.port);

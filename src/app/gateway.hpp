@@ -7,6 +7,7 @@
 
 #include "app/config.hpp"
 #include "core/error.hpp"
+#include "metrics/registry.hpp"
 #include "net/router.hpp"
 #include "storage/store.hpp"
 
@@ -31,6 +32,10 @@ class Gateway {
     void Stop();
 
     uint16_t Port() const;
+    /// Where GET /metrics listens (METRICS_LISTEN); 0 when it is off or its address could not be bound.
+    uint16_t MetricsPort() const;
+    /// Every metric of this gateway (requests, Daraja calls, callback lag, the gauges read at scrape time).
+    metrics::Registry& metrics();
     std::string BaseUrl() const;       // http://HOST:PORT
     std::string SimulatorUrl() const;  // "" outside simulator mode
     const Config& config() const;

@@ -1,4 +1,4 @@
-// haven-mpesa: serve | simulate | migrate | user add
+// haven-mpesa: serve | simulate | migrate | user add | backup | reconcile | c2b
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/backup_cli.hpp"
 #include "app/c2b_cli.hpp"
 #include "app/config.hpp"
 #include "app/demo_seed.hpp"
@@ -257,6 +258,7 @@ int main(int argc, char** argv) {
 
     haven::app::AddC2bCommands(app);
     haven::app::AddReconcileCommand(app);
+    haven::app::AddBackupCommand(app);
 
     CLI11_PARSE(app, argc, argv);
 

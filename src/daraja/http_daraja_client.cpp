@@ -221,6 +221,28 @@ constexpr const char* kB2cPath = "/mpesa/b2c/v3/paymentrequest";
 constexpr const char* kReversalPath = "/mpesa/reversal/v1/request";
 constexpr const char* kBalancePath = "/mpesa/accountbalance/v1/query";
 constexpr const char* kStatusPath = "/mpesa/transactionstatus/v1/query";
+constexpr const char* kTokenPath = "/oauth/v1/generate";
+
+/// The API a request path belongs to, as the metrics label it (a fixed set: never the path itself).
+std::string_view ApiLabel(std::string_view path) {
+    static constexpr std::pair<std::string_view, std::string_view> kApis[] = {
+        {kTokenPath, "token"},   {kStkPushPath, "stk_push"},      {kStkQueryPath, "stk_query"},
+        {kB2cPath, "b2c"},       {kReversalPath, "reversal"},     {kBalancePath, "balance"},
+        {kStatusPath, "status"}, {"/mpesa/c2b/", "c2b_register"},
+    };
+    for (const auto& [prefix, api] : kApis) {
+        if (path.substr(0, prefix.size()) == prefix) return api;
+    }
+    return "other";
+}
+
+/// How a request to Daraja ended: ok (2xx), rejected (4xx: Daraja refused it), server_error (5xx), timeout, or
+/// unreachable (DNS, connect, TLS, a broken connection).
+std::string_view OutcomeLabel(const Result<net::ClientResponse>& res) {
+    if (!res) return res.error().message.rfind("timed out", 0) == 0 ? "timeout" : "unreachable";
+    if (res->status >= 200 && res->status < 300) return "ok";
+    return res->status >= 500 ? "server_error" : "rejected";
+}
 
 }  // namespace
 
@@ -230,10 +252,46 @@ HttpDarajaClient::HttpDarajaClient(net::HttpClient& http, DarajaSettings setting
       clock_(clock),
       tokens_([this] { return FetchToken(); }, clock, settings_.token_refresh_margin,
               [this](std::function<void(TokenCache::Fetched)> done) {
-                  http_.SendAsync(TokenRequest(),
-                                  [done = std::move(done)](Result<net::ClientResponse> res) { done(ReadToken(res)); });
+                  SendAsync(kTokenPath, TokenRequest(),
+                            [done = std::move(done)](Result<net::ClientResponse> res) { done(ReadToken(res)); });
               }) {
     if (settings_.party_b.empty()) settings_.party_b = settings_.shortcode;
+    if (settings_.metrics != nullptr) {
+        calls_ = &settings_.metrics->Counters("haven_daraja_requests_total",
+                                              "Requests to Daraja by API and outcome (ok, rejected, server_error, "
+                                              "timeout, unreachable).",
+                                              {"api", "outcome"});
+        latency_ = &settings_.metrics->Histograms("haven_daraja_request_duration_seconds",
+                                                  "Time from sending a request to Daraja to its answer (or failure), "
+                                                  "by API and outcome.",
+                                                  {"api", "outcome"}, metrics::DarajaLatencyBounds());
+    }
+}
+
+void HttpDarajaClient::Record(const std::string& path, const Result<net::ClientResponse>& res,
+                              std::chrono::steady_clock::time_point started) {
+    if (calls_ == nullptr) return;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const auto api = ApiLabel(path);
+    const auto outcome = OutcomeLabel(res);
+    calls_->With({api, outcome}).Inc();
+    latency_->With({api, outcome}).Observe(seconds);
+}
+
+Result<net::ClientResponse> HttpDarajaClient::Send(const std::string& path, const net::ClientRequest& request) {
+    const auto started = std::chrono::steady_clock::now();
+    auto res = http_.Send(request);
+    Record(path, res, started);
+    return res;
+}
+
+void HttpDarajaClient::SendAsync(const std::string& path, const net::ClientRequest& request,
+                                 std::function<void(Result<net::ClientResponse>)> done) {
+    const auto started = std::chrono::steady_clock::now();
+    http_.SendAsync(request, [this, path, started, done = std::move(done)](Result<net::ClientResponse> res) {
+        Record(path, res, started);
+        done(std::move(res));
+    });
 }
 
 net::ClientRequest HttpDarajaClient::TokenRequest() const {
@@ -246,7 +304,7 @@ net::ClientRequest HttpDarajaClient::TokenRequest() const {
 }
 
 Result<std::pair<std::string, std::chrono::seconds>> HttpDarajaClient::FetchToken() {
-    return ReadToken(http_.Send(TokenRequest()));
+    return ReadToken(Send(kTokenPath, TokenRequest()));
 }
 
 net::ClientRequest HttpDarajaClient::PostRequest(const std::string& path, const std::string& body,
@@ -266,7 +324,7 @@ Result<json> HttpDarajaClient::PostJson(const std::string& path, const json& bod
     for (int attempt = 0;; ++attempt) {
         auto token = tokens_.Get();
         if (!token) return tl::unexpected(token.error());
-        auto answer = ReadPost(http_.Send(PostRequest(path, text, *token)));
+        auto answer = ReadPost(Send(path, PostRequest(path, text, *token)));
         if (attempt == 0 && InvalidToken(answer)) {
             tokens_.Invalidate(*token);  // expired or invalidated early: one retry with a fresh token
             continue;
@@ -287,16 +345,18 @@ void HttpDarajaClient::PostTextAsync(std::string path, std::string text, bool re
             return;
         }
         auto request = PostRequest(path, text, *token);
-        http_.SendAsync(request, [this, path = std::move(path), text = std::move(text), retried, used = *token,
-                                  done = std::move(done)](Result<net::ClientResponse> res) mutable {
-            auto answer = ReadPost(res);
-            if (!retried && InvalidToken(answer)) {
-                tokens_.Invalidate(used);  // expired or invalidated early: one retry with a fresh token
-                PostTextAsync(std::move(path), std::move(text), true, std::move(done));
-                return;
-            }
-            done(std::move(answer));
-        });
+        const std::string sent_to = path;
+        SendAsync(sent_to, request,
+                  [this, path = std::move(path), text = std::move(text), retried, used = *token,
+                   done = std::move(done)](Result<net::ClientResponse> res) mutable {
+                      auto answer = ReadPost(res);
+                      if (!retried && InvalidToken(answer)) {
+                          tokens_.Invalidate(used);  // expired or invalidated early: one retry with a fresh token
+                          PostTextAsync(std::move(path), std::move(text), true, std::move(done));
+                          return;
+                      }
+                      done(std::move(answer));
+                  });
     });
 }
 

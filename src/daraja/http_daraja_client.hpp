@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daraja/client.hpp"
+#include "metrics/registry.hpp"
 #include "net/http_client.hpp"
 
 namespace haven::daraja {
@@ -26,6 +27,9 @@ struct DarajaSettings {
     std::string b2c_shortcode;        // PartyA of B2C, balance and B2C status queries
     std::chrono::milliseconds timeout{15000};
     std::chrono::seconds token_refresh_margin{60};  // renew this long before expiry
+    // Every request to Daraja counted and timed by API and outcome (haven_daraja_*); null: not counted. Shared by
+    // the clients of every account; must outlive them.
+    metrics::Registry* metrics = nullptr;
 };
 
 using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -101,7 +105,15 @@ class HttpDarajaClient : public DarajaClient {
     Result<AsyncAck> PostInitiator(const std::string& path, const nlohmann::json& body);
     void PostInitiatorAsync(const std::string& path, const nlohmann::json& body, Done<AsyncAck> done);
     Result<void> InitiatorConfigured() const;
+    /// http_.Send / SendAsync, counted and timed under the API `path` belongs to.
+    Result<net::ClientResponse> Send(const std::string& path, const net::ClientRequest& request);
+    void SendAsync(const std::string& path, const net::ClientRequest& request,
+                   std::function<void(Result<net::ClientResponse>)> done);
+    void Record(const std::string& path, const Result<net::ClientResponse>& res,
+                std::chrono::steady_clock::time_point started);
 
+    metrics::CounterFamily* calls_ = nullptr;
+    metrics::HistogramFamily* latency_ = nullptr;
     net::HttpClient& http_;
     DarajaSettings settings_;
     Clock clock_;

@@ -34,6 +34,7 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
             co_return ServerError(core::ErrorCode::kNotFound, "no route for " + MaskDarajaHookSecret(req.path),
                                   req.request_id);
         }
+        req.route = kStaticRoute;
         auto serve = [this, &req]() {
             auto file = static_files.Serve(req.path);
             return file ? std::move(*file) : ServerError(core::ErrorCode::kNotFound, "not found", req.request_id);
@@ -41,6 +42,7 @@ asio::awaitable<Response> Server::Impl::Route(Request& req) {
         co_return co_await RunBlocking(rt.pool, std::move(serve));
     }
     req.params = std::move(match.params);
+    req.route = *match.pattern;
     // Daraja's routes run on their own pool, so its callbacks never wait behind our own requests.
     asio::thread_pool& pool = rt.PoolFor(match.lane);
     if (match.async_handler) co_return co_await RunAsync(*match.async_handler, req, pool);

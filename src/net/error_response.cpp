@@ -62,7 +62,12 @@ Response ErrorResponse(const core::Error& error, std::string_view request_id) {
         if (error.extra.contains("errorMessage")) err["darajaErrorMessage"] = error.extra["errorMessage"];
     }
     if (!request_id.empty()) err["request_id"] = request_id;
-    return Response::Json(http.status, {{"success", false}, {"error", err}});
+    Response res = Response::Json(http.status, {{"success", false}, {"error", err}});
+    // The gateway cannot take the request now (its database is failing over, a node is overloaded): a client and
+    // a load balancer may try again shortly, on this node or another.
+    if (error.code == ErrorCode::kUnavailable)
+        res.headers["Retry-After"] = std::to_string(kUnavailableRetryAfterSeconds);
+    return res;
 }
 
 }  // namespace haven::net

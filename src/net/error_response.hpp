@@ -17,8 +17,13 @@ struct HttpError {
 /// Exhaustive over ErrorCode (-Wswitch): a new code must say here what it becomes.
 HttpError ToHttp(core::ErrorCode code);
 
+/// Retry-After of every kUnavailable answer (503 UNAVAILABLE): long enough for a database failover's first steps,
+/// short enough that a client retrying through a load balancer reaches a healthy node soon.
+inline constexpr int kUnavailableRetryAfterSeconds = 2;
+
 /// {"success":false,"error":{"code","message"}} with the status ToHttp gives, plus "details" (per-field
 /// problems), Daraja's "darajaErrorCode"/"darajaErrorMessage" for kUpstream, and "request_id" when given.
+/// kUnavailable answers carry Retry-After (kUnavailableRetryAfterSeconds).
 Response ErrorResponse(const core::Error& error, std::string_view request_id = {});
 
 }  // namespace haven::net

@@ -31,6 +31,9 @@ struct Request {
     std::string body;
     std::string remote_ip;
     std::string request_id;  // set by the server before dispatch (also in the Request-Id header)
+    // The matched route's pattern ("/api/v1/leases/{id}"), set by dispatch; the router's string, so it lives as long
+    // as the router. Empty until then and when no route matched. Metrics label requests with it, never with `path`.
+    std::string_view route;
 
     std::optional<std::string> Header(std::string_view name) const;
     std::optional<std::string> Query(std::string_view name) const;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstring>
 
 #include "core/hex.hpp"
@@ -23,7 +24,43 @@ bool ValidRequestId(const std::string& id) {
                        [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
 }
 
+/// The method as a label: the verbs we know, else OTHER (a client may send any token as a method).
+std::string_view MethodLabel(std::string_view method) {
+    for (std::string_view known : {"GET", "POST", "HEAD", "PATCH", "PUT", "DELETE", "OPTIONS"}) {
+        if (method == known) return known;
+    }
+    return "OTHER";
+}
+
 }  // namespace
+
+RequestMetrics::RequestMetrics(metrics::Registry& registry)
+    : requests_(registry.Counters("haven_http_requests_total",
+                                  "HTTP requests answered, by method, route pattern and status.",
+                                  {"method", "route", "status"})),
+      latency_(registry.Histograms("haven_http_request_duration_seconds",
+                                   "Time from a parsed request to its answer, by method and route pattern.",
+                                   {"method", "route"}, metrics::HttpLatencyBounds())) {}
+
+void RequestMetrics::Observe(std::string_view method, std::string_view route, int status,
+                             std::chrono::steady_clock::time_point started) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string_view m = MethodLabel(method);
+    const std::string_view r = route.empty() ? kNoRoute : route;
+    char digits[8];
+    const auto end = std::to_chars(digits, digits + sizeof digits, status).ptr;
+    requests_.With({m, r, std::string_view(digits, static_cast<size_t>(end - digits))}).Inc();
+    latency_.With({m, r}).Observe(seconds);
+}
+
+Middleware CountRequests(RequestMetrics& metrics) {
+    return [&metrics](Request& req, const Next& next) -> asio::awaitable<Response> {
+        const auto started = std::chrono::steady_clock::now();
+        Response res = co_await next(req);
+        metrics.Observe(req.method, req.route, res.status, started);
+        co_return res;
+    };
+}
 
 MiddlewareChain::MiddlewareChain(std::vector<Middleware> steps, Next endpoint) : steps_(std::move(steps)) {
     links_.resize(steps_.size() + 1);
@@ -69,18 +106,21 @@ void SetSecurityHeaders(Response& res, bool enabled, const std::string& content_
 }
 
 void LogAccess(const std::string& server_name, const std::string& method, std::string_view target, int status,
-               std::chrono::steady_clock::time_point started, const std::string& request_id) {
+               std::chrono::steady_clock::time_point started, const std::string& request_id, bool quiet) {
+    if (quiet && !spdlog::should_log(spdlog::level::debug)) return;
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     // Paths can carry a CheckoutRequestID, which ends with the payer's phone number.
-    spdlog::info("{} {} {} {} {:.1f}ms request_id={}", server_name, method, core::MaskDigitRuns(LogPath(target)),
-                 status, ms, request_id);
+    spdlog::log(quiet ? spdlog::level::debug : spdlog::level::info, "{} {} {} {} {:.1f}ms request_id={}", server_name,
+                method, core::MaskDigitRuns(LogPath(target)), status, ms, request_id);
 }
 
-Middleware AccessLog(std::string server_name) {
-    return [server_name = std::move(server_name)](Request& req, const Next& next) -> asio::awaitable<Response> {
+Middleware AccessLog(std::string server_name, std::vector<std::string> quiet_paths) {
+    return [server_name = std::move(server_name), quiet_paths = std::move(quiet_paths)](
+               Request& req, const Next& next) -> asio::awaitable<Response> {
         const auto started = std::chrono::steady_clock::now();
         Response res = co_await next(req);
-        LogAccess(server_name, req.method, req.target, res.status, started, req.request_id);
+        const bool quiet = std::find(quiet_paths.begin(), quiet_paths.end(), req.path) != quiet_paths.end();
+        LogAccess(server_name, req.method, req.target, res.status, started, req.request_id, quiet);
         co_return res;
     };
 }

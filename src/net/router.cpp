@@ -83,6 +83,7 @@ Router::Match Router::Find(const std::string& method, const std::string& path) c
             match.async_handler = route.async_handler ? &route.async_handler : nullptr;
             match.params = std::move(params);
             match.lane = route.lane;
+            match.pattern = &route.pattern;
         }
     }
     if (match.kind == MatchKind::kFound) return match;

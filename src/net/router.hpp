@@ -32,6 +32,7 @@ class Router {
         const Handler* handler = nullptr;             // set for Add() routes
         const AsyncHandler* async_handler = nullptr;  // set for AddAsync() routes
         Lane lane = Lane::kDefault;
+        const std::string* pattern = nullptr;  // the route's pattern (kFound), owned by the router
         std::map<std::string, std::string> params;
         std::string allow;  // "GET, POST" for kWrongMethod
     };

@@ -18,8 +18,9 @@ namespace {
 std::vector<Middleware> Steps(Server::Impl& s) {
     const ServerOptions& o = s.options;
     std::vector<Middleware> steps;
-    if (o.access_log) steps.push_back(AccessLog(o.name));  // every answer, whoever made it
-    steps.push_back(RequestId());                          // before anything that can answer
+    if (s.request_metrics) steps.push_back(CountRequests(*s.request_metrics));  // every answer, timed from the top
+    if (o.access_log) steps.push_back(AccessLog(o.name, o.quiet_paths));        // every answer, whoever made it
+    steps.push_back(RequestId());                                               // before anything that can answer
     steps.push_back(SecurityHeaders(o.security_headers, o.content_security_policy));
     steps.push_back(Cors(o.cors_allowed_origins));  // a preflight is answered here and costs no token
     if (s.limiter.Enabled()) {
@@ -40,6 +41,7 @@ Server::Impl::Impl(Runtime& runtime, const Router& router, ServerOptions options
       options(std::move(options)),
       acceptor(rt.io),
       limiter(this->options.rate_limit_per_second, this->options.rate_limit_burst),
+      request_metrics(this->options.metrics ? std::make_unique<RequestMetrics>(*this->options.metrics) : nullptr),
       chain(Steps(*this), [this](Request& req) { return Dispatch(req); }) {}
 
 Response Server::Impl::ServerError(core::ErrorCode code, const std::string& message,

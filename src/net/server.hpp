@@ -17,6 +17,11 @@
 #include "net/http.hpp"
 #include "net/router.hpp"
 #include "net/runtime.hpp"
+#include "net/trusted_proxies.hpp"
+
+namespace haven::metrics {
+class Registry;
+}  // namespace haven::metrics
 
 namespace haven::net {
 
@@ -51,6 +56,13 @@ struct ServerOptions {
     std::string tls_cert_file;
     std::string tls_key_file;
     bool access_log = true;
+    // Requests counted by method, route pattern and status, with their latency (haven_http_*); null: not counted.
+    // The registry must outlive the server.
+    metrics::Registry* metrics = nullptr;
+    // TRUSTED_PROXIES: a connection from one of these may name the client in X-Forwarded-For (Request::remote_ip).
+    TrustedProxies trusted_proxies;
+    // Exact paths whose access-log lines are debug, not info (health probes a load balancer sends every second).
+    std::vector<std::string> quiet_paths;
 };
 
 class Server {

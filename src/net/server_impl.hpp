@@ -3,6 +3,7 @@
 // and dispatch to handlers (dispatch.cpp). Includes Asio/Beast, so keep it out of other folders.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,8 +26,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     tcp::acceptor acceptor;
     std::optional<asio::ssl::context> ssl_ctx;
     RateLimiter limiter;
-    StaticFiles static_files;  // opened by Start(); serves nothing until then
-    MiddlewareChain chain;     // every parsed request goes through it; built in the constructor
+    StaticFiles static_files;                         // opened by Start(); serves nothing until then
+    std::unique_ptr<RequestMetrics> request_metrics;  // when options.metrics is set; before `chain`, which uses it
+    MiddlewareChain chain;                            // every parsed request goes through it; built in the constructor
     std::atomic<uint16_t> port{0};
     std::atomic<int> live{0};
     std::atomic<bool> stopping{false};

@@ -49,7 +49,10 @@ class LargeBodySlot {
     bool held_ = false;
 };
 
-Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& remote_ip) {
+/// `peer`: the socket's remote address. The request's client address is the peer, or, when the peer is one of
+/// TRUSTED_PROXIES, the client its X-Forwarded-For names (trusted_proxies.hpp).
+Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::string& peer,
+                  const TrustedProxies& proxies) {
     Request req;
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
@@ -67,7 +70,7 @@ Request ToRequest(const bhttp::request<bhttp::string_body>& msg, const std::stri
         }
     }
     req.body = msg.body();
-    req.remote_ip = remote_ip;
+    req.remote_ip = proxies.Empty() ? peer : proxies.ClientAddress(peer, req.Header("X-Forwarded-For").value_or(""));
     return req;
 }
 
@@ -171,6 +174,10 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
                                "request body is larger than " + std::to_string(body_limit) + " bytes", request_id)
                     : Unparsed(s, core::ErrorCode::kHeadersTooLarge, "request headers are too large", request_id);
             const int status = res.status;
+            if (s.request_metrics) {  // before the answer is written, as the chain counts (a client never outruns it)
+                const auto method = msg.method_string();
+                s.request_metrics->Observe(std::string_view(method.data(), method.size()), kNoRoute, status, started);
+            }
             bool ok = co_await Write(stream, res, false, false, 11);
             if (s.options.access_log) {
                 LogAccess(s.options.name, std::string(msg.method_string()), msg.target(), status, started, request_id);
@@ -188,7 +195,7 @@ asio::awaitable<void> Serve(Server::Impl& s, Stream& stream, const std::string& 
             break;  // eof / timeout / reset: not an error
         }
         auto& msg = parser.get();
-        Request req = ToRequest(msg, remote_ip);
+        Request req = ToRequest(msg, remote_ip, s.options.trusted_proxies);
         // a handler may run while this coroutine waits; keep reads off the socket meanwhile
         beast::get_lowest_layer(stream).expires_never();
         Response res = co_await s.chain(req);

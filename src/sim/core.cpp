@@ -119,7 +119,12 @@ int Core::CheckInitiator(const std::string& initiator, const std::string& creden
     return std::find(it->second.begin(), it->second.end(), *password) != it->second.end() ? 0 : 2001;
 }
 
-void Core::LogRequest(const net::Request& req, int status) {
+void Core::LogRequest(const net::Request& req, int status,
+                      std::optional<std::chrono::system_clock::time_point> received) {
+    const auto answered = std::chrono::system_clock::now();
+    auto epoch_ms = [](std::chrono::system_clock::time_point t) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    };
     // Served by /sim/v1/requests to anyone who reaches the port: tokens, credentials and callback
     // secrets are masked (redact.hpp).
     Json body = Json::parse(req.body, nullptr, false);
@@ -130,7 +135,9 @@ void Core::LogRequest(const net::Request& req, int status) {
                   {"headers", MaskHeaders(req.headers)},
                   {"body", body.is_discarded() ? Json("(not JSON, " + std::to_string(req.body.size()) + " bytes)")
                                                : MaskBody(std::move(body))},
-                  {"status", status}};
+                  {"status", status},
+                  {"receivedAtMs", epoch_ms(received.value_or(answered))},
+                  {"answeredAtMs", epoch_ms(answered)}};
     std::lock_guard lock(mu);
     entry["id"] = next_log_id++;
     request_log.push_back(std::move(entry));
@@ -160,7 +167,7 @@ net::Response Stopped() { return net::Response::Json(503, {{"errorMessage", "sim
 void Finish(Core& c, const DarajaApi& api, DarajaCall& call, const net::Reply& reply) {
     auto fault = c.ApplyFaults(call.rule, call.req);
     net::Response res = fault ? std::move(*fault) : api.run(c, call);
-    c.LogRequest(call.req, res.status);
+    c.LogRequest(call.req, res.status, call.received);
     if (call.before_answer.empty()) {
         reply(std::move(res));
         return;
@@ -186,8 +193,9 @@ void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, cons
     router.AddAsync(method, path, [weak, api = shared_api](net::Request& req, net::Reply reply) {
         auto c = weak.lock();
         if (!c) return reply(Stopped());
+        const auto received = std::chrono::system_clock::now();
         auto answer = [&](net::Response res) {
-            c->LogRequest(req, res.status);
+            c->LogRequest(req, res.status, received);
             reply(std::move(res));
         };
         if (api->bearer) {
@@ -200,7 +208,7 @@ void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, cons
         auto rule = c->MatchRule(api->rule_api, api->subject ? api->subject(body) : RuleSubject{});
         int64_t slow_ms = rule && rule->slow_ms ? *rule->slow_ms : 0;
         if (slow_ms <= 0) {
-            DarajaCall call{req, std::move(body), std::move(rule), {}};
+            DarajaCall call{req, std::move(body), std::move(rule), {}, received};
             return Finish(*c, *api, call, reply);
         }
         // slowMs is a timer, not a sleeping thread, so hundreds of slow answers can wait at once. The request is
@@ -214,7 +222,7 @@ void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, cons
         }
         auto held = std::make_shared<net::Request>(req);
         c->runtime.PostAfter(std::chrono::milliseconds(slow_ms), [weak, api, held, slow_id, body = std::move(body),
-                                                                  rule = std::move(rule), reply]() mutable {
+                                                                  rule = std::move(rule), reply, received]() mutable {
             auto c = weak.lock();
             if (!c) return reply(Stopped());
             {
@@ -223,7 +231,7 @@ void AddDarajaRoute(net::Router& router, const std::shared_ptr<Core>& core, cons
                 if (c->slow_replies.erase(slow_id) == 0) return;
             }
             if (c->stopped) return reply(Stopped());
-            DarajaCall call{*held, std::move(body), std::move(rule), {}};
+            DarajaCall call{*held, std::move(body), std::move(rule), {}, received};
             Finish(*c, *api, call, reply);
         });
     });

@@ -152,7 +152,10 @@ class Core : public std::enable_shared_from_this<Core> {
     /// 0 when the initiator and its SecurityCredential are good, 2001 otherwise. Blocking (RSA).
     int CheckInitiator(const std::string& initiator, const std::string& credential);
 
-    void LogRequest(const net::Request& req, int status);
+    /// `received`: when the request arrived (wall clock), logged with the answer time in milliseconds so a test can
+    /// tell whether two requests overlapped (e.g. two gateways querying one push at once). Unset = now.
+    void LogRequest(const net::Request& req, int status,
+                    std::optional<std::chrono::system_clock::time_point> received = std::nullopt);
     void ResetState();
 };
 
@@ -163,6 +166,7 @@ struct DarajaCall {
     std::optional<RuleThen> rule;  // the scenario rule that matched, if any
     /// outOfOrder callbacks/results: delivered before the synchronous answer is sent.
     std::vector<Delivery> before_answer;
+    std::chrono::system_clock::time_point received = std::chrono::system_clock::now();
 };
 
 /// What a Daraja route checks before its API runs, and the API itself.

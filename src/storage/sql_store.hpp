@@ -55,6 +55,10 @@ class SqlDatabase {
     /// Serialises concurrent Migrate() calls from several processes (no-op where not needed).
     virtual Result<void> LockForMigration(SqlConnection& conn) { return {}; }
     virtual void UnlockAfterMigration(SqlConnection& conn) {}
+    /// The pool's connections now (/metrics).
+    virtual Store::PoolUse Use() { return {}; }
+    /// kUnavailable when writes on `conn` would be refused (a PostgreSQL standby or read-only session).
+    virtual Result<void> CheckWritable(SqlConnection& conn) { return {}; }
 };
 
 /// The current UTC time as "YYYY-MM-DDTHH:MM:SSZ".
@@ -70,6 +74,10 @@ class SqlStore final : public Store {
     ~SqlStore() override;
 
     Result<int> Migrate() override;
+    // --- metrics ---
+    Result<BacklogCounts> CountBacklog(const std::string& now, const std::string& first_due_before) override;
+    PoolUse DatabasePoolUse() override;
+    Result<std::string> CheckReady() override;
 
     Result<void> Atomically(const UnitOfWork& fn) override;
     void AtomicallyAsync(UnitOfWork fn, std::function<void(Result<void>)> done) override;

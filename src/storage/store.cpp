@@ -3,18 +3,14 @@
 #include <string_view>
 
 #include "storage/postgres/postgres_store.hpp"
+#include "storage/sqlite/sqlite_backup.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
 namespace haven::storage {
 
 Result<std::unique_ptr<Store>> MakeStore(const std::string& database_url, const StoreOptions& options) {
     std::string_view url = database_url;
-    if (url.starts_with("sqlite:")) {
-        std::string_view path = url.substr(7);
-        // "sqlite:///abs/path" and "sqlite://rel/path" are accepted too.
-        if (path.starts_with("//")) path.remove_prefix(2);
-        return OpenSqliteStore(std::string(path), options.group_commit);
-    }
+    if (auto path = SqlitePathFromUrl(database_url)) return OpenSqliteStore(*path, options.group_commit);
     if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
         return OpenPostgresStore(database_url, options.group_commit);
     return core::Fail(core::Error::Validation(

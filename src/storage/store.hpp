@@ -362,6 +362,10 @@ class Store {
 
     /// Applies pending migrations from migrations/<backend>/NNN_name.sql; returns how many ran.
     virtual Result<int> Migrate() = 0;
+    /// Ready to take requests (GET /readyz): the database answers, takes writes (PostgreSQL: the connection is to
+    /// a primary, not a standby, and the session is not read-only) and every migration this binary knows is
+    /// applied. Returns the backend ("sqlite" | "postgres"); kUnavailable with the reason otherwise.
+    virtual Result<std::string> CheckReady() = 0;
 
     // Units of work: several store calls committed together (one commit, one sync).
     /// `fn` calls this store's ordinary methods; they all run in one transaction, which commits only if
@@ -1047,6 +1051,25 @@ class Store {
     /// The gateway disables an endpoint that kept failing: enabled = 0, the reason, and its PENDING messages
     /// CANCELLED, once (false when it was already disabled).
     virtual Result<bool> DisableFailingEndpoint(int64_t id, const std::string& reason, const std::string& now) = 0;
+
+    // --- metrics --- What GET /metrics reads at each scrape (counts only; claims nothing).
+    struct BacklogCounts {
+        int64_t stk_due = 0;          // PENDING pushes the reconciler should query now (its claim's due rule)
+        int64_t transfers_due = 0;    // PENDING B2C payouts and reversals, the same rule
+        int64_t review_open = 0;      // open needs-review items, every agency
+        int64_t outbox_events = 0;    // PENDING outbox events (not yet fanned out)
+        int64_t outbox_messages = 0;  // PENDING webhook, email and SMS messages (not yet delivered)
+    };
+    /// `first_due_before`: rows never tried count once created before it (the reconciler's first delay).
+    virtual Result<BacklogCounts> CountBacklog(const std::string& now, const std::string& first_due_before) = 0;
+    struct PoolUse {
+        int64_t in_use = 0;
+        int64_t idle = 0;
+        int64_t max = 0;
+    };
+    /// The database connections this process holds: in use, idle, the most it opens (SQLite: the writer and its
+    /// readers).
+    virtual PoolUse DatabasePoolUse() = 0;
 };
 
 /// How a store commits. Every commit is durable (synced) before the call returns.

@@ -13,7 +13,7 @@ using std::chrono::system_clock;
 
 namespace {
 
-constexpr int kBatch = 50;
+constexpr int kPerPass = 50;  // rows one pass works on at most, per queue
 constexpr const char* kNeverConfirmed = "M-Pesa never confirmed this request";
 
 std::string HostName() {
@@ -40,11 +40,15 @@ void Reconciler::SetAccountDeps(StkDepsFor stk, TransferDepsFor transfers) {
 Reconciler::~Reconciler() { Stop(); }
 
 void Reconciler::Start() {
+    stopping_ = false;
     if (!stopped_->exchange(false)) return;
     Schedule();
 }
 
-void Reconciler::Stop() { stopped_->store(true); }
+void Reconciler::Stop() {
+    stopping_ = true;  // a pass under way ends after its current row
+    stopped_->store(true);
+}
 
 void Reconciler::Schedule() {
     auto stopped = stopped_;
@@ -62,8 +66,12 @@ std::chrono::seconds Reconciler::Backoff(int64_t attempts, const ReconcilerSetti
 }
 
 storage::Claim Reconciler::ClaimAt(system_clock::time_point now) const {
+    // One row per claim. A pass asks M-Pesa about its rows one at a time, each up to two Daraja deadlines long: rows
+    // claimed together would wait their turn under a lease that may run out meanwhile, and another gateway would
+    // then claim them and ask about a row at the same time as we do. Claimed singly, a row is held only while it is
+    // worked on (the lease need only outlast one row's work), and the other gateways take the other due rows.
     return {owner_, core::IsoUtc(now), core::IsoUtc(now - settings_.first_after), core::IsoUtc(now + settings_.lease),
-            kBatch};
+            1};
 }
 
 void Reconciler::ReviewIfOverdue(int64_t agency_id, int64_t id, const std::string& created_at,
@@ -80,14 +88,17 @@ void Reconciler::ReviewIfOverdue(int64_t agency_id, int64_t id, const std::strin
     if (!opened) spdlog::error("reconciler: review item for {} not opened: {}", id, opened.error().message);
 }
 
-int Reconciler::ReconcileStk(system_clock::time_point now) {
-    auto due = deps_.store.ClaimDueStk(ClaimAt(now));
-    if (!due) {
-        spdlog::error("reconciler: cannot claim pending pushes: {}", due.error().message);
-        return 0;
-    }
+int Reconciler::ReconcileStk() {
     int settled = 0;
-    for (const auto& tx : *due) {
+    for (int worked = 0; worked < kPerPass && !stopping_.load(); ++worked) {
+        const auto now = system_clock::now();
+        auto due = deps_.store.ClaimDueStk(ClaimAt(now));
+        if (!due) {
+            spdlog::error("reconciler: cannot claim pending pushes: {}", due.error().message);
+            break;
+        }
+        if (due->empty()) break;
+        const core::StkTransaction& tx = due->front();
         std::string error;
         if (tx.checkout_request_id.empty()) {
             // Daraja's answer never reached us: no CheckoutRequestID to ask about. Wait out the prompt's life,
@@ -127,13 +138,16 @@ int Reconciler::ReconcileStk(system_clock::time_point now) {
     return settled;
 }
 
-void Reconciler::ReconcileTransfers(system_clock::time_point now) {
-    auto due = transfers_.store.ClaimDueTransfers(ClaimAt(now));
-    if (!due) {
-        spdlog::error("reconciler: cannot claim pending transfers: {}", due.error().message);
-        return;
-    }
-    for (const auto& t : *due) {
+void Reconciler::ReconcileTransfers() {
+    for (int worked = 0; worked < kPerPass && !stopping_.load(); ++worked) {
+        const auto now = system_clock::now();
+        auto due = transfers_.store.ClaimDueTransfers(ClaimAt(now));
+        if (!due) {
+            spdlog::error("reconciler: cannot claim pending transfers: {}", due.error().message);
+            return;
+        }
+        if (due->empty()) return;
+        const storage::Transfer& t = due->front();
         std::string error;
         if (t.conversation_id.empty() && t.originator_conversation_id.empty()) {
             error = "no conversation id: Daraja's answer to the request never arrived";
@@ -181,9 +195,9 @@ void Reconciler::ExpireApprovals(system_clock::time_point now) {
 
 int Reconciler::RunOnce() {
     const auto now = system_clock::now();
-    const int settled = ReconcileStk(now);
+    const int settled = ReconcileStk();
     if (settled > 0) spdlog::info("reconciler: settled {} push(es)", settled);
-    ReconcileTransfers(now);
+    ReconcileTransfers();
     // Balance checks and status queries move no money: unanswered ones end FAILED ("ask again").
     if (auto expired = deps_.store.ExpireUnansweredQueries(core::IsoUtc(now - settings_.prompt_lifetime)); !expired) {
         spdlog::error("reconciler: unanswered queries not expired: {}", expired.error().message);

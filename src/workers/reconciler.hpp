@@ -26,7 +26,7 @@ struct ReconcilerSettings {
     std::chrono::seconds prompt_lifetime{300};     // STK_PROMPT_LIFETIME_SECONDS: a prompt's life plus a margin
     std::chrono::seconds review_after{86400};      // NEEDS_REVIEW_AFTER_SECONDS: still unsettled -> needs review
     std::chrono::seconds keep_idempotency{86400};  // idempotency keys are kept at least this long
-    std::chrono::seconds lease{120};               // how long a claim holds a row
+    std::chrono::seconds lease{120};               // RECONCILE_LEASE_SECONDS: how long a claim holds a row
     /// RAW_BODY_RETENTION_DAYS: raw Daraja bodies older than this lose their body (personal data); 0 = keep them.
     std::chrono::hours raw_body_retention{24 * 90};
 };
@@ -51,8 +51,9 @@ class Reconciler {
 
   private:
     void Schedule();
-    int ReconcileStk(std::chrono::system_clock::time_point now);
-    void ReconcileTransfers(std::chrono::system_clock::time_point now);
+    /// Claims and works on due rows one at a time (see ClaimAt), at most kPerPass per pass.
+    int ReconcileStk();
+    void ReconcileTransfers();
     /// Marks pending approvals past their expiry expired, one audit row (approval.expire) each.
     void ExpireApprovals(std::chrono::system_clock::time_point now);
     storage::Claim ClaimAt(std::chrono::system_clock::time_point now) const;
@@ -70,6 +71,7 @@ class Reconciler {
     ReconcilerSettings settings_;
     std::string owner_;  // this process, in every claim it makes
     std::shared_ptr<std::atomic<bool>> stopped_ = std::make_shared<std::atomic<bool>>(true);
+    std::atomic<bool> stopping_{false};  // Stop() was called: a pass ends after its current row
 };
 
 }  // namespace haven::workers

@@ -81,6 +81,34 @@ TEST(Config, LogSettingsAreReadAndCheckedByName) {
     EXPECT_NE(refused.error().message.find("LOG_LEVEL"), std::string::npos) << refused.error().message;
 }
 
+TEST(Config, MetricsListenIsLoopbackByDefaultAndCanBeMovedOrTurnedOff) {
+    auto defaults = LoadConfig(RecordingEnv{}.AsEnv());
+    ASSERT_TRUE(defaults) << defaults.error().message;
+    EXPECT_EQ(defaults->metrics_host, "127.0.0.1");
+    EXPECT_EQ(defaults->metrics_port, 9464);
+
+    const std::map<std::string, std::pair<std::string, uint16_t>> accepted = {
+        {"0.0.0.0:9100", {"0.0.0.0", 9100}},
+        {"[::1]:9464", {"::1", 9464}},
+        {"metrics.internal:0", {"metrics.internal", 0}},
+        {"off", {"", 0}},
+        {"OFF", {"", 0}},
+    };
+    for (const auto& [value, want] : accepted) {
+        RecordingEnv env{{{"METRICS_LISTEN", value}}, {}};
+        auto config = LoadConfig(env.AsEnv());
+        ASSERT_TRUE(config) << value << ": " << config.error().message;
+        EXPECT_EQ(config->metrics_host, want.first) << value;
+        EXPECT_EQ(config->metrics_port, want.second) << value;
+    }
+    for (const std::string value : {"9464", ":9464", "127.0.0.1:", "127.0.0.1:99999", "::1:9464", "host:port", "no"}) {
+        RecordingEnv env{{{"METRICS_LISTEN", value}}, {}};
+        auto refused = LoadConfig(env.AsEnv());
+        ASSERT_FALSE(refused) << value;
+        EXPECT_NE(refused.error().message.find("METRICS_LISTEN"), std::string::npos) << refused.error().message;
+    }
+}
+
 std::map<std::string, std::string> Sandbox(std::map<std::string, std::string> extra = {}) {
     std::map<std::string, std::string> v{{"MPESA_ENVIRONMENT", "sandbox"},
                                          {"MPESA_CONSUMER_KEY", "key"},
@@ -169,6 +197,18 @@ TEST(Config, C2bDefaultsComeFromTheEnvironment) {
         ASSERT_FALSE(refused) << name;
         EXPECT_NE(refused.error().message.find(name), std::string::npos);
     }
+}
+
+TEST(Config, TrustedProxiesAreAddressesAndBlocksOrOneClearLine) {
+    RecordingEnv none{{}, {}};
+    EXPECT_EQ(LoadConfig(none.AsEnv()).value().trusted_proxies, "") << "nobody is trusted by default";
+    RecordingEnv good{{{"TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, fd00::/8"}}, {}};
+    EXPECT_EQ(LoadConfig(good.AsEnv()).value().trusted_proxies, "127.0.0.1, 10.0.0.0/8, fd00::/8");
+    RecordingEnv bad{{{"TRUSTED_PROXIES", "10.0.0.0/8, haproxy.internal"}}, {}};
+    auto refused = LoadConfig(bad.AsEnv());
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().message.rfind("TRUSTED_PROXIES: expected comma-separated IP addresses", 0), 0u)
+        << refused.error().message;
 }
 
 TEST(Config, MalformedMasterKeyIsOneClearLine) {

@@ -76,6 +76,8 @@ TEST_F(Capture, EveryRouteAnswersAsDocumented) {
     ASSERT_EQ(openapi.status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/config", "/api/v1/config").status, 200);
     EXPECT_EQ(Hit("GET", "/api/v1/health", "/api/v1/health").status, 200);
+    EXPECT_EQ(Hit("GET", "/healthz", "/healthz").status, 200);
+    EXPECT_EQ(Hit("GET", "/readyz", "/readyz").status, 200);
     const std::string login = "/api/v1/auth/login";
     auto logged_in = Hit("POST", login, login, {{"email", "admin@a.test"}, {"password", kPassword}});
     ASSERT_EQ(logged_in.status, 200);

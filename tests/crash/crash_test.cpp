@@ -184,6 +184,7 @@ class CrashTest : public ::testing::Test {
             "DATABASE_URL=sqlite:" + (dir_.path() / "haven.db").string(),
             "HOST=127.0.0.1",
             "PORT=" + std::to_string(gateway_port_),
+            "METRICS_LISTEN=127.0.0.1:0",  // a free port: one machine may run several of these tests
             "RATE_LIMIT_PER_SECOND=0",
             // A claim's expiry is fixed by the process that claims it, so the gateway that dies holding
             // claims has the short claim time too.

@@ -28,6 +28,7 @@
 #include "net/http_client.hpp"
 #include "net/runtime.hpp"
 #include "process.hpp"
+#include "seed.hpp"
 #include "storage/store.hpp"
 
 namespace haven::crash {
@@ -109,37 +110,7 @@ class DurableGateway : public ::testing::Test {
 
     /// `count` PENDING pushes Daraja accepted, ws_CO_DUR_0 ..., all written in one unit of work.
     void SeedPendingPushes(int count) {
-        auto store = storage::MakeStore("sqlite:" + db_path_.string(), {.group_commit = false});
-        ASSERT_TRUE(store) << store.error().message;
-        ASSERT_TRUE((*store)->Migrate());
-        auto agency = (*store)->FindOrCreateAgency("Durable Agency");
-        ASSERT_TRUE(agency);
-        auto seeded = (*store)->Atomically([&](storage::Store& s) -> core::Result<void> {
-            core::Lease lease;
-            lease.agency_id = agency->id;
-            lease.tenant_name = "Achieng Otieno";
-            lease.phone_number = "254708374149";
-            lease.unit = "D2";
-            lease.monthly_rent = kAmount;
-            lease.account_reference = "D2-RENT";
-            auto l = s.InsertLease(lease);
-            if (!l) return core::Fail(l.error());
-            for (int i = 0; i < count; ++i) {
-                core::StkTransaction t;
-                t.agency_id = agency->id;
-                t.lease_id = l->id;
-                t.phone_number = "254708374149";
-                t.amount = kAmount;
-                t.account_reference = "D2-RENT";
-                t.transaction_desc = "Rent";
-                auto tx = s.InsertStk(t, std::nullopt);
-                if (!tx) return core::Fail(tx.error());
-                const std::string id = CheckoutId(i);
-                if (auto set = s.SetStkDarajaIds(tx->id, "MR-" + id, id); !set) return core::Fail(set.error());
-            }
-            return {};
-        });
-        ASSERT_TRUE(seeded) << seeded.error().message;
+        crash::SeedPendingPushes(db_path_, "Durable Agency", "D2", kAmount, count, CheckoutId);
     }
 
     static std::string CheckoutId(int i) { return "ws_CO_DUR_" + std::to_string(i); }

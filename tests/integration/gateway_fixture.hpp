@@ -52,6 +52,7 @@ class GatewayTest : public ::testing::Test {
         config->reconciler.interval = std::chrono::seconds(3600);  // tests run passes explicitly
         config->rate_limit_per_second = 0;
         config->web_root = "";
+        config->metrics_port = 0;  // METRICS_LISTEN on a free port: gateways of tests running side by side
         tweak(*config);
         gateway_ = std::make_unique<app::Gateway>(*config);
         auto started = gateway_->Start();

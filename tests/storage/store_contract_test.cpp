@@ -714,6 +714,27 @@ TEST_P(StoreContract, ExpiredIdempotencyClaimRecoversItsTransaction) {
     EXPECT_EQ(*store_->PruneIdempotencyKeys("2099-01-01T00:00:00Z"), 2);
 }
 
+// A request stalled past its claim while a retry took the key over: whichever writes its row second writes
+// nothing and is refused as unavailable (retry), so the key names one transaction and the phone is prompted once.
+TEST_P(StoreContract, AStalledRequestCannotWriteASecondRowUnderATakenOverKey) {
+    const std::string scope = "POST /api/v1/mpesa/stk-push";
+    const IdempotencyRef key{agency_a_, scope, "stall-1"};
+    StkFilter none;
+    none.agency_id = agency_a_;
+    const size_t before = store_->ListStk(none)->size();
+    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "stall-1", "h", -5)->state, IdempotencyState::kNew);
+    // The first request's claim has run out (it stalled): the retry takes the key over.
+    ASSERT_EQ(store_->ClaimIdempotencyKey(agency_a_, scope, "stall-1", "h", 60)->state, IdempotencyState::kNew);
+    auto retry = store_->InsertStk(MakeStk(lease_a_), key);
+    ASSERT_TRUE(retry);
+    auto stalled = store_->InsertStk(MakeStk(lease_a_), key);
+    ASSERT_FALSE(stalled);
+    EXPECT_EQ(stalled.error().code, core::ErrorCode::kUnavailable);
+    StkFilter all;
+    all.agency_id = agency_a_;
+    EXPECT_EQ(store_->ListStk(all)->size(), before + 1);
+}
+
 TEST_P(StoreContract, InboundBodiesAreKeptAsReceived) {
     auto id = store_->StoreInbound("callback.stk", R"({"Body":{"stkCallback":{"ResultCode":"0.4"}}})");
     ASSERT_TRUE(id);
@@ -1605,7 +1626,8 @@ TEST(MakeStore, UnreachablePostgresFailsCleanly) {
     // Port 1 on loopback: nothing listens there.
     auto store = MakeStore("postgres://haven:secret@127.0.0.1:1/haven");
     ASSERT_FALSE(store);
-    EXPECT_EQ(store.error().code, ErrorCode::kInternal);
+    // Unavailable, as while a failover runs (a request then answers 503 with Retry-After, not 500).
+    EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
     EXPECT_EQ(store.error().message.find("secret"), std::string::npos);
 }
 

@@ -40,6 +40,15 @@ std::string ToDollarParams(const std::string& sql) {
     return out;
 }
 
+/// The server is gone, going or takes no writes now: a connection exception (class 08), an administrator's or a
+/// crash's shutdown, a server still starting (57P01-57P03), a read-only transaction (25006: a standby, or a primary
+/// being demoted), too many connections (53300). The request may well succeed in a moment, on this node once it has
+/// reconnected or on the new primary after a failover: kUnavailable (503 with Retry-After), not kInternal (500).
+bool ServerUnavailable(std::string_view sqlstate) {
+    return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" ||
+           sqlstate == "25006" || sqlstate == "53300";
+}
+
 struct ResultDeleter {
     void operator()(PGresult* r) const { PQclear(r); }
 };
@@ -79,6 +88,12 @@ class PgConnection final : public SqlConnection {
                                      values.data(), nullptr, nullptr, 0));
         auto status = PQresultStatus(res.get());
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return Fail(PgError(res.get(), "query"));
+        // COMMIT of a transaction the server had already aborted "succeeds" with the tag ROLLBACK: nothing was
+        // written, so it must not be reported as done.
+        if (sql == "COMMIT" && std::string_view(PQcmdStatus(res.get())) == "ROLLBACK") {
+            spdlog::error("postgres: COMMIT rolled back an aborted transaction");
+            return Fail(ErrorCode::kInternal, "database error");
+        }
 
         SqlResult out;
         const int rows = PQntuples(res.get());
@@ -120,6 +135,12 @@ class PgConnection final : public SqlConnection {
         }
         // The primary message only: DETAIL may quote row values.
         const char* primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+        // A connection that broke mid-statement has no SQLSTATE from the server, only libpq's status.
+        if (ServerUnavailable(sqlstate) || PQstatus(conn_) == CONNECTION_BAD) {
+            spdlog::warn("postgres: {} failed, the server is unavailable: [{}] {}", what, sqlstate,
+                         primary ? primary : PQerrorMessage(conn_));
+            return core::Error::Make(ErrorCode::kUnavailable, "the database is unavailable; try again shortly");
+        }
         spdlog::error("postgres: {} failed: [{}] {}", what, sqlstate, primary ? primary : PQerrorMessage(conn_));
         return core::Error::Make(ErrorCode::kInternal, "database error");
     }
@@ -169,6 +190,15 @@ class PgDatabase final : public SqlDatabase {
         (void)conn.Run("SELECT pg_advisory_unlock(?)", {kMigrationLockId});
     }
 
+    Result<void> CheckWritable(SqlConnection& conn) override {
+        auto r = conn.Run("SELECT pg_is_in_recovery()::text, current_setting('transaction_read_only')", {});
+        if (!r || r->rows.empty()) return Fail(ErrorCode::kUnavailable, "the database cannot be reached");
+        const SqlRow& row = r->rows.front();
+        if (row.at(0) == "true") return Fail(ErrorCode::kUnavailable, "the database is a standby (read-only)");
+        if (row.at(1) == "on") return Fail(ErrorCode::kUnavailable, "the database session is read-only");
+        return {};
+    }
+
     Result<std::unique_ptr<PgConnection>> Connect() {
         // expand_dbname = 1: "dbname" holds the whole URL; connect_timeout is added without editing it.
         const char* keys[] = {"dbname", "connect_timeout", "fallback_application_name", nullptr};
@@ -178,7 +208,8 @@ class PgDatabase final : public SqlDatabase {
         if (!raw || PQstatus(raw) != CONNECTION_OK) {
             // libpq's message names host and port, never the password.
             spdlog::error("postgres: cannot connect: {}", raw ? PQerrorMessage(raw) : "out of memory");
-            return Fail(ErrorCode::kInternal, "cannot connect to PostgreSQL (check DATABASE_URL)");
+            // Unavailable, not internal: while a failover runs no host takes the connection, and that passes.
+            return Fail(ErrorCode::kUnavailable, "cannot connect to PostgreSQL (check DATABASE_URL)");
         }
         PQsetNoticeProcessor(
             raw, [](void*, const char*) {}, nullptr);
@@ -188,6 +219,12 @@ class PgDatabase final : public SqlDatabase {
             return Fail(r.error());
         }
         return conn;
+    }
+
+    Store::PoolUse Use() override {
+        std::lock_guard lock(mutex_);
+        const auto idle = static_cast<int64_t>(idle_.size());
+        return {static_cast<int64_t>(open_) - idle, idle, static_cast<int64_t>(kMaxConnections)};
     }
 
   private:

@@ -89,4 +89,21 @@ Result<int> SqlStore::Migrate() {
     return count;
 }
 
+Result<std::string> SqlStore::CheckReady() {
+    const std::string backend(db_->Backend());
+    // A reader connection on SQLite (the writer's lock may be held by a batch; readiness must not queue behind it);
+    // on PostgreSQL the pool's connections are the ones writes use, so the check runs on one of them.
+    auto conn = backend == "sqlite" ? db_->AcquireReader() : db_->Acquire();
+    if (!conn) return Fail(ErrorCode::kUnavailable, "the database cannot be reached");
+    if (auto writable = db_->CheckWritable(**conn); !writable) return Fail(writable.error());
+    auto latest = (*conn)->Run("SELECT MAX(version) FROM schema_migrations", {});
+    if (!latest) return Fail(ErrorCode::kUnavailable, "the database cannot be read");
+    const auto known = MigrationsFor(backend);
+    const int64_t applied = latest->rows.empty() ? 0 : RowReader(latest->rows[0]).Int();
+    if (!known.empty() && applied < known.back().version) {
+        return Fail(ErrorCode::kUnavailable, "database migrations are not applied yet");
+    }
+    return backend;
+}
+
 }  // namespace haven::storage

@@ -216,8 +216,19 @@ SqlParams ClaimParams(const Claim& claim);
 inline Result<void> LinkIdempotencyKey(SqlConnection& c, const std::optional<IdempotencyRef>& key,
                                        int64_t transaction_id) {
     if (!key) return {};
-    return Done(c.Run("UPDATE idempotency_keys SET transaction_id = ? WHERE agency_id = ? AND scope = ? AND key = ?",
-                      {transaction_id, key->agency_id, key->scope, key->key}));
+    // Only a key that names no transaction yet: a request that stalled past its claim, while a retry took the key
+    // over and wrote its own row, must not write a second one (and prompt the phone twice). It is refused as
+    // unavailable, so its caller retries with the key and gets the other request's answer; the key is not completed.
+    auto linked = c.Run(
+        "UPDATE idempotency_keys SET transaction_id = ? WHERE agency_id = ? AND scope = ? AND key = ? "
+        "AND transaction_id IS NULL",
+        {transaction_id, key->agency_id, key->scope, key->key});
+    if (!linked) return Fail(linked.error());
+    if (linked->affected == 0) {
+        return Fail(core::ErrorCode::kUnavailable,
+                    "another request with this Idempotency-Key is being processed; retry with the same key");
+    }
+    return {};
 }
 
 /// now + seconds as ISO-8601 UTC.

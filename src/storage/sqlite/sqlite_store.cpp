@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -170,7 +171,19 @@ class SqliteDatabase final : public SqlDatabase {
 
     Result<ConnectionHandle> Acquire() override {
         writer_mutex_.lock();
-        return ConnectionHandle(writer_.get(), [this](SqlConnection*) { writer_mutex_.unlock(); });
+        writer_busy_ = true;
+        return ConnectionHandle(writer_.get(), [this](SqlConnection*) {
+            writer_busy_ = false;
+            writer_mutex_.unlock();
+        });
+    }
+
+    Store::PoolUse Use() override {
+        std::lock_guard lock(readers_mutex_);
+        const auto idle = static_cast<int64_t>(idle_readers_.size());
+        const auto writer = writer_busy_.load() ? 1 : 0;
+        return {static_cast<int64_t>(open_readers_) - idle + writer, idle + 1 - writer,
+                1 + (readers_enabled_ ? static_cast<int64_t>(kMaxReaders) : 0)};
     }
 
     Result<ConnectionHandle> AcquireReader() override {
@@ -208,6 +221,7 @@ class SqliteDatabase final : public SqlDatabase {
     static constexpr size_t kMaxReaders = 4;
 
     std::mutex writer_mutex_;
+    std::atomic<bool> writer_busy_{false};  // held by a caller now (/metrics)
     std::unique_ptr<SqliteConnection> writer_;
     const std::string path_;
     const bool readers_enabled_;

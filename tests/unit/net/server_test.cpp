@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "metrics/registry.hpp"
 #include "net/http_client.hpp"
 #include "test_support.hpp"
 
@@ -199,6 +200,39 @@ TEST_F(ServerTest, RateLimitAnswers429WithRetryAfterAfterTheBurst) {
     ASSERT_TRUE(limited->headers.count("Retry-After"));
     EXPECT_GE(std::stoi(limited->headers.at("Retry-After")), 1);
     EXPECT_EQ(nlohmann::json::parse(limited->body)["error"]["code"], "RATE_LIMITED");
+}
+
+TEST_F(ServerTest, RequestsAreCountedByRoutePatternMethodAndStatus) {
+    metrics::Registry registry;
+    ServerOptions options;
+    options.metrics = &registry;
+    options.max_body_bytes = 1024;
+    options.rate_limit_per_second = 0.01;  // the burst is all there is
+    options.rate_limit_burst = 4;
+    StartServer(options);
+    EXPECT_EQ(Call("GET", "/api/query")->status, 200);
+    EXPECT_EQ(Call("POST", "/api/echo/4242", "{}")->status, 200);
+    EXPECT_EQ(Call("HEAD", "/api/query")->status, 200);
+    EXPECT_EQ(Call("POST", "/api/echo/7", std::string(4096, 'x'))->status, 413);  // answered before the chain
+    EXPECT_EQ(Call("GET", "/nope/31337")->status, 404);
+    EXPECT_EQ(Call("GET", "/api/query")->status, 429);  // the fifth request of a burst of four
+    // Each answer is counted before it is written, so the client has seen it only once it counts.
+    const std::string text = registry.Expose();
+    for (const char* line : {
+             R"m(haven_http_requests_total{method="GET",route="/api/query",status="200"} 1)m",
+             R"m(haven_http_requests_total{method="POST",route="/api/echo/{id}",status="200"} 1)m",
+             R"m(haven_http_requests_total{method="HEAD",route="/api/query",status="200"} 1)m",
+             R"m(haven_http_requests_total{method="POST",route="(none)",status="413"} 1)m",
+             R"m(haven_http_requests_total{method="GET",route="(none)",status="404"} 1)m",
+             R"m(haven_http_requests_total{method="GET",route="(none)",status="429"} 1)m",
+             R"m(haven_http_request_duration_seconds_count{method="GET",route="/api/query"} 1)m",
+         }) {
+        EXPECT_NE(text.find(std::string(line) + "\n"), std::string::npos) << line << "\n" << text;
+    }
+    EXPECT_EQ(text.find("4242"), std::string::npos) << text;
+    EXPECT_EQ(text.find("31337"), std::string::npos) << text;
+    server_->Stop();  // before the registry goes
+    server_.reset();
 }
 
 TEST_F(ServerTest, WrongMethodIs405WithAllow) {
