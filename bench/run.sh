@@ -15,7 +15,7 @@
 #   BENCH_PENDING_PERCENT (40: PENDING rows, one per settling callback), BENCH_STK_CONNECTIONS (256, also
 #   DARAJA_MAX_IN_FLIGHT), BENCH_SLOW_MS (500), BENCH_IDLE_CONNECTIONS (10000), BENCH_POLLERS (1000),
 #   BENCH_POLL_SECONDS (15), BENCH_SKIP_PG=1 (no PostgreSQL part), BENCH_SKIP_LOGINS=1, BENCH_SKIP_RECONCILE=1,
-#   BENCH_SKIP_ANALYTICS=1.
+#   BENCH_SKIP_ANALYTICS=1, BENCH_SKIP_CLUSTER=1 (no bench/cluster.sh).
 set -euo pipefail
 
 BUILD_DIR="${1:-build}"
@@ -512,4 +512,9 @@ fi
 # === 10. Analytics: 1,000,000 transactions, each /api/v1/analytics series (bench/analytics.sh, its own gateway) =====
 if [ "${BENCH_SKIP_ANALYTICS:-0}" != 1 ]; then
     "$HERE/analytics.sh" "$BUILD_DIR" || log "analytics bench failed (see above)"
+fi
+
+# === 11. Several nodes behind HAProxy on PostgreSQL with a synchronous standby (bench/cluster.sh, its own cluster) ===
+if [ "${BENCH_SKIP_CLUSTER:-0}" != 1 ]; then
+    "$HERE/cluster.sh" "$BUILD_DIR" || log "cluster bench failed (see above)"
 fi
