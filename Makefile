@@ -23,8 +23,9 @@ build: deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-unit: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+# Every ctest test (unit, storage on SQLite and a throwaway PostgreSQL, integration, cluster), no browser.
+unit: test-deps build
+	./scripts/run-tests.sh $(BUILD_DIR) --no-browser
 
 bench: build
 	./bench/run.sh $(BUILD_DIR)

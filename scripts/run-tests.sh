@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test: unit, storage contract (SQLite and PostgreSQL), simulator, integration, browser.
+# Runs every test: unit, storage contract (SQLite and PostgreSQL), simulator, integration, cluster, browser
+# (`run-tests.sh BUILD_DIR --no-browser`: all but the browser ones).
 # Starts a throwaway PostgreSQL server for the storage contract suite and stops it at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build}
+BROWSER=1
+[ "${2:-}" = "--no-browser" ] && BROWSER=0  # make unit: every ctest test, PostgreSQL included, no browser
 
 pg_url=$(./scripts/pg-test-server.sh start)
 trap './scripts/pg-test-server.sh stop "$pg_url" >/dev/null 2>&1 || true' EXIT
@@ -18,5 +21,7 @@ fi
 status=0
 (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 600 -j 2) || status=1
 
-HAVEN_BIN="$(pwd)/$BUILD_DIR/haven-mpesa" ./tests/browser/run.sh || status=1
+if [ "$BROWSER" = 1 ]; then
+    HAVEN_BIN="$(pwd)/$BUILD_DIR/haven-mpesa" ./tests/browser/run.sh || status=1
+fi
 exit $status

@@ -15,6 +15,7 @@
 #include "api/respond.hpp"
 #include "api/routes.hpp"
 #include "api/validator.hpp"
+#include "core/payout_limit.hpp"
 #include "core/phone.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -31,13 +32,6 @@ namespace {
 constexpr int64_t kMaxExpirySeconds = 30LL * 24 * 3600;  // a request older than a month is not a request any more
 
 const Guard kAdmins{{Role::kAdmin}, "only an agency admin may do this"};
-
-/// [start, end) of the Nairobi day `now` falls in, as ISO-8601 UTC.
-std::pair<std::string, std::string> NairobiDay(system_clock::time_point now) {
-    const auto local_midnight = std::chrono::floor<std::chrono::days>(now + core::kEatOffset);
-    const system_clock::time_point start = local_midnight - core::kEatOffset;
-    return {core::IsoUtc(start), core::IsoUtc(start + std::chrono::days{1})};
-}
 
 json Minutes(int64_t seconds) {
     if (seconds % 60 == 0) return seconds / 60;
@@ -74,25 +68,17 @@ json ApprovalJson(const storage::Approval& a) {
             {"decidedAt", Instant(a.decided_at)}};
 }
 
-/// The daily payout limit: kUnprocessable naming what remains today when `amount` more would pass it.
-/// `pending_included`: the amount is already counted (a held payout being approved).
+/// The daily payout limit, asked early for a clear answer before anything is held or sent (the store holds it
+/// again, atomically, when the payout or the held request is written). `pending_included`: the amount is already
+/// counted (a held payout being approved).
 core::Result<void> CheckDailyLimit(ApiContext& ctx, int64_t agency_id, const storage::AgencySettings& settings,
                                    int64_t amount, bool pending_included) {
     if (!settings.daily_payout_limit) return {};
     const auto now = system_clock::now();
-    const auto [from, to] = NairobiDay(now);
-    auto total = ctx.store.PayoutTotal(agency_id, from, to, core::IsoUtc(now));
+    const auto day = core::NairobiDayBounds(now);
+    auto total = ctx.store.PayoutTotal(agency_id, day.from, day.to, core::IsoUtc(now));
     if (!total) return core::Fail(total.error());
-    const int64_t before = pending_included ? *total - amount : *total;
-    if (before + amount <= *settings.daily_payout_limit) return {};
-    const int64_t remaining = std::max<int64_t>(0, *settings.daily_payout_limit - before);
-    core::Error e = core::Error::Make(ErrorCode::kUnprocessable,
-                                      "this payout would pass the agency's daily payout limit of KES " +
-                                          std::to_string(*settings.daily_payout_limit) +
-                                          " (payouts made, in flight or awaiting approval today count): KES " +
-                                          std::to_string(remaining) + " remains today");
-    e.details.push_back({"amount", "at most KES " + std::to_string(remaining) + " remains today"});
-    return core::Fail(std::move(e));
+    return core::CheckDailyPayout(settings.daily_payout_limit, pending_included ? *total - amount : *total, amount);
 }
 
 bool NeedsApproval(const storage::AgencySettings& settings, int64_t amount) {

@@ -7,7 +7,8 @@
 // The daily payout limit counts, per Nairobi day (EAT), the agency's B2C payouts created that day that did not
 // fail (succeeded or still in flight) plus its B2C approvals still pending: money already promised counts, so
 // approving a held payout can never take the day over the limit. It is checked when a payout is asked for and
-// again when one is approved.
+// again when one is approved, for a clear early answer; the rule itself (core/payout_limit) is held by the store in
+// the transaction that writes the payout or the held request, so payouts at once on any node never pass it together.
 #include <nlohmann/json.hpp>
 
 #include "api/guard.hpp"

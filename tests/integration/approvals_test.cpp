@@ -251,5 +251,31 @@ TEST_F(ApprovalsTest, DailyPayoutLimitRefusesTheExcessAndIsCheckedAgainOnApprova
     EXPECT_EQ(SimRequestCount(kB2cPath), 2);
 }
 
+TEST_F(ApprovalsTest, PayoutsSentAtOnceNeverPassTheDailyLimitTogether) {
+    // Ten payouts of 3,000 at once against a limit of 10,000: three fit. Each request reads the day's total before
+    // it writes, so without the limit held where the payout is written several could read 0 and all be sent.
+    ASSERT_EQ(Settings({{"dailyPayoutLimit", 10000}}).status, 200);
+    constexpr int kPayouts = 10;
+    std::atomic<int> sent{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kPayouts; ++i) {
+        clients.emplace_back([&] {
+            auto r = Money("/api/v1/mpesa/b2c", Payout(3000), admin_);
+            if (r.status == 200) {
+                ++sent;
+            } else {
+                EXPECT_EQ(r.status, 422) << r.body.dump();
+                EXPECT_EQ(r.body["success"], false);
+                if (r.status == 422) ++refused;
+            }
+        });
+    }
+    for (auto& c : clients) c.join();
+    EXPECT_EQ(sent.load(), 3) << "payouts sent together passed the daily limit, or payouts that fit were refused";
+    EXPECT_EQ(refused.load(), kPayouts - 3);
+    EXPECT_EQ(SimRequestCount(kB2cPath), 3) << "money beyond the daily limit reached Daraja";
+}
+
 }  // namespace
 }  // namespace haven::testing

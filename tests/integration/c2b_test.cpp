@@ -102,6 +102,16 @@ class C2bFlow : public GatewayTest {
         return r.body["data"]["items"];
     }
 
+    /// A paybill payment of `amount` to an account no lease has, once it waits as unmatched: its refund path.
+    std::string UnmatchedRefundPath(int64_t amount) {
+        Start(false, false);
+        Register(2);
+        Pay(2, "nobody", amount);
+        EXPECT_TRUE(Eventually([&] { return Unmatched(admin_).size() == 1; }));
+        if (Unmatched(admin_).empty()) return "/api/v1/c2b/payments/0/refund";
+        return "/api/v1/c2b/payments/" + std::to_string(Unmatched(admin_)[0]["id"].get<int64_t>()) + "/refund";
+    }
+
     json Lease(const std::string& reference, const std::string& phone = "0708374149") {
         auto r = Api("POST", "/api/v1/leases",
                      {{"tenantName", "Wanjiku Kamau"},
@@ -256,12 +266,7 @@ TEST_F(C2bFlow, ATillPaymentWithoutAnAccountWaitsAsUnmatched) {
 }
 
 TEST_F(C2bFlow, AnUnmatchedPaymentIsRefundedOnlyToTheNumberThatPaid) {
-    Start(false, false);
-    Register(2);
-    Pay(2, "nobody", 1200);
-    ASSERT_TRUE(Eventually([&] { return Unmatched(admin_).size() == 1; }));
-    const std::string path =
-        "/api/v1/c2b/payments/" + std::to_string(Unmatched(admin_)[0]["id"].get<int64_t>()) + "/refund";
+    const std::string path = UnmatchedRefundPath(1200);
     const int before = SimRequestCount("/mpesa/b2c");
     auto wrong = Api("POST", path, {{"phoneNumber", "0711000222"}}, admin_);
     EXPECT_EQ(wrong.status, 400) << wrong.body.dump();
@@ -280,6 +285,27 @@ TEST_F(C2bFlow, AnUnmatchedPaymentIsRefundedOnlyToTheNumberThatPaid) {
     EXPECT_TRUE(Unmatched(admin_).empty());
     auto audit = Api("GET", "/api/v1/audit?action=c2b.refund", nullptr, admin_);
     EXPECT_GE(audit.body["data"]["items"].size(), 1u);
+}
+
+TEST_F(C2bFlow, TheRefundOfAnUnmatchedPaymentIsHeldToTheDailyPayoutLimit) {
+    // A refund is money going out like any payout: the agency's daily payout limit holds it too, and a refused
+    // refund leaves the payment unmatched, to be refunded once the limit allows.
+    const std::string path = UnmatchedRefundPath(1200);
+    const int before = SimRequestCount("/mpesa/b2c");
+    ASSERT_EQ(Api("PATCH", "/api/v1/agency/settings", {{"dailyPayoutLimit", 1000}}, admin_).status, 200);
+    auto refused = Api("POST", path, {{"phoneNumber", "0708374149"}}, admin_);
+    EXPECT_EQ(refused.status, 422) << refused.body.dump();
+    EXPECT_EQ(refused.body["success"], false);
+    EXPECT_NE(refused.body["error"]["message"].get<std::string>().find("KES 1000 remains"), std::string::npos)
+        << refused.body.dump();
+    EXPECT_EQ(SimRequestCount("/mpesa/b2c"), before) << "a refund beyond the daily limit reached Daraja";
+    EXPECT_EQ(Unmatched(admin_).size(), 1u) << "a refused refund must leave the payment unmatched";
+
+    ASSERT_EQ(Api("PATCH", "/api/v1/agency/settings", {{"dailyPayoutLimit", 2000}}, admin_).status, 200);
+    auto refund = Api("POST", path, {{"phoneNumber", "0708374149"}}, admin_);
+    ASSERT_EQ(refund.status, 200) << refund.body.dump();
+    EXPECT_EQ(SimRequestCount("/mpesa/b2c"), before + 1);
+    EXPECT_TRUE(Unmatched(admin_).empty());
 }
 
 // The rent roll counts STK and paybill payments alike: a lease paid half by STK and half by paybill is paid, one paid

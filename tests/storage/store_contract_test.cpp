@@ -1391,6 +1391,19 @@ Approval MakeApproval(int64_t agency_id, int64_t maker, int64_t amount, const st
 
 constexpr const char* kFarFuture = "2999-01-01T00:00:00Z";
 
+/// A B2C payout of `amount` for the agency, as the B2C use case writes it.
+Transfer MakePayout(int64_t agency_id, int64_t amount) {
+    Transfer t;
+    t.agency_id = agency_id;
+    t.kind = TxKind::kB2c;
+    t.type = "payout";
+    t.command_id = "BusinessPayment";
+    t.phone_number = "254708374149";
+    t.remarks = "r";
+    t.amount = amount;
+    return t;
+}
+
 TEST_P(StoreContract, AgencySettingsDefaultOffAndRoundTrip) {
     auto s = store_->FindAgencySettings(agency_a_);
     ASSERT_TRUE(s) << s.error().message;
@@ -1498,17 +1511,8 @@ TEST_P(StoreContract, ConcurrentSweepsExpireEachApprovalOnce) {
 }
 
 TEST_P(StoreContract, PayoutTotalCountsTodaysPayoutsThatDidNotFailAndPendingApprovals) {
-    Transfer t;
-    t.agency_id = agency_a_;
-    t.kind = TxKind::kB2c;
-    t.type = "payout";
-    t.command_id = "BusinessPayment";
-    t.phone_number = "254708374149";
-    t.remarks = "r";
-    t.amount = 700;
-    auto ok = store_->InsertTransfer(t);
-    t.amount = 300;
-    auto failed = store_->InsertTransfer(t);
+    auto ok = store_->InsertTransfer(MakePayout(agency_a_, 700));
+    auto failed = store_->InsertTransfer(MakePayout(agency_a_, 300));
     ASSERT_TRUE(ok && failed);
     ASSERT_TRUE(store_->MarkTransferRejected(failed->id, "refused"));
     ASSERT_TRUE(store_->InsertApproval(MakeApproval(agency_a_, 1, 2000, kFarFuture)));
@@ -1519,6 +1523,51 @@ TEST_P(StoreContract, PayoutTotalCountsTodaysPayoutsThatDidNotFailAndPendingAppr
     ASSERT_TRUE(total) << total.error().message;
     EXPECT_EQ(*total, 700 + 2000);
     EXPECT_EQ(*store_->PayoutTotal(agency_a_, kFarFuture, kFarFuture, now), 2000) << "no payouts in an empty day";
+}
+
+TEST_P(StoreContract, PayoutsAtOnceNeverPassTheDailyPayoutLimitTogether) {
+    // The limit is held where the payout is written: twelve payouts of 300 racing against a limit of 1,000 (and a
+    // held request of 100 racing with them) leave at most 1,000 promised today, whichever order they commit in.
+    AgencySettings settings;
+    settings.daily_payout_limit = 1000;
+    ASSERT_TRUE(store_->UpdateAgencySettings(agency_a_, settings));
+    constexpr int kThreads = 12;
+    std::atomic<int> paid{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+        threads.emplace_back([&, i] {
+            core::Result<void> r;
+            if (i == 0) {
+                auto held = store_->InsertApproval(MakeApproval(agency_a_, 1, 100, kFarFuture));
+                if (!held) r = core::Fail(held.error());
+            } else {
+                auto sent = store_->InsertTransfer(MakePayout(agency_a_, 300));
+                if (!sent) r = core::Fail(sent.error());
+            }
+            if (r) {
+                ++paid;
+            } else if (r.error().code == ErrorCode::kUnprocessable) {
+                ++refused;
+                EXPECT_NE(r.error().message.find("daily payout limit of KES 1000"), std::string::npos)
+                    << r.error().message;
+            } else {
+                ++other;
+                ADD_FAILURE() << r.error().message;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(other.load(), 0);
+    auto total = store_->PayoutTotal(agency_a_, "2000-01-01T00:00:00Z", kFarFuture, NowIso8601());
+    ASSERT_TRUE(total) << total.error().message;
+    EXPECT_LE(*total, 1000) << "the limit was passed by payouts written at the same time";
+    EXPECT_GE(*total, 900) << "payouts that fit were refused";
+    EXPECT_EQ(paid.load() + refused.load(), kThreads);
+
+    // Another agency's limit is its own, and no limit means none.
+    EXPECT_TRUE(store_->InsertTransfer(MakePayout(agency_b_, 5000)));
 }
 
 // --- api keys ---

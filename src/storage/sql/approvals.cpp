@@ -1,4 +1,5 @@
 // Maker-checker: an agency's approval settings and the payouts/reversals held for a second admin.
+#include "core/payout_limit.hpp"
 #include "storage/sql/sql_store_internal.hpp"
 
 namespace haven::storage {
@@ -62,13 +63,21 @@ Result<AgencySettings> SqlStore::UpdateAgencySettings(int64_t agency_id, const A
 }
 
 Result<Approval> SqlStore::InsertApproval(const Approval& a) {
-    return One<Approval>(
-        Run(Cat({"INSERT INTO approvals (agency_id, kind, maker_user_id, maker_email, amount, phone_number, type, "
-                 "request, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) RETURNING ",
-                 kApprovalCols}),
-            {a.agency_id, a.kind, a.maker_user_id, a.maker_email, a.amount, a.phone_number, a.type, a.request,
-             a.created_at.empty() ? NowIso8601() : a.created_at, a.expires_at}),
-        ReadApproval, "approval");
+    const bool postgres = db_->Backend() == "postgres";
+    return InTransaction<Approval>([&](SqlConnection& c) -> Result<Approval> {
+        // A held payout is money promised: it counts against today's limit from now on.
+        if (a.kind == "b2c") {
+            if (auto held = HoldDailyPayoutLimit(c, postgres, a.agency_id, a.amount); !held) return Fail(held.error());
+        }
+        return One<Approval>(
+            c.Run(Cat({"INSERT INTO approvals (agency_id, kind, maker_user_id, maker_email, amount, phone_number, "
+                       "type, request, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, "
+                       "?) RETURNING ",
+                       kApprovalCols}),
+                  {a.agency_id, a.kind, a.maker_user_id, a.maker_email, a.amount, a.phone_number, a.type, a.request,
+                   a.created_at.empty() ? NowIso8601() : a.created_at, a.expires_at}),
+            ReadApproval, "approval");
+    });
 }
 
 Result<Approval> SqlStore::FindApproval(int64_t agency_id, int64_t id) {
@@ -120,15 +129,38 @@ Result<std::vector<Approval>> SqlStore::ExpireDueApprovals(const std::string& no
         ReadApproval);
 }
 
+namespace {
+
+/// What counts against the daily payout limit in [from, to): the agency's B2C transfers created then that did not
+/// fail, and its B2C approvals still pending at `now`. Parameters: agency, from, to, agency, now.
+constexpr const char* kPayoutCountedSql =
+    "SELECT (SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE agency_id = ? AND kind = 'b2c' "
+    "AND status <> 'FAILED' AND created_at >= ? AND created_at < ?) + "
+    "(SELECT COALESCE(SUM(amount), 0) FROM approvals WHERE agency_id = ? AND kind = 'b2c' "
+    "AND status = 'pending' AND expires_at > ?)";
+
+}  // namespace
+
 Result<int64_t> SqlStore::PayoutTotal(int64_t agency_id, const std::string& from, const std::string& to,
                                       const std::string& now) {
-    return One<int64_t>(
-        RunRead("SELECT (SELECT COALESCE(SUM(amount), 0) FROM transfers WHERE agency_id = ? AND kind = 'b2c' "
-                "AND status <> 'FAILED' AND created_at >= ? AND created_at < ?) + "
-                "(SELECT COALESCE(SUM(amount), 0) FROM approvals WHERE agency_id = ? AND kind = 'b2c' "
-                "AND status = 'pending' AND expires_at > ?)",
-                {agency_id, from, to, agency_id, now}),
-        ReadInt, "total");
+    return One<int64_t>(RunRead(kPayoutCountedSql, {agency_id, from, to, agency_id, now}), ReadInt, "total");
+}
+
+Result<void> HoldDailyPayoutLimit(SqlConnection& c, bool postgres, int64_t agency_id, int64_t amount) {
+    // SQLite: the unit's BEGIN IMMEDIATE (or the group-commit writer) already serialises writers. PostgreSQL: the
+    // agency's row is locked, so payouts of one agency on any node queue up here and each sees the ones before it.
+    auto limit = c.Run(Cat({"SELECT daily_payout_limit FROM agencies WHERE id = ?", postgres ? " FOR UPDATE" : ""}),
+                       {agency_id});
+    if (!limit) return Fail(limit.error());
+    if (limit->rows.empty()) return Fail(ErrorCode::kNotFound, "agency not found");
+    const std::optional<int64_t> cap = RowReader(limit->rows.front()).OptInt();
+    if (!cap) return {};
+    const auto now = std::chrono::system_clock::now();
+    const auto day = core::NairobiDayBounds(now);
+    auto counted = One<int64_t>(c.Run(kPayoutCountedSql, {agency_id, day.from, day.to, agency_id, core::IsoUtc(now)}),
+                                ReadInt, "total");
+    if (!counted) return Fail(counted.error());
+    return core::CheckDailyPayout(cap, *counted, amount);
 }
 
 }  // namespace haven::storage

@@ -276,6 +276,11 @@ Result<T> SqlStore::InSavepoint(SqlConnection& c, F&& body) {
     return out;
 }
 
+/// Inside the unit of work that adds `amount` of B2C payouts (a transfer, or a held request) for the agency: the
+/// agency's daily payout limit (core/payout_limit), read and held atomically with the write. kUnprocessable when
+/// the payout would pass it; nothing to do when the agency has none.
+Result<void> HoldDailyPayoutLimit(SqlConnection& c, bool postgres, int64_t agency_id, int64_t amount);
+
 template <class T, class F>
 Result<T> SqlStore::InTransaction(F&& body) {
     if (SqlConnection* c = Current()) return InSavepoint<T>(*c, std::forward<F>(body));

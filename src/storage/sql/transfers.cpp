@@ -28,6 +28,11 @@ Result<Transfer> SqlStore::InsertTransfer(const Transfer& t, const std::optional
     }
     const bool postgres = db_->Backend() == "postgres";
     return InTransaction<Transfer>([&](SqlConnection& c) -> Result<Transfer> {
+        // Every B2C payout (a refund, a salary, an approved request, the refund of an unmatched C2B payment) is
+        // weighed against the agency's daily payout limit in this same unit: two at once cannot both pass it.
+        if (t.kind == core::TxKind::kB2c) {
+            if (auto held = HoldDailyPayoutLimit(c, postgres, t.agency_id, t.amount); !held) return Fail(held.error());
+        }
         // SQLite: BEGIN IMMEDIATE already serialises writers. PostgreSQL: lock the original row so
         // concurrent refunds of one payment queue up behind each other and see each other's rows.
         std::string original_receipt = t.original_receipt;
