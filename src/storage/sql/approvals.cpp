@@ -149,8 +149,11 @@ Result<int64_t> SqlStore::PayoutTotal(int64_t agency_id, const std::string& from
 Result<void> HoldDailyPayoutLimit(SqlConnection& c, bool postgres, int64_t agency_id, int64_t amount) {
     // SQLite: the unit's BEGIN IMMEDIATE (or the group-commit writer) already serialises writers. PostgreSQL: the
     // agency's row is locked, so payouts of one agency on any node queue up here and each sees the ones before it.
-    auto limit = c.Run(Cat({"SELECT daily_payout_limit FROM agencies WHERE id = ?", postgres ? " FOR UPDATE" : ""}),
-                       {agency_id});
+    // NO KEY: the foreign-key checks of everything else the agency writes meanwhile (pushes, callbacks) take KEY
+    // SHARE on that row, which this lock does not block.
+    auto limit =
+        c.Run(Cat({"SELECT daily_payout_limit FROM agencies WHERE id = ?", postgres ? " FOR NO KEY UPDATE" : ""}),
+              {agency_id});
     if (!limit) return Fail(limit.error());
     if (limit->rows.empty()) return Fail(ErrorCode::kNotFound, "agency not found");
     const std::optional<int64_t> cap = RowReader(limit->rows.front()).OptInt();
